@@ -1,0 +1,47 @@
+import type { CodegenConfig } from '@graphql-codegen/cli';
+
+// Resolver types come from the SDL; parents are the Prisma rows the services return.
+const config: CodegenConfig = {
+  schema: ['src/graphql/*.graphql', 'src/modules/*/*.graphql'],
+  generates: {
+    'src/generated/graphql.ts': {
+      plugins: ['typescript', 'typescript-resolvers'],
+      config: {
+        useIndexSignature: true,
+        contextType: '../graphql/context.ts#GraphQLContext',
+        useTypeImports: true,
+        enumsAsTypes: true,
+        avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
+        maybeValue: 'T | null',
+        inputMaybeValue: 'T | null | undefined',
+        scalars: {
+          DateTime: 'Date',
+          Date: 'string',
+          JSONObject: 'Record<string, unknown>',
+        },
+        mappers: {
+          User: '../graphql/mappers.ts#UserModel',
+          Product: '../graphql/mappers.ts#ProductModel',
+          Interaction: '../graphql/mappers.ts#InteractionModel',
+          Feedback: '../graphql/mappers.ts#FeedbackModel',
+          Campaign: '../graphql/mappers.ts#CampaignModel',
+          CampaignDailyMetric: '../graphql/mappers.ts#CampaignMetricModel',
+          ModelVersion: '../graphql/mappers.ts#ModelVersionModel',
+          TrainingJob: '../graphql/mappers.ts#TrainingJobModel',
+          UserConnection: '../graphql/mappers.ts#ConnectionModel<UserModel>',
+          ProductConnection: '../graphql/mappers.ts#ConnectionModel<ProductModel>',
+          InteractionConnection: '../graphql/mappers.ts#ConnectionModel<InteractionModel>',
+          FeedbackConnection: '../graphql/mappers.ts#ConnectionModel<FeedbackModel>',
+          CampaignConnection: '../graphql/mappers.ts#ConnectionModel<CampaignModel>',
+          UserEdge: '../graphql/mappers.ts#EdgeModel<UserModel>',
+          ProductEdge: '../graphql/mappers.ts#EdgeModel<ProductModel>',
+          InteractionEdge: '../graphql/mappers.ts#EdgeModel<InteractionModel>',
+          FeedbackEdge: '../graphql/mappers.ts#EdgeModel<FeedbackModel>',
+          CampaignEdge: '../graphql/mappers.ts#EdgeModel<CampaignModel>',
+        },
+      },
+    },
+  },
+};
+
+export default config;

@@ -1,0 +1,51 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import pg from 'pg';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { PrismaClient } from '../generated/prisma/client.ts';
+
+export type Db = PrismaClient;
+
+/** Counts SQL statements per request, for the N+1 guard test and the metrics endpoint. */
+export interface StatementCounter {
+  statements: number;
+}
+const statementScope = new AsyncLocalStorage<StatementCounter>();
+
+export function withStatementCounter<T>(counter: StatementCounter, fn: () => T): T {
+  return statementScope.run(counter, fn);
+}
+
+class CountingClient extends pg.Client {
+  // pg's overloads make a typed override awkward; this only counts and delegates.
+  override query(...args: unknown[]): never {
+    const counter = statementScope.getStore();
+    if (counter) counter.statements += 1;
+    return (super.query as (...a: unknown[]) => never)(...args);
+  }
+}
+
+export interface Database {
+  prisma: PrismaClient;
+  pool: pg.Pool;
+  close(): Promise<void>;
+}
+
+export function connectDatabase(url: string, options: { poolSize?: number } = {}): Database {
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    Client: CountingClient,
+    connectionTimeoutMillis: 10_000,
+  });
+  // An idle client losing its server (restart, network) must not crash the process.
+  pool.on('error', () => undefined);
+  const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
+  return {
+    prisma,
+    pool,
+    async close() {
+      await prisma.$disconnect();
+      await pool.end();
+    },
+  };
+}

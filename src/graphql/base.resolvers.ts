@@ -1,0 +1,38 @@
+import { DateTimeResolver, JSONObjectResolver, LocalDateResolver } from 'graphql-scalars';
+import type { Resolvers } from '../generated/graphql.ts';
+import { userInputError } from './errors.ts';
+import { parseGlobalId } from './global-id.ts';
+import { nodeFetchers, nodeTypeOf, tagNode } from './node.ts';
+import type { GraphQLContext } from './context.ts';
+import { API_VERSION } from '../version.ts';
+
+async function fetchNode(context: GraphQLContext, id: string): Promise<object | null> {
+  const parsed = parseGlobalId(id);
+  if (!parsed) return null;
+  const fetcher = nodeFetchers[parsed.type];
+  return fetcher ? tagNode(parsed.type, await fetcher(context, parsed.localId)) : null;
+}
+
+export const baseResolvers: Resolvers = {
+  DateTime: DateTimeResolver,
+  Date: LocalDateResolver,
+  JSONObject: JSONObjectResolver,
+  Node: {
+    __resolveType: (node) => nodeTypeOf(node) as never,
+  },
+  Query: {
+    node: (_parent, { id }, context) => fetchNode(context, id) as never,
+    nodes: (_parent, { ids }, context) => {
+      if (ids.length > 100) throw userInputError('nodes accepts at most 100 IDs.', { argument: 'ids' });
+      return Promise.all(ids.map((id) => fetchNode(context, id))) as never;
+    },
+    serviceInfo: (_parent, _args, { services }) => ({
+      version: API_VERSION,
+      maxBatchSize: services.limits.maxBatchSize,
+      maxPageSize: services.limits.maxPageSize,
+    }),
+  },
+  Mutation: {
+    ping: () => true,
+  },
+};

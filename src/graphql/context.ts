@@ -1,0 +1,20 @@
+import type { Db, StatementCounter } from '../db/prisma.ts';
+import type { Services } from '../services.ts';
+import type { Loaders } from './loaders.ts';
+
+export type Role = 'ADMIN' | 'ANALYST' | 'INTEGRATION';
+
+/** Who is calling. Filled from the API key by the access-control layer. */
+export interface Viewer {
+  keyId: string | null;
+  role: Role;
+}
+
+export interface GraphQLContext {
+  db: Db;
+  services: Services;
+  loaders: Loaders;
+  viewer: Viewer;
+  requestId: string;
+  statements: StatementCounter;
+}

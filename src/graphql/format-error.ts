@@ -1,0 +1,40 @@
+import type { GraphQLFormattedError } from 'graphql';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { ErrorCode } from './errors.ts';
+
+const DATABASE_DOWN = /ECONNREFUSED|ECONNRESET|Connection terminated|connect ETIMEDOUT|Can't reach database|Server has closed the connection|timeout exceeded when trying to connect/i;
+
+/**
+ * Every error leaves with a stable code and never a stack trace. Errors we did not raise on
+ * purpose are logged by the caller and reported as INTERNAL_SERVER_ERROR without details.
+ */
+export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  const original = unwrapResolverError(error);
+  const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
+  if (typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
+    return { ...formatted, extensions };
+  }
+  if (original instanceof Error && DATABASE_DOWN.test(`${original.message} ${(original as { code?: string }).code ?? ''}`)) {
+    return {
+      message: 'The database is unavailable; retry shortly.',
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: ErrorCode.DATABASE_UNAVAILABLE, retryable: true },
+    };
+  }
+  if (original instanceof Error && 'code' in original && (original as { code?: string }).code === 'P2002') {
+    return {
+      message: 'The write conflicts with a stored row (a unique value is already taken); re-read and retry.',
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: ErrorCode.CONFLICT },
+    };
+  }
+  return {
+    message: 'Internal server error.',
+    locations: formatted.locations,
+    path: formatted.path,
+    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+  };
+}

@@ -1,0 +1,23 @@
+// The objects resolvers receive as parents: Prisma rows and connection pages.
+import type {
+  Campaign,
+  CampaignMetric,
+  Feedback,
+  Interaction,
+  ModelVersion,
+  Product,
+  TrainingJob,
+  User,
+} from '../generated/prisma/client.ts';
+import type { Connection, Edge } from './pagination.ts';
+
+export type UserModel = User;
+export type ProductModel = Product;
+export type InteractionModel = Interaction;
+export type FeedbackModel = Feedback;
+export type CampaignModel = Campaign;
+export type CampaignMetricModel = CampaignMetric;
+export type ModelVersionModel = ModelVersion;
+export type TrainingJobModel = TrainingJob;
+export type ConnectionModel<T> = Connection<T>;
+export type EdgeModel<T> = Edge<T>;

@@ -1,0 +1,104 @@
+import { userInputError } from './errors.ts';
+
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
+export interface Edge<T> {
+  node: T;
+  cursor: string;
+}
+
+export interface PageInfo {
+  hasNextPage: boolean;
+  hasPreviousPage: boolean;
+  startCursor: string | null;
+  endCursor: string | null;
+}
+
+/** A Relay connection; totalCount runs its COUNT only when a client selects the field. */
+export interface Connection<T> {
+  edges: Edge<T>[];
+  pageInfo: PageInfo;
+  totalCount: () => Promise<number>;
+}
+
+/** Position of a row in the keyset order (sort column descending, then id descending). */
+export interface KeysetPosition {
+  sort: Date;
+  id: string;
+}
+
+export const DEFAULT_PAGE_SIZE = 20;
+
+export function encodeCursor(position: KeysetPosition): string {
+  return Buffer.from(JSON.stringify([position.sort.toISOString(), position.id]), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string): KeysetPosition {
+  try {
+    if (cursor.length > 500) throw new Error('too long');
+    const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === 'string' && typeof parsed[1] === 'string') {
+      const sort = new Date(parsed[0]);
+      if (!Number.isNaN(sort.getTime())) return { sort, id: parsed[1] };
+    }
+  } catch {
+    // fall through to the user-facing error
+  }
+  throw userInputError('The "after" cursor is not valid. Use an endCursor or edge cursor returned by this connection.', {
+    argument: 'after',
+  });
+}
+
+export function pageSize(first: number | null | undefined, max: number): number {
+  const size = first ?? DEFAULT_PAGE_SIZE;
+  if (!Number.isInteger(size) || size < 0 || size > max) {
+    throw userInputError(`"first" must be an integer between 0 and ${max}.`, { argument: 'first', max });
+  }
+  return size;
+}
+
+/**
+ * Keyset pagination in (sort desc, id desc) order. `fetch` receives how many rows to read
+ * (one more than the page, to learn whether another page follows) and the position to start after.
+ */
+export async function paginate<T>(
+  args: PageArgs,
+  options: {
+    maxPageSize: number;
+    position: (row: T) => KeysetPosition;
+    fetch: (take: number, after: KeysetPosition | null) => Promise<T[]>;
+    count: () => Promise<number>;
+  },
+): Promise<Connection<T>> {
+  const size = pageSize(args.first, options.maxPageSize);
+  const after = args.after ? decodeCursor(args.after) : null;
+  const rows = size === 0 ? [] : await options.fetch(size + 1, after);
+  const page = rows.slice(0, size);
+  const edges = page.map((node) => ({ node, cursor: encodeCursor(options.position(node)) }));
+  let total: Promise<number> | undefined;
+  return {
+    edges,
+    pageInfo: {
+      hasNextPage: rows.length > size,
+      hasPreviousPage: after !== null,
+      startCursor: edges[0]?.cursor ?? null,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    totalCount: () => (total ??= options.count()),
+  };
+}
+
+/** Prisma `where` fragment for rows strictly after a keyset position in descending order. */
+export function afterPosition<K extends string>(
+  sortField: K,
+  after: KeysetPosition | null,
+  id: (value: string) => unknown = (value) => value,
+): Record<string, unknown> {
+  if (!after) return {};
+  return {
+    OR: [{ [sortField]: { lt: after.sort } }, { [sortField]: after.sort, id: { lt: id(after.id) } }],
+  };
+}

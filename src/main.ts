@@ -1,0 +1,66 @@
+import path from 'node:path';
+import { ConfigError, loadConfig } from './config.ts';
+import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded.ts';
+import { applyMigrations } from './db/migrate.ts';
+import { connectDatabase } from './db/prisma.ts';
+import { createLogger } from './logger.ts';
+import { startServer } from './server.ts';
+import { seedDemoDataOnce } from './seed/demo.ts';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(78);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.LOG_LEVEL);
+
+  let embedded: EmbeddedPostgres | null = null;
+  let databaseUrl = config.DATABASE_URL;
+  if (!databaseUrl) {
+    const dataDir = path.resolve(config.EMBEDDED_DB_DIR);
+    embedded = await startEmbeddedPostgres({ dataDir, port: config.EMBEDDED_DB_PORT });
+    databaseUrl = embedded.url;
+    logger.info({ dataDir, url: embedded.url }, 'embedded PostgreSQL (PGlite) started; set DATABASE_URL to use a server instead');
+  }
+
+  await applyMigrations(databaseUrl);
+  logger.info('migrations applied');
+  const database = connectDatabase(databaseUrl, { poolSize: embedded ? 4 : config.DATABASE_POOL_SIZE });
+  if (config.SEED_DEMO_DATA) {
+    const seeded = await seedDemoDataOnce(database.prisma, logger);
+    if (seeded) logger.info(seeded, 'demo data seeded');
+  }
+
+  const server = await startServer({ config, database, logger });
+  logger.info({ url: server.url }, 'GraphQL API listening');
+  console.log(`\n  GraphQL API:    ${server.url}`);
+  if (config.sandboxEnabled) console.log(`  Apollo Sandbox: open ${server.url} in a browser`);
+  console.log(`  Health:         ${server.url.replace('/graphql', '/healthz')}  ${server.url.replace('/graphql', '/readyz')}\n`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down: draining requests');
+    const force = setTimeout(() => process.exit(1), 15_000);
+    force.unref();
+    await server.stop();
+    await database.close();
+    await embedded?.stop();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error) => {
+  console.error('Start-up failed:', error instanceof Error ? error.message : error);
+  process.exit(1);
+});

@@ -1,0 +1,103 @@
+/**
+ * Ranking metrics for top-K evaluation with binary relevance.
+ * Recall@K is normalised by min(K, |relevant|) (as in Liang et al. 2018 /
+ * Steck 2019) so a perfect list scores 1 even when |relevant| > K.
+ */
+
+function countRelevant(relevant: ReadonlySet<number>): number {
+  return relevant.size;
+}
+
+export function recallAtK(ranked: ArrayLike<number>, relevant: ReadonlySet<number>, k: number): number {
+  const r = countRelevant(relevant);
+  if (r === 0 || k <= 0) return 0;
+  let hits = 0;
+  const n = Math.min(k, ranked.length);
+  for (let i = 0; i < n; i++) if (relevant.has(ranked[i])) hits++;
+  return hits / Math.min(k, r);
+}
+
+export function precisionAtK(ranked: ArrayLike<number>, relevant: ReadonlySet<number>, k: number): number {
+  if (k <= 0) return 0;
+  let hits = 0;
+  const n = Math.min(k, ranked.length);
+  for (let i = 0; i < n; i++) if (relevant.has(ranked[i])) hits++;
+  return hits / k;
+}
+
+/** NDCG@K with gain 1 per relevant item and log2(rank + 1) discount. */
+export function ndcgAtK(ranked: ArrayLike<number>, relevant: ReadonlySet<number>, k: number): number {
+  const r = countRelevant(relevant);
+  if (r === 0 || k <= 0) return 0;
+  let dcg = 0;
+  const n = Math.min(k, ranked.length);
+  for (let i = 0; i < n; i++) if (relevant.has(ranked[i])) dcg += 1 / Math.log2(i + 2);
+  let idcg = 0;
+  for (let i = 0; i < Math.min(k, r); i++) idcg += 1 / Math.log2(i + 2);
+  return dcg / idcg;
+}
+
+/** AP@K = (1 / min(K, |relevant|)) * sum over hit ranks i <= K of precision@i. */
+export function averagePrecisionAtK(ranked: ArrayLike<number>, relevant: ReadonlySet<number>, k: number): number {
+  const r = countRelevant(relevant);
+  if (r === 0 || k <= 0) return 0;
+  let hits = 0;
+  let sum = 0;
+  const n = Math.min(k, ranked.length);
+  for (let i = 0; i < n; i++) {
+    if (relevant.has(ranked[i])) {
+      hits++;
+      sum += hits / (i + 1);
+    }
+  }
+  return sum / Math.min(k, r);
+}
+
+/** Fraction of the catalogue that appears in at least one recommendation list. */
+export function catalogueCoverage(lists: Iterable<ArrayLike<number>>, catalogueSize: number): number {
+  if (catalogueSize <= 0) return 0;
+  const seen = new Uint8Array(catalogueSize);
+  let distinct = 0;
+  for (const list of lists) {
+    for (let i = 0; i < list.length; i++) {
+      const item = list[i];
+      if (item >= 0 && item < catalogueSize && seen[item] === 0) {
+        seen[item] = 1;
+        distinct++;
+      }
+    }
+  }
+  return distinct / catalogueSize;
+}
+
+/**
+ * Indices of the k highest scores (descending; ties by lower index), skipping
+ * entries where `skip` returns true or the score is not finite. O(n log k).
+ */
+export function topK(
+  scores: ArrayLike<number>,
+  k: number,
+  skip?: (index: number) => boolean,
+): { items: Int32Array; scores: Float32Array } {
+  const items = new Int32Array(Math.max(0, k));
+  const vals = new Float64Array(Math.max(0, k));
+  let size = 0;
+  if (k <= 0) return { items, scores: new Float32Array(0) };
+  for (let i = 0; i < scores.length; i++) {
+    const s = scores[i];
+    if (!Number.isFinite(s)) continue;
+    if (size === k && s <= vals[size - 1]) continue;
+    if (skip !== undefined && skip(i)) continue;
+    // Insertion into the small sorted buffer (k is small: 10–100).
+    let pos = size < k ? size : k - 1;
+    while (pos > 0 && vals[pos - 1] < s) {
+      vals[pos] = vals[pos - 1];
+      items[pos] = items[pos - 1];
+      pos--;
+    }
+    vals[pos] = s;
+    items[pos] = i;
+    if (size < k) size++;
+  }
+  return { items: items.slice(0, size), scores: Float32Array.from(vals.subarray(0, size)) };
+}

@@ -1,0 +1,146 @@
+/**
+ * Interaction signals → aggregated sparse user×item matrix (CSR).
+ * Funnel types carry increasing positive weight; ratings at or below
+ * `ratingNegativeMax` become negative evidence (a disliked item should push the
+ * user away from it, not count as engagement).
+ */
+import type { InteractionInput, InteractionKind, SignalConfig } from './types.js';
+
+export const DEFAULT_SIGNALS: SignalConfig = {
+  weights: { VIEW: 1, CLICK: 2, ADD_TO_CART: 4, PURCHASE: 8 },
+  ratingNegativeMax: 2,
+  ratingScale: 1.5,
+  halfLifeDays: null,
+};
+
+export function resolveSignals(partial?: Partial<Omit<SignalConfig, 'weights'>> & { weights?: Partial<SignalConfig['weights']> }): SignalConfig {
+  const cfg: SignalConfig = {
+    weights: { ...DEFAULT_SIGNALS.weights, ...(partial?.weights ?? {}) },
+    ratingNegativeMax: partial?.ratingNegativeMax ?? DEFAULT_SIGNALS.ratingNegativeMax,
+    ratingScale: partial?.ratingScale ?? DEFAULT_SIGNALS.ratingScale,
+    halfLifeDays: partial?.halfLifeDays === undefined ? DEFAULT_SIGNALS.halfLifeDays : partial.halfLifeDays,
+  };
+  const w = cfg.weights;
+  if (!(w.VIEW > 0 && w.VIEW <= w.CLICK && w.CLICK <= w.ADD_TO_CART && w.ADD_TO_CART <= w.PURCHASE)) {
+    throw new RangeError('signal weights must satisfy 0 < VIEW <= CLICK <= ADD_TO_CART <= PURCHASE');
+  }
+  if (cfg.halfLifeDays !== null && !(cfg.halfLifeDays > 0)) throw new RangeError('halfLifeDays must be > 0 or null');
+  return cfg;
+}
+
+/** Signed weight of one event before time decay. */
+export function signalWeight(cfg: SignalConfig, type: InteractionKind, value?: number | null): number {
+  if (type !== 'RATING') return cfg.weights[type];
+  const v = value ?? cfg.ratingNegativeMax + 1; // unknown rating: mildly positive
+  // Continuous around the threshold: ratingNegativeMax+1 → +scale, ratingNegativeMax → -scale.
+  return v > cfg.ratingNegativeMax
+    ? (v - cfg.ratingNegativeMax) * cfg.ratingScale
+    : -(cfg.ratingNegativeMax + 1 - v) * cfg.ratingScale;
+}
+
+export function timeOf(t: Date | number): number {
+  return typeof t === 'number' ? t : t.getTime();
+}
+
+export function decayFactor(cfg: SignalConfig, eventMs: number, referenceMs: number): number {
+  if (cfg.halfLifeDays === null) return 1;
+  const ageDays = Math.max(0, referenceMs - eventMs) / 86_400_000;
+  return Math.pow(0.5, ageDays / cfg.halfLifeDays);
+}
+
+/** Compressed sparse rows; values are signed aggregated signals. */
+export interface CsrMatrix {
+  rows: number;
+  cols: number;
+  indptr: Int32Array;
+  indices: Int32Array;
+  values: Float32Array;
+  /** Latest event time (ms) per stored entry. */
+  lastSeen: Float64Array;
+}
+
+/**
+ * Sums the decayed weights of all events per (user, item). Invalid indices are
+ * dropped (the caller validated counts). O(n + nnz log(row length)).
+ */
+export function buildInteractionMatrix(
+  interactions: readonly InteractionInput[],
+  userCount: number,
+  itemCount: number,
+  cfg: SignalConfig,
+  referenceMs?: number,
+): CsrMatrix {
+  let ref = referenceMs ?? -Infinity;
+  if (referenceMs === undefined) for (const it of interactions) ref = Math.max(ref, timeOf(it.occurredAt));
+  const counts = new Int32Array(userCount + 1);
+  for (const it of interactions) {
+    if (it.user >= 0 && it.user < userCount && it.item >= 0 && it.item < itemCount) counts[it.user + 1]++;
+  }
+  for (let u = 0; u < userCount; u++) counts[u + 1] += counts[u];
+  const fill = counts.slice(0, userCount);
+  const items = new Int32Array(counts[userCount]);
+  const weights = new Float64Array(counts[userCount]);
+  const times = new Float64Array(counts[userCount]);
+  for (const it of interactions) {
+    if (!(it.user >= 0 && it.user < userCount && it.item >= 0 && it.item < itemCount)) continue;
+    const p = fill[it.user]++;
+    const t = timeOf(it.occurredAt);
+    items[p] = it.item;
+    weights[p] = signalWeight(cfg, it.type, it.value) * decayFactor(cfg, t, ref);
+    times[p] = t;
+  }
+  // Aggregate duplicates within each user's slice.
+  const indptr = new Int32Array(userCount + 1);
+  const outIdx: number[] = [];
+  const outVal: number[] = [];
+  const outTime: number[] = [];
+  for (let u = 0; u < userCount; u++) {
+    const lo = counts[u];
+    const hi = counts[u + 1];
+    const order: number[] = [];
+    for (let p = lo; p < hi; p++) order.push(p);
+    order.sort((a, b) => items[a] - items[b]);
+    let k = 0;
+    while (k < order.length) {
+      const item = items[order[k]];
+      let w = 0;
+      let t = -Infinity;
+      while (k < order.length && items[order[k]] === item) {
+        w += weights[order[k]];
+        t = Math.max(t, times[order[k]]);
+        k++;
+      }
+      outIdx.push(item);
+      outVal.push(w);
+      outTime.push(t);
+    }
+    indptr[u + 1] = outIdx.length;
+  }
+  return {
+    rows: userCount,
+    cols: itemCount,
+    indptr,
+    indices: Int32Array.from(outIdx),
+    values: Float32Array.from(outVal),
+    lastSeen: Float64Array.from(outTime),
+  };
+}
+
+export function transpose(m: CsrMatrix): CsrMatrix {
+  const indptr = new Int32Array(m.cols + 1);
+  for (let p = 0; p < m.indices.length; p++) indptr[m.indices[p] + 1]++;
+  for (let c = 0; c < m.cols; c++) indptr[c + 1] += indptr[c];
+  const fill = indptr.slice(0, m.cols);
+  const indices = new Int32Array(m.indices.length);
+  const values = new Float32Array(m.indices.length);
+  const lastSeen = new Float64Array(m.indices.length);
+  for (let r = 0; r < m.rows; r++) {
+    for (let p = m.indptr[r]; p < m.indptr[r + 1]; p++) {
+      const q = fill[m.indices[p]]++;
+      indices[q] = r;
+      values[q] = m.values[p];
+      lastSeen[q] = m.lastSeen[p];
+    }
+  }
+  return { rows: m.cols, cols: m.rows, indptr, indices, values, lastSeen };
+}

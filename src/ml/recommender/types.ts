@@ -1,0 +1,176 @@
+/** Public types of the recommender core (index-based; the service maps ids). */
+export type InteractionKind = 'VIEW' | 'CLICK' | 'ADD_TO_CART' | 'PURCHASE' | 'RATING';
+
+export type Strategy = 'COLLABORATIVE' | 'CONTENT' | 'HYBRID' | 'POPULAR';
+
+export interface InteractionInput {
+  user: number;
+  item: number;
+  type: InteractionKind;
+  /** RATING: stars (1–5, halves allowed); PURCHASE: quantity (unused by default); else ignored. */
+  value?: number | null;
+  /** Date or epoch milliseconds. */
+  occurredAt: Date | number;
+}
+
+/** Raw product description; any field may be missing. */
+export interface ItemFeatureInput {
+  category?: string | null;
+  tags?: readonly string[] | null;
+  price?: number | null;
+  attributes?: Readonly<Record<string, number | string | boolean | null | undefined>> | null;
+}
+
+export interface RecommenderTrainingData {
+  userCount: number;
+  itemCount: number;
+  interactions: readonly InteractionInput[];
+  /** Per item index (length itemCount); undefined entries are treated as fully missing. */
+  items?: readonly (ItemFeatureInput | undefined)[];
+  /** String ids persisted with the model so the service can map DB ids <-> indices. */
+  ids?: { users: readonly string[]; items: readonly string[] };
+}
+
+export interface SignalConfig {
+  /** Weight per interaction type; must increase along the funnel. */
+  weights: Record<Exclude<InteractionKind, 'RATING'>, number>;
+  /** Ratings <= this value are negative evidence. */
+  ratingNegativeMax: number;
+  /** Weight per star above ratingNegativeMax (and below, negated). */
+  ratingScale: number;
+  /** Exponential time decay half-life in days; null = no decay. */
+  halfLifeDays: number | null;
+}
+
+export interface AlsConfig {
+  factors: number;
+  iterations: number;
+  /** L2 regularisation, scaled by (n_u + unobservedWeight * n_items) ** regularizationExponent. */
+  regularization: number;
+  regularizationExponent: number;
+  /** Weight of the implicit "all pairs are 0" term (iALS alpha_0). */
+  unobservedWeight: number;
+  /** Confidence = 1 + alpha * log1p(|signal|). */
+  alpha: number;
+  cgSteps: number;
+}
+
+export interface BlendWeights {
+  collaborative: number;
+  knn: number;
+  content: number;
+  popularity: number;
+}
+
+export interface RecommenderHyperparameters {
+  signals?: Partial<Omit<SignalConfig, 'weights'>> & { weights?: Partial<SignalConfig['weights']> };
+  als?: Partial<AlsConfig>;
+  /** Neighbours kept per item for item-kNN. Default 100. */
+  neighbours?: number;
+  /** Fixed blend, or 'auto' (default): chosen on an internal temporal validation split. */
+  blend?: BlendWeights | 'auto';
+  /** Try a small grid of ALS regularisations on the validation split. Default true. */
+  tuneAls?: boolean;
+  /** Run the temporal 80/20 evaluation (model + baselines). Default true. */
+  evaluate?: boolean;
+  /** Fraction of each user's latest interactions held out for evaluation. Default 0.2. */
+  testFraction?: number;
+  /** Cap on users scored during evaluation / tuning (sampled deterministically). Default 3000. */
+  maxEvalUsers?: number;
+  /** Half-life (days) of the "trending" popularity prior. Default: 1/8 of the data's time span. */
+  trendingHalfLifeDays?: number;
+  seed?: number;
+}
+
+export interface RecommendOptions {
+  limit: number;
+  strategy: Strategy;
+  /** Item indices never to return. */
+  exclude?: Set<number>;
+  filter?: (item: number) => boolean;
+  /** Return items the user already interacted with (default false). */
+  includeSeen?: boolean;
+}
+
+export type ReasonKind = 'BECAUSE_YOU_INTERACTED' | 'POPULAR_IN_CATEGORY' | 'POPULAR' | 'SIMILAR_CONTENT' | 'NEW_USER';
+
+export interface Recommendation {
+  item: number;
+  score: number;
+  reason: { kind: ReasonKind; itemIndex?: number; category?: string };
+}
+
+export interface HistoryEntry {
+  item: number;
+  type?: InteractionKind;
+  value?: number | null;
+  occurredAt?: Date | number;
+}
+
+export interface UserScore {
+  user: number;
+  score: number;
+}
+
+export interface SimilarItem {
+  item: number;
+  score: number;
+}
+
+export interface AttributeMissingReport {
+  name: string;
+  kind: 'numeric' | 'categorical' | 'price' | 'category' | 'tags';
+  /** Items whose value is null / undefined / absent / non-finite. */
+  missing: number;
+  missingRate: number;
+  /** How missing values were handled. */
+  strategy: string;
+  /** Median (numeric) or mode (categorical) used as the fill value, when applicable. */
+  fill?: number | string | null;
+}
+
+export interface FeatureReport {
+  items: number;
+  dimensions: number;
+  attributes: AttributeMissingReport[];
+}
+
+export interface RankingMetrics {
+  recallAt20: number;
+  ndcgAt10: number;
+  mapAt10: number;
+  coverageAt20: number;
+  users: number;
+}
+
+export interface EvaluationReport {
+  /** Default strategy of the trained model (HYBRID). */
+  model: RankingMetrics;
+  collaborative: RankingMetrics;
+  content: RankingMetrics;
+  popularity: RankingMetrics;
+  itemKnn: RankingMetrics;
+  testFraction: number;
+  trainInteractions: number;
+  testInteractions: number;
+}
+
+export interface TrainingProgress {
+  stage: 'prepare' | 'features' | 'tune' | 'als' | 'knn' | 'evaluate' | 'final';
+  /** Iteration within the stage (ALS epoch), when applicable. */
+  iteration?: number;
+  iterations?: number;
+  /** ALS training loss (weighted squared error + regularisation), when computed. */
+  loss?: number;
+  message?: string;
+}
+
+export class InsufficientInteractionDataError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InsufficientInteractionDataError';
+  }
+}
+
+/** Minimums for training: below these a learned model is meaningless. */
+export const MIN_TRAINING = { interactions: 20, users: 2, items: 2 } as const;

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+import { batchTooLargeError, ErrorCode } from '../../graphql/errors.ts';
+
+/** A row that was refused, with its position in the submitted batch. */
+export interface RowError {
+  index: number;
+  externalId: string | null;
+  code: string;
+  message: string;
+  field: string | null;
+}
+
+export interface BulkWriteResult {
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  errors: RowError[];
+}
+
+export interface IndexedRow<T> {
+  index: number;
+  value: T;
+}
+
+export function assertBatchSize(rows: readonly unknown[], max: number): void {
+  if (rows.length > max) throw batchTooLargeError(rows.length, max);
+}
+
+/**
+ * Validates every row; rows that fail are reported (not written) and the rest carry on.
+ * The policy for the whole service: valid rows are written in one transaction, refused rows
+ * are listed with their index, so a retry of the corrected rows is safe.
+ */
+export function validateRows<S extends z.ZodType>(
+  rows: readonly unknown[],
+  schema: S,
+  externalIdOf: (row: unknown) => string | null = defaultExternalId,
+): { valid: IndexedRow<z.output<S>>[]; errors: RowError[] } {
+  const valid: IndexedRow<z.output<S>>[] = [];
+  const errors: RowError[] = [];
+  rows.forEach((row, index) => {
+    const parsed = schema.safeParse(row);
+    if (parsed.success) {
+      valid.push({ index, value: parsed.data });
+    } else {
+      const issue = parsed.error.issues[0];
+      const field = issue?.path.join('.') || null;
+      errors.push({
+        index,
+        externalId: externalIdOf(row),
+        code: ErrorCode.BAD_USER_INPUT,
+        message: field ? `${field}: ${issue?.message}` : (issue?.message ?? 'invalid row'),
+        field,
+      });
+    }
+  });
+  return { valid, errors };
+}
+
+/** The first row with a key wins; later rows with the same key in one batch are refused. */
+export function rejectDuplicateKeys<T>(
+  rows: IndexedRow<T>[],
+  keyOf: (row: T) => string | null,
+  field: string,
+  externalIdOf: (row: T) => string | null,
+): { unique: IndexedRow<T>[]; errors: RowError[] } {
+  const seen = new Map<string, number>();
+  const unique: IndexedRow<T>[] = [];
+  const errors: RowError[] = [];
+  for (const row of rows) {
+    const key = keyOf(row.value);
+    if (key === null) {
+      unique.push(row);
+      continue;
+    }
+    const first = seen.get(key);
+    if (first === undefined) {
+      seen.set(key, row.index);
+      unique.push(row);
+    } else {
+      errors.push({
+        index: row.index,
+        externalId: externalIdOf(row.value),
+        code: ErrorCode.CONFLICT,
+        message: `${field} "${key}" appears more than once in this batch (first at index ${first}).`,
+        field,
+      });
+    }
+  }
+  return { unique, errors };
+}
+
+export function bulkResult(counts: { created: number; updated: number; unchanged: number }, errors: RowError[]): BulkWriteResult {
+  const sorted = [...errors].sort((a, b) => a.index - b.index);
+  return { ...counts, failed: sorted.length, errors: sorted };
+}
+
+function defaultExternalId(row: unknown): string | null {
+  if (row && typeof row === 'object' && 'externalId' in row) {
+    const value = (row as { externalId: unknown }).externalId;
+    return typeof value === 'string' ? value : null;
+  }
+  return null;
+}
+
+/** Shared field rules, so every module validates the same way. */
+export const fields = {
+  externalId: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+  shortText: (max: number) => z.string().trim().max(max, `must be at most ${max} characters`),
+  attributes: z
+    .record(z.string().max(100), z.unknown())
+    .refine((value) => JSON.stringify(value).length <= 16_384, 'must serialise to at most 16 KB of JSON'),
+};

@@ -1,0 +1,140 @@
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { ApolloServer } from '@apollo/server';
+import { expressMiddleware } from '@as-integrations/express5';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import {
+  ApolloServerPluginLandingPageLocalDefault,
+  ApolloServerPluginLandingPageProductionDefault,
+} from '@apollo/server/plugin/landingPage/default';
+import cors from 'cors';
+import express from 'express';
+import type { Config } from './config.ts';
+import { pendingMigrations } from './db/migrate.ts';
+import { withStatementCounter, type Database, type StatementCounter } from './db/prisma.ts';
+import type { GraphQLContext } from './graphql/context.ts';
+import { formatError } from './graphql/format-error.ts';
+import { createLoaders } from './graphql/loaders.ts';
+import { buildSchema } from './graphql/schema.ts';
+import type { Logger } from './logger.ts';
+import { createServices } from './services.ts';
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  httpServer: http.Server;
+  stop(): Promise<void>;
+}
+
+/** Builds the HTTP server: GraphQL on /graphql, liveness on /healthz, readiness on /readyz. */
+export async function startServer(options: {
+  config: Config;
+  database: Database;
+  logger: Logger;
+  port?: number;
+  host?: string;
+}): Promise<RunningServer> {
+  const { config, database, logger } = options;
+  const services = createServices(database.prisma, config);
+  const app = express();
+  const httpServer = http.createServer(app);
+
+  const apollo = new ApolloServer<GraphQLContext>({
+    schema: buildSchema(),
+    introspection: config.introspectionEnabled,
+    includeStacktraceInErrorResponses: false,
+    formatError: (formatted, error) => {
+      const result = formatError(formatted, error);
+      if (result.extensions?.code === 'INTERNAL_SERVER_ERROR' || result.extensions?.code === 'DATABASE_UNAVAILABLE') {
+        logger.error({ err: error, path: formatted.path }, 'unexpected error in request');
+      }
+      return result;
+    },
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      {
+        // Lets clients and tests see how many SQL statements a request cost.
+        async requestDidStart() {
+          return {
+            async willSendResponse({ contextValue, response }) {
+              response.http.headers.set('x-sql-statements', String(contextValue.statements?.statements ?? 0));
+            },
+          };
+        },
+      },
+      config.sandboxEnabled
+        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
+        : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
+    ],
+  });
+  await apollo.start();
+
+  app.disable('x-powered-by');
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      const pending = await pendingMigrations(database.pool);
+      if (pending.length) {
+        res.status(503).json({ status: 'migrations pending', pendingMigrations: pending });
+        return;
+      }
+      res.json({ status: 'ready', database: 'reachable', migrations: 'applied' });
+    } catch (error) {
+      res.status(503).json({ status: 'database unreachable', error: (error as Error).message });
+    }
+  });
+
+  app.use(
+    '/graphql',
+    (_req, res, next) => {
+      // Everything the request does runs inside this scope, so its SQL statements are counted.
+      const counter = { statements: 0 };
+      res.locals.statements = counter;
+      withStatementCounter(counter, () => next());
+    },
+    cors(),
+    express.json({ limit: '20mb' }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }): Promise<GraphQLContext> => {
+        const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) || randomUUID();
+        return {
+          db: database.prisma,
+          services,
+          loaders: createLoaders(database.prisma),
+          viewer: { keyId: null, role: 'ADMIN' },
+          requestId,
+          statements: res.locals.statements as StatementCounter,
+        };
+      },
+    }),
+  );
+  // Malformed JSON bodies and other middleware errors: answer as GraphQL would, with a code.
+  app.use((error: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    const status = error.status && error.status < 500 ? error.status : 500;
+    if (status === 500) logger.error({ err: error }, 'http error');
+    res.status(status).json({
+      errors: [
+        {
+          message: status === 500 ? 'Internal server error.' : `Invalid request: ${error.message}`,
+          extensions: { code: status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST' },
+        },
+      ],
+    });
+  });
+
+  const port = options.port ?? config.PORT;
+  const host = options.host ?? config.HOST;
+  await new Promise<void>((resolve) => httpServer.listen(port, host, resolve));
+  const address = httpServer.address();
+  const actualPort = typeof address === 'object' && address ? address.port : port;
+  return {
+    url: `http://${host === '0.0.0.0' ? 'localhost' : host}:${actualPort}/graphql`,
+    port: actualPort,
+    httpServer,
+    async stop() {
+      await apollo.stop();
+    },
+  };
+}
