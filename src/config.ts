@@ -21,6 +21,8 @@ const ConfigSchema = z.object({
   MAX_PAGE_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   ENABLE_SANDBOX: booleanFromEnv.optional(),
   ENABLE_INTROSPECTION: booleanFromEnv.optional(),
+  /** in-process: this server also runs background jobs; off: only enqueue (run `npm run worker`). */
+  WORKER_MODE: z.enum(['in-process', 'off']).default('in-process'),
   ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
 });
 

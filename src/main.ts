@@ -1,10 +1,11 @@
 import path from 'node:path';
 import { ConfigError, loadConfig } from './config.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded.ts';
-import { applyMigrations } from './db/migrate.ts';
+import { ensureMigrated } from './db/migrate.ts';
 import { connectDatabase } from './db/prisma.ts';
 import { createLogger } from './logger.ts';
 import { startServer } from './server.ts';
+import { createServices } from './services.ts';
 import { seedDemoDataOnce } from './seed/demo.ts';
 
 async function main(): Promise<void> {
@@ -29,15 +30,14 @@ async function main(): Promise<void> {
     logger.info({ dataDir, url: embedded.url }, 'embedded PostgreSQL (PGlite) started; set DATABASE_URL to use a server instead');
   }
 
-  await applyMigrations(databaseUrl);
-  logger.info('migrations applied');
   const database = connectDatabase(databaseUrl, { poolSize: embedded ? 4 : config.DATABASE_POOL_SIZE });
+  logger.info({ migrations: await ensureMigrated(database.pool, databaseUrl) }, 'database schema ready');
   if (config.SEED_DEMO_DATA) {
-    const seeded = await seedDemoDataOnce(database.prisma, logger);
+    const seeded = await seedDemoDataOnce(database.prisma, createServices(database.prisma, config), logger);
     if (seeded) logger.info(seeded, 'demo data seeded');
   }
 
-  const server = await startServer({ config, database, logger });
+  const server = await startServer({ config, database, databaseUrl, logger });
   logger.info({ url: server.url }, 'GraphQL API listening');
   console.log(`\n  GraphQL API:    ${server.url}`);
   if (config.sandboxEnabled) console.log(`  Apollo Sandbox: open ${server.url} in a browser`);

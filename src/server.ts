@@ -18,6 +18,9 @@ import { createLoaders } from './graphql/loaders.ts';
 import { buildSchema } from './graphql/schema.ts';
 import type { Logger } from './logger.ts';
 import { createServices } from './services.ts';
+import { JobQueue } from './jobs/queue.ts';
+import { startWorkers } from './jobs/workers.ts';
+import { initTensorflowBackend } from './ml/shared/backend.ts';
 
 export interface RunningServer {
   url: string;
@@ -30,12 +33,18 @@ export interface RunningServer {
 export async function startServer(options: {
   config: Config;
   database: Database;
+  /** Connection string of `database`, for the job queue's own pool. */
+  databaseUrl: string;
   logger: Logger;
   port?: number;
   host?: string;
 }): Promise<RunningServer> {
   const { config, database, logger } = options;
-  const services = createServices(database.prisma, config);
+  const { name: backend } = await initTensorflowBackend();
+  logger.info({ backend }, 'TensorFlow.js backend ready');
+  const queue = await JobQueue.start(options.databaseUrl, logger);
+  const services = createServices(database.prisma, config, { logger, queue: () => queue });
+  if (config.WORKER_MODE === 'in-process') await startWorkers(queue, services, logger);
   const app = express();
   const httpServer = http.createServer(app);
 
@@ -80,7 +89,7 @@ export async function startServer(options: {
         res.status(503).json({ status: 'migrations pending', pendingMigrations: pending });
         return;
       }
-      res.json({ status: 'ready', database: 'reachable', migrations: 'applied' });
+      res.json({ status: 'ready', database: 'reachable', migrations: 'applied', tensorflowBackend: backend, worker: config.WORKER_MODE });
     } catch (error) {
       res.status(503).json({ status: 'database unreachable', error: (error as Error).message });
     }
@@ -135,6 +144,7 @@ export async function startServer(options: {
     httpServer,
     async stop() {
       await apollo.stop();
+      await queue.stop();
     },
   };
 }

@@ -39,3 +39,19 @@ export async function pendingMigrations(pool: pg.Pool, committed = committedMigr
   const applied = new Set(rows.map((row) => row.migration_name));
   return committed.filter((name) => !applied.has(name));
 }
+
+/**
+ * Runs `migrate deploy` only when something is pending: the CLI costs seconds even when there
+ * is nothing to do, which a restart of the embedded database would otherwise pay every time.
+ */
+export async function ensureMigrated(pool: pg.Pool, databaseUrl: string): Promise<'applied' | 'up-to-date'> {
+  let pending: string[];
+  try {
+    pending = await pendingMigrations(pool);
+  } catch {
+    pending = committedMigrations(); // no _prisma_migrations table yet: a fresh database
+  }
+  if (pending.length === 0) return 'up-to-date';
+  await applyMigrations(databaseUrl);
+  return 'applied';
+}

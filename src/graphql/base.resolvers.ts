@@ -1,3 +1,4 @@
+import { GraphQLScalarType } from 'graphql';
 import { DateTimeResolver, JSONObjectResolver, LocalDateResolver } from 'graphql-scalars';
 import type { Resolvers } from '../generated/graphql.ts';
 import { userInputError } from './errors.ts';
@@ -13,9 +14,17 @@ async function fetchNode(context: GraphQLContext, id: string): Promise<object | 
   return fetcher ? tagNode(parsed.type, await fetcher(context, parsed.localId)) : null;
 }
 
+// graphql-tools copies a scalar resolver's name onto the schema type, so LocalDateResolver as is
+// would rename `Date` to `LocalDate`; keep its parsing under our name.
+const DateScalar = new GraphQLScalarType({
+  ...LocalDateResolver.toConfig(),
+  name: 'Date',
+  description: 'A calendar date without time (UTC), e.g. `2026-11-29`.',
+});
+
 export const baseResolvers: Resolvers = {
   DateTime: DateTimeResolver,
-  Date: LocalDateResolver,
+  Date: DateScalar,
   JSONObject: JSONObjectResolver,
   Node: {
     __resolveType: (node) => nodeTypeOf(node) as never,

@@ -4,12 +4,12 @@ import type {
   CampaignMetric,
   Feedback,
   Interaction,
-  ModelVersion,
   Product,
   TrainingJob,
   User,
 } from '../generated/prisma/client.ts';
 import type { Connection, Edge } from './pagination.ts';
+import type { ModelVersion } from '../modules/models/registry.service.ts';
 
 export type UserModel = User;
 export type ProductModel = Product;

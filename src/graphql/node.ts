@@ -6,6 +6,11 @@ type NodeFetcher = (context: GraphQLContext, localId: string) => Promise<object 
 /** How `node(id:)` loads each Node type; every module registers its types here. */
 export const nodeFetchers: Partial<Record<NodeType, NodeFetcher>> = {
   User: (context, id) => context.loaders.userById.load(id),
+  ModelVersion: (context, id) => context.loaders.modelVersionById.load(id),
+  TrainingJob: (context, id) => context.loaders.trainingJobById.load(id),
+  Interaction: (context, id) => context.loaders.interactionById.load(id),
+  Product: (context, id) => context.loaders.productById.load(id),
+  Campaign: (context, id) => context.loaders.campaignById.load(id),
 };
 
 const NODE_TYPE = Symbol('nodeType');

@@ -26,6 +26,8 @@ export interface SparseNetWeights extends SparseNetShape {
   b1: Float32Array; // width
   w2: Float32Array; // hidden × classes (empty when linear)
   b2: Float32Array; // classes (empty when linear)
+  /** Optional fixed multiplier of W1 (same layout), e.g. NB log-count ratios; empty = none. */
+  scale: Float32Array;
 }
 
 export interface TrainStepOptions {
@@ -44,6 +46,7 @@ export class SparseNet {
   /** Output width of the first layer: hidden units, or classes when linear. */
   readonly width: number;
   private w1: Float32Array;
+  private scale: Float32Array | undefined;
   private m1: Float32Array | undefined;
   private v1: Float32Array | undefined;
   private b1: tf.Variable;
@@ -57,6 +60,8 @@ export class SparseNet {
     this.shape = shape;
     this.width = shape.hidden > 0 ? shape.hidden : shape.classes;
     const random = createRandom(seed);
+    this.scale = w.scale && w.scale.length > 0 ? w.scale : undefined;
+    if (this.scale && this.scale.length !== shape.inputSize * this.width) throw new RangeError('scale has the wrong size');
     if (w.w1) {
       this.w1 = w.w1;
     } else {
@@ -78,8 +83,8 @@ export class SparseNet {
     }
   }
 
-  static create(shape: SparseNetShape, seed: number): SparseNet {
-    return new SparseNet(shape, {}, seed);
+  static create(shape: SparseNetShape, seed: number, scale?: Float32Array): SparseNet {
+    return new SparseNet(shape, { scale }, seed);
   }
 
   static fromWeights(w: SparseNetWeights): SparseNet {
@@ -101,6 +106,8 @@ export class SparseNet {
     const ids = Int32Array.from(local.keys());
     const wsubData = new Float32Array(u * width);
     for (let k = 0; k < u; k++) wsubData.set(this.w1.subarray(ids[k] * width, (ids[k] + 1) * width), k * width);
+    const sc = this.scale;
+    if (sc) for (let k = 0; k < u; k++) for (let j = 0; j < width; j++) wsubData[k * width + j] *= sc[ids[k] * width + j];
 
     if (!this.optimizer || this.optimizerLr !== opts.learningRate) {
       this.optimizer?.dispose();
@@ -120,17 +127,19 @@ export class SparseNet {
         return tf.losses.softmaxCrossEntropy(y, logits) as tf.Scalar;
       };
       const { value, grads } = tf.valueAndGrads(f)([wsub, ...dense]);
-      const named: Record<string, tf.Tensor> = {};
+      const named: { name: string; tensor: tf.Tensor }[] = [];
       dense.forEach((v, i) => {
         // Decoupled weight decay on the dense head weights (not on biases).
-        named[v.name] = v === this.w2 && opts.l2 > 0 ? tf.add(grads[i + 1], tf.mul(v, opts.l2)) : grads[i + 1];
+        named.push({ name: v.name, tensor: v === this.w2 && opts.l2 > 0 ? tf.add(grads[i + 1], tf.mul(v, opts.l2)) : grads[i + 1] });
       });
       return { loss: value, gradW: grads[0], denseGrads: named };
     });
     this.optimizer.applyGradients(denseGrads);
     const g = gradW.dataSync() as Float32Array;
+    // Chain rule through the fixed scale: d/dW1 = d/dW_eff * scale.
+    if (sc) for (let k = 0; k < u; k++) for (let j = 0; j < width; j++) g[k * width + j] *= sc[ids[k] * width + j];
     const lossValue = loss.dataSync()[0];
-    tf.dispose([loss, gradW, ...Object.values(denseGrads)]);
+    tf.dispose([loss, gradW, ...denseGrads.map((g) => g.tensor)]);
     this.lazyAdam(ids, g, opts.learningRate, opts.l2);
     return lossValue;
   }
@@ -174,7 +183,9 @@ export class SparseNet {
       for (let k = 0; k < r.indices.length; k++) {
         const base = r.indices[k] * width;
         const val = r.values[k];
-        for (let j = 0; j < width; j++) out[o + j] += val * this.w1[base + j];
+        const sc = this.scale;
+        if (sc) for (let j = 0; j < width; j++) out[o + j] += val * this.w1[base + j] * sc[base + j];
+        else for (let j = 0; j < width; j++) out[o + j] += val * this.w1[base + j];
       }
     });
     return out;
@@ -214,7 +225,7 @@ export class SparseNet {
       const base = row.indices[k] * width;
       const val = row.values[k];
       for (let j = 0; j < width; j++) {
-        const a = val * this.w1[base + j];
+        const a = val * this.w1[base + j] * (this.scale ? this.scale[base + j] : 1);
         if (a === 0) continue;
         for (let c = 0; c < classes; c++) out[k * classes + c] += a * jac[j * classes + c];
       }
@@ -229,17 +240,20 @@ export class SparseNet {
       b1: (this.b1.dataSync() as Float32Array).slice(),
       w2: this.w2 ? (this.w2.dataSync() as Float32Array).slice() : new Float32Array(0),
       b2: this.b2 ? (this.b2.dataSync() as Float32Array).slice() : new Float32Array(0),
+      scale: this.scale ? this.scale.slice() : new Float32Array(0),
     };
   }
 
   /** Restores parameters (e.g. the best early-stopping snapshot); optimizer state is kept. */
   setWeights(w: SparseNetWeights): void {
     this.w1.set(w.w1);
-    this.b1.assign(tf.tensor1d(w.b1));
-    if (this.w2 && this.b2) {
-      this.w2.assign(tf.tensor2d(w.w2, [this.shape.hidden, this.shape.classes]));
-      this.b2.assign(tf.tensor1d(w.b2));
-    }
+    tf.tidy(() => {
+      this.b1.assign(tf.tensor1d(w.b1));
+      if (this.w2 && this.b2) {
+        this.w2.assign(tf.tensor2d(w.w2, [this.shape.hidden, this.shape.classes]));
+        this.b2.assign(tf.tensor1d(w.b2));
+      }
+    });
   }
 
   dispose(): void {

@@ -18,7 +18,7 @@ import type { AlsConfig } from './types.js';
 export const DEFAULT_ALS: AlsConfig = {
   factors: 64,
   iterations: 12,
-  regularization: 0.05,
+  regularization: 0.1,
   regularizationExponent: 1,
   unobservedWeight: 1,
   alpha: 2,
@@ -43,6 +43,34 @@ export function absoluteAlpha0(cfg: AlsConfig, nnz: number, users: number, items
   return (cfg.unobservedWeight * nnz) / Math.max(1, users * items);
 }
 
+/** out = (G + λI) v + Σ_q c_q y_q (y_q·v) over the row's entries [lo, hi). */
+function applyA(
+  g: Float64Array,
+  k: number,
+  lambda: number,
+  v: Float64Array,
+  out: Float64Array,
+  y: Float32Array,
+  indices: Int32Array,
+  conf: Float32Array,
+  lo: number,
+  hi: number,
+): void {
+  for (let i = 0; i < k; i++) {
+    let s = lambda * v[i];
+    const gi = i * k;
+    for (let j = 0; j < k; j++) s += g[gi + j] * v[j];
+    out[i] = s;
+  }
+  for (let q = lo; q < hi; q++) {
+    const o = indices[q] * k;
+    let d = 0;
+    for (let i = 0; i < k; i++) d += y[o + i] * v[i];
+    d *= conf[q];
+    for (let i = 0; i < k; i++) out[i] += d * y[o + i];
+  }
+}
+
 /**
  * One half-step: updates every row of X given fixed Y (rows of `m` index X,
  * columns index Y).
@@ -50,34 +78,19 @@ export function absoluteAlpha0(cfg: AlsConfig, nnz: number, users: number, items
 function updateSide(m: CsrMatrix, x: Float32Array, y: Float32Array, k: number, cfg: AlsConfig, alpha0: number): void {
   const g = gramian(y, m.cols, k);
   for (let i = 0; i < g.length; i++) g[i] *= alpha0;
+  const conf = new Float32Array(m.values.length);
+  for (let q = 0; q < conf.length; q++) conf[q] = confidence(cfg, m.values[q]);
   const b = new Float64Array(k);
   const r = new Float64Array(k);
   const p = new Float64Array(k);
   const ap = new Float64Array(k);
   const xr = new Float64Array(k);
   const nCols = m.cols;
-
-  // A·v = G v + Σ c_j y_j (y_j·v) + λ v
-  const applyA = (row: number, v: Float64Array, out: Float64Array, lambda: number): void => {
-    for (let i = 0; i < k; i++) {
-      let s = lambda * v[i];
-      const gi = i * k;
-      for (let j = 0; j < k; j++) s += g[gi + j] * v[j];
-      out[i] = s;
-    }
-    for (let q = m.indptr[row]; q < m.indptr[row + 1]; q++) {
-      const o = m.indices[q] * k;
-      const c = confidence(cfg, m.values[q]);
-      let d = 0;
-      for (let i = 0; i < k; i++) d += y[o + i] * v[i];
-      d *= c;
-      for (let i = 0; i < k; i++) out[i] += d * y[o + i];
-    }
-  };
+  const { indptr, indices, values } = m;
 
   for (let row = 0; row < m.rows; row++) {
-    const lo = m.indptr[row];
-    const hi = m.indptr[row + 1];
+    const lo = indptr[row];
+    const hi = indptr[row + 1];
     const xo = row * k;
     if (hi === lo) {
       x.fill(0, xo, xo + k);
@@ -86,13 +99,13 @@ function updateSide(m: CsrMatrix, x: Float32Array, y: Float32Array, k: number, c
     const lambda = cfg.regularization * Math.pow(hi - lo + alpha0 * nCols, cfg.regularizationExponent);
     b.fill(0);
     for (let q = lo; q < hi; q++) {
-      if (!(m.values[q] > 0)) continue; // p = 0 for negative evidence
-      const o = m.indices[q] * k;
-      const c = confidence(cfg, m.values[q]);
+      if (!(values[q] > 0)) continue; // p = 0 for negative evidence
+      const o = indices[q] * k;
+      const c = conf[q];
       for (let i = 0; i < k; i++) b[i] += c * y[o + i];
     }
     for (let i = 0; i < k; i++) xr[i] = x[xo + i];
-    applyA(row, xr, ap, lambda);
+    applyA(g, k, lambda, xr, ap, y, indices, conf, lo, hi);
     let rr = 0;
     for (let i = 0; i < k; i++) {
       r[i] = b[i] - ap[i];
@@ -100,7 +113,7 @@ function updateSide(m: CsrMatrix, x: Float32Array, y: Float32Array, k: number, c
       rr += r[i] * r[i];
     }
     for (let step = 0; step < cfg.cgSteps && rr > 1e-20; step++) {
-      applyA(row, p, ap, lambda);
+      applyA(g, k, lambda, p, ap, y, indices, conf, lo, hi);
       let pap = 0;
       for (let i = 0; i < k; i++) pap += p[i] * ap[i];
       if (pap <= 0) break;

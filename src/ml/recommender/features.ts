@@ -28,8 +28,10 @@ const W_CATEGORICAL = 0.6;
 export interface ContentFeatures {
   itemCount: number;
   dimensions: number;
-  /** itemCount × dimensions, row-major, rows L2-normalised. */
-  matrix: Float32Array;
+  /** Sparse rows (CSR), L2-normalised: items have ~10 non-zeros out of hundreds of columns. */
+  indptr: Int32Array;
+  indices: Int32Array;
+  values: Float32Array;
   names: string[];
   categories: string[];
   /** Category index per item (into `categories`), -1 when missing. */
@@ -204,19 +206,30 @@ export function buildContentFeatures(items: readonly (ItemFeatureInput | undefin
   }
 
   const d = names.length;
-  const matrix = new Float32Array(itemCount * d);
+  const row = new Float32Array(d);
+  const indptr = new Int32Array(itemCount + 1);
+  const idx: number[] = [];
+  const val: number[] = [];
   for (let i = 0; i < itemCount; i++) {
-    const row = matrix.subarray(i * d, (i + 1) * d);
+    row.fill(0);
     for (const w of writers) w(row, i);
     let n = 0;
     for (let j = 0; j < d; j++) n += row[j] * row[j];
-    n = Math.sqrt(n);
-    if (n > 0) for (let j = 0; j < d; j++) row[j] /= n;
+    n = Math.sqrt(n) || 1;
+    for (let j = 0; j < d; j++) {
+      if (row[j] !== 0) {
+        idx.push(j);
+        val.push(row[j] / n);
+      }
+    }
+    indptr[i + 1] = idx.length;
   }
   return {
     itemCount,
     dimensions: d,
-    matrix,
+    indptr,
+    indices: Int32Array.from(idx),
+    values: Float32Array.from(val),
     names,
     categories,
     itemCategory,

@@ -75,7 +75,7 @@ export interface RecommenderHyperparameters {
   evaluate?: boolean;
   /** Fraction of each user's latest interactions held out for evaluation. Default 0.2. */
   testFraction?: number;
-  /** Cap on users scored during evaluation / tuning (sampled deterministically). Default 3000. */
+  /** Cap on users scored during evaluation / tuning (sampled deterministically). Default 2000. */
   maxEvalUsers?: number;
   /** Half-life (days) of the "trending" popularity prior. Default: 1/8 of the data's time span. */
   trendingHalfLifeDays?: number;

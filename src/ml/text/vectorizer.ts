@@ -9,11 +9,14 @@ export interface VocabularyOptions {
   maxFeatures: number;
   /** Drop features seen in fewer documents than this (noise, typos, ids). */
   minDf: number;
+  /** 1 + ln(tf) instead of raw counts (default true). */
+  sublinearTf?: boolean;
 }
 
 export interface TfidfState {
   features: string[];
   idf: Float32Array;
+  sublinearTf?: boolean;
 }
 
 /**
@@ -25,12 +28,14 @@ export interface TfidfState {
 export class TfidfVectorizer {
   readonly features: string[];
   readonly idf: Float32Array;
+  readonly sublinearTf: boolean;
   private readonly index: Map<string, number>;
 
   constructor(state: TfidfState) {
     if (state.features.length !== state.idf.length) throw new RangeError('features and idf differ in length');
     this.features = state.features;
     this.idf = state.idf;
+    this.sublinearTf = state.sublinearTf ?? true;
     this.index = new Map(state.features.map((f, i) => [f, i]));
   }
 
@@ -46,7 +51,7 @@ export class TfidfVectorizer {
     const n = docs.length;
     const features = chosen.map(([f]) => f);
     const idf = Float32Array.from(chosen, ([, d]) => Math.log((1 + n) / (1 + d)) + 1);
-    return new TfidfVectorizer({ features, idf });
+    return new TfidfVectorizer({ features, idf, sublinearTf: opts.sublinearTf ?? true });
   }
 
   get size(): number {
@@ -68,7 +73,8 @@ export class TfidfVectorizer {
     let norm = 0;
     for (let k = 0; k < indices.length; k++) {
       const i = indices[k];
-      const v = (1 + Math.log(counts.get(i)!)) * this.idf[i];
+      const tf = counts.get(i)!;
+      const v = (this.sublinearTf ? 1 + Math.log(tf) : tf) * this.idf[i];
       values[k] = v;
       norm += v * v;
     }

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../support/server.ts';
+import { startTestServer, type GraphQLResponse, type TestServer } from '../../support/server.ts';
 
 const UPSERT = `mutation($input: [UserInput!]!) {
   upsertUsers(input: $input) { created updated unchanged failed errors { index externalId code message field } }
@@ -105,11 +105,12 @@ describe('users connection', () => {
     let after: string | null = null;
     let pages = 0;
     for (;;) {
-      const result = await api.gql<{ users: { edges: { node: { externalId: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } }>(
+      type Page = { users: { edges: { node: { externalId: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } };
+      const result: GraphQLResponse<Page> = await api.gql<Page>(
         PAGE,
         { first: 10, after, filter: { search: 'page-' } },
       );
-      const connection = result.data!.users;
+      const connection: Page['users'] = result.data!.users;
       seen.push(...connection.edges.map((edge) => edge.node.externalId));
       pages += 1;
       if (!connection.pageInfo.hasNextPage) break;

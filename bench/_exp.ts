@@ -1,0 +1,14 @@
+import { generateSyntheticBehaviour, MOVIELENS_LIKE } from '../src/ml/synthetic/behaviour.js';
+import { syntheticToTrainingData } from '../src/ml/synthetic/training-data.js';
+import { trainRecommender } from '../src/ml/recommender/train.js';
+const shape = process.argv[2] ?? 'ml';
+const opts = shape === 'ml' ? MOVIELENS_LIKE : { users: 10_000, products: 10_000, interactions: 100_000, seed: 3 };
+const d = syntheticToTrainingData(generateSyntheticBehaviour(opts));
+const t = performance.now();
+const stages = new Map<string, number>();
+let last = performance.now(); let lastStage = '';
+const r = await trainRecommender(d, { als: JSON.parse(process.argv[3] ?? '{}'), tuneAls: process.argv[4] !== 'notune' }, { onProgress: (p) => { const now = performance.now(); stages.set(lastStage, (stages.get(lastStage) ?? 0) + now - last); last = now; lastStage = p.stage; } });
+console.log('seconds', ((performance.now() - t) / 1000).toFixed(1), r.backend, [...stages].map(([k, v]) => `${k}:${(v/1000).toFixed(1)}`).join(' '));
+console.log(JSON.stringify(r.tuning), JSON.stringify(r.chosen.blend), JSON.stringify(r.chosen.als));
+const m = r.metrics!;
+for (const k of ['model', 'collaborative', 'content', 'popularity', 'itemKnn'] as const) console.log(k.padEnd(14), m[k].ndcgAt10.toFixed(4), m[k].recallAt20.toFixed(4), m[k].mapAt10.toFixed(4), m[k].coverageAt20.toFixed(3), m[k].users);

@@ -1,0 +1,58 @@
+import PgBoss from 'pg-boss';
+import type { Logger } from '../logger.ts';
+
+/** Queue names; each maps to one handler registered by the worker. */
+export const QUEUES = {
+  training: 'model-training',
+  reclassify: 'feedback-reclassify',
+} as const;
+export type QueueName = (typeof QUEUES)[keyof typeof QUEUES];
+
+export interface TrainingMessage {
+  trainingJobId: string;
+}
+export interface ReclassifyMessage {
+  task: string;
+  modelVersionId: string;
+}
+
+/**
+ * pg-boss on the service's own PostgreSQL (schema `pgboss`): jobs survive restarts, any
+ * number of worker processes share them, and a job whose worker died is retried.
+ */
+export class JobQueue {
+  private constructor(private readonly boss: PgBoss) {}
+
+  static async start(databaseUrl: string, logger: Logger): Promise<JobQueue> {
+    const boss = new PgBoss({
+      connectionString: databaseUrl,
+      max: 3,
+      // Retry once: a worker killed mid-training leaves the job active until it expires.
+      retryLimit: 1,
+      retryDelay: 5,
+      expireInMinutes: 60,
+      // Maintenance and state monitoring are cheap but noisy on the embedded database.
+      monitorStateIntervalSeconds: 60,
+    });
+    boss.on('error', (error) => logger.warn({ err: error }, 'job queue error'));
+    await boss.start();
+    for (const name of Object.values(QUEUES)) await boss.createQueue(name);
+    return new JobQueue(boss);
+  }
+
+  async send(queue: QueueName, message: object): Promise<string | null> {
+    return this.boss.send(queue, message);
+  }
+
+  /** Runs `handler` for jobs of `queue`, one at a time in this process. */
+  async work<T extends object>(queue: QueueName, handler: (message: T) => Promise<void>): Promise<void> {
+    await this.boss.work<T>(queue, { batchSize: 1, pollingIntervalSeconds: 1 }, async ([job]) => {
+      if (job) await handler(job.data);
+    });
+  }
+
+  async stop(): Promise<void> {
+    // graceful: lets a running handler finish (or the timeout pass), then releases its job.
+    await this.boss.stop({ graceful: true, timeout: 20_000, wait: true });
+  }
+}

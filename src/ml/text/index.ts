@@ -1,0 +1,3 @@
+export { tokenize, words, normalizeText, displayFeature, DEFAULT_TOKENIZE_OPTIONS, type TokenizeOptions } from './tokenizer.js';
+export { detectLanguage, type Language } from './language.js';
+export { TfidfVectorizer, type SparseVector } from './vectorizer.js';

@@ -1,0 +1,137 @@
+import DataLoader from 'dataloader';
+import type { Db } from '../../db/prisma.ts';
+import { Prisma, type Campaign, type CampaignMetric, type Product } from '../../generated/prisma/client.ts';
+import { byKey, groupByKey } from '../common/loaders.ts';
+import { PRODUCT_COLUMNS, productFromRow, type ProductRow } from '../products/products.rows.ts';
+
+/** A campaign with an optional inclusive range of UTC days (YYYY-MM-DD). */
+export interface CampaignRangeKey {
+  campaignId: string;
+  from: string | null;
+  to: string | null;
+}
+
+/** Sums and ratios of a campaign's daily metrics; ratios are null when their denominator is 0. */
+export interface CampaignTotalsValues {
+  impressions: number;
+  clicks: number;
+  conversions: number;
+  spend: number;
+  revenue: number;
+  ctr: number | null;
+  conversionRate: number | null;
+  costPerAcquisition: number | null;
+  roas: number | null;
+}
+
+const EMPTY_TOTALS: CampaignTotalsValues = {
+  impressions: 0,
+  clicks: 0,
+  conversions: 0,
+  spend: 0,
+  revenue: 0,
+  ctr: null,
+  conversionRate: null,
+  costPerAcquisition: null,
+  roas: null,
+};
+
+const rangeKey = (key: CampaignRangeKey) => `${key.campaignId}|${key.from ?? ''}|${key.to ?? ''}`;
+
+/** Runs one batch query per distinct date range (a page's fields normally share one range). */
+async function perRange<T>(
+  keys: readonly CampaignRangeKey[],
+  load: (campaignIds: string[], from: string | null, to: string | null) => Promise<Map<string, T>>,
+  missing: () => T,
+): Promise<T[]> {
+  const ranges = new Map<string, { from: string | null; to: string | null; ids: string[] }>();
+  for (const key of keys) {
+    const range = `${key.from ?? ''}|${key.to ?? ''}`;
+    const entry = ranges.get(range) ?? { from: key.from, to: key.to, ids: [] };
+    entry.ids.push(key.campaignId);
+    ranges.set(range, entry);
+  }
+  const results = new Map<string, T>();
+  await Promise.all(
+    [...ranges.values()].map(async ({ from, to, ids }) => {
+      const loaded = await load(ids, from, to);
+      for (const id of ids) results.set(rangeKey({ campaignId: id, from, to }), loaded.get(id) ?? missing());
+    }),
+  );
+  return keys.map((key) => results.get(rangeKey(key)) ?? missing());
+}
+
+function dateBounds(from: string | null, to: string | null): Prisma.Sql {
+  return Prisma.sql`${from ? Prisma.sql`AND m.date >= ${from}::date` : Prisma.empty}
+    ${to ? Prisma.sql`AND m.date <= ${to}::date` : Prisma.empty}`;
+}
+
+export function createCampaignLoaders(db: Db) {
+  return {
+    campaignById: new DataLoader<string, Campaign | null>(async (ids) =>
+      byKey(ids, await db.campaign.findMany({ where: { id: { in: [...ids] } } }), (campaign) => campaign.id),
+    ),
+    /** Target products of each campaign, by name; one statement for all campaigns asked for. */
+    productsByCampaignId: new DataLoader<string, Product[]>(async (ids) => {
+      const rows = await db.$queryRaw<(ProductRow & { parentId: string })[]>`
+        SELECT cp.campaign_id AS "parentId", ${PRODUCT_COLUMNS}
+        FROM campaign_products cp JOIN products p ON p.id = cp.product_id
+        WHERE cp.campaign_id = ANY(${[...ids]}::uuid[])
+        ORDER BY p.name, p.id`;
+      return groupByKey(ids, rows, (row) => row.parentId).map((list) =>
+        list.map(({ parentId: _parentId, ...row }) => productFromRow(row)),
+      );
+    }),
+    /** Daily metrics per campaign and date range, oldest day first. */
+    metricsByCampaignId: new DataLoader<CampaignRangeKey, CampaignMetric[], string>(
+      (keys) =>
+        perRange(
+          keys,
+          async (campaignIds, from, to) => {
+            const rows = await db.campaignMetric.findMany({
+              where: {
+                campaignId: { in: campaignIds },
+                date: { ...(from ? { gte: utcDay(from) } : {}), ...(to ? { lte: utcDay(to) } : {}) },
+              },
+              orderBy: [{ campaignId: 'asc' }, { date: 'asc' }],
+            });
+            const grouped = groupByKey(campaignIds, rows, (row) => row.campaignId);
+            return new Map(campaignIds.map((id, i) => [id, grouped[i]!]));
+          },
+          () => [],
+        ),
+      { cacheKeyFn: rangeKey },
+    ),
+    /** Totals per campaign and date range, summed in SQL (SUM ... GROUP BY campaign_id). */
+    totalsByCampaignId: new DataLoader<CampaignRangeKey, CampaignTotalsValues, string>(
+      (keys) =>
+        perRange(
+          keys,
+          async (campaignIds, from, to) => {
+            const rows = await db.$queryRaw<(CampaignTotalsValues & { campaignId: string })[]>`
+              SELECT t.campaign_id AS "campaignId", t.impressions, t.clicks, t.conversions, t.spend, t.revenue,
+                t.clicks / NULLIF(t.impressions, 0) AS ctr,
+                t.conversions / NULLIF(t.clicks, 0) AS "conversionRate",
+                t.spend / NULLIF(t.conversions, 0) AS "costPerAcquisition",
+                t.revenue / NULLIF(t.spend, 0) AS roas
+              FROM (
+                SELECT m.campaign_id, SUM(m.impressions)::float8 AS impressions, SUM(m.clicks)::float8 AS clicks,
+                  SUM(m.conversions)::float8 AS conversions, SUM(m.spend)::float8 AS spend, SUM(m.revenue)::float8 AS revenue
+                FROM campaign_metrics m
+                WHERE m.campaign_id = ANY(${campaignIds}::uuid[]) ${dateBounds(from, to)}
+                GROUP BY m.campaign_id
+              ) t`;
+            return new Map(rows.map(({ campaignId, ...totals }) => [campaignId, totals]));
+          },
+          () => ({ ...EMPTY_TOTALS }),
+        ),
+      { cacheKeyFn: rangeKey },
+    ),
+  };
+}
+export type CampaignLoaders = ReturnType<typeof createCampaignLoaders>;
+
+/** A YYYY-MM-DD day as the Date Prisma expects for a DATE column. */
+export function utcDay(day: string): Date {
+  return new Date(`${day}T00:00:00.000Z`);
+}

@@ -1,0 +1,39 @@
+import type { Resolvers } from '../../generated/graphql.ts';
+import { localIdOf, toGlobalId } from '../../graphql/global-id.ts';
+import { assertSingleRef } from '../users/users.service.ts';
+import { assertDayRange } from './campaigns.service.ts';
+
+export const campaignsResolvers: Resolvers = {
+  Query: {
+    campaigns: (_parent, args, { services }) => services.campaigns.listCampaigns(args),
+    campaign: (_parent, args, { services }) => {
+      assertSingleRef(args, 'campaign');
+      return services.campaigns.findCampaign({
+        id: args.id ? localIdOf('Campaign', args.id) : null,
+        externalId: args.externalId,
+      });
+    },
+  },
+  Mutation: {
+    upsertCampaigns: (_parent, { input }, { services }) => services.campaigns.upsertCampaigns(input),
+    recordCampaignMetrics: (_parent, { input }, { services }) => services.campaigns.recordCampaignMetrics(input),
+  },
+  Campaign: {
+    id: (campaign) => toGlobalId('Campaign', campaign.id),
+    budget: (campaign) => (campaign.budget === null ? null : campaign.budget.toNumber()),
+    products: (campaign, _args, { loaders }) => loaders.productsByCampaignId.load(campaign.id),
+    dailyMetrics: (campaign, { from, to }, { loaders }) => {
+      assertDayRange(from, to);
+      return loaders.metricsByCampaignId.load({ campaignId: campaign.id, from: from ?? null, to: to ?? null });
+    },
+    totals: (campaign, { from, to }, { loaders }) => {
+      assertDayRange(from, to);
+      return loaders.totalsByCampaignId.load({ campaignId: campaign.id, from: from ?? null, to: to ?? null });
+    },
+  },
+  CampaignDailyMetric: {
+    date: (metric) => metric.date.toISOString().slice(0, 10),
+    spend: (metric) => metric.spend.toNumber(),
+    revenue: (metric) => metric.revenue.toNumber(),
+  },
+};

@@ -1,0 +1,500 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Db } from '../../db/prisma.ts';
+import type { Campaign, CampaignChannel, CampaignStatus, Prisma } from '../../generated/prisma/client.ts';
+import { ErrorCode, userInputError } from '../../graphql/errors.ts';
+import { tryLocalIdOf } from '../../graphql/global-id.ts';
+import { afterPosition, paginate, type Connection, type PageArgs } from '../../graphql/pagination.ts';
+import {
+  assertBatchSize,
+  bulkResult,
+  fields,
+  rejectDuplicateKeys,
+  validateRows,
+  type BulkWriteResult,
+  type IndexedRow,
+  type RowError,
+} from '../common/bulk.ts';
+import { money, sameMoney } from '../products/products.service.ts';
+import { pick } from '../users/users.service.ts';
+import { utcDay } from './campaigns.loaders.ts';
+
+export interface CampaignFilter {
+  status?: CampaignStatus | null;
+  statuses?: readonly CampaignStatus[] | null;
+  channel?: CampaignChannel | null;
+  channels?: readonly CampaignChannel[] | null;
+  /** A UTC day, YYYY-MM-DD. */
+  activeOn?: string | null;
+  startsFrom?: Date | null;
+  startsTo?: Date | null;
+  search?: string | null;
+}
+
+/** Reference to one campaign as clients give it: exactly one of id (local) or externalId. */
+export interface CampaignRef {
+  id?: string | null;
+  externalId?: string | null;
+}
+
+export const MAX_CAMPAIGN_MONEY = 100_000_000_000;
+const MAX_TARGET_PRODUCTS = 1000;
+const CHANNELS = ['EMAIL', 'SMS', 'SOCIAL', 'SEARCH', 'DISPLAY'] as const;
+const STATUSES = ['DRAFT', 'SCHEDULED', 'ACTIVE', 'PAUSED', 'COMPLETED'] as const;
+
+/** Timestamps outside these years are almost certainly mistakes (and some overflow the column). */
+const timestamp = z
+  .date()
+  .refine((value) => value.getUTCFullYear() >= 1900 && value.getUTCFullYear() <= 9999, 'must be between the years 1900 and 9999');
+
+/** Refinement arguments refusing an explicit null for a column that cannot be cleared. */
+const notCleared = (what: string) => [(value: unknown) => value !== null, `cannot be cleared; ${what}`] as const;
+
+const CampaignInputSchema = z.object({
+  externalId: fields.externalId,
+  name: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(500, 'must be at most 500 characters')
+    .nullish()
+    .refine(...notCleared('a campaign always has a name')),
+  description: fields.shortText(5000).nullish(),
+  channel: z.enum(CHANNELS).nullish().refine(...notCleared('a campaign always has a channel')),
+  status: z.enum(STATUSES).nullish().refine(...notCleared('a campaign always has a status')),
+  budget: money(MAX_CAMPAIGN_MONEY).nullish(),
+  startsAt: timestamp.nullish(),
+  endsAt: timestamp.nullish(),
+  adCopies: z
+    .array(z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters'))
+    .max(20, 'must hold at most 20 ad copies')
+    .nullish(),
+  productExternalIds: z.array(fields.externalId).max(MAX_TARGET_PRODUCTS, `must hold at most ${MAX_TARGET_PRODUCTS} products`).nullish(),
+  productIds: z.array(z.string()).max(MAX_TARGET_PRODUCTS, `must hold at most ${MAX_TARGET_PRODUCTS} products`).nullish(),
+});
+type CampaignInput = z.output<typeof CampaignInputSchema>;
+
+const MetricInputSchema = z
+  .object({
+    campaignId: z.string().nullish(),
+    campaignExternalId: fields.externalId.nullish(),
+    date: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a YYYY-MM-DD date')
+      .refine((day) => day >= '1970-01-01' && day <= '2999-12-31', 'must be between 1970-01-01 and 2999-12-31'),
+    impressions: z.number().int().min(0, 'must not be negative'),
+    clicks: z.number().int().min(0, 'must not be negative'),
+    conversions: z.number().int().min(0, 'must not be negative'),
+    spend: money(MAX_CAMPAIGN_MONEY),
+    revenue: money(MAX_CAMPAIGN_MONEY).nullish(),
+  })
+  .superRefine((row, ctx) => {
+    const refs = [row.campaignId, row.campaignExternalId].filter((ref) => ref !== undefined && ref !== null).length;
+    if (refs !== 1) {
+      ctx.addIssue({ code: 'custom', path: ['campaignId'], message: 'give exactly one of campaignId or campaignExternalId' });
+    }
+    if (row.clicks > row.impressions) {
+      ctx.addIssue({ code: 'custom', path: ['clicks'], message: 'must not exceed impressions' });
+    }
+  });
+type MetricInput = z.output<typeof MetricInputSchema>;
+
+/** The columns an upsert may write, after merging the input over the stored row. */
+interface CampaignValues {
+  id: string;
+  externalId: string;
+  name: string;
+  description: string | null;
+  channel: CampaignChannel;
+  status: CampaignStatus;
+  budget: number | null;
+  startsAt: Date | null;
+  endsAt: Date | null;
+  adCopies: string[];
+}
+
+/** A validated campaign row with its target products decoded (undefined: keep the stored targets). */
+interface CampaignRow {
+  input: CampaignInput;
+  targets?: { ids: string[]; externalIds: string[] };
+}
+
+export class CampaignsService {
+  constructor(
+    private readonly db: Db,
+    private readonly limits: { maxBatchSize: number; maxPageSize: number },
+  ) {}
+
+  async findCampaign(ref: CampaignRef): Promise<Campaign | null> {
+    if (ref.id) return this.db.campaign.findUnique({ where: { id: ref.id } });
+    if (ref.externalId) return this.db.campaign.findUnique({ where: { externalId: ref.externalId } });
+    return null;
+  }
+
+  listCampaigns(args: PageArgs & { filter?: CampaignFilter | null }): Promise<Connection<Campaign>> {
+    const where = campaignWhere(args.filter);
+    return paginate(args, {
+      maxPageSize: this.limits.maxPageSize,
+      position: (campaign) => ({ sort: campaign.createdAt, id: campaign.id }),
+      fetch: (take, after) =>
+        this.db.campaign.findMany({
+          where: { AND: [where, afterPosition('createdAt', after)] },
+          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+          take,
+        }),
+      count: () => this.db.campaign.count({ where }),
+    });
+  }
+
+  /**
+   * Creates or updates campaigns by externalId in one transaction. Omitted fields keep their
+   * stored values; explicit nulls clear them. Given target products replace the stored set;
+   * a row naming an unknown product is refused whole (NOT_FOUND).
+   */
+  async upsertCampaigns(input: readonly unknown[]): Promise<BulkWriteResult> {
+    assertBatchSize(input, this.limits.maxBatchSize);
+    const validated = validateRows(input, CampaignInputSchema);
+    const byExternalId = rejectDuplicateKeys(validated.valid, (row) => row.externalId, 'externalId', (row) => row.externalId);
+    const errors: RowError[] = [...validated.errors, ...byExternalId.errors];
+
+    const rows: IndexedRow<CampaignRow>[] = [];
+    for (const { index, value } of byExternalId.unique) {
+      if (value.productIds === undefined && value.productExternalIds === undefined) {
+        rows.push({ index, value: { input: value } });
+        continue;
+      }
+      const ids: string[] = [];
+      const malformed: string[] = [];
+      for (const globalId of value.productIds ?? []) {
+        const localId = tryLocalIdOf('Product', globalId);
+        if (localId) ids.push(localId.toLowerCase());
+        else malformed.push(globalId);
+      }
+      if (malformed.length) {
+        errors.push({
+          index,
+          externalId: value.externalId,
+          code: ErrorCode.BAD_USER_INPUT,
+          message: `productIds: ${listOf(malformed)} ${malformed.length === 1 ? 'is not a valid Product ID' : 'are not valid Product IDs'}.`,
+          field: 'productIds',
+        });
+        continue;
+      }
+      rows.push({ index, value: { input: value, targets: { ids, externalIds: value.productExternalIds ?? [] } } });
+    }
+    if (rows.length === 0) return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
+
+    return this.db.$transaction(async (tx) => {
+      const existing = await tx.campaign.findMany({
+        where: { externalId: { in: rows.map((row) => row.value.input.externalId) } },
+      });
+      const existingByExternalId = new Map(existing.map((campaign) => [campaign.externalId, campaign]));
+
+      // Every product any row names, resolved in one query.
+      const wantedIds = new Set(rows.flatMap((row) => row.value.targets?.ids ?? []));
+      const wantedExternalIds = new Set(rows.flatMap((row) => row.value.targets?.externalIds ?? []));
+      const products =
+        wantedIds.size || wantedExternalIds.size
+          ? await tx.product.findMany({
+              where: { OR: [{ id: { in: [...wantedIds] } }, { externalId: { in: [...wantedExternalIds] } }] },
+              select: { id: true, externalId: true },
+            })
+          : [];
+      const knownIds = new Set(products.map((product) => product.id));
+      const idOfExternalId = new Map(products.map((product) => [product.externalId, product.id]));
+
+      // Stored targets of the stored campaigns whose targets may be replaced, in one query.
+      const retargeted = rows
+        .filter((row) => row.value.targets)
+        .map((row) => existingByExternalId.get(row.value.input.externalId)?.id)
+        .filter((id): id is string => !!id);
+      const links = retargeted.length
+        ? await tx.campaignProduct.findMany({ where: { campaignId: { in: retargeted } } })
+        : [];
+      const storedTargets = new Map<string, Set<string>>();
+      for (const link of links) {
+        const set = storedTargets.get(link.campaignId) ?? new Set<string>();
+        set.add(link.productId);
+        storedTargets.set(link.campaignId, set);
+      }
+
+      const inserts: CampaignValues[] = [];
+      const updates: CampaignValues[] = [];
+      const newLinks: { campaignId: string; productId: string }[] = [];
+      const relinked: string[] = [];
+      let unchanged = 0;
+      for (const { index, value } of rows) {
+        const { input: row, targets } = value;
+        const fail = (code: string, field: string | null, message: string) =>
+          errors.push({ index, externalId: row.externalId, code, message, field });
+
+        let targetIds: Set<string> | undefined;
+        if (targets) {
+          const unknownIds = targets.ids.filter((id) => !knownIds.has(id));
+          const unknownExternalIds = targets.externalIds.filter((externalId) => !idOfExternalId.has(externalId));
+          if (unknownExternalIds.length) {
+            fail(ErrorCode.NOT_FOUND, 'productExternalIds', `productExternalIds: no product has externalId ${listOf(unknownExternalIds)}.`);
+            continue;
+          }
+          if (unknownIds.length) {
+            fail(ErrorCode.NOT_FOUND, 'productIds', `productIds: no product has ID ${listOf(unknownIds.map((id) => globalProductId(id)))}.`);
+            continue;
+          }
+          targetIds = new Set([...targets.ids, ...targets.externalIds.map((externalId) => idOfExternalId.get(externalId)!)]);
+          if (targetIds.size > MAX_TARGET_PRODUCTS) {
+            fail(ErrorCode.BAD_USER_INPUT, 'productIds', `a campaign may target at most ${MAX_TARGET_PRODUCTS} products.`);
+            continue;
+          }
+        }
+
+        const stored = existingByExternalId.get(row.externalId);
+        const merged = mergeCampaign(row, stored);
+        if (merged.name === null) {
+          fail(ErrorCode.BAD_USER_INPUT, 'name', 'name: is required for a new campaign.');
+          continue;
+        }
+        if (merged.channel === null) {
+          fail(ErrorCode.BAD_USER_INPUT, 'channel', 'channel: is required for a new campaign.');
+          continue;
+        }
+        if (merged.startsAt && merged.endsAt && merged.endsAt < merged.startsAt) {
+          const blame = row.endsAt !== undefined ? 'endsAt' : 'startsAt';
+          fail(
+            ErrorCode.BAD_USER_INPUT,
+            blame,
+            `${blame}: endsAt (${merged.endsAt.toISOString()}) must not be before startsAt (${merged.startsAt.toISOString()}).`,
+          );
+          continue;
+        }
+        const values = merged as CampaignValues;
+        const targetsChanged = targetIds !== undefined && (!stored || !sameSet(storedTargets.get(stored.id), targetIds));
+        if (targetIds && targetsChanged) {
+          if (stored) relinked.push(stored.id);
+          for (const productId of targetIds) newLinks.push({ campaignId: values.id, productId });
+        }
+        if (!stored) inserts.push(values);
+        else if (targetsChanged || campaignChanged(stored, values)) updates.push(values);
+        else unchanged += 1;
+      }
+
+      if (inserts.length) {
+        await tx.$executeRaw`
+          INSERT INTO campaigns (id, external_id, name, description, channel, status, budget, starts_at, ends_at, ad_copies, created_at, updated_at)
+          SELECT r.id, r."externalId", r.name, r.description, r.channel::"CampaignChannel", r.status::"CampaignStatus",
+            r.budget, r."startsAt", r."endsAt", ARRAY(SELECT jsonb_array_elements_text(r."adCopies")), now(), now()
+          FROM jsonb_to_recordset(${JSON.stringify(inserts)}::jsonb)
+            AS r(id uuid, "externalId" text, name text, description text, channel text, status text, budget numeric,
+                 "startsAt" timestamptz, "endsAt" timestamptz, "adCopies" jsonb)`;
+      }
+      if (updates.length) {
+        await tx.$executeRaw`
+          UPDATE campaigns AS c SET name = r.name, description = r.description, channel = r.channel::"CampaignChannel",
+            status = r.status::"CampaignStatus", budget = r.budget, starts_at = r."startsAt", ends_at = r."endsAt",
+            ad_copies = ARRAY(SELECT jsonb_array_elements_text(r."adCopies")), updated_at = now()
+          FROM jsonb_to_recordset(${JSON.stringify(updates)}::jsonb)
+            AS r(id uuid, name text, description text, channel text, status text, budget numeric,
+                 "startsAt" timestamptz, "endsAt" timestamptz, "adCopies" jsonb)
+          WHERE c.id = r.id`;
+      }
+      if (relinked.length) {
+        await tx.$executeRaw`DELETE FROM campaign_products WHERE campaign_id = ANY(${relinked}::uuid[])`;
+      }
+      if (newLinks.length) {
+        await tx.$executeRaw`
+          INSERT INTO campaign_products (campaign_id, product_id)
+          SELECT r."campaignId", r."productId"
+          FROM jsonb_to_recordset(${JSON.stringify(newLinks)}::jsonb) AS r("campaignId" uuid, "productId" uuid)
+          ON CONFLICT DO NOTHING`;
+      }
+      return bulkResult({ created: inserts.length, updated: updates.length, unchanged }, errors);
+    });
+  }
+
+  /**
+   * Upserts daily figures keyed by (campaign, date) in one statement: new days are inserted,
+   * changed days updated, identical re-sends left alone (and counted as unchanged).
+   */
+  async recordCampaignMetrics(input: readonly unknown[]): Promise<BulkWriteResult> {
+    assertBatchSize(input, this.limits.maxBatchSize);
+    const validated = validateRows(input, MetricInputSchema, metricExternalId);
+    const errors: RowError[] = [...validated.errors];
+
+    const decoded: IndexedRow<MetricInput & { localId?: string }>[] = [];
+    for (const { index, value } of validated.valid) {
+      if (value.campaignId !== undefined && value.campaignId !== null) {
+        const localId = tryLocalIdOf('Campaign', value.campaignId);
+        if (!localId) {
+          errors.push({
+            index,
+            externalId: null,
+            code: ErrorCode.BAD_USER_INPUT,
+            message: `campaignId: "${value.campaignId.slice(0, 60)}" is not a valid Campaign ID.`,
+            field: 'campaignId',
+          });
+          continue;
+        }
+        decoded.push({ index, value: { ...value, localId: localId.toLowerCase() } });
+      } else {
+        decoded.push({ index, value });
+      }
+    }
+    if (decoded.length === 0) return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
+
+    return this.db.$transaction(async (tx) => {
+      const ids = [...new Set(decoded.map((row) => row.value.localId).filter((id): id is string => !!id))];
+      const externalIds = [
+        ...new Set(decoded.map((row) => row.value.campaignExternalId).filter((id): id is string => !!id)),
+      ];
+      const campaigns = await tx.campaign.findMany({
+        where: { OR: [{ id: { in: ids } }, { externalId: { in: externalIds } }] },
+        select: { id: true, externalId: true },
+      });
+      const knownIds = new Set(campaigns.map((campaign) => campaign.id));
+      const idOfExternalId = new Map(campaigns.map((campaign) => [campaign.externalId, campaign.id]));
+
+      const resolved: IndexedRow<MetricInput & { campaign: string }>[] = [];
+      for (const { index, value } of decoded) {
+        const campaign = value.localId
+          ? knownIds.has(value.localId)
+            ? value.localId
+            : undefined
+          : idOfExternalId.get(value.campaignExternalId!);
+        if (!campaign) {
+          errors.push({
+            index,
+            externalId: value.campaignExternalId ?? null,
+            code: ErrorCode.NOT_FOUND,
+            message: value.localId
+              ? `campaignId: no campaign has ID "${value.campaignId}".`
+              : `campaignExternalId: no campaign has externalId "${value.campaignExternalId}".`,
+            field: value.localId ? 'campaignId' : 'campaignExternalId',
+          });
+          continue;
+        }
+        resolved.push({ index, value: { ...value, campaign } });
+      }
+      const unique = rejectDuplicateKeys(
+        resolved,
+        (row) => `${row.campaign}|${row.date}`,
+        'campaign and date',
+        (row) => row.campaignExternalId ?? null,
+      );
+      errors.push(...unique.errors);
+      if (unique.unique.length === 0) return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
+
+      const payload = unique.unique.map(({ value }) => ({
+        campaignId: value.campaign,
+        date: value.date,
+        impressions: value.impressions,
+        clicks: value.clicks,
+        conversions: value.conversions,
+        spend: value.spend,
+        // Omitted: keep the stored revenue (0 for a new day); null: 0.
+        revenue: value.revenue === undefined ? undefined : (value.revenue ?? 0),
+      }));
+      const written = await tx.$queryRaw<{ inserted: boolean }[]>`
+        INSERT INTO campaign_metrics AS cm (campaign_id, date, impressions, clicks, conversions, spend, revenue, updated_at)
+        SELECT r."campaignId", r.date, r.impressions, r.clicks, r.conversions, r.spend, COALESCE(r.revenue, m.revenue, 0), now()
+        FROM jsonb_to_recordset(${JSON.stringify(payload)}::jsonb)
+          AS r("campaignId" uuid, date date, impressions int, clicks int, conversions int, spend numeric, revenue numeric)
+        LEFT JOIN campaign_metrics m ON m.campaign_id = r."campaignId" AND m.date = r.date
+        ON CONFLICT (campaign_id, date) DO UPDATE SET impressions = EXCLUDED.impressions, clicks = EXCLUDED.clicks,
+          conversions = EXCLUDED.conversions, spend = EXCLUDED.spend, revenue = EXCLUDED.revenue, updated_at = now()
+        WHERE (cm.impressions, cm.clicks, cm.conversions, cm.spend, cm.revenue)
+          IS DISTINCT FROM (EXCLUDED.impressions, EXCLUDED.clicks, EXCLUDED.conversions, EXCLUDED.spend, EXCLUDED.revenue)
+        RETURNING (xmax = 0) AS inserted`;
+      const created = written.filter((row) => row.inserted).length;
+      const updated = written.length - created;
+      return bulkResult({ created, updated, unchanged: unique.unique.length - written.length }, errors);
+    });
+  }
+}
+
+function mergeCampaign(
+  input: CampaignInput,
+  stored: Campaign | undefined,
+): Omit<CampaignValues, 'name' | 'channel'> & { name: string | null; channel: CampaignChannel | null } {
+  const storedBudget = stored ? (stored.budget === null ? null : stored.budget.toNumber()) : undefined;
+  return {
+    id: stored?.id ?? randomUUID(),
+    externalId: input.externalId,
+    name: pick(input.name, stored?.name, null),
+    description: pick(input.description, stored?.description, null),
+    channel: pick(input.channel, stored?.channel, null),
+    status: pick(input.status, stored?.status, null) ?? 'DRAFT',
+    budget: pick(input.budget, storedBudget, null),
+    startsAt: pick(input.startsAt, stored?.startsAt, null),
+    endsAt: pick(input.endsAt, stored?.endsAt, null),
+    adCopies: pick(input.adCopies, stored?.adCopies, null) ?? [],
+  };
+}
+
+function campaignChanged(stored: Campaign, next: CampaignValues): boolean {
+  return (
+    stored.name !== next.name ||
+    stored.description !== next.description ||
+    stored.channel !== next.channel ||
+    stored.status !== next.status ||
+    !sameMoney(stored.budget, next.budget) ||
+    stored.startsAt?.getTime() !== next.startsAt?.getTime() ||
+    stored.endsAt?.getTime() !== next.endsAt?.getTime() ||
+    stored.adCopies.length !== next.adCopies.length ||
+    stored.adCopies.some((copy, i) => copy !== next.adCopies[i])
+  );
+}
+
+function sameSet(stored: Set<string> | undefined, next: Set<string>): boolean {
+  const before = stored ?? new Set<string>();
+  return before.size === next.size && [...next].every((id) => before.has(id));
+}
+
+function listOf(values: string[]): string {
+  const shown = values.slice(0, 10).map((value) => `"${value.length > 60 ? `${value.slice(0, 57)}...` : value}"`);
+  return values.length > 10 ? `${shown.join(', ')} and ${values.length - 10} more` : shown.join(', ');
+}
+
+function globalProductId(localId: string): string {
+  return Buffer.from(`Product:${localId}`, 'utf8').toString('base64url');
+}
+
+function metricExternalId(row: unknown): string | null {
+  if (row && typeof row === 'object' && 'campaignExternalId' in row) {
+    const value = (row as { campaignExternalId: unknown }).campaignExternalId;
+    return typeof value === 'string' ? value : null;
+  }
+  return null;
+}
+
+function campaignWhere(filter: CampaignFilter | null | undefined): Prisma.CampaignWhereInput {
+  if (!filter) return {};
+  const conditions: Prisma.CampaignWhereInput[] = [];
+  if (filter.status) conditions.push({ status: filter.status });
+  if (filter.statuses) conditions.push({ status: { in: [...filter.statuses] } });
+  if (filter.channel) conditions.push({ channel: filter.channel });
+  if (filter.channels) conditions.push({ channel: { in: [...filter.channels] } });
+  if (filter.activeOn) {
+    const dayStart = utcDay(filter.activeOn);
+    const nextDay = new Date(dayStart.getTime() + 86_400_000);
+    conditions.push({ startsAt: { lt: nextDay } });
+    conditions.push({ OR: [{ endsAt: null }, { endsAt: { gte: dayStart } }] });
+  }
+  if (filter.startsFrom) conditions.push({ startsAt: { gte: filter.startsFrom } });
+  if (filter.startsTo) conditions.push({ startsAt: { lt: filter.startsTo } });
+  if (filter.search) {
+    const contains = filter.search;
+    conditions.push({
+      OR: [
+        { name: { contains, mode: 'insensitive' } },
+        { externalId: { contains, mode: 'insensitive' } },
+      ],
+    });
+  }
+  return { AND: conditions };
+}
+
+/** Checks an optional from..to day range of a field argument. */
+export function assertDayRange(from: string | null | undefined, to: string | null | undefined): void {
+  if (from && to && from > to) {
+    throw userInputError(`"from" (${from}) must not be after "to" (${to}).`, { argument: 'from' });
+  }
+}

@@ -1,0 +1,34 @@
+import type { Resolvers } from '../../generated/graphql.ts';
+import { localIdOf, toGlobalId } from '../../graphql/global-id.ts';
+import { assertSingleRef } from '../users/users.service.ts';
+import { productCountKey, userInteractionsKey } from './interactions.loaders.ts';
+
+export const interactionsResolvers: Resolvers = {
+  Query: {
+    interactions: (_parent, args, { services }) => services.interactions.listInteractions(args),
+    interaction: (_parent, args, { services }) => {
+      assertSingleRef(args, 'interaction');
+      return services.interactions.findInteraction({
+        id: args.id ? localIdOf('Interaction', args.id) : null,
+        externalId: args.externalId,
+      });
+    },
+  },
+  Mutation: {
+    recordInteractions: (_parent, { input }, { services }) => services.interactions.recordInteractions(input),
+  },
+  Interaction: {
+    id: (row) => toGlobalId('Interaction', row.id),
+    recordedAt: (row) => row.createdAt,
+    user: async (row, _args, { loaders }) => (await loaders.userById.load(row.userId))!,
+    product: async (row, _args, { loaders }) => (await loaders.productById.load(row.productId))!,
+    campaign: (row, _args, { loaders }) => (row.campaignId ? loaders.campaignById.load(row.campaignId) : null),
+  },
+  User: {
+    interactions: (user, { first, types }, { services, loaders }) =>
+      loaders.interactionsByUser.load(userInteractionsKey(user.id, services.interactions.nestedLimit(first, 20), types)),
+  },
+  Product: {
+    interactionCount: (product, { types }, { loaders }) => loaders.interactionCountByProduct.load(productCountKey(product.id, types)),
+  },
+};

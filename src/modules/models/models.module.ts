@@ -1,0 +1,26 @@
+import type { Db } from '../../db/prisma.ts';
+import type { JobQueue } from '../../jobs/queue.ts';
+import type { Logger } from '../../logger.ts';
+import { loadTextClassifier, type TextClassifier } from '../../ml/classifier/index.ts';
+import { ActiveModelCache } from './active-model-cache.ts';
+import { ClassificationService } from './classification.service.ts';
+import { ModelRegistry } from './registry.service.ts';
+import { TrainingService } from './training.service.ts';
+import { textClassifierTrainer } from './trainers/text-classifier.trainer.ts';
+
+/** The model registry, training and serving services, sharing one registry and model cache. */
+export function createModelServices(db: Db, runtime: { logger: Logger; queue: () => JobQueue | null }) {
+  const registry = new ModelRegistry(db);
+  const classifiers = new ActiveModelCache<TextClassifier>(
+    registry,
+    'TEXT_CLASSIFIER',
+    (artifact) => loadTextClassifier(artifact),
+    (model) => model.dispose(),
+  );
+  return {
+    registry,
+    training: new TrainingService(db, registry, [textClassifierTrainer], runtime.queue, runtime.logger),
+    classification: new ClassificationService(db, classifiers, runtime.logger),
+  };
+}
+export type ModelServices = ReturnType<typeof createModelServices>;

@@ -1,0 +1,25 @@
+import DataLoader from 'dataloader';
+import type { Db } from '../../db/prisma.ts';
+import type { Campaign, Product } from '../../generated/prisma/client.ts';
+import { byKey, groupByKey } from '../common/loaders.ts';
+import { CAMPAIGN_COLUMNS, campaignFromRow, type CampaignRow } from '../campaigns/campaigns.rows.ts';
+
+export function createProductLoaders(db: Db) {
+  return {
+    productById: new DataLoader<string, Product | null>(async (ids) =>
+      byKey(ids, await db.product.findMany({ where: { id: { in: [...ids] } } }), (product) => product.id),
+    ),
+    /** Campaigns targeting each product, newest first; one statement for all products asked for. */
+    campaignsByProductId: new DataLoader<string, Campaign[]>(async (ids) => {
+      const rows = await db.$queryRaw<(CampaignRow & { parentId: string })[]>`
+        SELECT cp.product_id AS "parentId", ${CAMPAIGN_COLUMNS}
+        FROM campaign_products cp JOIN campaigns c ON c.id = cp.campaign_id
+        WHERE cp.product_id = ANY(${[...ids]}::uuid[])
+        ORDER BY c.created_at DESC, c.id DESC`;
+      return groupByKey(ids, rows, (row) => row.parentId).map((list) =>
+        list.map(({ parentId: _parentId, ...row }) => campaignFromRow(row)),
+      );
+    }),
+  };
+}
+export type ProductLoaders = ReturnType<typeof createProductLoaders>;

@@ -1,0 +1,25 @@
+import type { Resolvers } from '../../generated/graphql.ts';
+import { localIdOf, toGlobalId } from '../../graphql/global-id.ts';
+import { assertSingleRef } from '../users/users.service.ts';
+
+export const productsResolvers: Resolvers = {
+  Query: {
+    products: (_parent, args, { services }) => services.products.listProducts(args),
+    product: (_parent, args, { services }) => {
+      assertSingleRef(args, 'product');
+      return services.products.findProduct({
+        id: args.id ? localIdOf('Product', args.id) : null,
+        externalId: args.externalId,
+      });
+    },
+  },
+  Mutation: {
+    upsertProducts: (_parent, { input }, { services }) => services.products.upsertProducts(input),
+  },
+  Product: {
+    id: (product) => toGlobalId('Product', product.id),
+    price: (product) => (product.price === null ? null : product.price.toNumber()),
+    attributes: (product) => product.attributes as Record<string, unknown>,
+    campaigns: (product, _args, { loaders }) => loaders.campaignsByProductId.load(product.id),
+  },
+};

@@ -1,0 +1,34 @@
+// `npm run worker`: a process that only runs background jobs (training, reclassification).
+// Start as many as you like, on as many machines, against the same DATABASE_URL.
+import { ConfigError, loadConfig } from './config.ts';
+import { connectDatabase } from './db/prisma.ts';
+import { JobQueue } from './jobs/queue.ts';
+import { startWorkers } from './jobs/workers.ts';
+import { createLogger } from './logger.ts';
+import { initTensorflowBackend } from './ml/shared/backend.ts';
+import { createServices } from './services.ts';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.LOG_LEVEL);
+  const url = config.DATABASE_URL ?? `postgresql://postgres:postgres@127.0.0.1:${config.EMBEDDED_DB_PORT}/postgres?sslmode=disable`;
+  if (!config.DATABASE_URL) logger.warn({ url }, 'DATABASE_URL is not set: connecting to the embedded database of a running `npm start`');
+  const database = connectDatabase(url, { poolSize: 3 });
+  const { name: backend } = await initTensorflowBackend();
+  logger.info({ backend }, 'TensorFlow.js backend ready');
+  const queue = await JobQueue.start(url, logger);
+  await startWorkers(queue, createServices(database.prisma, config, { logger, queue: () => queue }), logger);
+  const shutdown = async (signal: string) => {
+    logger.info({ signal }, 'worker stopping: finishing the running job');
+    await queue.stop();
+    await database.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error) => {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+});
