@@ -207,10 +207,15 @@ async function benchCorpus(corpus: string, data: LabelledText[], rows: Row[]): P
   });
   const clf = await loadTextClassifier(result.artifact);
   const sample = Array.from({ length: 1000 }, (_, i) => test[i % test.length].text);
-  clf.predict(sample.slice(0, 50)); // warm-up (JIT, jieba dictionary)
-  const t0 = performance.now();
-  const preds = clf.predict(sample);
-  const latency = performance.now() - t0;
+  clf.predict(sample.slice(0, 100)); // warm-up (JIT, jieba dictionary)
+  const timings: number[] = [];
+  let preds = clf.predict(sample.slice(0, 1));
+  for (let rep = 0; rep < 3; rep++) {
+    const t0 = performance.now();
+    preds = clf.predict(sample);
+    timings.push(performance.now() - t0);
+  }
+  const latency = timings.sort((a, b) => a - b)[1]; // median of 3
   const served = classificationMetrics(test.map((e) => e.label), clf.predict(test.map((e) => e.text)).map((p) => p.label), result.metrics.labels);
   if (Math.abs(served.accuracy - result.metrics.accuracy) > 1e-9) console.warn(`  ! served accuracy ${served.accuracy} differs from training-time ${result.metrics.accuracy}`);
   console.log(`  example: "${sample[0].slice(0, 60)}" → ${preds[0].label} (${preds[0].confidence.toFixed(3)}) because ${preds[0].explanation.map((e) => e.token).join(', ')}`);

@@ -5,6 +5,7 @@ import { createLogger, type Logger } from './logger.ts';
 import { createModelServices } from './modules/models/models.module.ts';
 import { UsersService } from './modules/users/users.service.ts';
 import { InteractionsService } from './modules/interactions/interactions.service.ts';
+import { FeedbackService } from './modules/feedback/feedback.service.ts';
 import { ProductsService } from './modules/products/products.service.ts';
 import { CampaignsService } from './modules/campaigns/campaigns.service.ts';
 
@@ -24,6 +25,10 @@ export function createServices(db: Db, config: Pick<Config, 'MAX_BATCH_SIZE' | '
     models,
     users: new UsersService(db, limits),
     interactions: new InteractionsService(db, limits),
+    // New feedback is classified in the background by every active text classifier.
+    feedback: new FeedbackService(db, limits, () => {
+      models.classification.classifyNewFeedback().catch((error: unknown) => logger.error({ err: error }, 'classifying new feedback failed'));
+    }),
     products: new ProductsService(db, limits),
     campaigns: new CampaignsService(db, limits),
   };

@@ -2,6 +2,7 @@ import type { Db } from '../db/prisma.ts';
 import { createModelLoaders } from '../modules/models/models.loaders.ts';
 import { createUserLoaders } from '../modules/users/users.loaders.ts';
 import { createInteractionLoaders } from '../modules/interactions/interactions.loaders.ts';
+import { createFeedbackLoaders } from '../modules/feedback/feedback.loaders.ts';
 import { createProductLoaders } from '../modules/products/products.loaders.ts';
 import { createCampaignLoaders } from '../modules/campaigns/campaigns.loaders.ts';
 
@@ -11,6 +12,7 @@ export function createLoaders(db: Db) {
     ...createModelLoaders(db),
     ...createUserLoaders(db),
     ...createInteractionLoaders(db),
+    ...createFeedbackLoaders(db),
     ...createProductLoaders(db),
     ...createCampaignLoaders(db),
   };

@@ -9,6 +9,7 @@ export const nodeFetchers: Partial<Record<NodeType, NodeFetcher>> = {
   ModelVersion: (context, id) => context.loaders.modelVersionById.load(id),
   TrainingJob: (context, id) => context.loaders.trainingJobById.load(id),
   Interaction: (context, id) => context.loaders.interactionById.load(id),
+  Feedback: (context, id) => context.loaders.feedbackById.load(id),
   Product: (context, id) => context.loaders.productById.load(id),
   Campaign: (context, id) => context.loaders.campaignById.load(id),
 };

@@ -23,8 +23,13 @@ export interface TestServer {
 }
 
 /** Starts the real HTTP server on a random port over this test file's own database. */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
-  const database = await createTestDatabase();
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: { database?: TestDatabase } = {},
+): Promise<TestServer> {
+  // A given database outlives this server (restart tests); otherwise the server owns a fresh one.
+  const ownsDatabase = !options.database;
+  const database = options.database ?? (await createTestDatabase());
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env });
   const server = await startServer({ config, database, databaseUrl: database.url, logger: createLogger('silent'), port: 0, host: '127.0.0.1' });
   const post = (body: string, headers: Record<string, string> = {}) =>
@@ -47,7 +52,7 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
     },
     async stop() {
       await server.stop();
-      await database.destroy();
+      if (ownsDatabase) await database.destroy();
     },
   };
 }

@@ -17,7 +17,7 @@ import type { AlsConfig } from './types.js';
 
 export const DEFAULT_ALS: AlsConfig = {
   factors: 64,
-  iterations: 12,
+  iterations: 10,
   regularization: 0.1,
   regularizationExponent: 1,
   unobservedWeight: 1,

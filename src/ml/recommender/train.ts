@@ -211,7 +211,7 @@ function fit(
 }
 
 /** Fewer epochs while comparing candidates: their ranking stabilises early. */
-const TUNE_ITERATIONS = 6;
+const TUNE_ITERATIONS = 4;
 
 export async function trainRecommender(
   data: RecommenderTrainingData,

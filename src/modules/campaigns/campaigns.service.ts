@@ -18,6 +18,7 @@ import {
 import { money, sameMoney } from '../products/products.service.ts';
 import { pick } from '../users/users.service.ts';
 import { utcDay } from './campaigns.loaders.ts';
+import { CAMPAIGN_COLUMNS, campaignFromRow, type CampaignRow as CampaignDbRow } from './campaigns.rows.ts';
 
 export interface CampaignFilter {
   status?: CampaignStatus | null;
@@ -185,9 +186,11 @@ export class CampaignsService {
     if (rows.length === 0) return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
 
     return this.db.$transaction(async (tx) => {
-      const existing = await tx.campaign.findMany({
-        where: { externalId: { in: rows.map((row) => row.value.input.externalId) } },
-      });
+      // Raw `= ANY($1)`: one array parameter instead of one parameter per row.
+      const existing = (
+        await tx.$queryRaw<CampaignDbRow[]>`
+          SELECT ${CAMPAIGN_COLUMNS} FROM campaigns c WHERE c.external_id = ANY(${rows.map((row) => row.value.input.externalId)}::text[])`
+      ).map(campaignFromRow);
       const existingByExternalId = new Map(existing.map((campaign) => [campaign.externalId, campaign]));
 
       // Every product any row names, resolved in one query.
@@ -195,10 +198,9 @@ export class CampaignsService {
       const wantedExternalIds = new Set(rows.flatMap((row) => row.value.targets?.externalIds ?? []));
       const products =
         wantedIds.size || wantedExternalIds.size
-          ? await tx.product.findMany({
-              where: { OR: [{ id: { in: [...wantedIds] } }, { externalId: { in: [...wantedExternalIds] } }] },
-              select: { id: true, externalId: true },
-            })
+          ? await tx.$queryRaw<{ id: string; externalId: string }[]>`
+              SELECT id, external_id AS "externalId" FROM products
+              WHERE id = ANY(${[...wantedIds]}::uuid[]) OR external_id = ANY(${[...wantedExternalIds]}::text[])`
           : [];
       const knownIds = new Set(products.map((product) => product.id));
       const idOfExternalId = new Map(products.map((product) => [product.externalId, product.id]));
@@ -345,10 +347,9 @@ export class CampaignsService {
       const externalIds = [
         ...new Set(decoded.map((row) => row.value.campaignExternalId).filter((id): id is string => !!id)),
       ];
-      const campaigns = await tx.campaign.findMany({
-        where: { OR: [{ id: { in: ids } }, { externalId: { in: externalIds } }] },
-        select: { id: true, externalId: true },
-      });
+      const campaigns = await tx.$queryRaw<{ id: string; externalId: string }[]>`
+        SELECT id, external_id AS "externalId" FROM campaigns
+        WHERE id = ANY(${ids}::uuid[]) OR external_id = ANY(${externalIds}::text[])`;
       const knownIds = new Set(campaigns.map((campaign) => campaign.id));
       const idOfExternalId = new Map(campaigns.map((campaign) => [campaign.externalId, campaign.id]));
 

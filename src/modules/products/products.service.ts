@@ -14,6 +14,7 @@ import {
   type RowError,
 } from '../common/bulk.ts';
 import { jsonEqual, pick } from '../users/users.service.ts';
+import { PRODUCT_COLUMNS, productFromRow, type ProductRow } from './products.rows.ts';
 
 export interface ProductFilter {
   category?: string | null;
@@ -135,9 +136,11 @@ export class ProductsService {
     if (rows.length === 0) return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
 
     return this.db.$transaction(async (tx) => {
-      const existing = await tx.product.findMany({
-        where: { externalId: { in: rows.map((row) => row.value.externalId) } },
-      });
+      // Raw `= ANY($1)`: one array parameter instead of one parameter per row (much faster at 10k rows).
+      const existing = (
+        await tx.$queryRaw<ProductRow[]>`
+          SELECT ${PRODUCT_COLUMNS} FROM products p WHERE p.external_id = ANY(${rows.map((row) => row.value.externalId)}::text[])`
+      ).map(productFromRow);
       const existingByExternalId = new Map(existing.map((product) => [product.externalId, product]));
 
       const inserts: (ProductValues & { id: string })[] = [];

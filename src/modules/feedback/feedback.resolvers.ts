@@ -1,0 +1,61 @@
+import type { Resolvers } from '../../generated/graphql.ts';
+import { localIdOf, toGlobalId } from '../../graphql/global-id.ts';
+import { limitedKey } from '../common/loaders.ts';
+import { assertSingleRef } from '../users/users.service.ts';
+
+export const feedbackResolvers: Resolvers = {
+  Query: {
+    feedback: (_parent, args, { services }) => services.feedback.listFeedback(args),
+    feedbackItem: (_parent, args, { services }) => {
+      assertSingleRef(args, 'feedback item');
+      return services.feedback.findFeedback({
+        id: args.id ? localIdOf('Feedback', args.id) : null,
+        externalId: args.externalId,
+      });
+    },
+  },
+  Mutation: {
+    submitFeedback: (_parent, { input }, { services }) => services.feedback.submitFeedback(input),
+    labelFeedback: (_parent, { input }, { services }) => services.feedback.labelFeedback(input),
+  },
+  Feedback: {
+    id: (row) => toGlobalId('Feedback', row.id),
+    user: (row, _args, { loaders }) => (row.userId ? loaders.userById.load(row.userId) : null),
+    product: (row, _args, { loaders }) => (row.productId ? loaders.productById.load(row.productId) : null),
+    campaign: (row, _args, { loaders }) => (row.campaignId ? loaders.campaignById.load(row.campaignId) : null),
+    labels: (row, _args, { loaders }) => loaders.feedbackLabelsByFeedbackId.load(row.id),
+    predictions: async (row, _args, { loaders }) =>
+      (await loaders.feedbackPredictionsByFeedbackId.load(row.id)).map((prediction) => ({
+        task: prediction.task,
+        label: prediction.label,
+        confidence: prediction.confidence,
+        scores: labelScores(prediction.scores),
+        modelVersionId: toGlobalId('ModelVersion', prediction.modelVersionId),
+        createdAt: prediction.createdAt,
+      })),
+  },
+  User: {
+    feedback: (user, { first }, { services, loaders }) =>
+      loaders.feedbackByUser.load(limitedKey(user.id, services.feedback.nestedLimit(first, 10))),
+  },
+  Product: {
+    feedback: (product, { first }, { services, loaders }) =>
+      loaders.feedbackByProduct.load(limitedKey(product.id, services.feedback.nestedLimit(first, 5))),
+  },
+  Campaign: {
+    feedback: (campaign, { first }, { services, loaders }) =>
+      loaders.feedbackByCampaign.load(limitedKey(campaign.id, services.feedback.nestedLimit(first, 5))),
+  },
+};
+
+/** Stored scores are `[{label, score}]` (or, from older writers, `{label: score}`); highest first. */
+function labelScores(stored: unknown): { label: string; score: number }[] {
+  const list = Array.isArray(stored)
+    ? stored.filter((entry): entry is { label: string; score: number } => !!entry && typeof entry.label === 'string' && typeof entry.score === 'number')
+    : stored && typeof stored === 'object'
+      ? Object.entries(stored as Record<string, unknown>)
+          .filter((entry): entry is [string, number] => typeof entry[1] === 'number')
+          .map(([label, score]) => ({ label, score }))
+      : [];
+  return list.map(({ label, score }) => ({ label, score })).sort((a, b) => b.score - a.score);
+}

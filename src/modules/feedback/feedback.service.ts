@@ -1,0 +1,536 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import type { Db } from '../../db/prisma.ts';
+import type { Feedback, Prisma } from '../../generated/prisma/client.ts';
+import { ErrorCode, userInputError } from '../../graphql/errors.ts';
+import { localIdOf, tryLocalIdOf, type NodeType } from '../../graphql/global-id.ts';
+import { afterPosition, paginate, type Connection, type PageArgs } from '../../graphql/pagination.ts';
+import { detectLanguage } from '../../ml/text/language.ts';
+import {
+  assertBatchSize,
+  bulkResult,
+  fields,
+  rejectDuplicateKeys,
+  validateRows,
+  type BulkWriteResult,
+  type IndexedRow,
+  type RowError,
+} from '../common/bulk.ts';
+
+export const FEEDBACK_CHANNELS = ['REVIEW', 'SURVEY', 'SOCIAL', 'SUPPORT', 'AD_COMMENT'] as const;
+type FeedbackChannelName = (typeof FEEDBACK_CHANNELS)[number];
+
+const MAX_TEXT = 5000;
+const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface LabelCondition {
+  task: string;
+  label?: string | null;
+}
+
+export interface FeedbackFilter {
+  productId?: string | null;
+  productExternalId?: string | null;
+  campaignId?: string | null;
+  campaignExternalId?: string | null;
+  userId?: string | null;
+  userExternalId?: string | null;
+  channel?: string | null;
+  channels?: readonly string[] | null;
+  language?: string | null;
+  label?: LabelCondition | null;
+  unlabeledTask?: string | null;
+  predictedLabel?: LabelCondition | null;
+  ratingMin?: number | null;
+  ratingMax?: number | null;
+  createdFrom?: Date | null;
+  createdTo?: Date | null;
+  search?: string | null;
+}
+
+const taskField = z
+  .string()
+  .trim()
+  .regex(/^[a-z0-9_-]{1,50}$/, 'must be 1 to 50 characters of a-z, 0-9, _ and -');
+const labelField = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
+const optionalRef = fields.externalId.nullish();
+const notInFuture = (date: Date) => date.getTime() <= Date.now() + MAX_FUTURE_MS;
+
+/** Reference pairs of FeedbackInput: [id field, externalId field, node type]. */
+const REF_PAIRS = [
+  ['userId', 'userExternalId', 'User'],
+  ['productId', 'productExternalId', 'Product'],
+  ['campaignId', 'campaignExternalId', 'Campaign'],
+] as const;
+
+const FeedbackInputSchema = z
+  .object({
+    externalId: fields.externalId.nullish(),
+    userId: z.string().nullish(),
+    userExternalId: optionalRef,
+    productId: z.string().nullish(),
+    productExternalId: optionalRef,
+    campaignId: z.string().nullish(),
+    campaignExternalId: optionalRef,
+    channel: z.enum(FEEDBACK_CHANNELS, `must be one of ${FEEDBACK_CHANNELS.join(', ')}`),
+    text: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`),
+    rating: z.number().int('must be an integer').min(1, 'must be between 1 and 5').max(5, 'must be between 1 and 5').nullish(),
+    language: z
+      .string()
+      .trim()
+      .toLowerCase()
+      .max(20, 'must be at most 20 characters')
+      .regex(/^[a-z]{2,8}(-[a-z0-9]{1,8})*$/, 'must be a language code such as zh, en or pt-br')
+      .nullish(),
+    createdAt: z.coerce.date('must be an ISO-8601 timestamp').refine(notInFuture, 'must not be more than one day in the future').nullish(),
+    labels: z
+      .array(z.object({ task: taskField, label: labelField }))
+      .max(50, 'at most 50 labels per row')
+      .nullish(),
+  })
+  .superRefine((row, ctx) => {
+    for (const [idKey, externalKey] of REF_PAIRS) {
+      if (row[idKey] != null && row[externalKey] != null) {
+        ctx.addIssue({ code: 'custom', path: [idKey], message: `give either ${idKey} or ${externalKey}, not both` });
+      }
+    }
+    const seen = new Set<string>();
+    row.labels?.forEach((label, i) => {
+      if (seen.has(label.task)) ctx.addIssue({ code: 'custom', path: ['labels', i, 'task'], message: `task "${label.task}" appears twice` });
+      seen.add(label.task);
+    });
+  });
+type FeedbackInput = z.output<typeof FeedbackInputSchema>;
+
+const LabelAssignmentSchema = z
+  .object({
+    feedbackId: z.string().nullish(),
+    feedbackExternalId: fields.externalId.nullish(),
+    task: taskField,
+    label: labelField.nullish(),
+    remove: z.boolean().nullish(),
+  })
+  .superRefine((row, ctx) => {
+    const given = [row.feedbackId, row.feedbackExternalId].filter((v) => v != null).length;
+    if (given !== 1) ctx.addIssue({ code: 'custom', path: ['feedbackId'], message: 'give exactly one of feedbackId or feedbackExternalId' });
+    else if (row.remove && row.label != null) ctx.addIssue({ code: 'custom', path: ['label'], message: 'must be omitted when remove is true' });
+    else if (!row.remove && row.label == null) ctx.addIssue({ code: 'custom', path: ['label'], message: 'is required unless remove is true' });
+  });
+type LabelAssignment = z.output<typeof LabelAssignmentSchema>;
+
+/** A decoded reference: local id or externalId; `null` clears, `undefined` keeps the stored value. */
+type Ref = { kind: 'id' | 'externalId'; value: string; field: string } | null | undefined;
+
+interface FeedbackValues {
+  id: string;
+  externalId: string | null;
+  userId: string | null;
+  productId: string | null;
+  campaignId: string | null;
+  channel: FeedbackChannelName;
+  text: string;
+  rating: number | null;
+  language: string;
+  createdAt: string;
+}
+
+/** Called after feedback was written (e.g. to classify it with the active models); must not throw. */
+export type FeedbackWrittenHook = () => void;
+
+export class FeedbackService {
+  constructor(
+    private readonly db: Db,
+    private readonly limits: { maxBatchSize: number; maxPageSize: number },
+    private readonly onWritten: FeedbackWrittenHook = () => undefined,
+  ) {}
+
+  async findFeedback(ref: { id?: string | null; externalId?: string | null }): Promise<Feedback | null> {
+    if (ref.id) return this.db.feedback.findUnique({ where: { id: ref.id } });
+    if (ref.externalId) return this.db.feedback.findUnique({ where: { externalId: ref.externalId.trim() } });
+    return null;
+  }
+
+  listFeedback(args: PageArgs & { filter?: FeedbackFilter | null }): Promise<Connection<Feedback>> {
+    const where = feedbackWhere(args.filter);
+    return paginate(args, {
+      maxPageSize: this.limits.maxPageSize,
+      position: (row) => ({ sort: row.createdAt, id: row.id }),
+      fetch: (take, after) =>
+        this.db.feedback.findMany({
+          where: { AND: [where, afterPosition('createdAt', after, cursorUuid)] },
+          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+          take,
+        }),
+      count: () => this.db.feedback.count({ where }),
+    });
+  }
+
+  /** Validates `first` of a nested list (User/Product/Campaign.feedback). */
+  nestedLimit(first: number | null | undefined, fallback: number): number {
+    const size = first ?? fallback;
+    if (!Number.isInteger(size) || size < 0 || size > this.limits.maxPageSize) {
+      throw userInputError(`"first" must be an integer between 0 and ${this.limits.maxPageSize}.`, { argument: 'first' });
+    }
+    return size;
+  }
+
+  /**
+   * Stores feedback in one transaction. Rows with an externalId are matched by it (omitted
+   * fields keep stored values, nulls clear them); rows without one are always created.
+   * Language is detected from the text unless given. Labels given are upserted per task.
+   */
+  async submitFeedback(input: readonly unknown[]): Promise<BulkWriteResult> {
+    assertBatchSize(input, this.limits.maxBatchSize);
+    const validated = validateRows(input, FeedbackInputSchema);
+    const unique = rejectDuplicateKeys(validated.valid, (row) => row.externalId ?? null, 'externalId', (row) => row.externalId ?? null);
+    const errors: RowError[] = [...validated.errors, ...unique.errors];
+
+    // Decode global IDs before touching the database; a malformed one is the row's fault.
+    const rows: { index: number; value: FeedbackInput; refs: Record<'user' | 'product' | 'campaign', Ref> }[] = [];
+    for (const row of unique.unique) {
+      try {
+        rows.push({
+          index: row.index,
+          value: row.value,
+          refs: {
+            user: decodeRef(input[row.index], 'userId', 'userExternalId', 'User'),
+            product: decodeRef(input[row.index], 'productId', 'productExternalId', 'Product'),
+            campaign: decodeRef(input[row.index], 'campaignId', 'campaignExternalId', 'Campaign'),
+          },
+        });
+      } catch (error) {
+        if (!(error instanceof RefProblem)) throw error;
+        errors.push({
+          index: row.index,
+          externalId: row.value.externalId ?? null,
+          code: ErrorCode.BAD_USER_INPUT,
+          message: `${error.field}: ${error.message}`,
+          field: error.field,
+        });
+      }
+    }
+    if (rows.length === 0) return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
+
+    const result = await this.db.$transaction(async (tx) => {
+      const resolved = {
+        user: await resolveRefs(tx, 'users', rows.map((row) => row.refs.user)),
+        product: await resolveRefs(tx, 'products', rows.map((row) => row.refs.product)),
+        campaign: await resolveRefs(tx, 'campaigns', rows.map((row) => row.refs.campaign)),
+      };
+      const externalIds = rows.map((row) => row.value.externalId).filter((id): id is string => !!id);
+      const stored = externalIds.length ? await tx.feedback.findMany({ where: { externalId: { in: externalIds } } }) : [];
+      const storedByExternalId = new Map(stored.map((row) => [row.externalId!, row]));
+      const storedLabels = stored.length
+        ? await tx.feedbackLabel.findMany({ where: { feedbackId: { in: stored.map((row) => row.id) } } })
+        : [];
+      const labelOf = new Map(storedLabels.map((label) => [`${label.feedbackId}|${label.task}`, label.label]));
+
+      const inserts: FeedbackValues[] = [];
+      const updates: FeedbackValues[] = [];
+      const labelWrites: { feedbackId: string; task: string; label: string }[] = [];
+      let unchanged = 0;
+      for (const row of rows) {
+        const refIds: Partial<Record<'user' | 'product' | 'campaign', string | null | undefined>> = {};
+        let missing: { field: string; entity: string; value: string; kind: string } | null = null;
+        for (const entity of ['user', 'product', 'campaign'] as const) {
+          const ref = row.refs[entity];
+          if (ref === undefined || ref === null) {
+            refIds[entity] = ref;
+            continue;
+          }
+          const id = lookup(resolved[entity], ref);
+          if (id === undefined) {
+            missing = { field: ref.field, entity, value: ref.value, kind: ref.kind };
+            break;
+          }
+          refIds[entity] = id;
+        }
+        if (missing) {
+          errors.push({
+            index: row.index,
+            externalId: row.value.externalId ?? null,
+            code: ErrorCode.NOT_FOUND,
+            message: `${missing.field}: ${missing.entity} ${missing.kind === 'id' ? 'with this id' : `"${missing.value}"`} was not found.`,
+            field: missing.field,
+          });
+          continue;
+        }
+        const value = row.value;
+        const previous = value.externalId ? storedByExternalId.get(value.externalId) : undefined;
+        const text = value.text;
+        const keep = <T>(given: T | null | undefined, old: T | null | undefined): T | null =>
+          given !== undefined ? given : old !== undefined ? old : null;
+        const next: FeedbackValues = {
+          id: previous?.id ?? randomUUID(),
+          externalId: value.externalId ?? null,
+          userId: keep(refIds.user, previous?.userId),
+          productId: keep(refIds.product, previous?.productId),
+          campaignId: keep(refIds.campaign, previous?.campaignId),
+          channel: value.channel,
+          text,
+          rating: keep(value.rating, previous?.rating),
+          language: value.language ?? (previous && previous.text === text ? previous.language : detectLanguage(text)),
+          createdAt: (value.createdAt ?? previous?.createdAt ?? new Date()).toISOString(),
+        };
+        const labelChanges = (value.labels ?? []).filter((label) => labelOf.get(`${next.id}|${label.task}`) !== label.label);
+        labelWrites.push(...labelChanges.map((label) => ({ feedbackId: next.id, task: label.task, label: label.label })));
+        if (!previous) inserts.push(next);
+        else if (feedbackChanged(previous, next)) updates.push(next);
+        else if (labelChanges.length) updates.push(next); // only labels changed; the row itself is rewritten as is
+        else unchanged += 1;
+      }
+
+      if (inserts.length) {
+        await tx.$executeRaw`
+          INSERT INTO feedback (id, external_id, user_id, product_id, campaign_id, channel, text, rating, language, created_at, updated_at)
+          SELECT r.id, r."externalId", r."userId", r."productId", r."campaignId", r.channel::"FeedbackChannel", r.text, r.rating,
+            r.language, r."createdAt", now()
+          FROM jsonb_to_recordset(${JSON.stringify(inserts)}::jsonb) AS r(id uuid, "externalId" text, "userId" uuid, "productId" uuid,
+            "campaignId" uuid, channel text, text text, rating int, language text, "createdAt" timestamptz)`;
+      }
+      const rowUpdates = updates.filter((row) => feedbackChanged(storedByExternalId.get(row.externalId!)!, row));
+      if (rowUpdates.length) {
+        await tx.$executeRaw`
+          UPDATE feedback AS f SET user_id = r."userId", product_id = r."productId", campaign_id = r."campaignId",
+            channel = r.channel::"FeedbackChannel", text = r.text, rating = r.rating, language = r.language,
+            created_at = r."createdAt", updated_at = now()
+          FROM jsonb_to_recordset(${JSON.stringify(rowUpdates)}::jsonb) AS r(id uuid, "userId" uuid, "productId" uuid,
+            "campaignId" uuid, channel text, text text, rating int, language text, "createdAt" timestamptz)
+          WHERE f.id = r.id`;
+      }
+      if (labelWrites.length) await upsertLabels(tx, labelWrites);
+      return bulkResult({ created: inserts.length, updated: updates.length, unchanged }, errors);
+    });
+    if (result.created + result.updated > 0) this.onWritten();
+    return result;
+  }
+
+  /**
+   * Sets or removes human labels keyed by (feedback, task). New labels count as created,
+   * changed or removed ones as updated, labels already as asked as unchanged.
+   */
+  async labelFeedback(input: readonly unknown[]): Promise<BulkWriteResult> {
+    assertBatchSize(input, this.limits.maxBatchSize);
+    const validated = validateRows(input, LabelAssignmentSchema, () => null);
+    const errors: RowError[] = [...validated.errors];
+    const rows: (IndexedRow<LabelAssignment> & { ref: NonNullable<Ref> })[] = [];
+    for (const row of validated.valid) {
+      const ref = decodeRefSafe(row.value.feedbackId, row.value.feedbackExternalId, 'feedbackId', 'feedbackExternalId', 'Feedback');
+      if (!ref) {
+        errors.push({ index: row.index, externalId: null, code: ErrorCode.BAD_USER_INPUT, message: 'feedbackId: is not a valid Feedback ID', field: 'feedbackId' });
+      } else rows.push({ ...row, ref });
+    }
+    if (rows.length === 0) return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
+
+    return this.db.$transaction(async (tx) => {
+      const resolved = await resolveRefs(tx, 'feedback', rows.map((row) => row.ref));
+      const targets: { index: number; feedbackId: string; task: string; label: string | null }[] = [];
+      const seen = new Map<string, number>();
+      for (const row of rows) {
+        const feedbackId = lookup(resolved, row.ref);
+        if (feedbackId === undefined) {
+          errors.push({
+            index: row.index,
+            externalId: row.value.feedbackExternalId ?? null,
+            code: ErrorCode.NOT_FOUND,
+            message: `${row.ref.field}: feedback ${row.ref.kind === 'id' ? 'with this id' : `"${row.ref.value}"`} was not found.`,
+            field: row.ref.field,
+          });
+          continue;
+        }
+        const key = `${feedbackId}|${row.value.task}`;
+        const first = seen.get(key);
+        if (first !== undefined) {
+          errors.push({
+            index: row.index,
+            externalId: row.value.feedbackExternalId ?? null,
+            code: ErrorCode.CONFLICT,
+            message: `task "${row.value.task}" of this feedback appears more than once in this batch (first at index ${first}).`,
+            field: 'task',
+          });
+          continue;
+        }
+        seen.set(key, row.index);
+        targets.push({ index: row.index, feedbackId, task: row.value.task, label: row.value.remove ? null : row.value.label! });
+      }
+      if (targets.length === 0) return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
+
+      const existing = await tx.$queryRaw<{ feedbackId: string; task: string; label: string }[]>`
+        SELECT l.feedback_id::text AS "feedbackId", l.task, l.label
+        FROM feedback_labels l
+        JOIN unnest(${targets.map((t) => t.feedbackId)}::uuid[], ${targets.map((t) => t.task)}::text[]) AS r(feedback_id, task)
+          ON l.feedback_id = r.feedback_id AND l.task = r.task`;
+      const current = new Map(existing.map((row) => [`${row.feedbackId}|${row.task}`, row.label]));
+      let created = 0;
+      let updated = 0;
+      let unchanged = 0;
+      const writes: { feedbackId: string; task: string; label: string }[] = [];
+      const removals: { feedbackId: string; task: string }[] = [];
+      for (const target of targets) {
+        const stored = current.get(`${target.feedbackId}|${target.task}`);
+        if (target.label === null) {
+          if (stored === undefined) unchanged += 1;
+          else {
+            updated += 1;
+            removals.push(target);
+          }
+        } else if (stored === undefined) {
+          created += 1;
+          writes.push({ feedbackId: target.feedbackId, task: target.task, label: target.label });
+        } else if (stored !== target.label) {
+          updated += 1;
+          writes.push({ feedbackId: target.feedbackId, task: target.task, label: target.label });
+        } else unchanged += 1;
+      }
+      if (writes.length) await upsertLabels(tx, writes);
+      if (removals.length) {
+        await tx.$executeRaw`
+          DELETE FROM feedback_labels l
+          USING unnest(${removals.map((r) => r.feedbackId)}::uuid[], ${removals.map((r) => r.task)}::text[]) AS r(feedback_id, task)
+          WHERE l.feedback_id = r.feedback_id AND l.task = r.task`;
+      }
+      return bulkResult({ created, updated, unchanged }, errors);
+    });
+  }
+}
+
+function feedbackChanged(stored: Feedback, next: FeedbackValues): boolean {
+  return (
+    stored.userId !== next.userId ||
+    stored.productId !== next.productId ||
+    stored.campaignId !== next.campaignId ||
+    stored.channel !== next.channel ||
+    stored.text !== next.text ||
+    stored.rating !== next.rating ||
+    stored.language !== next.language ||
+    stored.createdAt.toISOString() !== next.createdAt
+  );
+}
+
+async function upsertLabels(tx: Prisma.TransactionClient, labels: { feedbackId: string; task: string; label: string }[]): Promise<void> {
+  await tx.$executeRaw`
+    INSERT INTO feedback_labels (feedback_id, task, label, created_at, updated_at)
+    SELECT r.feedback_id, r.task, r.label, now(), now()
+    FROM unnest(${labels.map((l) => l.feedbackId)}::uuid[], ${labels.map((l) => l.task)}::text[], ${labels.map((l) => l.label)}::text[])
+      AS r(feedback_id, task, label)
+    ON CONFLICT (feedback_id, task) DO UPDATE SET label = EXCLUDED.label, updated_at = now()
+    WHERE feedback_labels.label IS DISTINCT FROM EXCLUDED.label`;
+}
+
+class RefProblem extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Reads one id / externalId pair from a raw input row (validated already: not both given). */
+function decodeRef(raw: unknown, idKey: string, externalKey: string, type: NodeType): Ref {
+  const row = raw as Record<string, unknown>;
+  if (!(idKey in row) && !(externalKey in row)) return undefined;
+  const id = row[idKey];
+  const external = row[externalKey];
+  if (typeof id === 'string') {
+    const local = tryLocalIdOf(type, id);
+    if (!local) throw new RefProblem(idKey, `is not a valid ${type} ID`);
+    return { kind: 'id', value: local.toLowerCase(), field: idKey };
+  }
+  if (typeof external === 'string') return { kind: 'externalId', value: external.trim(), field: externalKey };
+  if (id === undefined && external === undefined) return undefined;
+  return null;
+}
+
+function decodeRefSafe(
+  id: string | null | undefined,
+  externalId: string | null | undefined,
+  idKey: string,
+  externalKey: string,
+  type: NodeType,
+): NonNullable<Ref> | null {
+  if (id != null) {
+    const local = tryLocalIdOf(type, id);
+    return local ? { kind: 'id', value: local.toLowerCase(), field: idKey } : null;
+  }
+  return { kind: 'externalId', value: externalId!, field: externalKey };
+}
+
+interface Resolved {
+  ids: Set<string>;
+  byExternalId: Map<string, string>;
+}
+
+/** One query for all references to one table: which local ids exist, and externalId → id. */
+async function resolveRefs(tx: Prisma.TransactionClient, table: 'users' | 'products' | 'campaigns' | 'feedback', refs: Ref[]): Promise<Resolved> {
+  const ids = new Set<string>();
+  const externalIds = new Set<string>();
+  for (const ref of refs) if (ref) (ref.kind === 'id' ? ids : externalIds).add(ref.value);
+  const resolved: Resolved = { ids: new Set(), byExternalId: new Map() };
+  if (ids.size === 0 && externalIds.size === 0) return resolved;
+  const found = await tx.$queryRawUnsafe<{ id: string; external_id: string | null }[]>(
+    `SELECT id::text AS id, external_id FROM ${table} WHERE id = ANY($1::uuid[]) OR external_id = ANY($2::text[]) FOR KEY SHARE`,
+    [...ids],
+    [...externalIds],
+  );
+  for (const row of found) {
+    resolved.ids.add(row.id);
+    if (row.external_id !== null) resolved.byExternalId.set(row.external_id, row.id);
+  }
+  return resolved;
+}
+
+function lookup(resolved: Resolved, ref: NonNullable<Ref>): string | undefined {
+  if (ref.kind === 'id') return resolved.ids.has(ref.value) ? ref.value : undefined;
+  return resolved.byExternalId.get(ref.value);
+}
+
+function cursorUuid(id: string): string {
+  if (!UUID.test(id)) {
+    throw userInputError('The "after" cursor is not valid. Use an endCursor or edge cursor returned by this connection.', {
+      argument: 'after',
+    });
+  }
+  return id;
+}
+
+function atMostOne(a: unknown, b: unknown, names: string): void {
+  if (a != null && b != null) throw userInputError(`Give at most one of ${names}.`, { argument: 'filter' });
+}
+
+function labelCondition(condition: LabelCondition, argument: string): { task: string; label?: string } {
+  const task = condition.task.trim();
+  if (!task) throw userInputError(`${argument}.task must not be empty.`, { argument: 'filter' });
+  return condition.label != null ? { task, label: condition.label.trim() } : { task };
+}
+
+function feedbackWhere(filter: FeedbackFilter | null | undefined): Prisma.FeedbackWhereInput {
+  if (!filter) return {};
+  const conditions: Prisma.FeedbackWhereInput[] = [];
+  atMostOne(filter.userId, filter.userExternalId, 'filter.userId or filter.userExternalId');
+  atMostOne(filter.productId, filter.productExternalId, 'filter.productId or filter.productExternalId');
+  atMostOne(filter.campaignId, filter.campaignExternalId, 'filter.campaignId or filter.campaignExternalId');
+  if (filter.userId) conditions.push({ userId: localIdOf('User', filter.userId, 'filter.userId') });
+  if (filter.userExternalId) conditions.push({ user: { externalId: filter.userExternalId } });
+  if (filter.productId) conditions.push({ productId: localIdOf('Product', filter.productId, 'filter.productId') });
+  if (filter.productExternalId) conditions.push({ product: { externalId: filter.productExternalId } });
+  if (filter.campaignId) conditions.push({ campaignId: localIdOf('Campaign', filter.campaignId, 'filter.campaignId') });
+  if (filter.campaignExternalId) conditions.push({ campaign: { externalId: filter.campaignExternalId } });
+  if (filter.channel) conditions.push({ channel: filter.channel as FeedbackChannelName });
+  if (filter.channels) conditions.push({ channel: { in: filter.channels as FeedbackChannelName[] } });
+  if (filter.language) conditions.push({ language: filter.language.trim().toLowerCase() });
+  if (filter.label) conditions.push({ labels: { some: labelCondition(filter.label, 'filter.label') } });
+  if (filter.unlabeledTask) conditions.push({ labels: { none: { task: filter.unlabeledTask.trim() } } });
+  if (filter.predictedLabel) conditions.push({ predictions: { some: labelCondition(filter.predictedLabel, 'filter.predictedLabel') } });
+  if (filter.ratingMin != null) conditions.push({ rating: { gte: filter.ratingMin } });
+  if (filter.ratingMax != null) conditions.push({ rating: { lte: filter.ratingMax } });
+  if (filter.createdFrom) conditions.push({ createdAt: { gte: filter.createdFrom } });
+  if (filter.createdTo) conditions.push({ createdAt: { lt: filter.createdTo } });
+  if (filter.search) conditions.push({ text: { contains: filter.search, mode: 'insensitive' } });
+  return { AND: conditions };
+}
