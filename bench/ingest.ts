@@ -121,7 +121,30 @@ async function main(): Promise<void> {
         value: row.value as number | null,
         occurredAt: new Date(row.occurredAt as string),
       }));
+      // Floor: the service's own INSERT ... unnest statement through pg, ids pre-resolved, no HTTP/GraphQL/validation.
+      const floorRows = makeBatch(true).map((row) => ({ ...(row as { externalId: string; type: string; value: number | null; occurredAt: string }), u: userIds.get(row.userExternalId as string)!, p: productIds.get(row.productExternalId as string)! }));
+      const columns = [
+        floorRows.map((r) => `x:${r.externalId as string}`),
+        floorRows.map((r) => r.externalId),
+        floorRows.map((r) => r.u),
+        floorRows.map((r) => r.p),
+        floorRows.map((r) => r.type),
+        floorRows.map((r) => r.value),
+        floorRows.map(() => null),
+        floorRows.map((r) => r.occurredAt),
+      ];
+      const floorSql = `INSERT INTO interactions (dedupe_key, external_id, user_id, product_id, type, value, campaign_id, occurred_at)
+        SELECT r.k, r.e, r.u, r.p, r.t::"InteractionType", r.v, r.c, r.o
+        FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::float8[], $7::uuid[], $8::timestamptz[]) AS r(k, e, u, p, t, v, c, o)
+        ON CONFLICT (dedupe_key) DO UPDATE SET user_id = EXCLUDED.user_id
+        WHERE (interactions.user_id, interactions.occurred_at) IS DISTINCT FROM (EXCLUDED.user_id, EXCLUDED.occurred_at)`;
       let started = performance.now();
+      const floorInsert = await database.pool.query(floorSql, columns);
+      record('Floor: same SQL statement via pg, new rows (no HTTP/GraphQL)', (performance.now() - started) / 1000, `created ${floorInsert.rowCount}`);
+      started = performance.now();
+      await database.pool.query(floorSql, columns);
+      record('Floor: same SQL statement via pg, re-send', (performance.now() - started) / 1000, 'no-op');
+      started = performance.now();
       const inserted = await prisma.interaction.createMany({ data: rows, skipDuplicates: true });
       record('Baseline: prisma.createMany, new rows (ids pre-resolved)', (performance.now() - started) / 1000, `created ${inserted.count}`);
       started = performance.now();

@@ -118,7 +118,12 @@ describe('text classification as a service', () => {
 
   it('classifies feedback submitted without a label and stores the prediction with its version', async () => {
     await api.gql(SUBMIT, { input: [{ externalId: 'new-1', channel: 'SOCIAL', text: 'The kettle broke after two days, cheap material and poorly made :(' }] });
-    const stored = await database.prisma.feedbackPrediction.findMany({ where: { feedback: { externalId: 'new-1' } } });
+    // Classification runs right after the write, off the request path: poll briefly.
+    let stored = await database.prisma.feedbackPrediction.findMany({ where: { feedback: { externalId: 'new-1' } } });
+    for (let i = 0; i < 50 && stored.length === 0; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      stored = await database.prisma.feedbackPrediction.findMany({ where: { feedback: { externalId: 'new-1' } } });
+    }
     expect(stored).toHaveLength(1);
     expect(stored[0]).toMatchObject({ task: 'sentiment', label: 'negative', modelVersionId: parseGlobalId(firstVersionId)!.localId });
   });
@@ -183,7 +188,12 @@ describe('text classification as a service', () => {
   });
 
   it('serves the same active model after a restart, without retraining', async () => {
-    const before = await api.gql<{ classify: { results: { label: string; confidence: number }[] } }>(CLASSIFY, { task: 'sentiment', texts: heldOut.slice(0, 10).map((r) => r.text) });
+    await new Promise((resolve) => setTimeout(resolve, 1100)); // let the rollback reach the cache
+    const before = await api.gql<{ classify: { modelVersion: { id: string }; results: { label: string; confidence: number }[] } }>(CLASSIFY, {
+      task: 'sentiment',
+      texts: heldOut.slice(0, 10).map((r) => r.text),
+    });
+    expect(before.data!.classify.modelVersion.id).toBe(firstVersionId);
     await api.stop();
     api = await startTestServer({}, { database });
     const after = await api.gql<{ classify: { modelVersion: { id: string }; results: { label: string; confidence: number }[] } }>(CLASSIFY, {
