@@ -162,13 +162,13 @@ async function main(): Promise<void> {
     console.log(`\nrecordInteractions ingestion benchmark: ${ROWS} rows per request, median of ${RUNS} runs, ${USERS} users, ${PRODUCTS} products`);
     console.log(`PostgreSQL: ${serverUrl.replace(/\/\/[^@]*@/, '//')} (database ${name}); ${total} interactions stored at the end\n`);
     const pad = (s: string, n: number) => s.padEnd(n);
-    console.log(`| ${pad('case', 58)} | ${pad('rows', 6)} | ${pad('seconds', 7)} | ${pad('rows/s', 8)} | ${pad('vs baseline', 11)} | result`);
-    console.log(`|${'-'.repeat(60)}|${'-'.repeat(8)}|${'-'.repeat(9)}|${'-'.repeat(10)}|${'-'.repeat(13)}|-------`);
+    console.log(`| ${pad('case', 62)} | ${pad('rows', 6)} | ${pad('seconds', 7)} | ${pad('rows/s', 8)} | ${pad('vs baseline', 11)} | result`);
+    console.log(`|${'-'.repeat(64)}|${'-'.repeat(8)}|${'-'.repeat(9)}|${'-'.repeat(10)}|${'-'.repeat(13)}|-------`);
     for (const line of lines) {
       const baseline = line.label.includes('re-send') ? baselineResend : baselineNew;
       const ratio = line.label.startsWith('Baseline') ? '1.00x' : baseline ? `${(line.rate / baseline.rate).toFixed(2)}x` : '-';
       console.log(
-        `| ${pad(line.label, 58)} | ${pad(String(ROWS), 6)} | ${pad(line.seconds.toFixed(3), 7)} | ${pad(Math.round(line.rate).toLocaleString('en-US'), 8)} | ${pad(ratio, 11)} | ${line.check}`,
+        `| ${pad(line.label, 62)} | ${pad(String(ROWS), 6)} | ${pad(line.seconds.toFixed(3), 7)} | ${pad(Math.round(line.rate).toLocaleString('en-US'), 8)} | ${pad(ratio, 11)} | ${line.check}`,
       );
     }
     const bar = 20_000;

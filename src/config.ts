@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 const booleanFromEnv = z
@@ -24,7 +25,59 @@ const ConfigSchema = z.object({
   /** in-process: this server also runs background jobs; off: only enqueue (run `npm run worker`). */
   WORKER_MODE: z.enum(['in-process', 'off']).default('in-process'),
   ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
+  /**
+   * AES-256-GCM key(s) for personal data at rest: `<key>` or a keyring `id:key,id:key` (first =
+   * current; older ones only decrypt). Keys are 32 bytes as base64/base64url (44/43 chars) or hex (64).
+   */
+  DATA_ENCRYPTION_KEY: z
+    .string()
+    .refine((value) => parseKeyring(value) !== null, 'must be a 32-byte key (base64 or hex) or a keyring "id:key,id:key" of such keys')
+    .optional(),
+  /** HMAC-SHA256 key for the email lookup hash: 32 bytes (base64 or hex). */
+  DATA_HASH_KEY: z
+    .string()
+    .refine((value) => decodeKey(value) !== null, 'must be a 32-byte key (base64 or hex)')
+    .optional(),
+  /** Where a development key pair is generated and kept when the two keys above are unset (not in production). */
+  DATA_KEY_FILE: z.string().min(1).default('.data/dev-data-keys.json'),
+  /** Keys of User.attributes that are not personal data, shown to ANALYST and INTEGRATION keys. */
+  NON_PERSONAL_ATTRIBUTE_KEYS: z
+    .string()
+    .default('segment,tier,ageBand,tasteCluster,loyaltyTier,channel,language,country')
+    .transform((value) => value.split(',').map((key) => key.trim()).filter(Boolean)),
+  /** Seconds an API key lookup is cached in memory; a revoked key stops working within this time. */
+  API_KEY_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
 });
+
+/** Decodes a 32-byte key given as hex (64 chars) or base64/base64url; null when it is not one. */
+export function decodeKey(text: string): Buffer | null {
+  const value = text.trim();
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return Buffer.from(value, 'hex');
+  if (/^[A-Za-z0-9+/_-]{43}=?$/.test(value)) {
+    const bytes = Buffer.from(value.replace(/-/g, '+').replace(/_/g, '/'), 'base64');
+    return bytes.length === 32 ? bytes : null;
+  }
+  return null;
+}
+
+/** Parses `key` or `id:key,id:key` (first = current). A bare key's id is a fingerprint of it. */
+export function parseKeyring(text: string): { id: string; key: Buffer }[] | null {
+  const entries = text.split(',').map((part) => part.trim()).filter(Boolean);
+  if (entries.length === 0) return null;
+  const ring: { id: string; key: Buffer }[] = [];
+  for (const entry of entries) {
+    const colon = entry.indexOf(':');
+    const id = colon > 0 ? entry.slice(0, colon) : null;
+    const key = decodeKey(colon > 0 ? entry.slice(colon + 1) : entry);
+    if (!key || (id !== null && !/^[A-Za-z0-9_.-]{1,32}$/.test(id))) return null;
+    ring.push({ id: id ?? keyFingerprint(key), key });
+  }
+  return new Set(ring.map((entry) => entry.id)).size === ring.length ? ring : null;
+}
+
+export function keyFingerprint(key: Buffer): string {
+  return createHash('sha256').update(key).digest('hex').slice(0, 8);
+}
 
 export type Config = z.infer<typeof ConfigSchema> & {
   /** Sandbox and introspection default to on outside production. */
@@ -44,6 +97,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const config = parsed.data;
   const production = config.NODE_ENV === 'production';
+  if (production) {
+    const missing = (['DATA_ENCRYPTION_KEY', 'DATA_HASH_KEY'] as const).filter((name) => !config[name]);
+    if (missing.length) {
+      throw new ConfigError(
+        `Invalid configuration:\n${missing.map((name) => `  ${name}: required when NODE_ENV=production (32 random bytes, e.g. \`openssl rand -base64 32\`)`).join('\n')}`,
+      );
+    }
+  }
   return {
     ...config,
     sandboxEnabled: config.ENABLE_SANDBOX ?? !production,

@@ -2,6 +2,7 @@ import type { Db } from '../../db/prisma.ts';
 import type { ModelVersion } from './registry.service.ts';
 import { appError, ErrorCode, userInputError } from '../../graphql/errors.ts';
 import type { Logger } from '../../logger.ts';
+import { QUEUES, type JobQueue } from '../../jobs/queue.ts';
 import type { Prediction, TextClassifier } from '../../ml/classifier/index.ts';
 import type { ActiveModelCache } from './active-model-cache.ts';
 
@@ -89,6 +90,22 @@ export class ClassificationService {
     }
     if (stored) this.logger.debug({ task, scope, stored }, 'feedback predictions stored');
     return stored;
+  }
+
+  /** Queues the backfill of stale predictions for a task (the reclassifyFeedback mutation). */
+  async requestReclassification(task: string, queue: JobQueue | null) {
+    const active = await this.models.get(task);
+    if (!active) {
+      throw appError(ErrorCode.MODEL_NOT_READY, `No classifier is active for task "${task}"; nothing to reclassify with.`, { task });
+    }
+    if (!queue) throw appError(ErrorCode.INTERNAL_SERVER_ERROR, 'The job queue is not running on this server.');
+    const [{ pending }] = await this.db.$queryRaw<{ pending: number }[]>`
+      SELECT count(*)::int AS pending FROM feedback f
+      WHERE NOT EXISTS (SELECT 1 FROM feedback_labels l WHERE l.feedback_id = f.id AND l.task = ${task})
+        AND NOT EXISTS (SELECT 1 FROM feedback_predictions p WHERE p.feedback_id = f.id AND p.task = ${task}
+                        AND p.model_version_id = ${active.version.id}::uuid)`;
+    const jobId = await queue.send(QUEUES.reclassify, { task, modelVersionId: active.version.id });
+    return { task, modelVersion: active.version, pending, jobId };
   }
 
   /** After new feedback arrives: classify it for every task with an active model. */

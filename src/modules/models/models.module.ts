@@ -21,6 +21,7 @@ export function createModelServices(db: Db, runtime: { logger: Logger; queue: ()
     registry,
     training: new TrainingService(db, registry, [textClassifierTrainer], runtime.queue, runtime.logger),
     classification: new ClassificationService(db, classifiers, runtime.logger),
+    queue: runtime.queue,
   };
 }
 export type ModelServices = ReturnType<typeof createModelServices>;

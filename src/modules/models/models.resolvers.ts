@@ -33,6 +33,8 @@ export const modelsResolvers: Resolvers = {
         hyperparameters: args.hyperparameters,
         activation: args.activation,
       }),
+    reclassifyFeedback: (_parent, { task }, { services }) =>
+      services.models.classification.requestReclassification(task, services.models.queue()),
     activateModel: async (_parent, { id }, { services }) => {
       const localId = localIdOf('ModelVersion', id);
       const version = await services.models.registry.getModel(localId);

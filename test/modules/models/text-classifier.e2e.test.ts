@@ -178,6 +178,22 @@ describe('text classification as a service', () => {
     expect([served.data!.classify.modelVersion.id, servedLater.data!.classify.modelVersion.id]).toContain(second.id);
     expect(servedLater.data!.classify.modelVersion.id).toBe(second.id);
 
+    // Backfill: the unlabelled feedback predicted by version 1 is re-predicted by version 2.
+    const reclassify = await api.gql<{ reclassifyFeedback: { pending: number; modelVersion: { id: string } } }>(
+      `mutation { reclassifyFeedback(task: "sentiment") { pending modelVersion { id } } }`,
+    );
+    expect(reclassify.data!.reclassifyFeedback.modelVersion.id).toBe(second.id);
+    expect(reclassify.data!.reclassifyFeedback.pending).toBeGreaterThanOrEqual(1);
+    const secondLocal = parseGlobalId(second.id)!.localId;
+    let stale = 1;
+    for (let i = 0; i < 100 && stale > 0; i += 1) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      stale = await database.prisma.feedbackPrediction.count({ where: { task: 'sentiment', NOT: { modelVersionId: secondLocal } } });
+    }
+    expect(stale).toBe(0);
+    const notReady = await api.gql(`mutation { reclassifyFeedback(task: "no-such-task") { pending } }`);
+    expect(notReady.errors?.[0]?.extensions?.code).toBe('MODEL_NOT_READY');
+
     const rolledBack = await api.gql<{ activateModel: { id: string } }>(activate, { id: firstVersionId });
     expect(rolledBack.data!.activateModel.id).toBe(firstVersionId);
     const models = await api.gql<{ models: { id: string; active: boolean }[] }>(`{ models(kind: TEXT_CLASSIFIER, task: "sentiment") { id active } }`);
