@@ -15,6 +15,7 @@ const serverUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const USERS = 1_000;
+const BENCH_API_KEY = `bench-admin-key-${process.pid}-0123456789`;
 const PRODUCTS = 1_000;
 const TYPES = ['VIEW', 'CLICK', 'ADD_TO_CART', 'PURCHASE', 'RATING'] as const;
 
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
   let server: Awaited<ReturnType<typeof startServer>> | null = null;
   try {
     await applyMigrations(url);
-    const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'silent' });
+    const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_API_KEY: BENCH_API_KEY });
     server = await startServer({ config, database, databaseUrl: url, logger: createLogger('silent'), port: 0, host: '127.0.0.1' });
     const prisma = database.prisma;
     await prisma.user.createMany({ data: Array.from({ length: USERS }, (_, i) => ({ externalId: `u-${i}` })) });
@@ -82,7 +83,7 @@ async function main(): Promise<void> {
       const started = performance.now();
       const response = await fetch(server!.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', 'x-api-key': BENCH_API_KEY },
         body: JSON.stringify({ query: MUTATION, variables: { input } }),
       });
       const body = (await response.json()) as { data?: { recordInteractions: Record<string, number> }; errors?: unknown };

@@ -4,11 +4,15 @@
  *
  *   npx tsx bench/recommender.ts              # all shapes
  *   npx tsx bench/recommender.ts --shape=ml   # one shape (funnel | ml | wide)
- *   node --expose-gc --import tsx bench/recommender.ts   # exact RSS delta (GC before/after load)
  *
  * CPU seconds are reported next to wall seconds: on a shared machine wall time
  * is inflated by other processes, CPU time is not.
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { generateSyntheticBehaviour, MOVIELENS_LIKE, type SyntheticBehaviourOptions } from '../src/ml/synthetic/behaviour.js';
 import { syntheticToTrainingData } from '../src/ml/synthetic/training-data.js';
 import { RecommenderModel, trainRecommender, type RankingMetrics } from '../src/ml/recommender/index.js';
@@ -76,12 +80,8 @@ async function runShape(shape: Shape): Promise<string[]> {
 
   // Serving: load the model from its artifact, as the service would.
   const bytes = result.model.serialize();
-  const gc = (globalThis as { gc?: () => void }).gc;
-  gc?.();
-  const rss0 = process.memoryUsage().rss;
   const model = RecommenderModel.deserialize(bytes);
-  gc?.();
-  const rssDelta = process.memoryUsage().rss - rss0;
+  const rssDelta = measureLoadRss(bytes);
   const rng = createRng(1);
   const users = Array.from({ length: 1000 }, () => rng.int(model.userCount));
   const items = Array.from({ length: 1000 }, () => rng.int(model.itemCount));
@@ -115,12 +115,40 @@ async function runShape(shape: Shape): Promise<string[]> {
   lines.push(`| anonymous fold-in HYBRID p50 / p95 (300 q) | ${recCold.p50.toFixed(2)} / ${recCold.p95.toFixed(2)} ms |`);
   lines.push(`| similarItems COSINE p50 / p95 (1000 q) | ${sim.p50.toFixed(2)} / ${sim.p95.toFixed(2)} ms |`);
   lines.push(`| scoreUsersForItems top-1000 p50 / p95 (100 q) | ${aud.p50.toFixed(2)} / ${aud.p95.toFixed(2)} ms |`);
-  lines.push(`| model arrays / artifact / RSS delta on load | ${mb(model.arrayBytes)} / ${mb(bytes.length)} / ${mb(rssDelta)} |`);
+  lines.push(`| model arrays / artifact / RSS delta of loading it (fresh process) | ${mb(model.arrayBytes)} / ${mb(bytes.length)} / ${mb(rssDelta)} |`);
   lines.push('');
   return lines;
 }
 
+/** RSS growth of loading the artifact in a fresh process (in-process numbers are swamped by training garbage). */
+function measureLoadRss(bytes: Uint8Array): number {
+  const dir = mkdtempSync(join(tmpdir(), 'recm-'));
+  const file = join(dir, 'model.recm');
+  writeFileSync(file, bytes);
+  try {
+    const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(import.meta.url), `--load=${file}`], { encoding: 'utf8' });
+    return Number(out.trim().split('\n').pop());
+  } catch {
+    return Number.NaN;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function loadMode(file: string): void {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  const bytes = new Uint8Array(readFileSync(file));
+  gc?.();
+  const rss0 = process.memoryUsage().rss;
+  const model = RecommenderModel.deserialize(bytes);
+  model.recommendForUser(0, undefined, { limit: 10, strategy: 'HYBRID' });
+  gc?.();
+  console.log(process.memoryUsage().rss - rss0);
+}
+
 async function main(): Promise<void> {
+  const load = process.argv.find((a) => a.startsWith('--load='))?.slice('--load='.length);
+  if (load) return loadMode(load);
   const arg = process.argv.find((a) => a.startsWith('--shape='))?.slice('--shape='.length);
   const shapes = arg ? SHAPES.filter((s) => s.name === arg) : SHAPES;
   if (shapes.length === 0) throw new Error(`unknown shape ${arg}; use ${SHAPES.map((s) => s.name).join(' | ')}`);

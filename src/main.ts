@@ -7,6 +7,7 @@ import { createLogger } from './logger.ts';
 import { startServer } from './server.ts';
 import { createServices } from './services.ts';
 import { seedDemoDataOnce } from './seed/demo.ts';
+import { backfillPersonalData } from './privacy/backfill.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -32,16 +33,29 @@ async function main(): Promise<void> {
 
   const database = connectDatabase(databaseUrl, { poolSize: embedded ? 4 : config.DATABASE_POOL_SIZE });
   logger.info({ migrations: await ensureMigrated(database.pool, databaseUrl) }, 'database schema ready');
+  const startupServices = createServices(database.prisma, config, { logger });
+  // Rows stored before encryption at rest (or under an older key) are encrypted now, in batches.
+  await backfillPersonalData(database.prisma, startupServices.privacy.cipher, logger);
   if (config.SEED_DEMO_DATA) {
-    const seeded = await seedDemoDataOnce(database.prisma, createServices(database.prisma, config), logger);
+    const seeded = await seedDemoDataOnce(database.prisma, startupServices, logger);
     if (seeded) logger.info(seeded, 'demo data seeded');
   }
+  // No ADMIN_API_KEY and no valid ADMIN key stored: create one and print its secret once.
+  const bootstrapKey = await startupServices.apiKeys.ensureBootstrapAdminKey();
 
   const server = await startServer({ config, database, databaseUrl, logger });
   logger.info({ url: server.url }, 'GraphQL API listening');
   console.log(`\n  GraphQL API:    ${server.url}`);
   if (config.sandboxEnabled) console.log(`  Apollo Sandbox: open ${server.url} in a browser`);
   console.log(`  Health:         ${server.url.replace('/graphql', '/healthz')}  ${server.url.replace('/graphql', '/readyz')}\n`);
+  if (bootstrapKey) {
+    logger.warn({ keyId: bootstrapKey.apiKey.id, prefix: bootstrapKey.apiKey.prefix }, 'created the first ADMIN API key (printed once on stdout)');
+    console.log('  First start: an ADMIN API key was created. It is shown only now; store it safely.');
+    console.log(`  Send it as the header  x-api-key: ${bootstrapKey.secret}`);
+    console.log('  (In Sandbox: the "Headers" tab → x-api-key.) Create more keys with the createApiKey mutation.\n');
+  } else if (!config.ADMIN_API_KEY) {
+    console.log('  API keys: send an ADMIN key as the x-api-key header (set ADMIN_API_KEY, or use the key printed on first start).\n');
+  }
 
   let stopping = false;
   const shutdown = async (signal: string) => {

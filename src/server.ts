@@ -13,6 +13,8 @@ import type { Config } from './config.ts';
 import { pendingMigrations } from './db/migrate.ts';
 import { withStatementCounter, type Database, type StatementCounter } from './db/prisma.ts';
 import type { GraphQLContext } from './graphql/context.ts';
+import { authenticateRequest } from './graphql/auth.ts';
+import { auditPlugin } from './modules/access/audit.plugin.ts';
 import { formatError } from './graphql/format-error.ts';
 import { createLoaders } from './graphql/loaders.ts';
 import { buildSchema } from './graphql/schema.ts';
@@ -61,6 +63,8 @@ export async function startServer(options: {
     },
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      // One audit row per executed mutation root field (src/modules/access/audit.plugin.ts).
+      auditPlugin(logger),
       {
         // Lets clients and tests see how many SQL statements a request cost.
         async requestDidStart() {
@@ -108,11 +112,13 @@ export async function startServer(options: {
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<GraphQLContext> => {
         const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) || randomUUID();
+        // Every request needs a valid API key; otherwise HTTP 401 with code UNAUTHENTICATED.
+        const viewer = await authenticateRequest(req.headers, services);
         return {
           db: database.prisma,
           services,
           loaders: createLoaders(database.prisma),
-          viewer: { keyId: null, role: 'ADMIN' },
+          viewer,
           requestId,
           statements: res.locals.statements as StatementCounter,
         };

@@ -8,6 +8,9 @@ import { InteractionsService } from './modules/interactions/interactions.service
 import { FeedbackService } from './modules/feedback/feedback.service.ts';
 import { ProductsService } from './modules/products/products.service.ts';
 import { CampaignsService } from './modules/campaigns/campaigns.service.ts';
+import { ApiKeysService } from './modules/access/api-keys.service.ts';
+import { AuditService } from './modules/access/audit.service.ts';
+import { fieldCipherFromConfig } from './privacy/field-crypto.ts';
 
 /** Long-lived, stateless services; one set per process. */
 export interface ServiceRuntime {
@@ -16,14 +19,23 @@ export interface ServiceRuntime {
   queue?: () => JobQueue | null;
 }
 
-export function createServices(db: Db, config: Pick<Config, 'MAX_BATCH_SIZE' | 'MAX_PAGE_SIZE'>, runtime: ServiceRuntime = {}) {
+/** Access-control and privacy settings; all optional (development defaults, see config.ts). */
+type PrivacyConfig = Partial<
+  Pick<Config, 'ADMIN_API_KEY' | 'API_KEY_CACHE_SECONDS' | 'DATA_ENCRYPTION_KEY' | 'DATA_HASH_KEY' | 'DATA_KEY_FILE' | 'NON_PERSONAL_ATTRIBUTE_KEYS'>
+>;
+
+export function createServices(db: Db, config: Pick<Config, 'MAX_BATCH_SIZE' | 'MAX_PAGE_SIZE'> & PrivacyConfig, runtime: ServiceRuntime = {}) {
   const logger = runtime.logger ?? createLogger('silent');
+  const cipher = fieldCipherFromConfig(config, logger);
   const models = createModelServices(db, { logger, queue: runtime.queue ?? (() => null) });
   const limits = { maxBatchSize: config.MAX_BATCH_SIZE, maxPageSize: config.MAX_PAGE_SIZE };
   return {
     limits,
     models,
-    users: new UsersService(db, limits),
+    users: new UsersService(db, limits, cipher),
+    privacy: { cipher, nonPersonalAttributeKeys: config.NON_PERSONAL_ATTRIBUTE_KEYS ?? ['segment', 'tier', 'ageBand', 'tasteCluster'] },
+    apiKeys: new ApiKeysService(db, { adminApiKey: config.ADMIN_API_KEY, cacheSeconds: config.API_KEY_CACHE_SECONDS, logger }),
+    audit: new AuditService(db, limits),
     interactions: new InteractionsService(db, limits),
     // New feedback is classified in the background by every active text classifier.
     feedback: new FeedbackService(db, limits, () => {

@@ -1,5 +1,8 @@
 // The objects resolvers receive as parents: Prisma rows and connection pages.
 import type {
+  ApiKey,
+  AuditEntry,
+  ConsentChange,
   Campaign,
   CampaignMetric,
   Feedback,
@@ -21,3 +24,7 @@ export type ModelVersionModel = ModelVersion;
 export type TrainingJobModel = TrainingJob;
 export type ConnectionModel<T> = Connection<T>;
 export type EdgeModel<T> = Edge<T>;
+export type ApiKeyModel = ApiKey;
+export type AuditEntryModel = AuditEntry;
+export type ConsentChangeModel = ConsentChange;
+export type { ErasureResultModel } from '../modules/users/users.service.ts';

@@ -36,13 +36,17 @@ export function encodeCursor(position: KeysetPosition): string {
   return Buffer.from(JSON.stringify([position.sort.toISOString(), position.id]), 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string): KeysetPosition {
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Row ids in cursors: UUIDs by default, digits for tables keyed by a sequence. */
+export const CURSOR_ID = { uuid: UUID, bigint: /^\d{1,19}$/ } as const;
+
+export function decodeCursor(cursor: string, idPattern: RegExp = CURSOR_ID.uuid): KeysetPosition {
   try {
     if (cursor.length > 500) throw new Error('too long');
     const parsed: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
     if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === 'string' && typeof parsed[1] === 'string') {
       const sort = new Date(parsed[0]);
-      if (!Number.isNaN(sort.getTime())) return { sort, id: parsed[1] };
+      if (!Number.isNaN(sort.getTime()) && idPattern.test(parsed[1])) return { sort, id: parsed[1] };
     }
   } catch {
     // fall through to the user-facing error
@@ -71,10 +75,12 @@ export async function paginate<T>(
     position: (row: T) => KeysetPosition;
     fetch: (take: number, after: KeysetPosition | null) => Promise<T[]>;
     count: () => Promise<number>;
+    /** Shape of row ids, so a forged cursor is refused instead of reaching SQL. */
+    idPattern?: RegExp;
   },
 ): Promise<Connection<T>> {
   const size = pageSize(args.first, options.maxPageSize);
-  const after = args.after ? decodeCursor(args.after) : null;
+  const after = args.after ? decodeCursor(args.after, options.idPattern) : null;
   const rows = size === 0 ? [] : await options.fetch(size + 1, after);
   const page = rows.slice(0, size);
   const edges = page.map((node) => ({ node, cursor: encodeCursor(options.position(node)) }));

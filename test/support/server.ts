@@ -10,14 +10,28 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
   sqlStatements: number;
 }
 
+/** The ADMIN_API_KEY every test server accepts; `gql` sends it unless told otherwise. */
+export const TEST_ADMIN_API_KEY = 'test-admin-key-0123456789abcdef';
+/** Fixed keys for personal data at rest in tests (so no development key file is written). */
+export const TEST_DATA_ENCRYPTION_KEY = `test:${Buffer.alloc(32, 7).toString('base64')}`;
+export const TEST_DATA_HASH_KEY = Buffer.alloc(32, 9).toString('hex');
+
 export interface TestServer {
   url: string;
   database: TestDatabase;
   server: RunningServer;
   config: Config;
-  /** Sends one GraphQL request over real HTTP. */
+  /**
+   * Sends one GraphQL request over real HTTP, as ADMIN (x-api-key: TEST_ADMIN_API_KEY) unless
+   * `headers` carries its own `x-api-key` or `authorization`; an empty value sends no key at all,
+   * e.g. `{ 'x-api-key': '' }` for an unauthenticated request.
+   */
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
-  /** Sends a raw body (for malformed-request tests). */
+  /** Sends one GraphQL request with this API key (null: none). */
+  gqlAs<T = Record<string, unknown>>(apiKey: string | null, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  /** Creates an API key of this role through the API (as ADMIN) and returns its secret. */
+  createKey(role: 'ADMIN' | 'ANALYST' | 'INTEGRATION', name?: string): Promise<{ id: string; secret: string }>;
+  /** Sends a raw body (for malformed-request tests), with the same API-key handling as gql. */
   post(body: string, headers?: Record<string, string>): Promise<Response>;
   stop(): Promise<void>;
 }
@@ -30,25 +44,48 @@ export async function startTestServer(
   // A given database outlives this server (restart tests); otherwise the server owns a fresh one.
   const ownsDatabase = !options.database;
   const database = options.database ?? (await createTestDatabase());
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ...env });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    ADMIN_API_KEY: TEST_ADMIN_API_KEY,
+    DATA_ENCRYPTION_KEY: TEST_DATA_ENCRYPTION_KEY,
+    DATA_HASH_KEY: TEST_DATA_HASH_KEY,
+    ...env,
+  });
   const server = await startServer({ config, database, databaseUrl: database.url, logger: createLogger('silent'), port: 0, host: '127.0.0.1' });
+  // Raw posts (malformed-request tests) carry the ADMIN key too, with the same opt-out as gql.
   const post = (body: string, headers: Record<string, string> = {}) =>
-    fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+    fetch(server.url, { method: 'POST', headers: withKey({ 'content-type': 'application/json', ...headers }), body });
+  const withKey = (headers: Record<string, string> = {}): Record<string, string> => {
+    const hasKey = Object.keys(headers).some((name) => ['x-api-key', 'authorization'].includes(name.toLowerCase()));
+    const all: Record<string, string> = hasKey ? { ...headers } : { 'x-api-key': config.ADMIN_API_KEY ?? TEST_ADMIN_API_KEY, ...headers };
+    return Object.fromEntries(Object.entries(all).filter(([, value]) => value !== ''));
+  };
+  const gql = async <T,>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>> => {
+    const response = await post(JSON.stringify({ query, variables }), headers);
+    const body = (await response.json()) as { data?: unknown; errors?: GraphQLResponse['errors'] };
+    return {
+      status: response.status,
+      data: body.data as never,
+      errors: body.errors,
+      sqlStatements: Number(response.headers.get('x-sql-statements') ?? 0),
+    };
+  };
   return {
     url: server.url,
     database,
     server,
     config,
     post,
-    async gql(query, variables, headers) {
-      const response = await post(JSON.stringify({ query, variables }), headers);
-      const body = (await response.json()) as { data?: unknown; errors?: GraphQLResponse['errors'] };
-      return {
-        status: response.status,
-        data: body.data as never,
-        errors: body.errors,
-        sqlStatements: Number(response.headers.get('x-sql-statements') ?? 0),
-      };
+    gql,
+    gqlAs: (apiKey, query, variables) => gql(query, variables, { 'x-api-key': apiKey ?? '' }),
+    async createKey(role, name = `test ${role.toLowerCase()}`) {
+      const result = await gql<{ createApiKey: { apiKey: { id: string }; secret: string } }>(
+        `mutation($name: String!, $role: Role!) { createApiKey(name: $name, role: $role) { apiKey { id } secret } }`,
+        { name, role },
+      );
+      if (!result.data?.createApiKey) throw new Error(`createApiKey failed: ${JSON.stringify(result.errors)}`);
+      return { id: result.data.createApiKey.apiKey.id, secret: result.data.createApiKey.secret };
     },
     async stop() {
       await server.stop();

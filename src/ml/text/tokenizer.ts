@@ -20,9 +20,9 @@ export interface TokenizeOptions {
   words?: boolean;
   /** Emit adjacent word bigrams. Default true. */
   wordBigrams?: boolean;
-  /** Hard cap on emitted features per text (bounds time and memory). Default 4000. */
+  /** Hard cap on emitted features per text (bounds time and memory). Default 1500. */
   maxTokens?: number;
-  /** Only this many leading characters are read. Default 20000. */
+  /** Only this many leading characters are read. Default 8000. */
   maxChars?: number;
 }
 
@@ -33,8 +33,8 @@ export const DEFAULT_TOKENIZE_OPTIONS: ResolvedTokenizeOptions = Object.freeze({
   subwordNgrams: [3, 4] as const,
   words: true,
   wordBigrams: true,
-  maxTokens: 4000,
-  maxChars: 20_000,
+  maxTokens: 1500,
+  maxChars: 8000,
 });
 
 export function resolveTokenizeOptions(opts?: TokenizeOptions): ResolvedTokenizeOptions {

@@ -3,7 +3,7 @@ import { poolOf, type Db } from '../../db/prisma.ts';
 import type { Interaction, Prisma } from '../../generated/prisma/client.ts';
 import { ErrorCode, userInputError } from '../../graphql/errors.ts';
 import { localIdOf, tryLocalIdOf, type NodeType } from '../../graphql/global-id.ts';
-import { afterPosition, paginate, type Connection, type PageArgs } from '../../graphql/pagination.ts';
+import { afterPosition, CURSOR_ID, paginate, type Connection, type PageArgs } from '../../graphql/pagination.ts';
 import { assertBatchSize, bulkResult, type BulkWriteResult, type RowError } from '../common/bulk.ts';
 
 export const INTERACTION_TYPES = ['VIEW', 'CLICK', 'ADD_TO_CART', 'PURCHASE', 'RATING'] as const;
@@ -70,6 +70,7 @@ export class InteractionsService {
     const where = interactionWhere(args.filter);
     return paginate(args, {
       maxPageSize: this.limits.maxPageSize,
+      idPattern: CURSOR_ID.bigint,
       position: (row) => ({ sort: row.occurredAt, id: String(row.id) }),
       fetch: (take, after) =>
         this.db.interaction.findMany({

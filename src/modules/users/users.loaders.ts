@@ -1,6 +1,6 @@
 import DataLoader from 'dataloader';
 import type { Db } from '../../db/prisma.ts';
-import type { User } from '../../generated/prisma/client.ts';
+import type { ConsentChange, User } from '../../generated/prisma/client.ts';
 import { byKey } from '../common/loaders.ts';
 
 export function createUserLoaders(db: Db) {
@@ -8,6 +8,16 @@ export function createUserLoaders(db: Db) {
     userById: new DataLoader<string, User | null>(async (ids) =>
       byKey(ids, await db.user.findMany({ where: { id: { in: [...ids] } } }), (user) => user.id),
     ),
+    /** Every consent change of each user, newest first. */
+    consentHistoryByUserId: new DataLoader<string, ConsentChange[]>(async (ids) => {
+      const rows = await db.consentChange.findMany({
+        where: { userId: { in: [...ids] } },
+        orderBy: [{ changedAt: 'desc' }, { id: 'desc' }],
+      });
+      const byUser = new Map<string, ConsentChange[]>(ids.map((id) => [id, []]));
+      for (const row of rows) byUser.get(row.userId)?.push(row);
+      return ids.map((id) => byUser.get(id) ?? []);
+    }),
   };
 }
 export type UserLoaders = ReturnType<typeof createUserLoaders>;

@@ -1,7 +1,9 @@
+import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../../db/prisma.ts';
 import type { Prisma, User } from '../../generated/prisma/client.ts';
-import { userInputError } from '../../graphql/errors.ts';
+import { notFoundError, userInputError } from '../../graphql/errors.ts';
+import type { FieldCipher } from '../../privacy/field-crypto.ts';
 import { afterPosition, paginate, type Connection, type PageArgs } from '../../graphql/pagination.ts';
 import {
   assertBatchSize,
@@ -19,12 +21,27 @@ export interface UserFilter {
   marketingConsent?: boolean | null;
   createdFrom?: Date | null;
   createdTo?: Date | null;
+  includeErased?: boolean | null;
 }
+
+/** What `eraseUser` reports; `auditCounts` goes to the audit log (no personal values). */
+export interface ErasureResultModel {
+  user: User;
+  erased: boolean;
+  erasedAt: Date;
+  feedbackErased: number;
+  interactionsKept: number;
+  auditCounts: Record<string, number | string>;
+}
+
+/** Text that replaces an erased user's feedback. */
+export const ERASED_TEXT = '[erased]';
 
 /** Reference to one user as clients give it: exactly one of id (local) or externalId. */
 export interface UserRef {
   id?: string | null;
   externalId?: string | null;
+  email?: string | null;
 }
 
 const UserInputSchema = z.object({
@@ -51,20 +68,48 @@ interface UserValues {
   marketingConsent: boolean;
 }
 
+/** A row as written: personal values encrypted, email hashed. */
+interface StoredUserValues {
+  id: string;
+  externalId: string;
+  emailCiphertext: string | null;
+  nameCiphertext: string | null;
+  emailHash: string | null;
+  attributes: Record<string, unknown>;
+  marketingConsent: boolean;
+  consentChanged: boolean;
+}
+
 export class UsersService {
   constructor(
     private readonly db: Db,
     private readonly limits: { maxBatchSize: number; maxPageSize: number },
+    private readonly cipher: FieldCipher,
   ) {}
+
+  /** The plaintext email of a stored row (decrypted; a not yet backfilled row's legacy column). */
+  emailOf(user: User): string | null {
+    return user.emailCiphertext ? this.cipher.decrypt(user.emailCiphertext, 'users.email') : user.legacyEmail;
+  }
+
+  nameOf(user: User): string | null {
+    return user.nameCiphertext ? this.cipher.decrypt(user.nameCiphertext, 'users.name') : user.legacyName;
+  }
 
   async findUser(ref: UserRef): Promise<User | null> {
     if (ref.id) return this.db.user.findUnique({ where: { id: ref.id } });
     if (ref.externalId) return this.db.user.findUnique({ where: { externalId: ref.externalId } });
+    if (ref.email) return this.db.user.findUnique({ where: { emailHash: this.cipher.hashEmail(ref.email) } });
     return null;
   }
 
-  listUsers(args: PageArgs & { filter?: UserFilter | null }): Promise<Connection<User>> {
-    const where = userWhere(args.filter);
+  /**
+   * Users newest first. Erased users are left out unless `includeErased`. `search` matches a
+   * substring of externalId; with `personalSearch` (ADMIN keys) a whole email address also
+   * matches through its keyed hash. Names and emails are encrypted, so they are not searchable.
+   */
+  listUsers(args: PageArgs & { filter?: UserFilter | null }, options: { personalSearch?: boolean } = {}): Promise<Connection<User>> {
+    const where = this.userWhere(args.filter, options.personalSearch ?? false);
     return paginate(args, {
       maxPageSize: this.limits.maxPageSize,
       position: (user) => ({ sort: user.createdAt, id: user.id }),
@@ -78,12 +123,33 @@ export class UsersService {
     });
   }
 
+  private userWhere(filter: UserFilter | null | undefined, personalSearch: boolean): Prisma.UserWhereInput {
+    const conditions: Prisma.UserWhereInput[] = [];
+    if (!filter?.includeErased) conditions.push({ erasedAt: null });
+    if (filter?.search) {
+      const contains = filter.search;
+      const matches: Prisma.UserWhereInput[] = [{ externalId: { contains, mode: 'insensitive' } }];
+      if (personalSearch && contains.includes('@')) matches.push({ emailHash: this.cipher.hashEmail(contains) });
+      conditions.push({ OR: matches });
+    }
+    if (filter?.marketingConsent !== undefined && filter?.marketingConsent !== null) {
+      conditions.push({ marketingConsent: filter.marketingConsent });
+    }
+    if (filter?.createdFrom) conditions.push({ createdAt: { gte: filter.createdFrom } });
+    if (filter?.createdTo) conditions.push({ createdAt: { lt: filter.createdTo } });
+    return { AND: conditions };
+  }
+
   /**
    * Creates or updates users by externalId in one transaction. Omitted fields keep their
-   * stored values; explicit nulls clear them. Emails must stay unique.
+   * stored values; explicit nulls clear them. Emails must stay unique (checked through their
+   * keyed hash). Email and name are written encrypted; changes are detected on decrypted values.
+   * Every change of marketing consent (a new user with consent counts as one) is recorded in
+   * consent_changes with `source` (the API key's name; `import` for scripts).
    */
-  async upsertUsers(input: readonly unknown[]): Promise<BulkWriteResult> {
+  async upsertUsers(input: readonly unknown[], options: { source?: string } = {}): Promise<BulkWriteResult> {
     assertBatchSize(input, this.limits.maxBatchSize);
+    const source = options.source ?? 'import';
     const validated = validateRows(input, UserInputSchema);
     const byExternalId = rejectDuplicateKeys(validated.valid, (row) => row.externalId, 'externalId', (row) => row.externalId);
     const byEmail = rejectDuplicateKeys(byExternalId.unique, (row) => row.email ?? null, 'email', (row) => row.externalId);
@@ -96,17 +162,26 @@ export class UsersService {
         where: { externalId: { in: rows.map((row) => row.value.externalId) } },
       });
       const existingByExternalId = new Map(existing.map((user) => [user.externalId, user]));
-      const emails = rows.map((row) => row.value.email).filter((email): email is string => !!email);
+      const emails = [...new Set(rows.map((row) => row.value.email).filter((email): email is string => !!email))];
+      const hashOf = new Map(emails.map((email) => [email, this.cipher.hashEmail(email)]));
       const emailOwners = emails.length
-        ? await tx.user.findMany({ where: { email: { in: emails } }, select: { email: true, externalId: true } })
+        ? await tx.user.findMany({
+            where: { OR: [{ emailHash: { in: [...hashOf.values()] } }, { legacyEmail: { in: emails } }] },
+            select: { emailHash: true, legacyEmail: true, externalId: true },
+          })
         : [];
-      const ownerOfEmail = new Map(emailOwners.map((owner) => [owner.email, owner.externalId]));
+      const ownerOfHash = new Map<string, string>();
+      for (const owner of emailOwners) {
+        const hash = owner.emailHash ?? (owner.legacyEmail ? this.cipher.hashEmail(owner.legacyEmail) : null);
+        if (hash) ownerOfHash.set(hash, owner.externalId);
+      }
 
-      const inserts: UserValues[] = [];
-      const updates: (UserValues & { id: string })[] = [];
+      const inserts: StoredUserValues[] = [];
+      const updates: StoredUserValues[] = [];
+      const consentChanges: { userId: string; granted: boolean }[] = [];
       let unchanged = 0;
       for (const { index, value } of rows) {
-        const owner = value.email ? ownerOfEmail.get(value.email) : undefined;
+        const owner = value.email ? ownerOfHash.get(hashOf.get(value.email)!) : undefined;
         if (owner !== undefined && owner !== value.externalId) {
           errors.push({
             index,
@@ -118,42 +193,146 @@ export class UsersService {
           continue;
         }
         const stored = existingByExternalId.get(value.externalId);
-        const merged = mergeUser(value, stored);
-        if (!stored) inserts.push(merged);
-        else if (userChanged(stored, merged)) updates.push({ ...merged, id: stored.id });
-        else unchanged += 1;
+        const current = stored ? this.decrypted(stored) : undefined;
+        const merged = mergeUser(value, current);
+        if (!stored) {
+          const row = this.toStored(randomUUID(), merged, merged.marketingConsent);
+          inserts.push(row);
+          if (merged.marketingConsent) consentChanges.push({ userId: row.id, granted: true });
+        } else if (userChanged(current!, merged)) {
+          const consentChanged = current!.marketingConsent !== merged.marketingConsent;
+          // Unchanged values keep their ciphertext, so an update touches only what changed.
+          const row = this.toStored(stored.id, merged, consentChanged);
+          if (current!.email === merged.email && stored.emailCiphertext) row.emailCiphertext = stored.emailCiphertext;
+          if (current!.name === merged.name && stored.nameCiphertext) row.nameCiphertext = stored.nameCiphertext;
+          updates.push(row);
+          if (consentChanged) consentChanges.push({ userId: stored.id, granted: merged.marketingConsent });
+        } else unchanged += 1;
       }
       if (inserts.length) {
         await tx.$executeRaw`
-          INSERT INTO users (id, external_id, email, name, attributes, marketing_consent, created_at, updated_at)
-          SELECT gen_random_uuid(), r."externalId", r.email, r.name, r.attributes, r."marketingConsent", now(), now()
+          INSERT INTO users (id, external_id, email_ciphertext, name_ciphertext, email_hash, attributes, marketing_consent,
+            marketing_consent_updated_at, created_at, updated_at)
+          SELECT r.id, r."externalId", r."emailCiphertext", r."nameCiphertext", r."emailHash", r.attributes, r."marketingConsent",
+            CASE WHEN r."consentChanged" THEN now() END, now(), now()
           FROM jsonb_to_recordset(${JSON.stringify(inserts)}::jsonb)
-            AS r("externalId" text, email text, name text, attributes jsonb, "marketingConsent" boolean)`;
+            AS r(id uuid, "externalId" text, "emailCiphertext" text, "nameCiphertext" text, "emailHash" text, attributes jsonb,
+              "marketingConsent" boolean, "consentChanged" boolean)`;
       }
       if (updates.length) {
         await tx.$executeRaw`
-          UPDATE users AS u SET email = r.email, name = r.name, attributes = r.attributes,
-            marketing_consent = r."marketingConsent", updated_at = now()
+          UPDATE users AS u SET email = NULL, name = NULL, email_ciphertext = r."emailCiphertext", name_ciphertext = r."nameCiphertext",
+            email_hash = r."emailHash", attributes = r.attributes, marketing_consent = r."marketingConsent",
+            marketing_consent_updated_at = CASE WHEN r."consentChanged" THEN now() ELSE u.marketing_consent_updated_at END,
+            updated_at = now()
           FROM jsonb_to_recordset(${JSON.stringify(updates)}::jsonb)
-            AS r(id uuid, email text, name text, attributes jsonb, "marketingConsent" boolean)
+            AS r(id uuid, "emailCiphertext" text, "nameCiphertext" text, "emailHash" text, attributes jsonb,
+              "marketingConsent" boolean, "consentChanged" boolean)
           WHERE u.id = r.id`;
       }
+      if (consentChanges.length) {
+        await tx.$executeRaw`
+          INSERT INTO consent_changes (user_id, granted, source, changed_at)
+          SELECT r."userId", r.granted, ${source}, now()
+          FROM jsonb_to_recordset(${JSON.stringify(consentChanges)}::jsonb) AS r("userId" uuid, granted boolean)`;
+      }
       return bulkResult({ created: inserts.length, updated: updates.length, unchanged }, errors);
+    });
+  }
+
+  private decrypted(user: User): UserValues {
+    return {
+      externalId: user.externalId,
+      email: this.emailOf(user),
+      name: this.nameOf(user),
+      attributes: user.attributes as Record<string, unknown>,
+      marketingConsent: user.marketingConsent,
+    };
+  }
+
+  private toStored(id: string, values: UserValues, consentChanged: boolean): StoredUserValues {
+    return {
+      id,
+      externalId: values.externalId,
+      emailCiphertext: this.cipher.encrypt(values.email, 'users.email'),
+      nameCiphertext: this.cipher.encrypt(values.name, 'users.name'),
+      emailHash: values.email ? this.cipher.hashEmail(values.email) : null,
+      attributes: values.attributes,
+      marketingConsent: values.marketingConsent,
+      consentChanged,
+    };
+  }
+
+  /**
+   * Right to erasure (see `eraseUser` in users.graphql), in one transaction. Idempotent: an
+   * already erased user is reported with `erased: false` and left as it is.
+   */
+  async eraseUser(ref: UserRef): Promise<ErasureResultModel> {
+    return this.db.$transaction(async (tx) => {
+      const user = ref.id
+        ? await tx.user.findUnique({ where: { id: ref.id } })
+        : ref.externalId
+          ? await tx.user.findUnique({ where: { externalId: ref.externalId } })
+          : null;
+      if (!user) throw notFoundError('User', ref.id ? `with id ${ref.id}` : `with externalId "${ref.externalId}"`);
+      // Serialise concurrent erasures of the same user.
+      await tx.$executeRaw`SELECT id FROM users WHERE id = ${user.id}::uuid FOR UPDATE`;
+      const interactionsKept = await tx.interaction.count({ where: { userId: user.id } });
+      if (user.erasedAt) {
+        return {
+          user,
+          erased: false,
+          erasedAt: user.erasedAt,
+          feedbackErased: 0,
+          interactionsKept,
+          auditCounts: { affected: 0, targetId: user.id, feedbackErased: 0, interactionsKept },
+        };
+      }
+      const erasedAt = new Date();
+      await tx.$executeRaw`
+        DELETE FROM feedback_labels WHERE feedback_id IN (SELECT id FROM feedback WHERE user_id = ${user.id}::uuid)`;
+      const feedbackErased = await tx.$executeRaw`
+        UPDATE feedback SET text = ${ERASED_TEXT}, external_id = NULL, updated_at = now() WHERE user_id = ${user.id}::uuid`;
+      await tx.consentChange.deleteMany({ where: { userId: user.id } });
+      const erased = await tx.user.update({
+        where: { id: user.id },
+        data: {
+          externalId: `erased:${randomBytes(18).toString('base64url')}`,
+          legacyEmail: null,
+          legacyName: null,
+          emailCiphertext: null,
+          nameCiphertext: null,
+          emailHash: null,
+          attributes: {},
+          marketingConsent: false,
+          marketingConsentUpdatedAt: user.marketingConsent ? erasedAt : user.marketingConsentUpdatedAt,
+          erasedAt,
+        },
+      });
+      return {
+        user: erased,
+        erased: true,
+        erasedAt,
+        feedbackErased,
+        interactionsKept,
+        auditCounts: { affected: 1, targetId: user.id, feedbackErased, interactionsKept },
+      };
     });
   }
 }
 
 export function assertSingleRef(ref: UserRef | { id?: string | null; externalId?: string | null }, entity: string): void {
-  const given = [ref.id, ref.externalId].filter((value) => value !== undefined && value !== null).length;
-  if (given !== 1) throw userInputError(`Give exactly one of id or externalId to look up a ${entity}.`);
+  const withEmail = 'email' in ref;
+  const given = [ref.id, ref.externalId, withEmail ? ref.email : null].filter((value) => value !== undefined && value !== null).length;
+  if (given !== 1) throw userInputError(`Give exactly one of id${withEmail ? ', externalId or email' : ' or externalId'} to look up a ${entity}.`);
 }
 
-function mergeUser(input: UserInput, stored: User | undefined): UserValues {
+function mergeUser(input: UserInput, stored: UserValues | undefined): UserValues {
   return {
     externalId: input.externalId,
     email: pick(input.email, stored?.email, null),
     name: pick(input.name, stored?.name, null),
-    attributes: pick(input.attributes, stored?.attributes as Record<string, unknown> | undefined, null) ?? {},
+    attributes: pick(input.attributes, stored?.attributes, null) ?? {},
     marketingConsent: pick(input.marketingConsent, stored?.marketingConsent, null) ?? false,
   };
 }
@@ -164,7 +343,7 @@ export function pick<T>(given: T | null | undefined, stored: T | null | undefine
   return stored !== undefined ? stored : fallback;
 }
 
-function userChanged(stored: User, next: UserValues): boolean {
+function userChanged(stored: UserValues, next: UserValues): boolean {
   return (
     stored.email !== next.email ||
     stored.name !== next.name ||
@@ -187,25 +366,4 @@ function canonicalJson(value: unknown): string {
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value ?? null);
-}
-
-function userWhere(filter: UserFilter | null | undefined): Prisma.UserWhereInput {
-  if (!filter) return {};
-  const conditions: Prisma.UserWhereInput[] = [];
-  if (filter.search) {
-    const contains = filter.search;
-    conditions.push({
-      OR: [
-        { externalId: { contains, mode: 'insensitive' } },
-        { email: { contains, mode: 'insensitive' } },
-        { name: { contains, mode: 'insensitive' } },
-      ],
-    });
-  }
-  if (filter.marketingConsent !== undefined && filter.marketingConsent !== null) {
-    conditions.push({ marketingConsent: filter.marketingConsent });
-  }
-  if (filter.createdFrom) conditions.push({ createdAt: { gte: filter.createdFrom } });
-  if (filter.createdTo) conditions.push({ createdAt: { lt: filter.createdTo } });
-  return { AND: conditions };
 }

@@ -1,0 +1,64 @@
+import type { Db } from '../../db/prisma.ts';
+import type { AuditEntry, Prisma } from '../../generated/prisma/client.ts';
+import type { Role } from '../../graphql/context.ts';
+import { afterPosition, CURSOR_ID, paginate, type Connection, type PageArgs } from '../../graphql/pagination.ts';
+import { userInputError } from '../../graphql/errors.ts';
+
+export interface AuditRecord {
+  keyId: string | null;
+  keyName: string | null;
+  role: Role;
+  operation: string;
+  outcome: 'OK' | 'ERROR';
+  errorCode: string | null;
+  counts: Record<string, number | string>;
+  requestId: string | null;
+}
+
+export interface AuditLogFilter {
+  operation?: string | null;
+  keyId?: string | null;
+  from?: Date | null;
+  to?: Date | null;
+}
+
+/** The audit log of mutations: one row per executed mutation root field, no personal values. */
+export class AuditService {
+  constructor(
+    private readonly db: Db,
+    private readonly limits: { maxPageSize: number },
+  ) {}
+
+  async record(entries: readonly AuditRecord[]): Promise<void> {
+    if (entries.length === 0) return;
+    await this.db.auditEntry.createMany({ data: entries.map((entry) => ({ ...entry, counts: entry.counts })) });
+  }
+
+  list(args: PageArgs & { filter?: AuditLogFilter | null }): Promise<Connection<AuditEntry>> {
+    const filter = args.filter ?? {};
+    const where: Prisma.AuditEntryWhereInput = {
+      AND: [
+        filter.operation ? { operation: filter.operation } : {},
+        filter.keyId ? { keyId: filter.keyId } : {},
+        filter.from ? { at: { gte: filter.from } } : {},
+        filter.to ? { at: { lt: filter.to } } : {},
+      ],
+    };
+    return paginate(args, {
+      maxPageSize: this.limits.maxPageSize,
+      idPattern: CURSOR_ID.bigint,
+      position: (entry) => ({ sort: entry.at, id: String(entry.id) }),
+      fetch: (take, after) => {
+        if (after && !/^\d{1,19}$/.test(after.id)) {
+          throw userInputError('The "after" cursor is not valid. Use an endCursor returned by auditLog.', { argument: 'after' });
+        }
+        return this.db.auditEntry.findMany({
+          where: { AND: [where, afterPosition('at', after, (id) => BigInt(id))] },
+          orderBy: [{ at: 'desc' }, { id: 'desc' }],
+          take,
+        });
+      },
+      count: () => this.db.auditEntry.count({ where }),
+    });
+  }
+}
