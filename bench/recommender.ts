@@ -115,12 +115,12 @@ async function runShape(shape: Shape): Promise<string[]> {
   lines.push(`| anonymous fold-in HYBRID p50 / p95 (300 q) | ${recCold.p50.toFixed(2)} / ${recCold.p95.toFixed(2)} ms |`);
   lines.push(`| similarItems COSINE p50 / p95 (1000 q) | ${sim.p50.toFixed(2)} / ${sim.p95.toFixed(2)} ms |`);
   lines.push(`| scoreUsersForItems top-1000 p50 / p95 (100 q) | ${aud.p50.toFixed(2)} / ${aud.p95.toFixed(2)} ms |`);
-  lines.push(`| model arrays / artifact / RSS delta of loading it (fresh process) | ${mb(model.arrayBytes)} / ${mb(bytes.length)} / ${mb(rssDelta)} |`);
+  lines.push(`| model arrays / artifact / heap+buffers delta of loading it (fresh process) | ${mb(model.arrayBytes)} / ${mb(bytes.length)} / ${mb(rssDelta)} |`);
   lines.push('');
   return lines;
 }
 
-/** RSS growth of loading the artifact in a fresh process (in-process numbers are swamped by training garbage). */
+/** Heap + ArrayBuffer growth of loading the artifact in a fresh process (in-process numbers are swamped by training garbage; RSS is too coarse). */
 function measureLoadRss(bytes: Uint8Array): number {
   const dir = mkdtempSync(join(tmpdir(), 'recm-'));
   const file = join(dir, 'model.recm');
@@ -137,13 +137,18 @@ function measureLoadRss(bytes: Uint8Array): number {
 
 function loadMode(file: string): void {
   const gc = (globalThis as { gc?: () => void }).gc;
-  const bytes = new Uint8Array(readFileSync(file));
+  const used = (): number => {
+    const m = process.memoryUsage();
+    return m.heapUsed + m.arrayBuffers;
+  };
   gc?.();
-  const rss0 = process.memoryUsage().rss;
+  const before = used();
+  let bytes: Uint8Array | null = new Uint8Array(readFileSync(file));
   const model = RecommenderModel.deserialize(bytes);
+  bytes = null; // the artifact buffer is not kept by the model
   model.recommendForUser(0, undefined, { limit: 10, strategy: 'HYBRID' });
   gc?.();
-  console.log(process.memoryUsage().rss - rss0);
+  console.log(used() - before);
 }
 
 async function main(): Promise<void> {

@@ -6,7 +6,8 @@ import { generateFeedbackText } from './feedback-text.ts';
  * Deterministic marketing data set: customers, a catalogue with missing feature values,
  * behaviour with planted taste clusters (src/ml/synthetic), campaigns with daily metrics,
  * and Chinese/English feedback with planted sentiment and topic labels. Rows have the
- * shapes of the GraphQL bulk inputs, so they go through the same services as API traffic.
+ * shapes of the GraphQL bulk inputs after scalar parsing (DateTime as Date, Date as
+ * YYYY-MM-DD), so they go through the same services as API traffic.
  */
 export interface SeedSize {
   users: number;
@@ -48,8 +49,8 @@ export interface SeedCampaignRow {
   channel: 'EMAIL' | 'SMS' | 'SOCIAL' | 'SEARCH' | 'DISPLAY';
   status: 'DRAFT' | 'SCHEDULED' | 'ACTIVE' | 'PAUSED' | 'COMPLETED';
   budget: number;
-  startsAt: string;
-  endsAt: string;
+  startsAt: Date;
+  endsAt: Date;
   adCopies: string[];
   productExternalIds: string[];
 }
@@ -67,7 +68,7 @@ export interface SeedInteractionRow {
   productExternalId: string;
   type: 'VIEW' | 'CLICK' | 'ADD_TO_CART' | 'PURCHASE' | 'RATING';
   value: number | null;
-  occurredAt: string;
+  occurredAt: Date;
   campaignExternalId?: string;
 }
 export interface SeedFeedbackRow {
@@ -78,7 +79,7 @@ export interface SeedFeedbackRow {
   channel: 'REVIEW' | 'SURVEY' | 'SOCIAL' | 'SUPPORT' | 'AD_COMMENT';
   text: string;
   rating: number | null;
-  createdAt: string;
+  createdAt: Date;
   labels: { task: string; label: string }[];
 }
 
@@ -184,8 +185,8 @@ export function generateSeedDataset(size: SeedSize, seed = 7): SeedDataset {
       channel,
       status: c % 6 === 5 ? 'PAUSED' : 'COMPLETED',
       budget,
-      startsAt: new Date(from).toISOString(),
-      endsAt: new Date(to).toISOString(),
+      startsAt: new Date(from),
+      endsAt: new Date(to),
       adCopies: [`Up to 30% off ${category} this ${season.toLowerCase()}!`, `限时优惠：${category} 精选好物`],
       productExternalIds: targets.map((p) => productId(p.index)),
     });
@@ -233,7 +234,7 @@ export function generateSeedDataset(size: SeedSize, seed = 7): SeedDataset {
       channel: channel === 'AD_COMMENT' && !campaign ? 'SOCIAL' : channel,
       text: generated.text,
       rating: channel === 'REVIEW' ? generated.rating : null,
-      createdAt: new Date(createdAt).toISOString(),
+      createdAt: new Date(createdAt),
       labels: labelled
         ? [
             { task: 'sentiment', label: generated.sentiment },
@@ -264,7 +265,7 @@ export function generateSeedDataset(size: SeedSize, seed = 7): SeedDataset {
           productExternalId: productId(event.product),
           type: event.type,
           value: event.value,
-          occurredAt: event.occurredAt.toISOString(),
+          occurredAt: event.occurredAt,
           ...(campaign && attribution() < 0.6 ? { campaignExternalId: campaign.externalId } : {}),
         });
         if (chunk.length >= chunkSize) {
