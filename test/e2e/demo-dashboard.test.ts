@@ -87,9 +87,11 @@ describe('demo data set', () => {
     expect(second.data!.campaigns.pageInfo.hasNextPage).toBe(false);
   });
 
-  it('costs the same number of SQL statements for 5 campaigns as for 50 (no N+1)', async () => {
-    const small = await api.gql<DashboardPage>(DASHBOARD, { first: 5 });
+  it('costs the same number of SQL statements for 20 campaigns as for 50 (no N+1)', async () => {
+    // Both pages have feedback with labels, so every nested loader runs in both.
+    const small = await api.gql<DashboardPage>(DASHBOARD, { first: 20 });
     const large = await api.gql<DashboardPage>(DASHBOARD, { first: 50 });
+    expect(small.data!.campaigns.edges.some((edge) => edge.node.feedback.length > 0)).toBe(true);
     expect(large.data!.campaigns.edges).toHaveLength(50);
     expect(small.sqlStatements).toBeGreaterThan(0);
     expect(large.sqlStatements).toBe(small.sqlStatements);

@@ -18,6 +18,7 @@ describe('authentication', () => {
     expect(result.status).toBe(401);
     expect(result.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     expect(result.errors?.[0]?.message).toMatch(/x-api-key/);
+    expect(result.errors?.[0]?.extensions).toEqual({ code: 'UNAUTHENTICATED' }); // no http details leak
     expect(result.data).toBeUndefined();
   });
 
