@@ -24,7 +24,7 @@ export interface CampaignTotalsValues {
   roas: number | null;
 }
 
-const EMPTY_TOTALS: CampaignTotalsValues = {
+export const EMPTY_TOTALS: CampaignTotalsValues = {
   impressions: 0,
   clicks: 0,
   conversions: 0,
@@ -35,6 +35,20 @@ const EMPTY_TOTALS: CampaignTotalsValues = {
   costPerAcquisition: null,
   roas: null,
 };
+
+/**
+ * Sums of campaign_metrics rows (alias `m`) as float8 columns named like CampaignTotalsValues;
+ * shared by Campaign.totals and the analytics module (buckets, leaderboard).
+ */
+export const CAMPAIGN_SUMS_SQL = Prisma.sql`COALESCE(SUM(m.impressions), 0)::float8 AS impressions, COALESCE(SUM(m.clicks), 0)::float8 AS clicks,
+  COALESCE(SUM(m.conversions), 0)::float8 AS conversions, COALESCE(SUM(m.spend), 0)::float8 AS spend,
+  COALESCE(SUM(m.revenue), 0)::float8 AS revenue`;
+
+/** Derived ratios over the sums of CAMPAIGN_SUMS_SQL (alias `t`); null when the denominator is 0. */
+export const CAMPAIGN_RATIOS_SQL = Prisma.sql`t.clicks / NULLIF(t.impressions, 0) AS ctr,
+  t.conversions / NULLIF(t.clicks, 0) AS "conversionRate",
+  t.spend / NULLIF(t.conversions, 0) AS "costPerAcquisition",
+  t.revenue / NULLIF(t.spend, 0) AS roas`;
 
 const rangeKey = (key: CampaignRangeKey) => `${key.campaignId}|${key.from ?? ''}|${key.to ?? ''}`;
 
@@ -110,13 +124,9 @@ export function createCampaignLoaders(db: Db) {
           async (campaignIds, from, to) => {
             const rows = await db.$queryRaw<(CampaignTotalsValues & { campaignId: string })[]>`
               SELECT t.campaign_id AS "campaignId", t.impressions, t.clicks, t.conversions, t.spend, t.revenue,
-                t.clicks / NULLIF(t.impressions, 0) AS ctr,
-                t.conversions / NULLIF(t.clicks, 0) AS "conversionRate",
-                t.spend / NULLIF(t.conversions, 0) AS "costPerAcquisition",
-                t.revenue / NULLIF(t.spend, 0) AS roas
+                ${CAMPAIGN_RATIOS_SQL}
               FROM (
-                SELECT m.campaign_id, SUM(m.impressions)::float8 AS impressions, SUM(m.clicks)::float8 AS clicks,
-                  SUM(m.conversions)::float8 AS conversions, SUM(m.spend)::float8 AS spend, SUM(m.revenue)::float8 AS revenue
+                SELECT m.campaign_id, ${CAMPAIGN_SUMS_SQL}
                 FROM campaign_metrics m
                 WHERE m.campaign_id = ANY(${campaignIds}::uuid[]) ${dateBounds(from, to)}
                 GROUP BY m.campaign_id

@@ -466,7 +466,7 @@ function metricExternalId(row: unknown): string | null {
   return null;
 }
 
-function campaignWhere(filter: CampaignFilter | null | undefined): Prisma.CampaignWhereInput {
+export function campaignWhere(filter: CampaignFilter | null | undefined): Prisma.CampaignWhereInput {
   if (!filter) return {};
   const conditions: Prisma.CampaignWhereInput[] = [];
   if (filter.status) conditions.push({ status: filter.status });
