@@ -345,26 +345,40 @@ class LoadedTextClassifier implements TextClassifier {
   predict(texts: string[]): Prediction[] {
     const net = this.net;
     if (!net) throw new Error('classifier has been disposed');
-    const rows = texts.map((t) => this.vectorizer.transform(tokenize(t, this.header.tokenizer)));
+    const tokenLists = texts.map((t) => tokenize(t, this.header.tokenizer));
+    const rows = tokenLists.map((tokens) => this.vectorizer.transform(tokens));
     const k = this.labels.length;
     const probs = net.predictProba(rows);
     return rows.map((row, i) => {
       const scores = this.labels.map((label, c) => ({ label, score: probs[i * k + c] })).sort((a, b) => b.score - a.score);
       const top = scores[0];
-      return { label: top.label, confidence: top.score, scores, explanation: this.explain(net, row, this.labels.indexOf(top.label)) };
+      const explanation = this.explain(net, row, this.labels.indexOf(top.label), tokenLists[i]);
+      return { label: top.label, confidence: top.score, scores, explanation };
     });
   }
 
-  /** Features whose contribution favours the predicted class over the average of the others; same display text merged. */
-  private explain(net: SparseNet, row: SparseVector, predicted: number): { token: string; weight: number }[] {
+  /**
+   * Features whose contribution favours the predicted class over the average of the others;
+   * same display text merged. Sub-word n-grams ("<gre") mean nothing to a reader, so their
+   * weight is credited to the words of the text that contain them.
+   */
+  private explain(net: SparseNet, row: SparseVector, predicted: number, tokens: readonly string[]): { token: string; weight: number }[] {
     const k = this.labels.length;
     const contrib = net.contributions(row);
     const byToken = new Map<string, number>();
+    const latinWords = [...new Set(tokens.filter((t) => t.startsWith('w:') && /[a-z]/.test(t)).map((t) => t.slice(2)))];
     for (let f = 0; f < row.indices.length; f++) {
       let others = 0;
       for (let c = 0; c < k; c++) if (c !== predicted) others += contrib[f * k + c];
       const margin = contrib[f * k + predicted] - others / (k - 1);
-      const token = displayFeature(this.vectorizer.features[row.indices[f]]);
+      const feature = this.vectorizer.features[row.indices[f]];
+      if (feature.startsWith('s:')) {
+        const gram = feature.slice(2);
+        const owners = latinWords.filter((w) => `<${w}>`.includes(gram));
+        for (const owner of owners) byToken.set(owner, (byToken.get(owner) ?? 0) + margin / owners.length);
+        if (owners.length) continue;
+      }
+      const token = displayFeature(feature);
       byToken.set(token, (byToken.get(token) ?? 0) + margin);
     }
     return [...byToken.entries()]

@@ -10,7 +10,7 @@ import { averagePrecisionAtK, catalogueCoverage, ndcgAtK, recallAtK, topK } from
 import { blendScores, standardise, type RecommenderModel, type ScoreComponents, type UserHistory } from './model.js';
 import { timeOf, signalWeight } from './signals.js';
 import { itemMatrix } from './tf-ops.js';
-import type { BlendWeights, InteractionInput, RankingMetrics, SignalConfig } from './types.js';
+import type { BlendWeights, HistoryEntry, InteractionInput, RankingMetrics, SignalConfig, Strategy } from './types.js';
 
 export interface TemporalSplit {
   train: InteractionInput[];
@@ -321,4 +321,31 @@ export function tuneBlend(
     if (!improved) break;
   }
   return { best, ndcg: bestScore, evaluated: memo.size };
+}
+
+/** One evaluated user in a model's own index space: training history and relevant test items. */
+export interface HeldOutUser {
+  history: readonly HistoryEntry[];
+  relevant: ReadonlySet<number>;
+}
+
+/**
+ * Scores any model (e.g. an older stored version) on a hold-out described by per-user
+ * training histories, with the protocol of `evaluateModel`: each user is folded in from
+ * their training history alone (no retraining), the full catalogue minus those history
+ * items is ranked with `strategy`, and Recall@20 / NDCG@10 / MAP@10 / coverage@20 are
+ * averaged. A user whose history maps to nothing gets the cold-start (popularity) list.
+ */
+export function evaluateHistories(
+  model: RecommenderModel,
+  users: readonly HeldOutUser[],
+  strategy: Strategy = 'HYBRID',
+): RankingMetrics {
+  const acc = new MetricAccumulator();
+  for (const u of users) {
+    if (u.relevant.size === 0) continue;
+    const recs = model.recommendForUser(null, u.history, { limit: 20, strategy });
+    acc.add(Int32Array.from(recs, (r) => r.item), u.relevant);
+  }
+  return acc.result(model.itemCount);
 }

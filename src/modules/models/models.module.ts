@@ -7,6 +7,7 @@ import { ClassificationService } from './classification.service.ts';
 import { ModelRegistry } from './registry.service.ts';
 import { TrainingService } from './training.service.ts';
 import { textClassifierTrainer } from './trainers/text-classifier.trainer.ts';
+import { recommenderTrainer } from './trainers/recommender.trainer.ts';
 
 /** The model registry, training and serving services, sharing one registry and model cache. */
 export function createModelServices(db: Db, runtime: { logger: Logger; queue: () => JobQueue | null }) {
@@ -19,7 +20,7 @@ export function createModelServices(db: Db, runtime: { logger: Logger; queue: ()
   );
   return {
     registry,
-    training: new TrainingService(db, registry, [textClassifierTrainer], runtime.queue, runtime.logger),
+    training: new TrainingService(db, registry, [textClassifierTrainer, recommenderTrainer], runtime.queue, runtime.logger),
     classification: new ClassificationService(db, classifiers, runtime.logger),
     queue: runtime.queue,
   };

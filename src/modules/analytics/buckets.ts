@@ -1,0 +1,84 @@
+import { Prisma } from '../../generated/prisma/client.ts';
+import { userInputError } from '../../graphql/errors.ts';
+
+export type Granularity = 'DAY' | 'WEEK' | 'MONTH';
+
+/** Largest number of buckets one analytics request may ask for. */
+export const MAX_BUCKETS = 1000;
+const DAY_MS = 86_400_000;
+
+/** `date_trunc` unit and generate_series step of a granularity (ISO weeks: date_trunc('week') starts on Monday). */
+export function bucketUnit(granularity: Granularity): { unit: string; step: string } {
+  switch (granularity) {
+    case 'DAY':
+      return { unit: 'day', step: '1 day' };
+    case 'WEEK':
+      return { unit: 'week', step: '1 week' };
+    case 'MONTH':
+      return { unit: 'month', step: '1 month' };
+  }
+}
+
+/** The first day (UTC) of the bucket holding `day` (YYYY-MM-DD); mirrors date_trunc for validation and tests. */
+export function bucketStart(day: string, granularity: Granularity): string {
+  const date = new Date(`${day}T00:00:00.000Z`);
+  if (granularity === 'MONTH') return `${day.slice(0, 7)}-01`;
+  if (granularity === 'WEEK') {
+    const weekday = (date.getUTCDay() + 6) % 7; // Monday = 0
+    return new Date(date.getTime() - weekday * DAY_MS).toISOString().slice(0, 10);
+  }
+  return day;
+}
+
+/** The last day (inclusive, UTC) of the bucket starting at `start`. */
+export function bucketEnd(start: string, granularity: Granularity): string {
+  const date = new Date(`${start}T00:00:00.000Z`);
+  if (granularity === 'DAY') return start;
+  if (granularity === 'WEEK') return new Date(date.getTime() + 6 * DAY_MS).toISOString().slice(0, 10);
+  return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).toISOString().slice(0, 10);
+}
+
+/** Validates a required from..to day range and the number of buckets it spans. */
+export function assertBucketRange(from: string, to: string, granularity: Granularity): void {
+  if (from > to) throw userInputError(`"from" (${from}) must not be after "to" (${to}).`, { argument: 'from' });
+  const first = new Date(`${bucketStart(from, granularity)}T00:00:00.000Z`);
+  const last = new Date(`${to}T00:00:00.000Z`);
+  const count =
+    granularity === 'MONTH'
+      ? (last.getUTCFullYear() - first.getUTCFullYear()) * 12 + last.getUTCMonth() - first.getUTCMonth() + 1
+      : Math.floor((last.getTime() - first.getTime()) / (granularity === 'WEEK' ? 7 * DAY_MS : DAY_MS)) + 1;
+  if (count > MAX_BUCKETS) {
+    throw userInputError(`The range ${from}..${to} spans ${count} ${granularity} buckets; at most ${MAX_BUCKETS} are allowed. Use a coarser granularity or a shorter range.`, {
+      argument: 'granularity',
+    });
+  }
+}
+
+/**
+ * SQL of the bucket start (a date) of a UTC timestamp column, and of a DATE column; the unit is
+ * a bound parameter from bucketUnit (never client text).
+ */
+export function truncTimestamp(column: Prisma.Sql, unit: string): Prisma.Sql {
+  return Prisma.sql`date_trunc(${unit}, (${column}) AT TIME ZONE 'UTC')::date`;
+}
+export function truncDate(column: Prisma.Sql, unit: string): Prisma.Sql {
+  return Prisma.sql`date_trunc(${unit}, (${column})::timestamp)::date`;
+}
+
+/** Every bucket start from the bucket holding `from` to the one holding `to` (generate_series). */
+export function bucketSeries(from: string, to: string, unit: string, step: string): Prisma.Sql {
+  return Prisma.sql`SELECT gs::date AS start
+    FROM generate_series(date_trunc(${unit}, ${from}::date::timestamp), ${to}::date::timestamp, ${step}::interval) gs`;
+}
+
+/** Start (inclusive) and end (exclusive) of a from..to day range as UTC timestamps. */
+export function rangeTimestamps(from: string, to: string): { lo: Prisma.Sql; hi: Prisma.Sql } {
+  return {
+    lo: Prisma.sql`(${from}::date::timestamp AT TIME ZONE 'UTC')`,
+    hi: Prisma.sql`((${to}::date + 1)::timestamp AT TIME ZONE 'UTC')`,
+  };
+}
+
+export function isoDay(value: Date | string): string {
+  return typeof value === 'string' ? value.slice(0, 10) : value.toISOString().slice(0, 10);
+}
