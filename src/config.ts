@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { hardeningConfigShape } from './config.hardening.ts';
 
 const booleanFromEnv = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -47,6 +48,8 @@ const ConfigSchema = z.object({
     .transform((value) => value.split(',').map((key) => key.trim()).filter(Boolean)),
   /** Seconds an API key lookup is cached in memory; a revoked key stops working within this time. */
   API_KEY_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
+  /** Query limits, rate limits, CORS, metrics, job expiry, shutdown: see config.hardening.ts. */
+  ...hardeningConfigShape,
 });
 
 /** Decodes a 32-byte key given as hex (64 chars) or base64/base64url; null when it is not one. */

@@ -62,11 +62,21 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: draining requests');
-    const force = setTimeout(() => process.exit(1), 15_000);
+    // Stop accepting, drain in-flight requests (Apollo's drain plugin), stop the in-process
+    // workers (pg-boss finishes or releases the running job), then close the pools.
+    const force = setTimeout(() => {
+      logger.error('shutdown timed out; exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_SECONDS * 1000);
     force.unref();
-    await server.stop();
-    await database.close();
-    await embedded?.stop();
+    try {
+      await server.stop();
+      await database.close();
+      await embedded?.stop();
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
     logger.info('stopped');
     process.exit(0);
   };

@@ -1,5 +1,4 @@
 import http from 'node:http';
-import { randomUUID } from 'node:crypto';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
@@ -7,7 +6,6 @@ import {
   ApolloServerPluginLandingPageLocalDefault,
   ApolloServerPluginLandingPageProductionDefault,
 } from '@apollo/server/plugin/landingPage/default';
-import cors from 'cors';
 import express from 'express';
 import type { Config } from './config.ts';
 import { pendingMigrations } from './db/migrate.ts';
@@ -23,6 +21,11 @@ import { createServices } from './services.ts';
 import { JobQueue } from './jobs/queue.ts';
 import { startWorkers } from './jobs/workers.ts';
 import { initTensorflowBackend } from './ml/shared/backend.ts';
+import { corsMiddleware } from './http/cors.ts';
+import { queryLimits, withLimitCode } from './http/limits.ts';
+import { chargeRequest, RateLimiter, rateLimitPlugin } from './http/rate-limit.ts';
+import { createTelemetry, recordErrorCode } from './http/telemetry.ts';
+import { inputGuardPlugin } from './http/input-guard.ts';
 
 export interface RunningServer {
   url: string;
@@ -44,18 +47,27 @@ export async function startServer(options: {
   const { config, database, logger } = options;
   const { name: backend } = await initTensorflowBackend();
   logger.info({ backend }, 'TensorFlow.js backend ready');
-  const queue = await JobQueue.start(options.databaseUrl, logger);
+  const queue = await JobQueue.start(options.databaseUrl, logger, JobQueue.optionsFrom(config));
   const services = createServices(database.prisma, config, { logger, queue: () => queue });
-  if (config.WORKER_MODE === 'in-process') await startWorkers(queue, services, logger);
+  if (config.WORKER_MODE === 'in-process') await startWorkers(queue, services, logger, { trainingMaxAttempts: config.TRAINING_MAX_ATTEMPTS });
   const app = express();
   const httpServer = http.createServer(app);
+
+  // Query shape limits, rate limits, request logs and metrics (src/http/; README "Operations").
+  const limits = queryLimits(config);
+  const rateLimiter = new RateLimiter(config);
+  const telemetry = createTelemetry({ config, logger, pool: database.pool });
 
   const apollo = new ApolloServer<GraphQLContext>({
     schema: buildSchema(),
     introspection: config.introspectionEnabled,
     includeStacktraceInErrorResponses: false,
+    validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
+    // csrfPrevention is on (Apollo's default): GET and simple POSTs need a preflight-forcing header.
     formatError: (formatted, error) => {
-      const result = formatError(formatted, error);
+      const result = withLimitCode(formatError(formatted, error));
+      recordErrorCode(result.extensions?.code);
       if (result.extensions?.code === 'INTERNAL_SERVER_ERROR' || result.extensions?.code === 'DATABASE_UNAVAILABLE') {
         logger.error({ err: error, path: formatted.path }, 'unexpected error in request');
       }
@@ -65,6 +77,10 @@ export async function startServer(options: {
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // One audit row per executed mutation root field (src/modules/access/audit.plugin.ts).
       auditPlugin(logger),
+      ...limits.plugins,
+      rateLimitPlugin(rateLimiter),
+      inputGuardPlugin(),
+      telemetry.plugin,
       {
         // Lets clients and tests see how many SQL statements a request cost.
         async requestDidStart() {
@@ -83,6 +99,7 @@ export async function startServer(options: {
   await apollo.start();
 
   app.disable('x-powered-by');
+  app.get('/metrics', telemetry.metricsHandler);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -101,19 +118,23 @@ export async function startServer(options: {
 
   app.use(
     '/graphql',
+    telemetry.middleware,
     (_req, res, next) => {
       // Everything the request does runs inside this scope, so its SQL statements are counted.
       const counter = { statements: 0 };
       res.locals.statements = counter;
       withStatementCounter(counter, () => next());
     },
-    cors(),
-    express.json({ limit: '20mb' }),
+    corsMiddleware(config),
+    express.json({ limit: config.MAX_BODY_SIZE }),
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<GraphQLContext> => {
-        const requestId = (req.headers['x-request-id'] as string | undefined)?.slice(0, 100) || randomUUID();
+        // Request id: the caller's x-request-id when well-formed, else a new one (src/http/telemetry.ts).
+        const requestId = res.locals.requestId as string;
         // Every request needs a valid API key; otherwise HTTP 401 with code UNAUTHENTICATED.
         const viewer = await authenticateRequest(req.headers, services);
+        // One token per request from the key's bucket; empty → HTTP 429 RATE_LIMITED.
+        chargeRequest(rateLimiter, viewer);
         return {
           db: database.prisma,
           services,
@@ -129,6 +150,7 @@ export async function startServer(options: {
   app.use((error: Error & { status?: number; type?: string }, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
     const status = error.status && error.status < 500 ? error.status : 500;
     if (status === 500) logger.error({ err: error }, 'http error');
+    recordErrorCode(status === 413 ? 'PAYLOAD_TOO_LARGE' : status === 500 ? 'INTERNAL_SERVER_ERROR' : 'BAD_REQUEST');
     res.status(status).json({
       errors: [
         {

@@ -8,6 +8,8 @@ import { InteractionsService } from './modules/interactions/interactions.service
 import { FeedbackService } from './modules/feedback/feedback.service.ts';
 import { ProductsService } from './modules/products/products.service.ts';
 import { CampaignsService } from './modules/campaigns/campaigns.service.ts';
+import { RecommendationService } from './modules/recommendations/recommendations.service.ts';
+import { AnalyticsService } from './modules/analytics/analytics.service.ts';
 import { ApiKeysService } from './modules/access/api-keys.service.ts';
 import { AuditService } from './modules/access/audit.service.ts';
 import { fieldCipherFromConfig } from './privacy/field-crypto.ts';
@@ -43,6 +45,9 @@ export function createServices(db: Db, config: Pick<Config, 'MAX_BATCH_SIZE' | '
     }),
     products: new ProductsService(db, limits),
     campaigns: new CampaignsService(db, limits),
+    // Serves the active recommender (trained by models.training) from memory.
+    recommendations: new RecommendationService(db, models.registry, logger),
+    analytics: new AnalyticsService(db),
   };
 }
 export type Services = ReturnType<typeof createServices>;

@@ -16,12 +16,29 @@ async function main(): Promise<void> {
   const database = connectDatabase(url, { poolSize: 3 });
   const { name: backend } = await initTensorflowBackend();
   logger.info({ backend }, 'TensorFlow.js backend ready');
-  const queue = await JobQueue.start(url, logger);
-  await startWorkers(queue, createServices(database.prisma, config, { logger, queue: () => queue }), logger);
+  const queue = await JobQueue.start(url, logger, JobQueue.optionsFrom(config));
+  await startWorkers(queue, createServices(database.prisma, config, { logger, queue: () => queue }), logger, {
+    trainingMaxAttempts: config.TRAINING_MAX_ATTEMPTS,
+  });
+  let stopping = false;
   const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     logger.info({ signal }, 'worker stopping: finishing the running job');
-    await queue.stop();
-    await database.close();
+    // pg-boss waits for the running job up to its timeout, then fails it so it is retried elsewhere.
+    const force = setTimeout(() => {
+      logger.error('worker shutdown timed out; exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_SECONDS * 1000);
+    force.unref();
+    try {
+      await queue.stop();
+      await database.close();
+    } catch (error) {
+      logger.error({ err: error }, 'worker shutdown failed');
+      process.exit(1);
+    }
+    logger.info('worker stopped');
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -23,6 +23,17 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
       extensions: { code: ErrorCode.DATABASE_UNAVAILABLE, retryable: true },
     };
   }
+  // PostgreSQL data exceptions (SQLSTATE class 22: bad encoding, out-of-range values, …) are the
+  // caller's input, not a server fault.
+  const sqlState = (original as { cause?: { originalCode?: unknown }; code?: unknown } | null)?.cause?.originalCode ?? (original as { code?: unknown } | null)?.code;
+  if (original instanceof Error && typeof sqlState === 'string' && /^22[0-9A-Z]{3}$/.test(sqlState)) {
+    return {
+      message: 'A value cannot be stored or compared by the database (invalid text or a number out of range).',
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: ErrorCode.BAD_USER_INPUT },
+    };
+  }
   if (original instanceof Error && 'code' in original && (original as { code?: string }).code === 'P2002') {
     return {
       message: 'The write conflicts with a stored row (a unique value is already taken); re-read and retry.',

@@ -5,6 +5,7 @@ import { createInteractionLoaders } from '../modules/interactions/interactions.l
 import { createFeedbackLoaders } from '../modules/feedback/feedback.loaders.ts';
 import { createProductLoaders } from '../modules/products/products.loaders.ts';
 import { createCampaignLoaders } from '../modules/campaigns/campaigns.loaders.ts';
+import { createAnalyticsLoaders } from '../modules/analytics/analytics.loaders.ts';
 
 /** Per-request DataLoaders: batching and caching live exactly as long as one request. */
 export function createLoaders(db: Db) {
@@ -15,6 +16,7 @@ export function createLoaders(db: Db) {
     ...createFeedbackLoaders(db),
     ...createProductLoaders(db),
     ...createCampaignLoaders(db),
+    ...createAnalyticsLoaders(db),
   };
 }
 export type Loaders = ReturnType<typeof createLoaders>;

@@ -18,7 +18,7 @@ export function auditPlugin(logger: Logger): ApolloServerPlugin<GraphQLContext> 
       const entries: AuditRecord[] = [];
       return {
         async executionDidStart({ operation }) {
-          if (operation.operation !== 'mutation') return;
+          if (operation?.operation !== 'mutation') return; // undefined: no operation matched (execution reports it)
           return {
             willResolveField({ info, contextValue }) {
               if (info.path.prev !== undefined) return;

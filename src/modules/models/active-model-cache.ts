@@ -36,6 +36,10 @@ export class ActiveModelCache<T> {
         entry!.pending = undefined;
       });
       await entry.pending;
+    } else if (entry.pending && !entry.loaded) {
+      // The first load is still running (the id check already finished): wait for it rather
+      // than answering "nothing active". A switch between versions keeps serving the old one.
+      await entry.pending;
     }
     return entry.loaded;
   }

@@ -53,9 +53,24 @@ export class TrainingService {
    * Runs one job to completion. Safe to call again for the same job (a retry after a worker
    * died): a finished job is left alone, a RUNNING one is restarted from the data.
    */
-  async runTrainingJob(trainingJobId: string): Promise<void> {
+  async runTrainingJob(trainingJobId: string, options: { maxAttempts?: number } = {}): Promise<void> {
     const job = await this.db.trainingJob.findUnique({ where: { id: trainingJobId } });
     if (!job || job.status === 'SUCCEEDED' || job.status === 'CANCELLED' || job.status === 'FAILED') return;
+    // Delivered again while RUNNING: the worker(s) running it died. Past the attempts, give up clearly.
+    const maxAttempts = options.maxAttempts ?? 2;
+    if (job.status === 'RUNNING' && job.attempts >= maxAttempts) {
+      this.logger.warn({ trainingJobId: job.id, attempts: job.attempts }, 'training abandoned: its workers stopped during training');
+      await this.db.trainingJob.update({
+        where: { id: job.id },
+        data: {
+          status: 'FAILED',
+          error: `Training was interrupted ${job.attempts} times (the worker process stopped or was killed before finishing); not retried again. Start a new training job.`,
+          errorCode: 'TRAINING_INTERRUPTED',
+          finishedAt: new Date(),
+        },
+      });
+      return;
+    }
     const trainer = this.trainerFor(job.kind);
     await this.db.trainingJob.update({
       where: { id: job.id },

@@ -200,7 +200,10 @@ function insufficientMessage(found: { interactions: number; users: number; produ
 export const recommenderTrainer: ModelTrainer = {
   kind: 'RECOMMENDER',
 
-  validate(_task, hyperparameters) {
+  validate(task, hyperparameters) {
+    if (task !== 'default') {
+      throw userInputError(`The recommender is trained and served for task "default" only; got "${task}".`, { argument: 'task' });
+    }
     const parsed = HyperparametersSchema.safeParse(hyperparameters);
     if (!parsed.success) {
       const issue = parsed.error.issues[0];

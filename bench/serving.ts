@@ -1,0 +1,308 @@
+/**
+ * Recommender serving benchmark over real HTTP: `npx tsx bench/serving.ts` (or `npm run bench:serving`).
+ *
+ * 1. A fresh database `bench_serving_<pid>` on the local PostgreSQL (DATABASE_URL, default
+ *    postgresql://postgres@127.0.0.1:5432/postgres), migrated, seeded with set-based SQL from the
+ *    core's synthetic generator (planted taste clusters): BENCH_USERS (10k) users, BENCH_PRODUCTS
+ *    (10k) products, BENCH_INTERACTIONS (100k) interactions.
+ * 2. A recommender trained through the real job path (trainModel over HTTP, pg-boss, worker).
+ * 3. A separate server process (so the load generator does not share its event loop) serves
+ *    while autocannon drives it with BENCH_CONNECTIONS (50) connections for BENCH_SECONDS (10) per case:
+ *    baselines first (serviceInfo, the POPULAR fallback with no active model), then, after the model
+ *    is activated and loaded, recommendations for random users and similarProducts for random products.
+ *    The server's RSS is read from /proc before and after the model is loaded.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { loadConfig } from '../src/config.ts';
+import { applyMigrations } from '../src/db/migrate.ts';
+import { connectDatabase } from '../src/db/prisma.ts';
+import { createLogger } from '../src/logger.ts';
+import { startServer } from '../src/server.ts';
+import { createSyntheticWorld, iterateSyntheticInteractions, type SyntheticBehaviourOptions } from '../src/ml/synthetic/behaviour.ts';
+
+const serverUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const USERS = Number(process.env.BENCH_USERS ?? 10_000);
+const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 10_000);
+const INTERACTIONS = Number(process.env.BENCH_INTERACTIONS ?? 100_000);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const API_KEY = `bench-admin-key-${process.pid}-0123456789`;
+const P95_FLOOR_MS = 20;
+
+function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url);
+  parsed.pathname = `/${database}`;
+  return parsed.toString();
+}
+
+async function admin(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child mode: just the server.
+if (process.argv.includes('--serve')) {
+  const url = process.env.BENCH_DB_URL!;
+  const database = connectDatabase(url, { poolSize: 10 });
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_API_KEY: process.env.BENCH_API_KEY!, WORKER_MODE: 'off' });
+  const server = await startServer({ config, database, databaseUrl: url, logger: createLogger('silent'), port: 0, host: '127.0.0.1' });
+  process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
+  process.on('SIGTERM', () => {
+    void server.stop().finally(() => database.close().finally(() => process.exit(0)));
+  });
+} else {
+  main().catch((error) => {
+    console.error(error);
+    process.exit(1);
+  });
+}
+
+function rssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+async function seed(pool: pg.Pool): Promise<{ userIds: string[]; productIds: string[]; seconds: number }> {
+  const started = performance.now();
+  const opts: SyntheticBehaviourOptions = { users: USERS, products: PRODUCTS, interactions: INTERACTIONS, clusters: 8, seed: 17 };
+  const world = createSyntheticWorld(opts);
+  await pool.query(
+    `INSERT INTO users (id, external_id, marketing_consent, attributes)
+     SELECT gen_random_uuid(), 'u-' || g, g % 2 = 0, jsonb_build_object('segment', 'c' || (g % 8)) FROM generate_series(0, $1::int - 1) g`,
+    [USERS],
+  );
+  const products = world.products.map((p) => ({
+    external_id: `p-${p.index}`,
+    name: `Product ${p.index} ${p.category}`,
+    category: p.category,
+    tags: p.tags,
+    price: p.price,
+    attributes: p.attributes,
+  }));
+  for (let start = 0; start < products.length; start += 5_000) {
+    await pool.query(
+      `INSERT INTO products (id, external_id, name, category, tags, price, attributes)
+       SELECT gen_random_uuid(), r.external_id, r.name, r.category, ARRAY(SELECT jsonb_array_elements_text(r.tags)), r.price, r.attributes
+       FROM jsonb_to_recordset($1::jsonb) AS r(external_id text, name text, category text, tags jsonb, price numeric, attributes jsonb)`,
+      [JSON.stringify(products.slice(start, start + 5_000))],
+    );
+  }
+  const userIds = new Array<string>(USERS);
+  for (const row of (await pool.query<{ id: string; n: number }>(`SELECT id::text, substr(external_id, 3)::int AS n FROM users`)).rows) userIds[row.n] = row.id;
+  const productIds = new Array<string>(PRODUCTS);
+  for (const row of (await pool.query<{ id: string; n: number }>(`SELECT id::text, substr(external_id, 3)::int AS n FROM products`)).rows) productIds[row.n] = row.id;
+  let batch: { u: string; p: string; t: string; v: number | null; o: Date }[] = [];
+  let n = 0;
+  const flush = async () => {
+    if (batch.length === 0) return;
+    await pool.query(
+      `INSERT INTO interactions (dedupe_key, user_id, product_id, type, value, occurred_at)
+       SELECT 'bench:' || (r.k), r.u, r.p, r.t::"InteractionType", r.v, r.o
+       FROM unnest($1::int[], $2::uuid[], $3::uuid[], $4::text[], $5::float8[], $6::timestamptz[]) AS r(k, u, p, t, v, o)`,
+      [batch.map((_, i) => n - batch.length + i), batch.map((b) => b.u), batch.map((b) => b.p), batch.map((b) => b.t), batch.map((b) => b.v), batch.map((b) => b.o)],
+    );
+    batch = [];
+  };
+  for (const it of iterateSyntheticInteractions(world, opts)) {
+    batch.push({ u: userIds[it.user], p: productIds[it.product], t: it.type, v: it.value, o: it.occurredAt });
+    n += 1;
+    if (batch.length >= 20_000) await flush();
+  }
+  await flush();
+  // One campaign targeting five products of the first taste cluster, for campaignAudience.
+  const targets = world.products.filter((p) => p.cluster === 0).slice(0, 5).map((p) => productIds[p.index]);
+  const campaign = await pool.query<{ id: string }>(`INSERT INTO campaigns (id, external_id, name, channel) VALUES (gen_random_uuid(), 'bench-campaign', 'Bench campaign', 'EMAIL') RETURNING id::text`);
+  await pool.query(`INSERT INTO campaign_products (campaign_id, product_id) SELECT $1::uuid, unnest($2::uuid[])`, [campaign.rows[0].id, targets]);
+  await pool.query('ANALYZE');
+  return { userIds, productIds, seconds: (performance.now() - started) / 1000 };
+}
+
+async function gql(url: string, query: string, variables: Record<string, unknown> = {}): Promise<{ data?: any; errors?: { message: string }[] }> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': API_KEY }, body: JSON.stringify({ query, variables }) });
+  return (await response.json()) as { data?: any; errors?: { message: string }[] };
+}
+
+function startChild(url: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve'], {
+    env: { ...process.env, BENCH_DB_URL: url, BENCH_API_KEY: API_KEY },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const line = buffer.split('\n').find((l) => l.startsWith('{'));
+      if (line) resolve({ child, url: (JSON.parse(line) as { url: string }).url });
+    });
+    child.on('exit', (code) => reject(new Error(`server process exited with ${code}`)));
+  });
+}
+
+interface Row {
+  label: string;
+  requests: number;
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errors: number;
+}
+
+/** autocannon with a fresh random request body per request; checks a sample answer first. */
+async function load(label: string, url: string, makeBody: () => { query: string; variables: Record<string, unknown> }, seconds = SECONDS): Promise<Row> {
+  const sample = makeBody();
+  const check = await gql(url, sample.query, sample.variables);
+  if (check.errors || !check.data) throw new Error(`${label}: sample request failed: ${JSON.stringify(check.errors)}`);
+  // Exact percentiles from every response time (autocannon's summary has p50/p97.5/p99 but no p95).
+  const times: number[] = [];
+  let instance!: autocannon.Instance;
+  const done = new Promise<autocannon.Result>((resolve, reject) => {
+    instance = autocannon(
+      {
+        url,
+        connections: CONNECTIONS,
+        duration: seconds,
+        requests: [
+          {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
+            setupRequest: (request) => ({ ...request, body: JSON.stringify(makeBody()) }),
+          },
+        ],
+      },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+  });
+  instance.on('response', (_client, _status, _bytes, responseTime) => {
+    times.push(responseTime);
+  });
+  const result = await done;
+  times.sort((a, b) => a - b);
+  const at = (q: number) => Math.round(times[Math.min(times.length - 1, Math.floor(q * times.length))] * 10) / 10;
+  return {
+    label,
+    requests: result.requests.total,
+    rps: result.requests.average,
+    p50: at(0.5),
+    p95: at(0.95),
+    p99: at(0.99),
+    errors: result.errors + result.non2xx + result.timeouts,
+  };
+}
+
+const pick = <T,>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)];
+
+async function main(): Promise<void> {
+  const name = `bench_serving_${process.pid}`;
+  await admin(`DROP DATABASE IF EXISTS ${name}`);
+  await admin(`CREATE DATABASE ${name}`);
+  const url = withDatabase(serverUrl, name);
+  const database = connectDatabase(url, { poolSize: 4 });
+  let child: ChildProcess | null = null;
+  try {
+    await applyMigrations(url);
+    const seeded = await seed(database.pool);
+    console.log(`seeded ${USERS} users, ${PRODUCTS} products, ${INTERACTIONS} interactions in ${seeded.seconds.toFixed(1)} s`);
+
+    // Train through the real job path: trainModel over HTTP, the pg-boss queue and an in-process worker.
+    const trainingServer = await startServer({
+      config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_API_KEY: API_KEY }),
+      database,
+      databaseUrl: url,
+      logger: createLogger('silent'),
+      port: 0,
+      host: '127.0.0.1',
+    });
+    const trainStarted = performance.now();
+    const queued = await gql(trainingServer.url, `mutation { trainModel(kind: RECOMMENDER, task: "default", activation: ALWAYS) { id } }`);
+    const jobId = queued.data!.trainModel.id as string;
+    let job: any;
+    for (;;) {
+      // The in-process worker's CPU-bound training stalls this server's event loop; a kept-alive
+      // socket may be reset when it wakes up, so a failed poll is simply retried.
+      const polled = await gql(trainingServer.url, `query($id: ID!) { trainingJob(id: $id) { status error modelVersion { id version artifactBytes trainingSeconds backend metrics } } }`, { id: jobId }).catch(() => null);
+      if (!polled) continue;
+      job = polled.data.trainingJob;
+      if (job.status === 'SUCCEEDED' || job.status === 'FAILED') break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    await trainingServer.stop();
+    if (job.status !== 'SUCCEEDED') throw new Error(`training failed: ${job.error}`);
+    const version = job.modelVersion;
+    const jobSeconds = (performance.now() - trainStarted) / 1000;
+    console.log(`trained version ${version.version} in ${version.trainingSeconds.toFixed(1)} s (job ${jobSeconds.toFixed(1)} s, backend ${version.backend}); artefact ${(version.artifactBytes / 1e6).toFixed(1)} MB`);
+    console.log(`hold-out NDCG@10: model ${version.metrics.ndcgAt10.toFixed(4)}, popularity ${version.metrics.popularity.ndcgAt10.toFixed(4)}, item-kNN ${version.metrics.itemKnn.ndcgAt10.toFixed(4)}`);
+
+    // Serve from a separate process; start with no active model for the fallback baseline.
+    await database.pool.query(`UPDATE model_versions SET active = false WHERE kind = 'RECOMMENDER'`);
+    const started = await startChild(url);
+    child = started.child;
+    const server = started.url;
+    const pid = child.pid!;
+    const userIds = seeded.userIds.filter((_, i) => i % 3 !== 2); // mostly known users, some without history
+    const productIds = seeded.productIds;
+    const RECOMMEND = `query($id: ID!) { recommendations(userId: $id, limit: 10) { fallback modelVersion { version } items { score product { id name price } reason { kind text } } } }`;
+    const SIMILAR = `query($id: ID!) { similarProducts(productId: $id, limit: 10) { score product { id name } } }`;
+    const AUDIENCE = `query { campaignAudience(campaignExternalId: "bench-campaign", limit: 100) { score reason user { id externalId } } }`;
+    const userGid = (id: string) => Buffer.from(`User:${id}`).toString('base64url');
+    const productGid = (id: string) => Buffer.from(`Product:${id}`).toString('base64url');
+
+    await gql(server, `{ serviceInfo { version } }`);
+    const rows: Row[] = [];
+    rows.push(await load('baseline: serviceInfo', server, () => ({ query: `{ serviceInfo { version } }`, variables: {} })));
+    const fallbackCheck = await gql(server, RECOMMEND, { id: userGid(userIds[0]) });
+    if (fallbackCheck.data?.recommendations.fallback !== true) throw new Error('expected the fallback with no active model');
+    rows.push(await load('baseline: recommendations, POPULAR fallback (no model)', server, () => ({ query: RECOMMEND, variables: { id: userGid(pick(userIds)) } })));
+
+    const rssBefore = rssMb(pid);
+    await database.pool.query(`UPDATE model_versions SET active = true, activated_at = now() WHERE id = $1::uuid`, [Buffer.from(version.id, 'base64url').toString().split(':')[1]]);
+    const loadStarted = performance.now();
+    for (;;) {
+      const answer = await gql(server, RECOMMEND, { id: userGid(userIds[1]) });
+      if (answer.data?.recommendations.fallback === false) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const loadMs = performance.now() - loadStarted;
+    const rssAfter = rssMb(pid);
+
+    rows.push(await load('recommendations HYBRID, limit 10, random users', server, () => ({ query: RECOMMEND, variables: { id: userGid(pick(userIds)) } })));
+    rows.push(await load('similarProducts COSINE, limit 10, random products', server, () => ({ query: SIMILAR, variables: { id: productGid(pick(productIds)) } })));
+    rows.push(await load('campaignAudience, limit 100 (5 target products)', server, () => ({ query: AUDIENCE, variables: {} }), Math.max(3, Math.round(SECONDS / 2))));
+    const rssEnd = rssMb(pid);
+
+    console.log(`\nRecommender serving over HTTP: ${CONNECTIONS} connections, ${SECONDS} s per case, ${PRODUCTS} products, ${USERS} users, ${INTERACTIONS} interactions`);
+    console.log(`PostgreSQL: ${serverUrl.replace(/\/\/[^@]*@/, '//')} (database ${name}); server in its own process (pid ${pid}); load avg ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`);
+    const pad = (s: string, n: number) => s.padEnd(n);
+    console.log(`| ${pad('case', 52)} | ${pad('req/s', 7)} | ${pad('p50 ms', 6)} | ${pad('p95 ms', 6)} | ${pad('p99 ms', 6)} | ${pad('requests', 8)} | errors`);
+    console.log(`|${'-'.repeat(54)}|${'-'.repeat(9)}|${'-'.repeat(8)}|${'-'.repeat(8)}|${'-'.repeat(8)}|${'-'.repeat(10)}|-------`);
+    for (const r of rows) {
+      console.log(`| ${pad(r.label, 52)} | ${pad(r.rps.toFixed(0), 7)} | ${pad(String(r.p50), 6)} | ${pad(String(r.p95), 6)} | ${pad(String(r.p99), 6)} | ${pad(String(r.requests), 8)} | ${r.errors}`);
+    }
+    const base = rows[0];
+    console.log(`\nratios to the serviceInfo baseline (p95 / req/s):`);
+    for (const r of rows.slice(1)) console.log(`  ${pad(r.label, 52)} p95 ${(r.p95 / Math.max(1, base.p95)).toFixed(2)}x, throughput ${(r.rps / base.rps).toFixed(2)}x`);
+    console.log(`\nmodel artefact: ${(version.artifactBytes / 1e6).toFixed(1)} MB; first load on request (deserialise + catalogue query): ${loadMs.toFixed(0)} ms`);
+    console.log(`server RSS: ${rssBefore.toFixed(0)} MB before model load, ${rssAfter.toFixed(0)} MB after (+${(rssAfter - rssBefore).toFixed(0)} MB), ${rssEnd.toFixed(0)} MB at the end`);
+    for (const r of rows.slice(2, 4)) {
+      console.log(`${r.label}: p95 ${r.p95} ms (floor ${P95_FLOOR_MS} ms) ${r.p95 <= P95_FLOOR_MS ? 'PASS' : 'ABOVE FLOOR'}`);
+    }
+  } finally {
+    if (child && child.exitCode === null) {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child!.once('exit', resolve));
+    }
+    await database.close();
+    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  }
+}

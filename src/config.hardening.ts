@@ -1,0 +1,42 @@
+import { z } from 'zod';
+
+/**
+ * Production-hardening settings (query limits, rate limits, CORS, metrics, jobs, shutdown),
+ * merged into the configuration schema of config.ts. Every default keeps the README's queries,
+ * Sandbox introspection and the test suite working.
+ */
+export const hardeningConfigShape = {
+  /** Deepest field nesting of an operation (introspection's `__schema` field is exempt). 0 = off. */
+  QUERY_MAX_DEPTH: z.coerce.number().int().min(0).max(1000).default(10),
+  /** Aliases in one operation. 0 = off. */
+  QUERY_MAX_ALIASES: z.coerce.number().int().min(0).max(10_000).default(30),
+  /** graphql-armor cost of an operation (scalar 1, object 2, × 1.5 per depth level). 0 = off. */
+  QUERY_MAX_COST: z.coerce.number().int().min(0).max(10_000_000).default(10_000),
+  /** Lexical tokens of a document (parser aborts beyond). 0 = off. */
+  QUERY_MAX_TOKENS: z.coerce.number().int().min(0).max(10_000_000).default(10_000),
+  /** Directives in one operation. 0 = off. */
+  QUERY_MAX_DIRECTIVES: z.coerce.number().int().min(0).max(10_000).default(50),
+  /** Request tokens per API key and minute (token bucket, bursts up to the same number). 0 = off. */
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(600),
+  /** The same for ADMIN keys (automation, CI). 0 = off. */
+  RATE_LIMIT_ADMIN_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(6000),
+  /** Extra tokens a bulk mutation costs: one per this many input rows (1 + rows / N). */
+  RATE_LIMIT_ROWS_PER_TOKEN: z.coerce.number().int().min(1).max(10_000_000).default(1000),
+  /** Allowed browser origins, comma-separated, or `*`. Default: `*` outside production, none in production. */
+  CORS_ORIGINS: z.string().optional(),
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  METRICS_TOKEN: z.string().min(8, 'must be at least 8 characters').optional(),
+  /** Largest request body, e.g. `20mb`; bigger → HTTP 413 PAYLOAD_TOO_LARGE. */
+  MAX_BODY_SIZE: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, 'must be a size like 512kb or 20mb')
+    .default('20mb'),
+  /** A training job whose worker stops answering (killed) is retried after this many seconds. */
+  TRAINING_JOB_EXPIRE_SECONDS: z.coerce.number().int().min(1).max(23 * 3600).default(3600),
+  /** How often the job queue looks for expired jobs (seconds). */
+  JOB_MAINTENANCE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
+  /** Attempts a training job gets when its worker dies mid-training; then it is marked FAILED. */
+  TRAINING_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(2),
+  /** Longest a graceful shutdown may take before the process exits anyway (code 1). */
+  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(600).default(30),
+};

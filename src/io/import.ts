@@ -1,0 +1,617 @@
+/**
+ * File import for CRM workflows (`npm run import`): CSV or JSONL, streamed, batched through the
+ * same services as the GraphQL bulk mutations (same validation, same idempotency by externalId;
+ * each batch is one transaction in the service). See docs in scripts/import.ts.
+ */
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
+import { once } from 'node:events';
+import path from 'node:path';
+import readline from 'node:readline';
+import { parse } from 'csv-parse';
+import type { Db } from '../db/prisma.ts';
+import type { BulkWriteResult } from '../modules/common/bulk.ts';
+import type { ProductFeatureReportValues } from '../modules/analytics/analytics.service.ts';
+import type { Services } from '../services.ts';
+import { csvLine } from './csv.ts';
+
+export const IMPORT_ENTITIES = ['users', 'products', 'interactions', 'feedback', 'campaign-metrics'] as const;
+export type ImportEntity = (typeof IMPORT_ENTITIES)[number];
+
+/** A problem with the whole file or the command (nothing was written): exit code 2. */
+export class ImportFileError extends Error {}
+
+export interface ImportOptions {
+  entity: ImportEntity;
+  file: string;
+  /** Column (or JSON key) → field overrides; a field of `-` ignores the column. */
+  map?: Record<string, string>;
+  dryRun?: boolean;
+  /** Rows per service call (one transaction each); default 1000, at most the service's maxBatchSize. */
+  batchSize?: number;
+  /** Where the per-row error report goes; default `<file>.errors.csv` next to the input. */
+  errorsPath?: string;
+  /** Task of a plain `label` column of feedback files; default sentiment. */
+  task?: string;
+  /** Called after every batch with rows read so far and the file's line count (a bound on rows). */
+  onProgress?: (rows: number, totalLines: number) => void;
+}
+
+export interface ImportSummary {
+  entity: ImportEntity;
+  file: string;
+  format: 'csv' | 'jsonl';
+  dryRun: boolean;
+  rows: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+  failed: number;
+  /** Dry runs: rows that passed the file-level checks and would be sent to the service. */
+  valid: number;
+  seconds: number;
+  rowsPerSecond: number;
+  errorsPath: string;
+  /** Field each recognised column was mapped to. */
+  columns: Record<string, string>;
+  ignoredColumns: string[];
+  /** products only: the data-quality report of the stored product features after the import. */
+  featureReport?: ProductFeatureReportValues;
+}
+
+class RowProblem extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+type Kind = 'string' | 'number' | 'integer' | 'boolean' | 'timestamp' | 'date' | 'json' | 'list';
+interface FieldSpec {
+  kind: Kind;
+  aliases: string[];
+  required?: boolean;
+}
+
+/** Known fields per entity with their column aliases (compared lower-cased, without _ - space .). */
+const FIELDS: Record<ImportEntity, Record<string, FieldSpec>> = {
+  users: {
+    externalId: { kind: 'string', required: true, aliases: ['id', 'userid', 'customerid', 'user', 'customer', 'uid', 'userexternalid'] },
+    email: { kind: 'string', aliases: ['emailaddress', 'mail'] },
+    name: { kind: 'string', aliases: ['fullname', 'username'] },
+    marketingConsent: { kind: 'boolean', aliases: ['consent', 'optin', 'emailoptin', 'marketingoptin'] },
+    attributes: { kind: 'json', aliases: [] },
+  },
+  products: {
+    externalId: { kind: 'string', required: true, aliases: ['id', 'productid', 'itemid', 'product', 'item', 'productexternalid'] },
+    sku: { kind: 'string', aliases: [] },
+    name: { kind: 'string', aliases: ['title', 'productname'] },
+    description: { kind: 'string', aliases: ['desc'] },
+    category: { kind: 'string', aliases: ['cat', 'categoryname'] },
+    tags: { kind: 'list', aliases: ['tag'] },
+    price: { kind: 'number', aliases: ['unitprice'] },
+    active: { kind: 'boolean', aliases: ['enabled', 'onsale'] },
+    attributes: { kind: 'json', aliases: [] },
+  },
+  interactions: {
+    externalId: { kind: 'string', aliases: ['eventid', 'interactionid'] },
+    userExternalId: { kind: 'string', required: true, aliases: ['userid', 'user', 'customerid', 'customer', 'uid', 'visitorid'] },
+    productExternalId: { kind: 'string', required: true, aliases: ['productid', 'itemid', 'product', 'item'] },
+    type: { kind: 'string', required: true, aliases: ['behavior', 'behaviour', 'behaviortype', 'behaviourtype', 'event', 'eventtype', 'action', 'interactiontype'] },
+    occurredAt: { kind: 'timestamp', required: true, aliases: ['timestamp', 'ts', 'time', 'eventtime', 'datetime', 'date', 'createdat'] },
+    value: { kind: 'number', aliases: ['quantity', 'qty', 'rating', 'amount'] },
+    campaignExternalId: { kind: 'string', aliases: ['campaignid', 'campaign'] },
+  },
+  feedback: {
+    externalId: { kind: 'string', aliases: ['id', 'feedbackid', 'reviewid', 'commentid'] },
+    userExternalId: { kind: 'string', aliases: ['userid', 'user', 'customerid', 'customer'] },
+    productExternalId: { kind: 'string', aliases: ['productid', 'itemid', 'product', 'item'] },
+    campaignExternalId: { kind: 'string', aliases: ['campaignid', 'campaign'] },
+    channel: { kind: 'string', aliases: ['source'] },
+    text: { kind: 'string', required: true, aliases: ['review', 'comment', 'content', 'body', 'message', 'feedback'] },
+    rating: { kind: 'integer', aliases: ['stars', 'score'] },
+    language: { kind: 'string', aliases: ['lang'] },
+    createdAt: { kind: 'timestamp', aliases: ['date', 'timestamp', 'time', 'writtenat'] },
+  },
+  'campaign-metrics': {
+    campaignExternalId: { kind: 'string', required: true, aliases: ['campaignid', 'campaign', 'externalid'] },
+    date: { kind: 'date', required: true, aliases: ['day'] },
+    impressions: { kind: 'integer', required: true, aliases: ['imps', 'views'] },
+    clicks: { kind: 'integer', required: true, aliases: [] },
+    conversions: { kind: 'integer', required: true, aliases: ['conv', 'orders'] },
+    spend: { kind: 'number', required: true, aliases: ['cost'] },
+    revenue: { kind: 'number', aliases: ['sales'] },
+  },
+};
+
+/**
+ * Behaviour values → InteractionType (case-insensitive). The Taobao-style codes pv/buy/cart/fav
+ * map to VIEW/PURCHASE/ADD_TO_CART/CLICK (a favourite is an explicit click of interest).
+ */
+export const BEHAVIOUR_TYPES: Record<string, string> = {
+  pv: 'VIEW', view: 'VIEW', pageview: 'VIEW', page_view: 'VIEW', impression: 'VIEW', detail: 'VIEW',
+  click: 'CLICK', fav: 'CLICK', favorite: 'CLICK', favourite: 'CLICK', like: 'CLICK', wishlist: 'CLICK',
+  cart: 'ADD_TO_CART', addtocart: 'ADD_TO_CART', add_to_cart: 'ADD_TO_CART', 'add-to-cart': 'ADD_TO_CART', basket: 'ADD_TO_CART',
+  buy: 'PURCHASE', purchase: 'PURCHASE', order: 'PURCHASE', transaction: 'PURCHASE', checkout: 'PURCHASE',
+  rating: 'RATING', rate: 'RATING', review: 'RATING',
+};
+
+const FEEDBACK_CHANNELS = new Set(['REVIEW', 'SURVEY', 'SOCIAL', 'SUPPORT', 'AD_COMMENT']);
+/** Columns that open the `attributes` object of users/products (the rest of a wide file). */
+const ATTRIBUTE_ENTITIES: ReadonlySet<ImportEntity> = new Set(['users', 'products']);
+const NUMERIC = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+const normalise = (name: string) => name.trim().toLowerCase().replace(/[\s_\-.]/g, '');
+
+interface ColumnPlan {
+  /** Source column (or key) → target: a field, `attributes.<key>`, `labels.<task>` or null (ignored). */
+  targets: Map<string, string | null>;
+  columns: Record<string, string>;
+  ignored: string[];
+}
+
+/** Maps a header to fields: --map overrides, then field names and aliases; the rest per entity. */
+function planColumns(entity: ImportEntity, header: readonly string[], overrides: Record<string, string>, task: string): ColumnPlan {
+  const fields = FIELDS[entity];
+  const byAlias = new Map<string, string>();
+  for (const [field, spec] of Object.entries(fields)) {
+    byAlias.set(normalise(field), field);
+    for (const alias of spec.aliases) if (!byAlias.has(alias)) byAlias.set(alias, field);
+  }
+  for (const [column, field] of Object.entries(overrides)) {
+    if (field === '-' || fields[field] || (ATTRIBUTE_ENTITIES.has(entity) && field.startsWith('attributes.')) || (entity === 'feedback' && /^labels\.[a-z0-9_-]{1,50}$/.test(field))) continue;
+    throw new ImportFileError(`--map ${column}=${field}: "${field}" is not a field of ${entity}. Fields: ${Object.keys(fields).join(', ')}${ATTRIBUTE_ENTITIES.has(entity) ? ', attributes.<key>' : ''}${entity === 'feedback' ? ', labels.<task>' : ''}, or - to ignore the column.`);
+  }
+  const targets = new Map<string, string | null>();
+  const taken = new Map<string, string>();
+  const columns: Record<string, string> = {};
+  const ignored: string[] = [];
+  for (const raw of header) {
+    const column = raw.trim();
+    let target: string | null | undefined = overrides[column] ?? overrides[raw];
+    if (target === '-') target = null;
+    if (target === undefined) {
+      const labelTask = entity === 'feedback' ? /^labels?[.:]([a-z0-9_-]{1,50})$/i.exec(column)?.[1] : undefined;
+      if (entity === 'feedback' && normalise(column) === 'label') target = `labels.${task}`;
+      else if (labelTask) target = `labels.${labelTask.toLowerCase()}`;
+      else target = byAlias.get(normalise(column)) ?? (ATTRIBUTE_ENTITIES.has(entity) ? `attributes.${column}` : null);
+      // A second column for the same field (e.g. both `id` and `externalId`) goes to attributes / is ignored.
+      if (target && !target.includes('.') && taken.has(target)) target = ATTRIBUTE_ENTITIES.has(entity) ? `attributes.${column}` : null;
+    }
+    if (target && !target.startsWith('attributes.') && !target.startsWith('labels.')) {
+      if (taken.has(target)) throw new ImportFileError(`Columns "${taken.get(target)}" and "${column}" both map to ${target}; ignore one with --map "${column}=-".`);
+      taken.set(target, column);
+    }
+    targets.set(raw, target);
+    if (target) columns[column] = target;
+    else ignored.push(column);
+  }
+  return { targets, columns, ignored };
+}
+
+function assertRequired(entity: ImportEntity, plan: ColumnPlan, header: readonly string[]): void {
+  const mapped = new Set(Object.values(plan.columns));
+  const missing = Object.entries(FIELDS[entity])
+    .filter(([, spec]) => spec.required)
+    .map(([field]) => field)
+    .filter((field) => !mapped.has(field));
+  if (missing.length) {
+    const hints = missing.map((field) => `${field} (column ${[field, ...FIELDS[entity][field]!.aliases].slice(0, 5).join(' / ')})`);
+    throw new ImportFileError(
+      `Missing required column${missing.length > 1 ? 's' : ''} for ${entity}: ${hints.join(', ')}. Found columns: ${header.map((h) => `"${h}"`).join(', ') || 'none'}. Map a column with --map <column>=<field>. Nothing was written.`,
+    );
+  }
+}
+
+/** Parses one cell/JSON value for a field kind; empty cells are null (a missing value). */
+function coerce(field: string, kind: Kind, value: unknown): unknown {
+  if (value === undefined || value === null) return null;
+  if (typeof value === 'string' && value.trim() === '' && kind !== 'string') return null;
+  switch (kind) {
+    case 'string':
+      if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+      if (typeof value !== 'string') throw new RowProblem('BAD_USER_INPUT', `${field}: must be text`);
+      return value.trim() === '' ? null : value;
+    case 'number':
+    case 'integer': {
+      const number = typeof value === 'number' ? value : typeof value === 'string' && NUMERIC.test(value.trim()) ? Number(value.trim()) : NaN;
+      if (!Number.isFinite(number)) throw new RowProblem('BAD_USER_INPUT', `${field}: ${JSON.stringify(value)} is not a number`);
+      if (kind === 'integer' && !Number.isInteger(number)) throw new RowProblem('BAD_USER_INPUT', `${field}: ${JSON.stringify(value)} is not a whole number`);
+      return number;
+    }
+    case 'boolean': {
+      if (typeof value === 'boolean') return value;
+      const text = String(value).trim().toLowerCase();
+      if (['true', 't', 'yes', 'y', '1'].includes(text)) return true;
+      if (['false', 'f', 'no', 'n', '0'].includes(text)) return false;
+      throw new RowProblem('BAD_USER_INPUT', `${field}: ${JSON.stringify(value)} is not a boolean (true/false, yes/no, 1/0)`);
+    }
+    case 'timestamp':
+      return parseTimestamp(field, value);
+    case 'date': {
+      const text = String(value).trim();
+      if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return text;
+      const parsed = parseTimestamp(field, value);
+      return parsed.toISOString().slice(0, 10);
+    }
+    case 'json': {
+      const parsed = typeof value === 'string' ? safeJson(value) : value;
+      if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) throw new RowProblem('BAD_USER_INPUT', `${field}: must be a JSON object`);
+      return parsed;
+    }
+    case 'list':
+      if (Array.isArray(value)) return value.map(String);
+      return String(value)
+        .split(/[|;,]/)
+        .map((item) => item.trim())
+        .filter(Boolean);
+  }
+}
+
+/**
+ * Timestamps: all digits → Unix time, in seconds below 10^11 and in milliseconds from there (so
+ * 1511544070 and 1511544070000 are the same instant); otherwise ISO-8601, where a date-time
+ * without a zone (`2017-11-25 01:21:10`) is taken as UTC.
+ */
+export function parseTimestamp(field: string, value: unknown): Date {
+  if (value instanceof Date) return value;
+  const text = String(value).trim();
+  let date: Date;
+  if (/^\d{1,15}(\.\d+)?$/.test(text)) {
+    const number = Number(text);
+    date = new Date(number < 1e11 ? number * 1000 : number);
+  } else {
+    const iso = /^\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?$/.test(text) ? `${text.replace(' ', 'T')}${text.length > 10 ? 'Z' : 'T00:00:00Z'}` : text;
+    date = new Date(iso);
+  }
+  if (Number.isNaN(date.getTime())) throw new RowProblem('BAD_USER_INPUT', `${field}: ${JSON.stringify(value)} is not a timestamp (ISO-8601 or Unix seconds)`);
+  return date;
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Cell text of a wide file's feature column: empty → missing (left out), numeric-looking → number. */
+function attributeValue(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  const text = value.trim();
+  if (text === '') return undefined;
+  return NUMERIC.test(text) ? Number(text) : text;
+}
+
+/** Builds the service input of one row from source values keyed by column. */
+function toInput(entity: ImportEntity, plan: ColumnPlan, source: Record<string, unknown>): Record<string, unknown> {
+  const fields = FIELDS[entity];
+  const input: Record<string, unknown> = {};
+  const attributes: Record<string, unknown> = {};
+  const labels: { task: string; label: string }[] = [];
+  let hasAttributes = false;
+  for (const [column, value] of Object.entries(source)) {
+    const target = plan.targets.has(column) ? plan.targets.get(column) : planColumnOf(plan, column);
+    if (!target) continue;
+    if (target.startsWith('attributes.')) {
+      hasAttributes = true;
+      const attribute = attributeValue(value);
+      if (attribute !== undefined && attribute !== null) attributes[target.slice('attributes.'.length)] = attribute;
+      continue;
+    }
+    if (target.startsWith('labels.')) {
+      const label = value === null || value === undefined ? '' : String(value).trim();
+      if (label) labels.push({ task: target.slice('labels.'.length), label });
+      continue;
+    }
+    const spec = fields[target]!;
+    const parsed = coerce(target, spec.kind, value);
+    if (target === 'attributes') {
+      if (parsed) Object.assign(attributes, parsed);
+      hasAttributes = true;
+      continue;
+    }
+    input[target] = parsed;
+  }
+  if (hasAttributes) input.attributes = attributes;
+  if (labels.length) input.labels = labels;
+  for (const [field, spec] of Object.entries(fields)) {
+    if (spec.required && (input[field] === null || input[field] === undefined)) {
+      throw new RowProblem('BAD_USER_INPUT', `${field}: is required (empty cell)`);
+    }
+  }
+  return finishInput(entity, input);
+}
+
+/** JSONL rows may carry keys the first row did not: map them the same way. */
+function planColumnOf(plan: ColumnPlan, column: string): string | null {
+  return plan.targets.get(column) ?? null;
+}
+
+function finishInput(entity: ImportEntity, input: Record<string, unknown>): Record<string, unknown> {
+  // Optional fields sent as null would clear stored values; an empty cell of the name means "keep".
+  if (entity === 'products' && input.name === null) delete input.name;
+  if (entity === 'interactions') {
+    const raw = String(input.type).trim();
+    const type = BEHAVIOUR_TYPES[raw.toLowerCase()] ?? raw.toUpperCase();
+    if (!['VIEW', 'CLICK', 'ADD_TO_CART', 'PURCHASE', 'RATING'].includes(type)) {
+      throw new RowProblem('BAD_USER_INPUT', `type: "${raw}" is not a known behaviour (pv/view, click/fav, cart, buy/purchase, rating or an InteractionType)`);
+    }
+    input.type = type;
+    for (const key of ['externalId', 'value', 'campaignExternalId']) if (input[key] === null) delete input[key];
+  }
+  if (entity === 'feedback') {
+    input.channel = input.channel === null || input.channel === undefined ? 'REVIEW' : String(input.channel).trim().toUpperCase();
+    if (!FEEDBACK_CHANNELS.has(input.channel as string)) throw new RowProblem('BAD_USER_INPUT', `channel: "${input.channel}" must be one of ${[...FEEDBACK_CHANNELS].join(', ')}`);
+    for (const key of ['externalId', 'userExternalId', 'productExternalId', 'campaignExternalId', 'language', 'createdAt']) if (input[key] === null) delete input[key];
+    // Without an id column, the row's content is its idempotency key: re-importing the file changes nothing.
+    if (!input.externalId) {
+      const content = JSON.stringify([input.userExternalId ?? '', input.productExternalId ?? '', input.campaignExternalId ?? '', input.channel, input.text, input.createdAt ?? '']);
+      input.externalId = `import:${createHash('sha256').update(content).digest('hex').slice(0, 32)}`;
+    }
+  }
+  if (entity === 'campaign-metrics' && input.revenue === null) delete input.revenue;
+  return input;
+}
+
+/** The key that must be unique in the file, or null (events without externalId: duplicates are the same event). */
+function fileKey(entity: ImportEntity, input: Record<string, unknown>): string | null {
+  switch (entity) {
+    case 'campaign-metrics':
+      return `${input.campaignExternalId}|${input.date}`;
+    case 'interactions':
+      return typeof input.externalId === 'string' ? input.externalId : null;
+    default:
+      return typeof input.externalId === 'string' ? input.externalId.trim() : null;
+  }
+}
+
+function externalIdOf(entity: ImportEntity, input: Record<string, unknown> | null): string | null {
+  if (!input) return null;
+  const value = entity === 'campaign-metrics' ? input.campaignExternalId : input.externalId;
+  return typeof value === 'string' ? value : null;
+}
+
+interface SourceRow {
+  line: number;
+  values: Record<string, unknown> | null;
+  problem?: RowProblem;
+}
+
+/** Checks the file is valid UTF-8 and counts its lines, streaming; throws before anything is written. */
+async function scanFile(file: string): Promise<number> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let lines = 0;
+  let offset = 0;
+  let lastByte = 10;
+  for await (const chunk of fs.createReadStream(file, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
+    try {
+      decoder.decode(chunk, { stream: true });
+    } catch {
+      throw new ImportFileError(
+        `${file} is not valid UTF-8 (an invalid byte sequence in bytes ${offset}..${offset + chunk.length}, after line ${lines + 1}). Re-save the file as UTF-8 (e.g. \`iconv -f GBK -t UTF-8\`); nothing was written.`,
+      );
+    }
+    for (let i = 0; i < chunk.length; i += 1) if (chunk[i] === 10) lines += 1;
+    offset += chunk.length;
+    lastByte = chunk[chunk.length - 1] ?? lastByte;
+  }
+  try {
+    decoder.decode();
+  } catch {
+    throw new ImportFileError(`${file} is not valid UTF-8 (it ends inside a multi-byte character). Re-save the file as UTF-8; nothing was written.`);
+  }
+  return lastByte === 10 ? lines : lines + 1;
+}
+
+/** Header + rows of a CSV file, streamed (csv-parse), with their line numbers. */
+async function* csvRows(file: string, onHeader: (header: string[]) => void): AsyncGenerator<SourceRow> {
+  const parser = fs.createReadStream(file).pipe(parse({ bom: true, relax_column_count: true, skip_empty_lines: true, info: true }));
+  let header: string[] | null = null;
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (!header) {
+        header = record.map((name) => name.trim());
+        onHeader(header);
+        continue;
+      }
+      if (record.length !== header.length) {
+        yield { line: info.lines, values: null, problem: new RowProblem('BAD_USER_INPUT', `row has ${record.length} values but the header has ${header.length} columns`) };
+        continue;
+      }
+      const values: Record<string, unknown> = {};
+      header.forEach((name, i) => (values[name] = record[i]));
+      yield { line: info.lines, values };
+    }
+  } catch (error) {
+    if (error instanceof ImportFileError) throw error;
+    const message = error instanceof Error ? error.message : String(error);
+    throw new ImportFileError(`${file}: the CSV cannot be parsed (${message}). Rows before that point were imported; fix the file and import it again (re-importing is idempotent).`);
+  }
+  if (!header) throw new ImportFileError(`${file} is empty: a CSV file needs a header line.`);
+}
+
+/** Objects of a JSONL file, one per line, streamed. */
+async function* jsonlRows(file: string, onFirst: (keys: string[]) => void): AsyncGenerator<SourceRow> {
+  const lines = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
+  let line = 0;
+  let first = true;
+  for await (const raw of lines) {
+    line += 1;
+    const text = line === 1 ? raw.replace(/^\uFEFF/, '') : raw;
+    if (!text.trim()) continue;
+    const parsed = safeJson(text);
+    if (!parsed || typeof parsed !== 'object' || Array.isArray(parsed)) {
+      yield { line, values: null, problem: new RowProblem('BAD_USER_INPUT', parsed === undefined ? 'line is not valid JSON' : 'line must hold a JSON object') };
+      continue;
+    }
+    if (first) {
+      onFirst(Object.keys(parsed));
+      first = false;
+    }
+    yield { line, values: parsed as Record<string, unknown> };
+  }
+}
+
+/** Imports one file; throws ImportFileError for problems with the whole file (nothing written). */
+export async function runImport(services: Services, db: Db, options: ImportOptions): Promise<ImportSummary> {
+  const started = Date.now();
+  if (!IMPORT_ENTITIES.includes(options.entity)) {
+    throw new ImportFileError(`Unknown entity "${options.entity}"; use one of ${IMPORT_ENTITIES.join(', ')}.`);
+  }
+  const extension = path.extname(options.file).toLowerCase();
+  const format = extension === '.csv' ? 'csv' : extension === '.jsonl' || extension === '.ndjson' ? 'jsonl' : null;
+  if (!format) throw new ImportFileError(`${options.file}: the file name must end in .csv or .jsonl (.ndjson).`);
+  if (!fs.existsSync(options.file) || !fs.statSync(options.file).isFile()) throw new ImportFileError(`${options.file}: no such file.`);
+  const batchSize = options.batchSize ?? 1000;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > services.limits.maxBatchSize) {
+    throw new ImportFileError(`--batch must be an integer from 1 to ${services.limits.maxBatchSize} (the service's maxBatchSize).`);
+  }
+  const task = options.task ?? 'sentiment';
+  const totalLines = await scanFile(options.file);
+
+  const errorsPath = options.errorsPath ?? `${options.file}.errors.csv`;
+  const report = fs.createWriteStream(errorsPath, { encoding: 'utf8' });
+  const writeReport = async (line: string) => {
+    if (!report.write(line)) await once(report, 'drain');
+  };
+  await writeReport(csvLine(['line', 'externalId', 'code', 'message']));
+
+  let plan: ColumnPlan | null = null;
+  const makePlan = (header: string[], strict: boolean) => {
+    plan = planColumns(options.entity, header, options.map ?? {}, task);
+    if (strict || format === 'jsonl') assertRequired(options.entity, plan, header);
+  };
+  const rows = format === 'csv' ? csvRows(options.file, (header) => makePlan(header, true)) : jsonlRows(options.file, (keys) => makePlan(keys, true));
+
+  const summary: ImportSummary = {
+    entity: options.entity,
+    file: options.file,
+    format,
+    dryRun: !!options.dryRun,
+    rows: 0,
+    created: 0,
+    updated: 0,
+    unchanged: 0,
+    failed: 0,
+    valid: 0,
+    seconds: 0,
+    rowsPerSecond: 0,
+    errorsPath,
+    columns: {},
+    ignoredColumns: [],
+  };
+  const seen = new Map<string, number>();
+  let batch: { line: number; input: Record<string, unknown> }[] = [];
+
+  const fail = async (line: number, externalId: string | null, code: string, message: string) => {
+    summary.failed += 1;
+    await writeReport(csvLine([line, externalId, code, message]));
+  };
+
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const current = batch;
+    batch = [];
+    summary.valid += current.length;
+    if (options.dryRun) return;
+    if (options.entity === 'products' && !Object.values(plan!.columns).includes('name')) await nameNewProducts(db, current.map((row) => row.input));
+    const result = await write(services, options.entity, current.map((row) => row.input));
+    summary.created += result.created;
+    summary.updated += result.updated;
+    summary.unchanged += result.unchanged;
+    for (const error of result.errors) {
+      const row = current[error.index]!;
+      await fail(row.line, error.externalId ?? externalIdOf(options.entity, row.input), error.code, error.message);
+    }
+  };
+
+  try {
+    for await (const row of rows) {
+      summary.rows += 1;
+      if (row.problem || !row.values) {
+        await fail(row.line, null, row.problem?.code ?? 'BAD_USER_INPUT', row.problem?.message ?? 'unreadable row');
+        continue;
+      }
+      let input: Record<string, unknown>;
+      try {
+        if (format === 'jsonl') extendPlan(plan!, options.entity, Object.keys(row.values), options.map ?? {}, task);
+        input = toInput(options.entity, plan!, row.values);
+      } catch (error) {
+        if (!(error instanceof RowProblem)) throw error;
+        await fail(row.line, rawExternalId(options.entity, plan!, row.values), error.code, error.message);
+        continue;
+      }
+      const key = fileKey(options.entity, input);
+      if (key !== null) {
+        const first = seen.get(key);
+        if (first !== undefined) {
+          await fail(row.line, externalIdOf(options.entity, input), 'CONFLICT', `duplicate row: ${options.entity === 'campaign-metrics' ? 'campaign and date' : 'externalId'} "${key}" already appeared on line ${first}`);
+          continue;
+        }
+        seen.set(key, row.line);
+      }
+      batch.push({ line: row.line, input });
+      if (batch.length >= batchSize) {
+        await flush(); // backpressure: the next rows are read only after this batch is written
+        options.onProgress?.(summary.rows, totalLines);
+      }
+    }
+    await flush();
+    options.onProgress?.(summary.rows, totalLines);
+  } finally {
+    report.end();
+    await once(report, 'close').catch(() => undefined);
+  }
+  const finalPlan = plan as ColumnPlan | null;
+  summary.columns = finalPlan?.columns ?? {};
+  summary.ignoredColumns = finalPlan?.ignored ?? [];
+  summary.seconds = (Date.now() - started) / 1000;
+  summary.rowsPerSecond = Math.round(summary.rows / Math.max(0.001, summary.seconds));
+  if (options.entity === 'products') summary.featureReport = await services.analytics.productFeatureReport();
+  return summary;
+}
+
+/** JSONL: keys first seen on a later line are planned like the first line's. */
+function extendPlan(plan: ColumnPlan, entity: ImportEntity, keys: string[], overrides: Record<string, string>, task: string): void {
+  const fresh = keys.filter((key) => !plan.targets.has(key));
+  if (fresh.length === 0) return;
+  const extra = planColumns(entity, fresh, overrides, task);
+  for (const [key, target] of extra.targets) {
+    const clash = target && !target.includes('.') && Object.values(plan.columns).includes(target);
+    plan.targets.set(key, clash ? null : target);
+    if (target && !clash) plan.columns[key] = target;
+    else plan.ignored.push(key);
+  }
+}
+
+function rawExternalId(entity: ImportEntity, plan: ColumnPlan, values: Record<string, unknown>): string | null {
+  const wanted = entity === 'campaign-metrics' ? 'campaignExternalId' : 'externalId';
+  for (const [column, target] of plan.targets) if (target === wanted && typeof values[column] === 'string') return values[column] as string;
+  return null;
+}
+
+/** A feature file without a name column: new products are named by their externalId (stored names are kept). */
+async function nameNewProducts(db: Db, inputs: Record<string, unknown>[]): Promise<void> {
+  const ids = inputs.map((input) => input.externalId).filter((id): id is string => typeof id === 'string');
+  const existing = new Set((await db.product.findMany({ where: { externalId: { in: ids } }, select: { externalId: true } })).map((p) => p.externalId));
+  for (const input of inputs) if (typeof input.externalId === 'string' && !existing.has(input.externalId)) input.name = input.externalId;
+}
+
+function write(services: Services, entity: ImportEntity, rows: Record<string, unknown>[]): Promise<BulkWriteResult> {
+  switch (entity) {
+    case 'users':
+      return services.users.upsertUsers(rows, { source: 'import' });
+    case 'products':
+      return services.products.upsertProducts(rows);
+    case 'interactions':
+      return services.interactions.recordInteractions(rows);
+    case 'feedback':
+      return services.feedback.submitFeedback(rows);
+    case 'campaign-metrics':
+      return services.campaigns.recordCampaignMetrics(rows);
+  }
+}

@@ -1,0 +1,577 @@
+import type pg from 'pg';
+import type { Db } from '../../db/prisma.ts';
+import { poolOf } from '../../db/prisma.ts';
+import type { Product, User } from '../../generated/prisma/client.ts';
+import { appError, ErrorCode, notFoundError, userInputError } from '../../graphql/errors.ts';
+import { localIdOf } from '../../graphql/global-id.ts';
+import type { Logger } from '../../logger.ts';
+import {
+  RecommenderModel,
+  type HistoryEntry,
+  type InteractionKind,
+  type Recommendation as CoreRecommendation,
+  type SimilarityMetric,
+  type Strategy,
+} from '../../ml/recommender/index.ts';
+import { ActiveModelCache } from '../models/active-model-cache.ts';
+import type { ModelRegistry, ModelVersion } from '../models/registry.service.ts';
+
+/** The recommender task served by the API (trainModel(kind: RECOMMENDER, task: "default")). */
+export const RECOMMENDER_TASK = 'default';
+export const MAX_RECOMMENDATIONS = 100;
+export const MAX_AUDIENCE = 10_000;
+export const MAX_EXCLUDED_PRODUCTS = 1_000;
+/** Latest interactions of a user read per request (for post-training history and reason wording). */
+const RECENT_EVENTS = 500;
+/** Extra candidates asked from the model, in case fresh product rows drop some. */
+const MARGIN = 5;
+
+export type ReasonKind = CoreRecommendation['reason']['kind'];
+
+export interface RecommendationModel {
+  product: Product;
+  score: number;
+  reason: { kind: ReasonKind; text: string; relatedProduct: Product | null };
+}
+
+export interface RecommendationListModel {
+  items: RecommendationModel[];
+  strategyUsed: Strategy;
+  fallback: boolean;
+  modelVersion: ModelVersion | null;
+}
+
+export interface SimilarProductModel {
+  product: Product;
+  score: number;
+}
+
+export interface AudienceMemberModel {
+  user: User;
+  score: number;
+  reason: string;
+}
+
+/** Per-request DataLoaders the service reads entities through (one batched query each). */
+export interface EntityLoaders {
+  productById: { loadMany(ids: readonly string[]): Promise<(Product | null | Error)[]> };
+  userById: { loadMany(ids: readonly string[]): Promise<(User | null | Error)[]> };
+}
+
+/** Product metadata by model item index, for filters and reason texts without per-request SQL. */
+interface Catalogue {
+  active: Uint8Array;
+  price: Float64Array;
+  category: (string | null)[];
+  name: string[];
+  tags: string[][];
+}
+
+/** The active model with its id maps and in-memory catalogue. */
+export interface LoadedRecommender {
+  model: RecommenderModel;
+  userIndex: Map<string, number>;
+  itemIndex: Map<string, number>;
+  itemIds: readonly string[];
+  /** Interactions stored after this time are not in the model (folded in per request). */
+  snapshotAt: Date;
+  catalogue: Catalogue;
+  catalogueLoadedAt: number;
+  catalogueRefresh?: Promise<void>;
+  eligible?: { users: Uint8Array; loadedAt: number };
+  eligibleRefresh?: Promise<void>;
+}
+
+interface RecentEvent {
+  productId: string;
+  type: InteractionKind;
+  value: number | null;
+  occurredAt: number;
+  fresh: boolean;
+}
+
+interface PopularRow {
+  id: string;
+  category: string | null;
+  price: number | null;
+  users: number;
+}
+
+export interface RecommendationServiceOptions {
+  /** How often product metadata (active, price, category, name) of a loaded model is re-read. */
+  catalogueRefreshMs?: number;
+  /** How long the POPULAR fallback aggregate is reused. */
+  popularRefreshMs?: number;
+  /** How long the set of consenting users is reused (returned users are always re-checked). */
+  eligibleRefreshMs?: number;
+}
+
+const TYPE_RANK: Record<InteractionKind, number> = { PURCHASE: 5, ADD_TO_CART: 4, RATING: 3, CLICK: 2, VIEW: 1 };
+
+function ensureLimit(limit: number | null | undefined, fallback: number, max: number, argument = 'limit'): number {
+  const value = limit ?? fallback;
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw userInputError(`"${argument}" must be between 1 and ${max}; got ${value}.`, { argument });
+  }
+  return value;
+}
+
+function singleRef(id: string | null | undefined, externalId: string | null | undefined, names: [string, string], required: boolean): void {
+  const given = [id, externalId].filter((value) => value !== undefined && value !== null).length;
+  if (given > 1) throw userInputError(`Give either ${names[0]} or ${names[1]}, not both.`, { argument: names[0] });
+  if (required && given === 0) throw userInputError(`Give one of ${names[0]} or ${names[1]}.`, { argument: names[0] });
+}
+
+function present<T>(rows: (T | null | Error)[]): (T | null)[] {
+  return rows.map((row) => (row instanceof Error ? null : row));
+}
+
+function priceOf(product: Product): number | null {
+  return product.price === null ? null : Number(product.price);
+}
+
+/**
+ * Serves the active recommender from memory: recommendations, similar products and campaign
+ * audiences. Nothing is trained on the request path; each request costs at most one small
+ * indexed query of its own plus one batched DataLoader query for the returned entities.
+ */
+export class RecommendationService {
+  readonly models: ActiveModelCache<LoadedRecommender>;
+  private readonly pool: pg.Pool | undefined;
+  private readonly catalogueRefreshMs: number;
+  private readonly popularRefreshMs: number;
+  private readonly eligibleRefreshMs: number;
+  private popular: { rows: PopularRow[]; loadedAt: number } | null = null;
+  private popularRefresh: Promise<void> | undefined;
+
+  constructor(
+    private readonly db: Db,
+    registry: ModelRegistry,
+    private readonly logger: Logger,
+    options: RecommendationServiceOptions = {},
+  ) {
+    this.pool = poolOf(db);
+    this.catalogueRefreshMs = options.catalogueRefreshMs ?? 30_000;
+    this.popularRefreshMs = options.popularRefreshMs ?? 60_000;
+    this.eligibleRefreshMs = options.eligibleRefreshMs ?? 5_000;
+    this.models = new ActiveModelCache<LoadedRecommender>(registry, 'RECOMMENDER', (artifact, version) => this.loadModel(artifact, version));
+  }
+
+  /** Rows as arrays, through the pg pool when there is one (the hot path), else through Prisma. */
+  private async rows<T extends unknown[]>(text: string, values: unknown[] = []): Promise<T[]> {
+    if (this.pool) return (await this.pool.query<T>({ text, values, rowMode: 'array' })).rows;
+    const rows = await this.db.$queryRawUnsafe<Record<string, unknown>[]>(text, ...values);
+    return rows.map((row) => Object.values(row) as T);
+  }
+
+  private async loadModel(artifact: Uint8Array, version: ModelVersion): Promise<LoadedRecommender> {
+    const started = performance.now();
+    const model = RecommenderModel.deserialize(artifact);
+    const ids = model.ids;
+    if (!ids) throw new Error(`recommender version ${version.id} has no id mapping`);
+    const stats = (version.dataStats ?? {}) as { snapshotAt?: string };
+    const loaded: LoadedRecommender = {
+      model,
+      userIndex: new Map(ids.users.map((id, index) => [id, index])),
+      itemIndex: new Map(ids.items.map((id, index) => [id, index])),
+      itemIds: ids.items,
+      snapshotAt: stats.snapshotAt ? new Date(stats.snapshotAt) : version.createdAt,
+      catalogue: await this.readCatalogue(ids.items),
+      catalogueLoadedAt: Date.now(),
+    };
+    this.logger.info({ version: version.version, items: model.itemCount, users: model.userCount, ms: Math.round(performance.now() - started) }, 'recommender loaded');
+    return loaded;
+  }
+
+  private async readCatalogue(itemIds: readonly string[]): Promise<Catalogue> {
+    const n = itemIds.length;
+    const catalogue: Catalogue = {
+      active: new Uint8Array(n), // deleted products stay inactive
+      price: new Float64Array(n).fill(Number.NaN),
+      category: new Array<string | null>(n).fill(null),
+      name: new Array<string>(n).fill(''),
+      tags: new Array<string[]>(n).fill([]),
+    };
+    const index = new Map(itemIds.map((id, i) => [id, i]));
+    const rows = await this.rows<[string, string, string | null, string[] | null, number | null, boolean]>(
+      'SELECT id::text, name, category, tags, price::float8, active FROM products WHERE id = ANY($1::uuid[])',
+      [itemIds],
+    );
+    for (const [id, name, category, tags, price, active] of rows) {
+      const i = index.get(id)!;
+      catalogue.active[i] = active ? 1 : 0;
+      catalogue.price[i] = price ?? Number.NaN;
+      catalogue.category[i] = category;
+      catalogue.name[i] = name;
+      catalogue.tags[i] = tags ?? [];
+    }
+    return catalogue;
+  }
+
+  /** The active model; its catalogue is re-read in the background when older than the refresh interval. */
+  private async active(): Promise<{ version: ModelVersion; model: LoadedRecommender } | null> {
+    const active = await this.models.get(RECOMMENDER_TASK);
+    if (!active) return null;
+    const loaded = active.model;
+    if (Date.now() - loaded.catalogueLoadedAt >= this.catalogueRefreshMs && !loaded.catalogueRefresh) {
+      loaded.catalogueRefresh = this.readCatalogue(loaded.itemIds)
+        .then((catalogue) => {
+          loaded.catalogue = catalogue;
+          loaded.catalogueLoadedAt = Date.now();
+        })
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'refreshing the recommender catalogue failed'))
+        .finally(() => {
+          loaded.catalogueRefresh = undefined;
+        });
+    }
+    return active;
+  }
+
+  /**
+   * One indexed query: resolves the user (not erased) and reads their latest interactions,
+   * flagging those stored after the model's data snapshot. Null when the user is unknown.
+   */
+  private async userActivity(ref: { id: string | null; externalId: string | null }, snapshotAt: Date | null): Promise<{ userId: string; events: RecentEvent[] } | null> {
+    if (!ref.id && !ref.externalId) return null;
+    const where = ref.id ? 'u.id = $1::uuid' : 'u.external_id = $1';
+    const rows = await this.rows<[string, string | null, InteractionKind | null, number | null, number | null, boolean | null]>(
+      `SELECT u.id::text, i.product_id::text, i.type::text, i.value, (extract(epoch FROM i.occurred_at) * 1000)::float8, i.created_at > $2
+       FROM users u
+       LEFT JOIN LATERAL (
+         SELECT product_id, type, value, occurred_at, created_at FROM interactions
+         WHERE user_id = u.id ORDER BY occurred_at DESC LIMIT ${RECENT_EVENTS}
+       ) i ON true
+       WHERE ${where} AND u.erased_at IS NULL`,
+      [ref.id ?? ref.externalId, snapshotAt ?? new Date(0)],
+    );
+    if (rows.length === 0) return null;
+    const events: RecentEvent[] = [];
+    for (const [, productId, type, value, occurredAt, fresh] of rows) {
+      if (productId === null || type === null) continue;
+      events.push({ productId, type, value, occurredAt: occurredAt ?? 0, fresh: fresh === true });
+    }
+    return { userId: rows[0][0], events };
+  }
+
+  async recommendations(
+    args: {
+      userId?: string | null;
+      userExternalId?: string | null;
+      limit?: number | null;
+      strategy?: Strategy | null;
+      filter?: { category?: string | null; priceMax?: number | null; excludeInteracted?: boolean | null; excludeProductIds?: readonly string[] | null } | null;
+    },
+    loaders: EntityLoaders,
+  ): Promise<RecommendationListModel> {
+    singleRef(args.userId, args.userExternalId, ['userId', 'userExternalId'], false);
+    const limit = ensureLimit(args.limit, 10, MAX_RECOMMENDATIONS);
+    const strategy: Strategy = args.strategy ?? 'HYBRID';
+    const filter = args.filter ?? {};
+    const category = filter.category ?? null;
+    const priceMax = filter.priceMax ?? null;
+    if (priceMax !== null && !Number.isFinite(priceMax)) throw userInputError('filter.priceMax must be a finite number.', { argument: 'filter.priceMax' });
+    const excludeInteracted = filter.excludeInteracted ?? true;
+    const excludeIds = filter.excludeProductIds ?? [];
+    if (excludeIds.length > MAX_EXCLUDED_PRODUCTS) {
+      throw userInputError(`filter.excludeProductIds may hold at most ${MAX_EXCLUDED_PRODUCTS} IDs; got ${excludeIds.length}.`, { argument: 'filter.excludeProductIds' });
+    }
+    const excluded = new Set(excludeIds.map((id) => localIdOf('Product', id, 'filter.excludeProductIds')));
+    const ref = { id: args.userId ? localIdOf('User', args.userId, 'userId') : null, externalId: args.userExternalId ?? null };
+    const matches = (product: Product) =>
+      product.active && (category === null || product.category === category) && (priceMax === null || (priceOf(product) ?? Infinity) <= priceMax);
+
+    const active = await this.active();
+    if (!active) {
+      const [activity, popular] = await Promise.all([this.userActivity(ref, null), this.popularProducts()]);
+      const interacted = new Set(excludeInteracted ? (activity?.events ?? []).map((event) => event.productId) : []);
+      const candidates: PopularRow[] = [];
+      for (const row of popular) {
+        if (excluded.has(row.id) || interacted.has(row.id)) continue;
+        if (category !== null && row.category !== category) continue;
+        if (priceMax !== null && !(row.price !== null && row.price <= priceMax)) continue;
+        candidates.push(row);
+        if (candidates.length >= limit + MARGIN) break;
+      }
+      const products = present(await loaders.productById.loadMany(candidates.map((row) => row.id)));
+      const newUser = !activity || activity.events.length === 0;
+      const items: RecommendationModel[] = [];
+      candidates.forEach((row, i) => {
+        const product = products[i];
+        if (!product || !matches(product) || items.length >= limit) return;
+        items.push({
+          product,
+          score: row.users,
+          reason: newUser
+            ? { kind: 'NEW_USER', text: 'Popular with other customers (no history for you yet)', relatedProduct: null }
+            : { kind: 'POPULAR', text: 'Popular with other customers', relatedProduct: null },
+        });
+      });
+      return { items, strategyUsed: 'POPULAR', fallback: true, modelVersion: null };
+    }
+
+    const loaded = active.model;
+    const { model, catalogue } = loaded;
+    const activity = await this.userActivity(ref, loaded.snapshotAt);
+    const userIndex = activity ? (loaded.userIndex.get(activity.userId) ?? null) : null;
+    // Interactions the model has not seen: all of them for a user unknown to the model.
+    const extra: HistoryEntry[] = [];
+    for (const event of activity?.events ?? []) {
+      if (userIndex !== null && !event.fresh) continue;
+      const item = loaded.itemIndex.get(event.productId);
+      if (item !== undefined) extra.push({ item, type: event.type, value: event.value, occurredAt: event.occurredAt });
+    }
+    const exclude = new Set<number>();
+    for (const id of excluded) {
+      const item = loaded.itemIndex.get(id);
+      if (item !== undefined) exclude.add(item);
+    }
+    const recs = model.recommendForUser(userIndex, extra, {
+      limit: limit + MARGIN,
+      strategy,
+      exclude,
+      includeSeen: !excludeInteracted,
+      filter: (i) =>
+        catalogue.active[i] === 1 &&
+        (category === null || catalogue.category[i] === category) &&
+        (priceMax === null || catalogue.price[i] <= priceMax),
+    });
+    const hasHistory =
+      extra.length > 0 || (userIndex !== null && model.arrays.historyIndptr[userIndex + 1] > model.arrays.historyIndptr[userIndex]);
+
+    const related = recs.map((rec) => (rec.reason.itemIndex !== undefined && rec.reason.itemIndex >= 0 ? loaded.itemIds[rec.reason.itemIndex] : null));
+    const ids = [...new Set([...recs.map((rec) => loaded.itemIds[rec.item]), ...related.filter((id): id is string => id !== null)])];
+    const byId = new Map<string, Product>();
+    present(await loaders.productById.loadMany(ids)).forEach((product) => product && byId.set(product.id, product));
+    const strongest = new Map<string, InteractionKind>();
+    for (const event of activity?.events ?? []) {
+      const seen = strongest.get(event.productId);
+      if (!seen || TYPE_RANK[event.type] > TYPE_RANK[seen]) strongest.set(event.productId, event.type);
+    }
+    const items: RecommendationModel[] = [];
+    recs.forEach((rec, i) => {
+      const product = byId.get(loaded.itemIds[rec.item]);
+      if (!product || !matches(product) || items.length >= limit) return;
+      const relatedProduct = related[i] ? (byId.get(related[i]!) ?? null) : null;
+      items.push({ product, score: rec.score, reason: { ...reasonText(rec.reason, relatedProduct, strongest), relatedProduct } });
+    });
+    return { items, strategyUsed: hasHistory ? strategy : 'POPULAR', fallback: false, modelVersion: active.version };
+  }
+
+  /** Products engaged with (non-negatively) by the most distinct users; reused for popularRefreshMs. */
+  private async popularProducts(): Promise<PopularRow[]> {
+    const cached = this.popular;
+    const stale = !cached || Date.now() - cached.loadedAt >= this.popularRefreshMs;
+    if (stale && !this.popularRefresh) {
+      this.popularRefresh = this.rows<[string, string | null, number | null, number]>(
+        `SELECT p.id::text, p.category, p.price::float8, count(DISTINCT i.user_id)::int AS users
+         FROM interactions i JOIN products p ON p.id = i.product_id
+         WHERE p.active AND NOT (i.type = 'RATING' AND i.value IS NOT NULL AND i.value <= 2)
+         GROUP BY p.id ORDER BY users DESC, p.id LIMIT 20000`,
+      )
+        .then((rows) => {
+          this.popular = { rows: rows.map(([id, category, price, users]) => ({ id, category, price, users })), loadedAt: Date.now() };
+        })
+        .finally(() => {
+          this.popularRefresh = undefined;
+        });
+    }
+    if (!cached) await this.popularRefresh;
+    return this.popular?.rows ?? [];
+  }
+
+  async similarProducts(
+    args: { productId?: string | null; productExternalId?: string | null; limit?: number | null; metric?: SimilarityMetric | null },
+    loaders: EntityLoaders,
+  ): Promise<SimilarProductModel[]> {
+    singleRef(args.productId, args.productExternalId, ['productId', 'productExternalId'], true);
+    const limit = ensureLimit(args.limit, 10, MAX_RECOMMENDATIONS);
+    const metric: SimilarityMetric = args.metric ?? 'COSINE';
+    const id = args.productId ? localIdOf('Product', args.productId, 'productId') : null;
+    const [found] = await this.rows<[string, string | null, string[] | null, number | null]>(
+      `SELECT id::text, category, tags, price::float8 FROM products WHERE ${id ? 'id = $1::uuid' : 'external_id = $1'}`,
+      [id ?? args.productExternalId],
+    );
+    if (!found) throw notFoundError('Product', id ? args.productId! : `with externalId "${args.productExternalId}"`);
+    const active = await this.active();
+    if (!active) throw modelNotReady();
+    const loaded = active.model;
+    const { catalogue } = loaded;
+    const item = loaded.itemIndex.get(found[0]);
+    let scored: { item: number; score: number }[];
+    if (item !== undefined) {
+      scored = loaded.model.similarItems(item, limit + MARGIN, metric, { filter: (j) => catalogue.active[j] === 1 });
+    } else {
+      scored = contentNeighbours(catalogue, { category: found[1], tags: found[2] ?? [], price: found[3] }, limit + MARGIN);
+    }
+    const products = present(await loaders.productById.loadMany(scored.map((s) => loaded.itemIds[s.item])));
+    const out: SimilarProductModel[] = [];
+    scored.forEach((s, i) => {
+      const product = products[i];
+      if (product && product.active && product.id !== found[0] && out.length < limit) out.push({ product, score: s.score });
+    });
+    return out;
+  }
+
+  async campaignAudience(
+    args: { campaignId?: string | null; campaignExternalId?: string | null; limit?: number | null },
+    loaders: EntityLoaders,
+  ): Promise<AudienceMemberModel[]> {
+    singleRef(args.campaignId, args.campaignExternalId, ['campaignId', 'campaignExternalId'], true);
+    const limit = ensureLimit(args.limit, 100, MAX_AUDIENCE);
+    const id = args.campaignId ? localIdOf('Campaign', args.campaignId, 'campaignId') : null;
+    const [found] = await this.rows<[string, string, string[] | null]>(
+      `SELECT c.id::text, c.name, array_remove(array_agg(cp.product_id::text), NULL)
+       FROM campaigns c LEFT JOIN campaign_products cp ON cp.campaign_id = c.id
+       WHERE ${id ? 'c.id = $1::uuid' : 'c.external_id = $1'} GROUP BY c.id`,
+      [id ?? args.campaignExternalId],
+    );
+    if (!found) throw notFoundError('Campaign', id ? args.campaignId! : `with externalId "${args.campaignExternalId}"`);
+    const targetIds = found[2] ?? [];
+    if (targetIds.length === 0) {
+      throw userInputError(
+        `Campaign "${found[1]}" has no target products, so there is nothing to predict affinity to. Set them with upsertCampaigns (productIds or productExternalIds) first.`,
+        { argument: id ? 'campaignId' : 'campaignExternalId' },
+      );
+    }
+    const active = await this.active();
+    if (!active) throw modelNotReady();
+    const loaded = active.model;
+    const targets = targetIds.map((target) => loaded.itemIndex.get(target)).filter((i): i is number => i !== undefined);
+    if (targets.length === 0) return []; // every target is newer than the model: retrain to score them
+    const eligible = await this.eligibleUsers(loaded);
+    const scored = loaded.model.scoreUsersForItems(targets, limit + Math.min(1000, Math.ceil(limit * 0.05) + MARGIN), (u) => eligible[u] === 1);
+    const users = present(await loaders.userById.loadMany(scored.map((s) => loaded.model.ids!.users[s.user])));
+    const out: AudienceMemberModel[] = [];
+    scored.forEach((s, i) => {
+      const user = users[i];
+      // Consent is re-checked on the row just read: a withdrawal is respected at once.
+      if (!user || !user.marketingConsent || user.erasedAt || out.length >= limit) return;
+      out.push({ user, score: s.score, reason: audienceReason(loaded, s.user, targets) });
+    });
+    return out;
+  }
+
+  /** Consenting, non-erased users by model user index; re-read when older than eligibleRefreshMs. */
+  private async eligibleUsers(loaded: LoadedRecommender): Promise<Uint8Array> {
+    const cached = loaded.eligible;
+    if (cached && Date.now() - cached.loadedAt < this.eligibleRefreshMs) return cached.users;
+    loaded.eligibleRefresh ??= this.rows<[string]>('SELECT id::text FROM users WHERE marketing_consent AND erased_at IS NULL')
+      .then((rows) => {
+        const users = new Uint8Array(loaded.model.userCount);
+        for (const [id] of rows) {
+          const u = loaded.userIndex.get(id);
+          if (u !== undefined) users[u] = 1;
+        }
+        loaded.eligible = { users, loadedAt: Date.now() };
+      })
+      .finally(() => {
+        loaded.eligibleRefresh = undefined;
+      });
+    await loaded.eligibleRefresh;
+    return loaded.eligible!.users;
+  }
+}
+
+function modelNotReady() {
+  return appError(
+    ErrorCode.MODEL_NOT_READY,
+    `No recommender is active. Run trainModel(kind: RECOMMENDER, task: "${RECOMMENDER_TASK}") and wait for the job to succeed (or activate a version with activateModel).`,
+    { kind: 'RECOMMENDER', task: RECOMMENDER_TASK },
+  );
+}
+
+const VERB: Record<InteractionKind, (name: string) => string> = {
+  PURCHASE: (name) => `bought ${name}`,
+  ADD_TO_CART: (name) => `added ${name} to your cart`,
+  RATING: (name) => `rated ${name}`,
+  CLICK: (name) => `clicked on ${name}`,
+  VIEW: (name) => `viewed ${name}`,
+};
+
+function reasonText(
+  reason: CoreRecommendation['reason'],
+  related: Product | null,
+  strongest: Map<string, InteractionKind>,
+): { kind: ReasonKind; text: string } {
+  const did = (product: Product) => {
+    const type = strongest.get(product.id);
+    return type ? VERB[type](product.name) : `showed interest in ${product.name}`;
+  };
+  switch (reason.kind) {
+    case 'BECAUSE_YOU_INTERACTED':
+      return { kind: reason.kind, text: related ? `Because you ${did(related)}` : 'Because of products you engaged with' };
+    case 'SIMILAR_CONTENT':
+      return { kind: reason.kind, text: related ? `Similar to ${related.name}, which you ${did(related).replace(` ${related.name}`, '')}` : 'Similar to products you engaged with' };
+    case 'POPULAR_IN_CATEGORY':
+      return { kind: reason.kind, text: reason.category && reason.category !== 'missing' ? `Popular in ${reason.category}` : 'Popular in categories you like' };
+    case 'POPULAR':
+      return { kind: reason.kind, text: 'Popular right now' };
+    case 'NEW_USER':
+      return { kind: reason.kind, text: 'Popular right now (no history for you yet)' };
+  }
+}
+
+/**
+ * Content neighbours of a product the model does not know: same category (1), tag overlap
+ * (Jaccard) and price closeness (1 at equal prices, 0 at a factor of 4 apart), averaged over
+ * the parts the product has. Empty when it has no category, tags or price.
+ */
+export function contentNeighbours(
+  catalogue: Catalogue,
+  product: { category: string | null; tags: readonly string[]; price: number | null },
+  limit: number,
+): { item: number; score: number }[] {
+  const parts = (product.category ? 1 : 0) + (product.tags.length ? 1 : 0) + (product.price !== null && product.price > 0 ? 1 : 0);
+  if (parts === 0) return [];
+  const tags = new Set(product.tags);
+  const scored: { item: number; score: number }[] = [];
+  for (let i = 0; i < catalogue.active.length; i++) {
+    if (!catalogue.active[i]) continue;
+    let s = 0;
+    if (product.category && catalogue.category[i] === product.category) s += 1;
+    if (tags.size) {
+      let shared = 0;
+      for (const tag of catalogue.tags[i]) if (tags.has(tag)) shared += 1;
+      const union = tags.size + catalogue.tags[i].length - shared;
+      s += union > 0 ? shared / union : 0;
+    }
+    if (product.price !== null && product.price > 0 && catalogue.price[i] > 0) {
+      s += Math.max(0, 1 - Math.abs(Math.log(catalogue.price[i] / product.price)) / Math.log(4));
+    }
+    if (s > 0) scored.push({ item: i, score: s / parts });
+  }
+  scored.sort((a, b) => b.score - a.score || a.item - b.item);
+  return scored.slice(0, limit);
+}
+
+/** Why a user is in an audience: their engaged product closest (in learned factors) to a target. */
+function audienceReason(loaded: LoadedRecommender, user: number, targets: readonly number[]): string {
+  const { model, catalogue } = loaded;
+  const a = model.arrays;
+  const k = model.header.factors;
+  const f = a.itemFactors;
+  const history: { item: number; weight: number }[] = [];
+  for (let q = a.historyIndptr[user]; q < a.historyIndptr[user + 1]; q++) if (a.historyWeights[q] > 0) history.push({ item: a.historyItems[q], weight: a.historyWeights[q] });
+  if (history.length === 0) return 'Predicted from the behaviour of similar customers';
+  const targetSet = new Set(targets);
+  const name = (i: number) => catalogue.name[i] || 'a product';
+  const direct = history.filter((h) => targetSet.has(h.item)).sort((x, y) => y.weight - x.weight)[0];
+  if (direct) return `Already engaged with campaign product ${name(direct.item)}`;
+  history.sort((x, y) => y.weight - x.weight);
+  const norm = (i: number) => {
+    let s = 0;
+    for (let d = 0; d < k; d++) s += f[i * k + d] * f[i * k + d];
+    return Math.sqrt(s) || 1;
+  };
+  let best = { h: history[0].item, t: targets[0], sim: -Infinity };
+  for (const h of history.slice(0, 20)) {
+    const nh = norm(h.item);
+    for (const t of targets.slice(0, 50)) {
+      let s = 0;
+      for (let d = 0; d < k; d++) s += f[h.item * k + d] * f[t * k + d];
+      const sim = s / (nh * norm(t));
+      if (sim > best.sim) best = { h: h.item, t, sim };
+    }
+  }
+  return `Engaged with ${name(best.h)}, similar to campaign product ${name(best.t)}`;
+}
