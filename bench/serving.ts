@@ -32,6 +32,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const API_KEY = `bench-admin-key-${process.pid}-0123456789`;
 const P95_FLOOR_MS = 20;
+/** Open-loop arrival rate (req/s over all connections) for the latency-at-load cases. */
+const RATE = Number(process.env.BENCH_RATE ?? 100);
 
 function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
@@ -54,9 +56,16 @@ async function admin(sql: string): Promise<void> {
 if (process.argv.includes('--serve')) {
   const url = process.env.BENCH_DB_URL!;
   const database = connectDatabase(url, { poolSize: 10 });
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_API_KEY: process.env.BENCH_API_KEY!, WORKER_MODE: 'off' });
+  // Rate limits off: the benchmark measures serving, not the limiter's 429s.
+  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_API_KEY: process.env.BENCH_API_KEY!, WORKER_MODE: 'off', RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_ADMIN_PER_MINUTE: '0' });
   const server = await startServer({ config, database, databaseUrl: url, logger: createLogger('silent'), port: 0, host: '127.0.0.1' });
   process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
+  // The parent asks for memory after a full GC (the child runs with --expose-gc).
+  process.on('SIGUSR2', () => {
+    (globalThis as { gc?: () => void }).gc?.();
+    const m = process.memoryUsage();
+    process.stdout.write(`${JSON.stringify({ memory: { rss: m.rss, heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers, external: m.external } })}\n`);
+  });
   process.on('SIGTERM', () => {
     void server.stop().finally(() => database.close().finally(() => process.exit(0)));
   });
@@ -67,11 +76,6 @@ if (process.argv.includes('--serve')) {
   });
 }
 
-function rssMb(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
-}
 
 async function seed(pool: pg.Pool): Promise<{ userIds: string[]; productIds: string[]; seconds: number }> {
   const started = performance.now();
@@ -133,17 +137,38 @@ async function gql(url: string, query: string, variables: Record<string, unknown
   return (await response.json()) as { data?: any; errors?: { message: string }[] };
 }
 
-function startChild(url: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--serve'], {
+interface Memory {
+  rss: number;
+  heapUsed: number;
+  arrayBuffers: number;
+  external: number;
+}
+
+function startChild(url: string): Promise<{ child: ChildProcess; url: string; memory: () => Promise<Memory> }> {
+  const child = spawn(process.execPath, ['--expose-gc', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), ...process.execArgv, fileURLToPath(import.meta.url), '--serve'], {
     env: { ...process.env, BENCH_DB_URL: url, BENCH_API_KEY: API_KEY },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
+  const waiting: ((m: Memory) => void)[] = [];
+  const memory = () =>
+    new Promise<Memory>((resolve) => {
+      waiting.push(resolve);
+      child.kill('SIGUSR2');
+    });
   return new Promise((resolve, reject) => {
     let buffer = '';
     child.stdout!.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
-      const line = buffer.split('\n').find((l) => l.startsWith('{'));
-      if (line) resolve({ child, url: (JSON.parse(line) as { url: string }).url });
+      let newline = buffer.indexOf('\n');
+      while (newline >= 0) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        newline = buffer.indexOf('\n');
+        if (!line.startsWith('{')) continue;
+        const message = JSON.parse(line) as { url?: string; memory?: Memory };
+        if (message.url) resolve({ child, url: message.url, memory });
+        if (message.memory) waiting.shift()?.(message.memory);
+      }
     });
     child.on('exit', (code) => reject(new Error(`server process exited with ${code}`)));
   });
@@ -160,7 +185,7 @@ interface Row {
 }
 
 /** autocannon with a fresh random request body per request; checks a sample answer first. */
-async function load(label: string, url: string, makeBody: () => { query: string; variables: Record<string, unknown> }, seconds = SECONDS): Promise<Row> {
+async function load(label: string, url: string, makeBody: () => { query: string; variables: Record<string, unknown> }, seconds = SECONDS, overallRate?: number): Promise<Row> {
   const sample = makeBody();
   const check = await gql(url, sample.query, sample.variables);
   if (check.errors || !check.data) throw new Error(`${label}: sample request failed: ${JSON.stringify(check.errors)}`);
@@ -173,6 +198,7 @@ async function load(label: string, url: string, makeBody: () => { query: string;
         url,
         connections: CONNECTIONS,
         duration: seconds,
+        ...(overallRate ? { overallRate } : {}),
         requests: [
           {
             method: 'POST',
@@ -204,45 +230,22 @@ async function load(label: string, url: string, makeBody: () => { query: string;
 const pick = <T,>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)];
 
 async function main(): Promise<void> {
-  const name = `bench_serving_${process.pid}`;
-  await admin(`DROP DATABASE IF EXISTS ${name}`);
-  await admin(`CREATE DATABASE ${name}`);
+  // BENCH_REUSE=<database> serves an existing benchmark database (kept by BENCH_KEEP=1) without seeding or training.
+  const reuse = process.env.BENCH_REUSE;
+  const name = reuse ?? `bench_serving_${process.pid}`;
+  if (!reuse) {
+    await admin(`DROP DATABASE IF EXISTS ${name}`);
+    await admin(`CREATE DATABASE ${name}`);
+  }
   const url = withDatabase(serverUrl, name);
   const database = connectDatabase(url, { poolSize: 4 });
   let child: ChildProcess | null = null;
   try {
-    await applyMigrations(url);
-    const seeded = await seed(database.pool);
-    console.log(`seeded ${USERS} users, ${PRODUCTS} products, ${INTERACTIONS} interactions in ${seeded.seconds.toFixed(1)} s`);
+    const seeded = reuse ? await existing(database.pool) : (await applyMigrations(url), await seed(database.pool));
+    if (!reuse) console.log(`seeded ${USERS} users, ${PRODUCTS} products, ${INTERACTIONS} interactions in ${seeded.seconds.toFixed(1)} s`);
 
     // Train through the real job path: trainModel over HTTP, the pg-boss queue and an in-process worker.
-    const trainingServer = await startServer({
-      config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_API_KEY: API_KEY }),
-      database,
-      databaseUrl: url,
-      logger: createLogger('silent'),
-      port: 0,
-      host: '127.0.0.1',
-    });
-    const trainStarted = performance.now();
-    const queued = await gql(trainingServer.url, `mutation { trainModel(kind: RECOMMENDER, task: "default", activation: ALWAYS) { id } }`);
-    const jobId = queued.data!.trainModel.id as string;
-    let job: any;
-    for (;;) {
-      // The in-process worker's CPU-bound training stalls this server's event loop; a kept-alive
-      // socket may be reset when it wakes up, so a failed poll is simply retried.
-      const polled = await gql(trainingServer.url, `query($id: ID!) { trainingJob(id: $id) { status error modelVersion { id version artifactBytes trainingSeconds backend metrics } } }`, { id: jobId }).catch(() => null);
-      if (!polled) continue;
-      job = polled.data.trainingJob;
-      if (job.status === 'SUCCEEDED' || job.status === 'FAILED') break;
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    await trainingServer.stop();
-    if (job.status !== 'SUCCEEDED') throw new Error(`training failed: ${job.error}`);
-    const version = job.modelVersion;
-    const jobSeconds = (performance.now() - trainStarted) / 1000;
-    console.log(`trained version ${version.version} in ${version.trainingSeconds.toFixed(1)} s (job ${jobSeconds.toFixed(1)} s, backend ${version.backend}); artefact ${(version.artifactBytes / 1e6).toFixed(1)} MB`);
-    console.log(`hold-out NDCG@10: model ${version.metrics.ndcgAt10.toFixed(4)}, popularity ${version.metrics.popularity.ndcgAt10.toFixed(4)}, item-kNN ${version.metrics.itemKnn.ndcgAt10.toFixed(4)}`);
+    const version = reuse ? await latestVersion(database.pool) : await trainThroughApi(database, url);
 
     // Serve from a separate process; start with no active model for the fallback baseline.
     await database.pool.query(`UPDATE model_versions SET active = false WHERE kind = 'RECOMMENDER'`);
@@ -265,7 +268,7 @@ async function main(): Promise<void> {
     if (fallbackCheck.data?.recommendations.fallback !== true) throw new Error('expected the fallback with no active model');
     rows.push(await load('baseline: recommendations, POPULAR fallback (no model)', server, () => ({ query: RECOMMEND, variables: { id: userGid(pick(userIds)) } })));
 
-    const rssBefore = rssMb(pid);
+    const memBefore = await started.memory();
     await database.pool.query(`UPDATE model_versions SET active = true, activated_at = now() WHERE id = $1::uuid`, [Buffer.from(version.id, 'base64url').toString().split(':')[1]]);
     const loadStarted = performance.now();
     for (;;) {
@@ -274,13 +277,22 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
     const loadMs = performance.now() - loadStarted;
-    const rssAfter = rssMb(pid);
+    const memAfter = await started.memory();
 
-    rows.push(await load('recommendations HYBRID, limit 10, random users', server, () => ({ query: RECOMMEND, variables: { id: userGid(pick(userIds)) } })));
-    rows.push(await load('similarProducts COSINE, limit 10, random products', server, () => ({ query: SIMILAR, variables: { id: productGid(pick(productIds)) } })));
+    const recommendBody = () => ({ query: RECOMMEND, variables: { id: userGid(pick(userIds)) } });
+    const similarBody = () => ({ query: SIMILAR, variables: { id: productGid(pick(productIds)) } });
+    rows.push(await load('recommendations HYBRID, limit 10, random users', server, recommendBody));
+    rows.push(await load('similarProducts COSINE, limit 10, random products', server, similarBody));
     rows.push(await load('campaignAudience, limit 100 (5 target products)', server, () => ({ query: AUDIENCE, variables: {} }), Math.max(3, Math.round(SECONDS / 2))));
-    const rssEnd = rssMb(pid);
-
+    // Open loop: the same 50 connections, requests arriving at a fixed total rate (latency at load, not at saturation).
+    rows.push(await load(`baseline: serviceInfo @ ${RATE} req/s`, server, () => ({ query: `{ serviceInfo { version } }`, variables: {} }), SECONDS, RATE));
+    rows.push(await load(`recommendations HYBRID @ ${RATE} req/s`, server, recommendBody, SECONDS, RATE));
+    rows.push(await load(`similarProducts COSINE @ ${RATE} req/s`, server, similarBody, SECONDS, RATE));
+    const memEnd = await started.memory();
+    const rssBefore = memBefore.rss / 2 ** 20;
+    const rssAfter = memAfter.rss / 2 ** 20;
+    const rssEnd = memEnd.rss / 2 ** 20;
+    const heapBuffers = (m: Memory) => (m.heapUsed + m.arrayBuffers) / 2 ** 20;
     console.log(`\nRecommender serving over HTTP: ${CONNECTIONS} connections, ${SECONDS} s per case, ${PRODUCTS} products, ${USERS} users, ${INTERACTIONS} interactions`);
     console.log(`PostgreSQL: ${serverUrl.replace(/\/\/[^@]*@/, '//')} (database ${name}); server in its own process (pid ${pid}); load avg ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`);
     const pad = (s: string, n: number) => s.padEnd(n);
@@ -289,12 +301,16 @@ async function main(): Promise<void> {
     for (const r of rows) {
       console.log(`| ${pad(r.label, 52)} | ${pad(r.rps.toFixed(0), 7)} | ${pad(String(r.p50), 6)} | ${pad(String(r.p95), 6)} | ${pad(String(r.p99), 6)} | ${pad(String(r.requests), 8)} | ${r.errors}`);
     }
-    const base = rows[0];
-    console.log(`\nratios to the serviceInfo baseline (p95 / req/s):`);
-    for (const r of rows.slice(1)) console.log(`  ${pad(r.label, 52)} p95 ${(r.p95 / Math.max(1, base.p95)).toFixed(2)}x, throughput ${(r.rps / base.rps).toFixed(2)}x`);
+        console.log(`\nratios to the serviceInfo baseline of the same mode (p95 / req/s):`);
+    for (const r of rows.slice(1)) {
+      const base = r.label.includes('@') ? rows.find((x) => x.label.startsWith('baseline: serviceInfo @'))! : rows[0];
+      if (r === base) continue;
+      console.log(`  ${pad(r.label, 52)} p95 ${(r.p95 / Math.max(1, base.p95)).toFixed(2)}x, throughput ${(r.rps / base.rps).toFixed(2)}x`);
+    }
     console.log(`\nmodel artefact: ${(version.artifactBytes / 1e6).toFixed(1)} MB; first load on request (deserialise + catalogue query): ${loadMs.toFixed(0)} ms`);
-    console.log(`server RSS: ${rssBefore.toFixed(0)} MB before model load, ${rssAfter.toFixed(0)} MB after (+${(rssAfter - rssBefore).toFixed(0)} MB), ${rssEnd.toFixed(0)} MB at the end`);
-    for (const r of rows.slice(2, 4)) {
+    console.log(`server RSS after GC: ${rssBefore.toFixed(0)} MB before model load, ${rssAfter.toFixed(0)} MB after (${(rssAfter - rssBefore).toFixed(0)} MB), ${rssEnd.toFixed(0)} MB at the end`);
+    console.log(`server heap used + ArrayBuffers after GC: ${heapBuffers(memBefore).toFixed(1)} MB before, ${heapBuffers(memAfter).toFixed(1)} MB after model load (+${(heapBuffers(memAfter) - heapBuffers(memBefore)).toFixed(1)} MB)`);
+    for (const r of rows.filter((row) => row.label.includes('@') && !row.label.startsWith('baseline'))) {
       console.log(`${r.label}: p95 ${r.p95} ms (floor ${P95_FLOOR_MS} ms) ${r.p95 <= P95_FLOOR_MS ? 'PASS' : 'ABOVE FLOOR'}`);
     }
   } finally {
@@ -303,6 +319,49 @@ async function main(): Promise<void> {
       await new Promise((resolve) => child!.once('exit', resolve));
     }
     await database.close();
-    await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    if (!reuse && process.env.BENCH_KEEP !== '1') await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    else console.log(`kept database ${name} (BENCH_REUSE=${name} serves it again)`);
   }
+}
+
+async function trainThroughApi(database: ReturnType<typeof connectDatabase>, url: string): Promise<any> {
+  const trainingServer = await startServer({
+    config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_API_KEY: API_KEY }),
+    database,
+    databaseUrl: url,
+    logger: createLogger('silent'),
+    port: 0,
+    host: '127.0.0.1',
+  });
+  const trainStarted = performance.now();
+  const queued = await gql(trainingServer.url, `mutation { trainModel(kind: RECOMMENDER, task: "default", activation: ALWAYS) { id } }`);
+  const jobId = queued.data!.trainModel.id as string;
+  let job: any;
+  for (;;) {
+    // The in-process worker's CPU-bound training stalls this server's event loop; a kept-alive
+    // socket may be reset when it wakes up, so a failed poll is simply retried.
+    const polled = await gql(trainingServer.url, `query($id: ID!) { trainingJob(id: $id) { status error modelVersion { id version artifactBytes trainingSeconds backend metrics } } }`, { id: jobId }).catch(() => null);
+    if (!polled) continue;
+    job = polled.data.trainingJob;
+    if (job.status === 'SUCCEEDED' || job.status === 'FAILED') break;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  await trainingServer.stop();
+  if (job.status !== 'SUCCEEDED') throw new Error(`training failed: ${job.error}`);
+  const version = job.modelVersion;
+  const jobSeconds = (performance.now() - trainStarted) / 1000;
+  console.log(`trained version ${version.version} in ${version.trainingSeconds.toFixed(1)} s (job ${jobSeconds.toFixed(1)} s, backend ${version.backend}); artefact ${(version.artifactBytes / 1e6).toFixed(1)} MB`);
+  console.log(`hold-out NDCG@10: model ${version.metrics.ndcgAt10.toFixed(4)}, popularity ${version.metrics.popularity.ndcgAt10.toFixed(4)}, item-kNN ${version.metrics.itemKnn.ndcgAt10.toFixed(4)}`);
+  return version;
+}
+
+async function latestVersion(pool: pg.Pool): Promise<any> {
+  const { rows } = await pool.query(`SELECT id::text, version, length(artifact) AS "artifactBytes", training_seconds AS "trainingSeconds", backend, metrics FROM model_versions WHERE kind = 'RECOMMENDER' ORDER BY version DESC LIMIT 1`);
+  return { ...rows[0], id: Buffer.from(`ModelVersion:${rows[0].id}`).toString('base64url') };
+}
+
+async function existing(pool: pg.Pool): Promise<{ userIds: string[]; productIds: string[]; seconds: number }> {
+  const users = await pool.query<{ id: string }>(`SELECT id::text FROM users ORDER BY external_id`);
+  const products = await pool.query<{ id: string }>(`SELECT id::text FROM products ORDER BY external_id`);
+  return { userIds: users.rows.map((r) => r.id), productIds: products.rows.map((r) => r.id), seconds: 0 };
 }

@@ -7,7 +7,7 @@
 // transaction in its service, awaiting each before reading on. Needs DATABASE_URL.
 // Exit codes: 0 all rows written, 1 some rows refused (see the error report), 2 nothing done
 // (usage, unreadable file, invalid UTF-8, missing required columns). Details: src/io/import.ts
-// and the README section "Importing and exporting files".
+// and docs/analytics.md.
 import { parseArgs } from 'node:util';
 import { Presets, SingleBar } from 'cli-progress';
 import { loadConfig } from '../src/config.ts';

@@ -14,6 +14,7 @@ import type { GraphQLContext } from './graphql/context.ts';
 import { authenticateRequest } from './graphql/auth.ts';
 import { auditPlugin } from './modules/access/audit.plugin.ts';
 import { formatError } from './graphql/format-error.ts';
+import { databaseUnavailableInContext } from './http/db-errors.ts';
 import { createLoaders } from './graphql/loaders.ts';
 import { buildSchema } from './graphql/schema.ts';
 import type { Logger } from './logger.ts';
@@ -132,7 +133,7 @@ export async function startServer(options: {
         // Request id: the caller's x-request-id when well-formed, else a new one (src/http/telemetry.ts).
         const requestId = res.locals.requestId as string;
         // Every request needs a valid API key; otherwise HTTP 401 with code UNAUTHENTICATED.
-        const viewer = await authenticateRequest(req.headers, services);
+        const viewer = await authenticateRequest(req.headers, services).catch(databaseUnavailableInContext);
         // One token per request from the key's bucket; empty → HTTP 429 RATE_LIMITED.
         chargeRequest(rateLimiter, viewer);
         return {

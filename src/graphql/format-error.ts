@@ -2,7 +2,12 @@ import type { GraphQLFormattedError } from 'graphql';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { ErrorCode } from './errors.ts';
 
-const DATABASE_DOWN = /ECONNREFUSED|ECONNRESET|Connection terminated|connect ETIMEDOUT|Can't reach database|Server has closed the connection|timeout exceeded when trying to connect/i;
+const DATABASE_DOWN = /ECONNREFUSED|ECONNRESET|Connection terminated|connect ETIMEDOUT|Can't reach database|Server has closed the connection|timeout exceeded when trying to connect|the database system is (shutting down|starting up|in recovery mode)|terminating connection due to administrator command|57P01|57P03/i;
+
+/** Whether an error means PostgreSQL cannot be reached (down, restarting, connection lost). */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  return error instanceof Error && DATABASE_DOWN.test(`${error.message} ${(error as { code?: string }).code ?? ''} ${String((error as { cause?: { originalCode?: string } }).cause?.originalCode ?? '')}`);
+}
 
 /**
  * Every error leaves with a stable code and never a stack trace. Errors we did not raise on
@@ -15,7 +20,7 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
     return { ...formatted, extensions };
   }
-  if (original instanceof Error && DATABASE_DOWN.test(`${original.message} ${(original as { code?: string }).code ?? ''}`)) {
+  if (isDatabaseUnavailable(original)) {
     return {
       message: 'The database is unavailable; retry shortly.',
       locations: formatted.locations,

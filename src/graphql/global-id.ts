@@ -21,6 +21,9 @@ export function toGlobalId(type: NodeType, localId: string | bigint): string {
 export function parseGlobalId(globalId: string): { type: NodeType; localId: string } | null {
   if (globalId.length > 200) return null;
   const decoded = Buffer.from(globalId, 'base64url').toString('utf8');
+  // Node's decoder skips characters outside the alphabet: only the canonical spelling (base64url,
+  // or base64 with optional padding) names a row, so `%<id>` or `<id>!` are not aliases of `<id>`.
+  if (Buffer.from(decoded, 'utf8').toString('base64url') !== globalId.replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_')) return null;
   const separator = decoded.indexOf(':');
   if (separator < 0) return null;
   const type = decoded.slice(0, separator);

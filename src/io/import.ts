@@ -507,12 +507,24 @@ export async function runImport(services: Services, db: Db, options: ImportOptio
   const seen = new Map<string, number>();
   let batch: { line: number; input: Record<string, unknown> }[] = [];
 
+  // Errors are held until the batch they fall in is written, so the report is in line order.
+  let pending: { line: number; text: string }[] = [];
   const fail = async (line: number, externalId: string | null, code: string, message: string) => {
     summary.failed += 1;
-    await writeReport(csvLine([line, externalId, code, message]));
+    pending.push({ line, text: csvLine([line, externalId, code, message]) });
+    if (pending.length >= 10_000 && batch.length === 0) await writePending();
+  };
+  const writePending = async () => {
+    const sorted = pending.sort((a, b) => a.line - b.line);
+    pending = [];
+    for (const entry of sorted) await writeReport(entry.text);
   };
 
   const flush = async () => {
+    await writeBatch();
+    await writePending();
+  };
+  const writeBatch = async () => {
     if (batch.length === 0) return;
     const current = batch;
     batch = [];

@@ -48,6 +48,11 @@ const EXPECTED: Record<string, Role[]> = {
   'Query.classify': ALL,
   'Query.apiKeys': ADMIN,
   'Query.auditLog': ADMIN,
+  // Analytics (dashboards): readers only.
+  'Query.campaignStats': READERS,
+  'Query.campaignLeaderboard': READERS,
+  'Query.feedbackInsights': READERS,
+  'Query.productFeatureReport': READERS,
   // Recommendations (module in progress): INTEGRATION pulls recommendations and audiences back.
   'Query.recommendations': ALL,
   'Query.similarProducts': ALL,

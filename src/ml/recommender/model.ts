@@ -385,8 +385,16 @@ export class RecommenderModel {
       const k = this.header.factors;
       const m = this.arrays.itemFactors;
       const q = m.subarray(item * k, (item + 1) * k);
-      for (let j = 0; j < this.itemCount; j++) {
-        scores[j] = this.itemNorms[j] === 0 ? -Infinity : similarity(metric, q, m.subarray(j * k, (j + 1) * k));
+      if (metric === 'COSINE') {
+        // Fast path (serving): precomputed norms, no per-item subarray.
+        const nq = this.itemNorms[item];
+        for (let j = 0; j < this.itemCount; j++) {
+          scores[j] = this.itemNorms[j] === 0 ? -Infinity : dot(m, item * k, m, j * k, k) / (nq * this.itemNorms[j]);
+        }
+      } else {
+        for (let j = 0; j < this.itemCount; j++) {
+          scores[j] = this.itemNorms[j] === 0 ? -Infinity : similarity(metric, q, m.subarray(j * k, (j + 1) * k));
+        }
       }
     } else {
       const q = this.contentRow(item);

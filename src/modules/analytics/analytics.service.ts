@@ -224,6 +224,9 @@ export class AnalyticsService {
         WHERE k.campaign_id = ${id}::uuid AND k.type = 'CLICK'
           AND k.occurred_at >= ${lo} - ${windowSql} AND k.occurred_at < ${hi}
       ),
+      targets AS MATERIALIZED (
+        SELECT COALESCE(array_agg(cp.product_id), '{}') AS ids FROM campaign_products cp WHERE cp.campaign_id = ${id}::uuid
+      ),
       tracked AS (
         SELECT k.start, GROUPING(k.start) = 1 AS is_total, count(*)::int AS tracked_clicks
         FROM clicks k WHERE k.occurred_at >= ${lo}
@@ -234,13 +237,19 @@ export class AnalyticsService {
         FROM interactions p
         WHERE p.campaign_id = ${id}::uuid AND p.type = 'PURCHASE' AND p.occurred_at >= ${lo} AND p.occurred_at < ${hi}
         UNION ALL
-        SELECT p.user_id, COALESCE(p.value, 1), ${purchaseStart}, false
-        FROM interactions p
-        WHERE p.product_id = ANY(ARRAY(SELECT cp.product_id FROM campaign_products cp WHERE cp.campaign_id = ${id}::uuid))
-          AND p.type = 'PURCHASE' AND p.occurred_at >= ${lo} AND p.occurred_at < ${hi}
-          AND p.campaign_id IS DISTINCT FROM ${id}::uuid
-          AND EXISTS (SELECT 1 FROM clicks k WHERE k.user_id = p.user_id
-                        AND k.occurred_at <= p.occurred_at AND k.occurred_at >= p.occurred_at - ${windowSql})
+        SELECT DISTINCT ON (p.id) p.user_id, COALESCE(p.value, 1), ${purchaseStart}, false
+        FROM clicks k
+        CROSS JOIN targets t
+        -- Driven by the clicks: each click looks up its user's purchases in the window through the
+        -- (user_id, occurred_at) index. OFFSET 0 keeps this a per-click lookup (the planner would
+        -- otherwise scan every event of the target products, which are the popular ones).
+        CROSS JOIN LATERAL (
+          SELECT p.id, p.user_id, p.value, p.occurred_at FROM interactions p
+          WHERE p.user_id = k.user_id AND p.occurred_at >= k.occurred_at AND p.occurred_at <= k.occurred_at + ${windowSql}
+            AND p.occurred_at >= ${lo} AND p.occurred_at < ${hi}
+            AND p.type = 'PURCHASE' AND p.product_id = ANY(t.ids) AND p.campaign_id IS DISTINCT FROM ${id}::uuid
+          OFFSET 0
+        ) p
       ),
       attributed AS (
         SELECT p.start, GROUPING(p.start) = 1 AS is_total, count(*)::int AS purchases,
@@ -415,9 +424,9 @@ export class AnalyticsService {
   }
 
   /**
-   * Two statements run side by side: (1) volume, ratings and label counts per bucket and in
-   * total (GROUPING SETS over generate_series); (2) the most recent labelled texts of the slice,
-   * at most `termSampleSize`, with the slice's labelled total (count(*) OVER ()), tokenised here.
+   * One statement: volume, ratings and label counts per bucket and in total (GROUPING SETS over
+   * generate_series), plus the slice's `termSampleSize` most recent labelled texts, which are
+   * tokenised here for the characteristic terms (the only work done in Node, hence the bound).
    */
   async feedbackInsights(args: FeedbackScope & {
     task?: string | null;
@@ -443,57 +452,67 @@ export class AnalyticsService {
     const { lo, hi } = rangeTimestamps(args.from, args.to);
     const start = truncTimestamp(Prisma.sql`f.created_at`, unit);
 
-    type Row = { start: Date | null; is_total: boolean; volume: number; rated: number; avg_rating: number | null; labels: [string, string, number][] | null };
-    const distribution = this.db.$queryRaw<Row[]>`
+    type Row = {
+      kind: 'bucket' | 'total' | 'text';
+      start: Date | null;
+      volume: number;
+      rated: number;
+      labelled: number;
+      avg_rating: number | null;
+      labels: [string, string, number][] | null;
+      text: string | null;
+      label: string | null;
+    };
+    // One statement: the slice is read once (with its prediction and human label, hash-joined),
+    // then aggregated per bucket and in total, and its `sample` most recent labelled texts returned.
+    const all = await this.db.$queryRaw<Row[]>`
       WITH slice AS MATERIALIZED (
-        SELECT f.id, f.rating, ${start} AS start
+        SELECT f.id, f.rating, f.created_at, f.text, ${start} AS start, p.label AS predicted, l.label AS human
         FROM feedback f
+        LEFT JOIN feedback_predictions p ON p.feedback_id = f.id AND p.task = ${task}
+        LEFT JOIN feedback_labels l ON l.feedback_id = f.id AND l.task = ${task}
         WHERE ${scope} AND f.created_at >= ${lo} AND f.created_at < ${hi}
       ),
       buckets AS (${bucketSeries(args.from, args.to, unit, step)}),
       vol AS (
         SELECT s.start, GROUPING(s.start) = 1 AS is_total, count(*)::int AS volume, count(s.rating)::int AS rated,
-          avg(s.rating)::float8 AS avg_rating
+          avg(s.rating)::float8 AS avg_rating,
+          (count(*) FILTER (WHERE COALESCE(s.predicted, s.human) IS NOT NULL AND s.text <> ${ERASED_TEXT}))::int AS labelled
         FROM slice s GROUP BY GROUPING SETS ((s.start), ())
       ),
       counted AS (
-        SELECT s.start, GROUPING(s.start) = 1 AS is_total, 'predicted'::text AS source, x.label, count(*)::int AS n
-        FROM slice s JOIN feedback_predictions x ON x.feedback_id = s.id AND x.task = ${task}
-        GROUP BY GROUPING SETS ((s.start, x.label), (x.label))
+        SELECT s.start, GROUPING(s.start) = 1 AS is_total, 'predicted'::text AS source, s.predicted AS label, count(*)::int AS n
+        FROM slice s WHERE s.predicted IS NOT NULL
+        GROUP BY GROUPING SETS ((s.start, s.predicted), (s.predicted))
         UNION ALL
-        SELECT s.start, GROUPING(s.start) = 1, 'human'::text, x.label, count(*)::int
-        FROM slice s JOIN feedback_labels x ON x.feedback_id = s.id AND x.task = ${task}
-        GROUP BY GROUPING SETS ((s.start, x.label), (x.label))
+        SELECT s.start, GROUPING(s.start) = 1, 'human'::text, s.human, count(*)::int
+        FROM slice s WHERE s.human IS NOT NULL
+        GROUP BY GROUPING SETS ((s.start, s.human), (s.human))
       ),
       lab AS (
         SELECT c.start, c.is_total, jsonb_agg(jsonb_build_array(c.source, c.label, c.n)) AS labels
         FROM counted c GROUP BY c.start, c.is_total
       )
-      SELECT b.start, false AS is_total, COALESCE(v.volume, 0) AS volume, COALESCE(v.rated, 0) AS rated, v.avg_rating, l.labels
+      SELECT 'bucket' AS kind, b.start, COALESCE(v.volume, 0) AS volume, COALESCE(v.rated, 0) AS rated, 0 AS labelled,
+        v.avg_rating, l.labels, NULL::text AS text, NULL::text AS label
       FROM buckets b
       LEFT JOIN vol v ON v.start = b.start AND NOT v.is_total
       LEFT JOIN lab l ON l.start = b.start AND NOT l.is_total
       UNION ALL
-      SELECT NULL, true, COALESCE(v.volume, 0), COALESCE(v.rated, 0), v.avg_rating, l.labels
+      SELECT 'total', NULL, COALESCE(v.volume, 0), COALESCE(v.rated, 0), COALESCE(v.labelled, 0), v.avg_rating, l.labels, NULL, NULL
       FROM (SELECT 1) one
       LEFT JOIN vol v ON v.is_total
       LEFT JOIN lab l ON l.is_total
-      ORDER BY 2, 1`;
-
-    const texts =
-      sample > 0
-        ? this.db.$queryRaw<{ text: string; label: string; total: number }[]>`
-            SELECT f.text, COALESCE(p.label, l.label) AS label, (count(*) OVER ())::int AS total
-            FROM feedback f
-            LEFT JOIN feedback_predictions p ON p.feedback_id = f.id AND p.task = ${task}
-            LEFT JOIN feedback_labels l ON l.feedback_id = f.id AND l.task = ${task}
-            WHERE ${scope} AND f.created_at >= ${lo} AND f.created_at < ${hi}
-              AND (p.label IS NOT NULL OR l.label IS NOT NULL) AND f.text <> ${ERASED_TEXT}
-            ORDER BY f.created_at DESC, f.id DESC
-            LIMIT ${sample}`
-        : Promise.resolve([]);
-
-    const [rows, sampled] = await Promise.all([distribution, texts]);
+      UNION ALL
+      SELECT 'text', NULL, 0, 0, 0, NULL, NULL, x.text, x.label
+      FROM (
+        SELECT s.text, COALESCE(s.predicted, s.human) AS label FROM slice s
+        WHERE COALESCE(s.predicted, s.human) IS NOT NULL AND s.text <> ${ERASED_TEXT}
+        ORDER BY s.created_at DESC, s.id DESC
+        LIMIT ${sample}
+      ) x`;
+    const rows = all.filter((row) => row.kind !== 'text').sort((x, y) => (x.kind === y.kind ? x.start!.getTime() - y.start!.getTime() : x.kind === 'bucket' ? -1 : 1));
+    const sampled = all.filter((row) => row.kind === 'text') as { text: string; label: string }[];
     const toBucket = (row: Row, startDay: string, endDay: string): FeedbackBucketValues => {
       const predicted: LabelCountValues[] = [];
       const human: LabelCountValues[] = [];
@@ -509,12 +528,13 @@ export class AnalyticsService {
       };
     };
     const buckets = rows
-      .filter((row) => !row.is_total)
+      .filter((row) => row.kind === 'bucket')
       .map((row) => {
         const day = isoDay(row.start!);
         return toBucket(row, day, bucketEnd(day, granularity));
       });
-    const total = toBucket(rows.find((row) => row.is_total)!, args.from, args.to);
+    const totalRow = rows.find((row) => row.kind === 'total')!;
+    const total = toBucket(totalRow, args.from, args.to);
     return {
       task,
       from: args.from,
@@ -523,18 +543,9 @@ export class AnalyticsService {
       buckets,
       total,
       terms: characteristicTerms(sampled, termsPerLabel),
-      termTextsInSlice: sampled[0]?.total ?? (sample > 0 ? 0 : await this.countLabelled(scope, task, lo, hi)),
+      termTextsInSlice: totalRow.labelled,
       termTextsAnalysed: sampled.length,
     };
-  }
-
-  private async countLabelled(scope: Prisma.Sql, task: string, lo: Prisma.Sql, hi: Prisma.Sql): Promise<number> {
-    const [row] = await this.db.$queryRaw<{ n: number }[]>`
-      SELECT count(*)::int AS n FROM feedback f
-      WHERE ${scope} AND f.created_at >= ${lo} AND f.created_at < ${hi} AND f.text <> ${ERASED_TEXT}
-        AND (EXISTS (SELECT 1 FROM feedback_predictions p WHERE p.feedback_id = f.id AND p.task = ${task})
-          OR EXISTS (SELECT 1 FROM feedback_labels l WHERE l.feedback_id = f.id AND l.task = ${task}))`;
-    return row?.n ?? 0;
   }
 
   /**
