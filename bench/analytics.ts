@@ -54,6 +54,13 @@ function percentile(sorted: number[], p: number): number {
 }
 
 const url = withDatabase(serverUrl, databaseName);
+const dropOnFailure = (error: unknown) => {
+  console.error(error);
+  if (reuse || process.env.BENCH_KEEP) process.exit(1);
+  admin(`DROP DATABASE IF EXISTS ${databaseName} WITH (FORCE)`).finally(() => process.exit(1));
+};
+process.on('uncaughtException', dropOnFailure);
+process.on('unhandledRejection', dropOnFailure);
 if (!reuse) {
   await admin(`DROP DATABASE IF EXISTS ${databaseName}`);
   await admin(`CREATE DATABASE ${databaseName}`);
@@ -61,8 +68,10 @@ if (!reuse) {
   const seeding = connectDatabase(url, { poolSize: 4 });
   const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: url, MAX_BATCH_SIZE: '10000', ADMIN_API_KEY: BENCH_API_KEY, ...KEYS });
   let last = '';
+  // 2,000-row batches: a 10,000-row users batch can outlast Prisma's 5 s interactive-transaction
+  // timeout on a busy machine (users are encrypted row by row inside the transaction).
   const report = await seedDataset(createServices(seeding.prisma, config), LARGE_SIZE, {
-    batchSize: 10_000,
+    batchSize: 2_000,
     onProgress: (stage, done, total) => {
       const line = `${stage} ${Math.floor((done / total) * 10) * 10}%`;
       if (line !== last) process.stderr.write(`  seeding ${line}\n`);

@@ -9,8 +9,11 @@
  * 3. A separate server process (so the load generator does not share its event loop) serves
  *    while autocannon drives it with BENCH_CONNECTIONS (50) connections for BENCH_SECONDS (10) per case:
  *    baselines first (serviceInfo, the POPULAR fallback with no active model), then, after the model
- *    is activated and loaded, recommendations for random users and similarProducts for random products.
- *    The server's RSS is read from /proc before and after the model is loaded.
+ *    is activated and loaded, recommendations for random users, similarProducts for random products and
+ *    campaignAudience; closed loop (saturation) and open loop at BENCH_RATE (100) req/s over the same
+ *    connections (latency at load). The server reports its memory after a full GC before and after the
+ *    model is loaded. BENCH_KEEP=1 keeps the database; BENCH_REUSE=<database> serves it again without
+ *    seeding or training; BENCH_CPU_PROF=<dir> writes a CPU profile of the server.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';

@@ -564,12 +564,15 @@ function audienceReason(loaded: LoadedRecommender, user: number, targets: readon
     return Math.sqrt(s) || 1;
   };
   let best = { h: history[0].item, t: targets[0], sim: -Infinity };
+  const someTargets = targets.slice(0, 50);
+  const targetNorms = someTargets.map(norm);
   for (const h of history.slice(0, 20)) {
     const nh = norm(h.item);
-    for (const t of targets.slice(0, 50)) {
+    for (let ti = 0; ti < someTargets.length; ti++) {
+      const t = someTargets[ti];
       let s = 0;
       for (let d = 0; d < k; d++) s += f[h.item * k + d] * f[t * k + d];
-      const sim = s / (nh * norm(t));
+      const sim = s / (nh * targetNorms[ti]);
       if (sim > best.sim) best = { h: h.item, t, sim };
     }
   }
