@@ -130,7 +130,7 @@ const cases = [
     variables: { c: busiest!.external_id },
   },
   {
-    name: `feedbackInsights: category "${category!.category}" (${category!.n} items), 2026 by MONTH, with terms`,
+    name: `feedbackInsights: category "${category!.category}" (${category!.n} items), 2026 by MONTH, with terms (default sample: 2000 texts)`,
     query: `query($cat: String!) { feedbackInsights(category: $cat, from: "2026-01-01", to: "2026-12-31", granularity: MONTH) {
       termTextsInSlice termTextsAnalysed
       buckets { start volume averageRating predicted { label count share } human { label count share } }

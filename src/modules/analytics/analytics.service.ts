@@ -22,6 +22,8 @@ export const DEFAULT_ATTRIBUTION_WINDOW_DAYS = 7;
 export const MAX_ATTRIBUTION_WINDOW_DAYS = 90;
 /** Upper bound of texts tokenised per feedbackInsights request (tokenising runs in Node). */
 export const MAX_TERM_SAMPLE = 5000;
+/** Texts tokenised when the request does not say: enough for stable terms, cheap enough for dashboards. */
+export const DEFAULT_TERM_SAMPLE = 2000;
 const MAX_TERMS_PER_LABEL = 50;
 const MAX_LEADERBOARD = 100;
 const TASK = /^[a-z0-9_-]{1,50}$/;
@@ -439,7 +441,7 @@ export class AnalyticsService {
     const task = assertTask(args.task ?? 'sentiment');
     const granularity = args.granularity ?? 'WEEK';
     const termsPerLabel = args.termsPerLabel ?? 10;
-    const sample = args.termSampleSize ?? MAX_TERM_SAMPLE;
+    const sample = args.termSampleSize ?? DEFAULT_TERM_SAMPLE;
     if (!Number.isInteger(termsPerLabel) || termsPerLabel < 0 || termsPerLabel > MAX_TERMS_PER_LABEL) {
       throw userInputError(`termsPerLabel must be an integer from 0 to ${MAX_TERMS_PER_LABEL}.`, { argument: 'termsPerLabel' });
     }
@@ -467,7 +469,7 @@ export class AnalyticsService {
     // then aggregated per bucket and in total, and its `sample` most recent labelled texts returned.
     const all = await this.db.$queryRaw<Row[]>`
       WITH slice AS MATERIALIZED (
-        SELECT f.id, f.rating, f.created_at, f.text, ${start} AS start, p.label AS predicted, l.label AS human
+        SELECT f.id, f.rating, f.created_at, ${start} AS start, p.label AS predicted, l.label AS human, f.text = ${ERASED_TEXT} AS erased
         FROM feedback f
         LEFT JOIN feedback_predictions p ON p.feedback_id = f.id AND p.task = ${task}
         LEFT JOIN feedback_labels l ON l.feedback_id = f.id AND l.task = ${task}
@@ -477,7 +479,7 @@ export class AnalyticsService {
       vol AS (
         SELECT s.start, GROUPING(s.start) = 1 AS is_total, count(*)::int AS volume, count(s.rating)::int AS rated,
           avg(s.rating)::float8 AS avg_rating,
-          (count(*) FILTER (WHERE COALESCE(s.predicted, s.human) IS NOT NULL AND s.text <> ${ERASED_TEXT}))::int AS labelled
+          (count(*) FILTER (WHERE COALESCE(s.predicted, s.human) IS NOT NULL AND NOT s.erased))::int AS labelled
         FROM slice s GROUP BY GROUPING SETS ((s.start), ())
       ),
       counted AS (
@@ -504,13 +506,14 @@ export class AnalyticsService {
       LEFT JOIN vol v ON v.is_total
       LEFT JOIN lab l ON l.is_total
       UNION ALL
-      SELECT 'text', NULL, 0, 0, 0, NULL, NULL, x.text, x.label
+      SELECT 'text', NULL, 0, 0, 0, NULL, NULL, f.text, x.label
       FROM (
-        SELECT s.text, COALESCE(s.predicted, s.human) AS label FROM slice s
-        WHERE COALESCE(s.predicted, s.human) IS NOT NULL AND s.text <> ${ERASED_TEXT}
+        SELECT s.id, COALESCE(s.predicted, s.human) AS label FROM slice s
+        WHERE COALESCE(s.predicted, s.human) IS NOT NULL AND NOT s.erased
         ORDER BY s.created_at DESC, s.id DESC
         LIMIT ${sample}
-      ) x`;
+      ) x
+      JOIN feedback f ON f.id = x.id`;
     const rows = all.filter((row) => row.kind !== 'text').sort((x, y) => (x.kind === y.kind ? x.start!.getTime() - y.start!.getTime() : x.kind === 'bucket' ? -1 : 1));
     const sampled = all.filter((row) => row.kind === 'text') as { text: string; label: string }[];
     const toBucket = (row: Row, startDay: string, endDay: string): FeedbackBucketValues => {
