@@ -7,6 +7,7 @@ import { tryLocalIdOf } from '../../graphql/global-id.ts';
 import { afterPosition, paginate, type Connection, type PageArgs } from '../../graphql/pagination.ts';
 import {
   assertBatchSize,
+  BULK_TRANSACTION,
   bulkResult,
   fields,
   rejectDuplicateKeys,
@@ -309,7 +310,7 @@ export class CampaignsService {
           ON CONFLICT DO NOTHING`;
       }
       return bulkResult({ created: inserts.length, updated: updates.length, unchanged }, errors);
-    });
+    }, BULK_TRANSACTION);
   }
 
   /**
@@ -407,7 +408,7 @@ export class CampaignsService {
       const created = written.filter((row) => row.inserted).length;
       const updated = written.length - created;
       return bulkResult({ created, updated, unchanged: unique.unique.length - written.length }, errors);
-    });
+    }, BULK_TRANSACTION);
   }
 }
 

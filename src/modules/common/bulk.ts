@@ -112,3 +112,10 @@ export const fields = {
     .record(z.string().max(100), z.unknown())
     .refine((value) => JSON.stringify(value).length <= 16_384, 'must serialise to at most 16 KB of JSON'),
 };
+
+/**
+ * Transaction options for bulk writes: Prisma's 5 s default is too short for a full batch on a
+ * busy machine (10,000 rows, each validated, some encrypted), and a timeout would refuse the
+ * whole batch. maxWait bounds the wait for a pooled connection.
+ */
+export const BULK_TRANSACTION = { timeout: 120_000, maxWait: 15_000 } as const;

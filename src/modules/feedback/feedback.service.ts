@@ -8,6 +8,7 @@ import { afterPosition, paginate, type Connection, type PageArgs } from '../../g
 import { detectLanguage } from '../../ml/text/language.ts';
 import {
   assertBatchSize,
+  BULK_TRANSACTION,
   bulkResult,
   fields,
   rejectDuplicateKeys,
@@ -305,7 +306,7 @@ export class FeedbackService {
       }
       if (labelWrites.length) await upsertLabels(tx, labelWrites);
       return bulkResult({ created: inserts.length, updated: updates.length, unchanged }, errors);
-    });
+    }, BULK_TRANSACTION);
     if (result.created + result.updated > 0) this.onWritten();
     return result;
   }
@@ -395,7 +396,7 @@ export class FeedbackService {
           WHERE l.feedback_id = r.feedback_id AND l.task = r.task`;
       }
       return bulkResult({ created, updated, unchanged }, errors);
-    });
+    }, BULK_TRANSACTION);
   }
 }
 

@@ -6,6 +6,7 @@ import { ErrorCode, userInputError } from '../../graphql/errors.ts';
 import { afterPosition, paginate, type Connection, type PageArgs } from '../../graphql/pagination.ts';
 import {
   assertBatchSize,
+  BULK_TRANSACTION,
   bulkResult,
   fields,
   rejectDuplicateKeys,
@@ -184,7 +185,7 @@ export class ProductsService {
           WHERE p.id = r.id`;
       }
       return bulkResult({ created: inserts.length, updated: updates.length, unchanged }, errors);
-    });
+    }, BULK_TRANSACTION);
   }
 }
 

@@ -7,6 +7,7 @@ import type { FieldCipher } from '../../privacy/field-crypto.ts';
 import { afterPosition, paginate, type Connection, type PageArgs } from '../../graphql/pagination.ts';
 import {
   assertBatchSize,
+  BULK_TRANSACTION,
   bulkResult,
   fields,
   rejectDuplicateKeys,
@@ -237,7 +238,7 @@ export class UsersService {
           FROM jsonb_to_recordset(${JSON.stringify(consentChanges)}::jsonb) AS r("userId" uuid, granted boolean)`;
       }
       return bulkResult({ created: inserts.length, updated: updates.length, unchanged }, errors);
-    });
+    }, BULK_TRANSACTION);
   }
 
   private decrypted(user: User): UserValues {
@@ -317,7 +318,7 @@ export class UsersService {
         interactionsKept,
         auditCounts: { affected: 1, targetId: user.id, feedbackErased, interactionsKept },
       };
-    });
+    }, BULK_TRANSACTION);
   }
 }
 
