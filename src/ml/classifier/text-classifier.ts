@@ -366,15 +366,14 @@ class LoadedTextClassifier implements TextClassifier {
     const k = this.labels.length;
     const contrib = net.contributions(row);
     const byToken = new Map<string, number>();
-    const latinWords = [...new Set(tokens.filter((t) => t.startsWith('w:') && /[a-z]/.test(t)).map((t) => t.slice(2)))];
+    const wordsOfGram = subwordOwners(tokens, resolveTokenizeOptions(this.header.tokenizer).subwordNgrams[1]);
     for (let f = 0; f < row.indices.length; f++) {
       let others = 0;
       for (let c = 0; c < k; c++) if (c !== predicted) others += contrib[f * k + c];
       const margin = contrib[f * k + predicted] - others / (k - 1);
       const feature = this.vectorizer.features[row.indices[f]];
       if (feature.startsWith('s:')) {
-        const gram = feature.slice(2);
-        const owners = latinWords.filter((w) => `<${w}>`.includes(gram));
+        const owners = wordsOfGram.get(feature.slice(2)) ?? [];
         for (const owner of owners) byToken.set(owner, (byToken.get(owner) ?? 0) + margin / owners.length);
         if (owners.length) continue;
       }
@@ -410,4 +409,26 @@ export async function loadTextClassifier(artifact: Uint8Array): Promise<TextClas
     scale: new Float32Array(0),
   });
   return new LoadedTextClassifier(header, vectorizer, net, backend);
+}
+
+/** Maps each sub-word n-gram of the text's Latin words to the words containing it. */
+function subwordOwners(tokens: readonly string[], maxGram: number): Map<string, string[]> {
+  const owners = new Map<string, string[]>();
+  const seen = new Set<string>();
+  for (const token of tokens) {
+    if (!token.startsWith('w:') || seen.has(token) || !/[a-z]/.test(token)) continue;
+    seen.add(token);
+    const word = token.slice(2);
+    const bounded = Array.from(`<${word}>`);
+    for (let i = 0; i < bounded.length; i++) {
+      let gram = '';
+      for (let n = 1; n <= maxGram && i + n <= bounded.length; n++) {
+        gram += bounded[i + n - 1];
+        const list = owners.get(gram);
+        if (!list) owners.set(gram, [word]);
+        else if (list.at(-1) !== word) list.push(word);
+      }
+    }
+  }
+  return owners;
 }
