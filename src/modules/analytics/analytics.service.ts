@@ -455,26 +455,37 @@ export class AnalyticsService {
     const start = truncTimestamp(Prisma.sql`f.created_at`, unit);
 
     type Row = {
-      kind: 'bucket' | 'total' | 'text';
+      kind: 'bucket' | 'total';
       start: Date | null;
       volume: number;
       rated: number;
       labelled: number;
       avg_rating: number | null;
       labels: [string, string, number][] | null;
-      text: string | null;
-      label: string | null;
     };
-    // One statement: the slice is read once (with its prediction and human label, hash-joined),
-    // then aggregated per bucket and in total, and its `sample` most recent labelled texts returned.
-    const all = await this.db.$queryRaw<Row[]>`
-      WITH slice AS MATERIALIZED (
+    // Two statements run concurrently on two connections: the aggregates over the slice, and
+    // the `sample` most recent labelled texts, which are tokenized in Node while PostgreSQL is
+    // still aggregating.
+    const sliceSql = Prisma.sql`
         SELECT f.id, f.rating, f.created_at, ${start} AS start, p.label AS predicted, l.label AS human, f.text = ${ERASED_TEXT} AS erased
         FROM feedback f
         LEFT JOIN feedback_predictions p ON p.feedback_id = f.id AND p.task = ${task}
         LEFT JOIN feedback_labels l ON l.feedback_id = f.id AND l.task = ${task}
-        WHERE ${scope} AND f.created_at >= ${lo} AND f.created_at < ${hi}
-      ),
+        WHERE ${scope} AND f.created_at >= ${lo} AND f.created_at < ${hi}`;
+    const terms =
+      sample === 0 || termsPerLabel === 0
+        ? Promise.resolve({ sampled: 0, terms: characteristicTerms([], termsPerLabel) })
+        : this.db.$queryRaw<{ text: string; label: string }[]>`
+            WITH slice AS (${sliceSql})
+            SELECT f.text, x.label FROM (
+              SELECT s.id, COALESCE(s.predicted, s.human) AS label FROM slice s
+              WHERE COALESCE(s.predicted, s.human) IS NOT NULL AND NOT s.erased
+              ORDER BY s.created_at DESC, s.id DESC
+              LIMIT ${sample}
+            ) x
+            JOIN feedback f ON f.id = x.id`.then((sampled) => ({ sampled: sampled.length, terms: characteristicTerms(sampled, termsPerLabel) }));
+    const aggregates = this.db.$queryRaw<Row[]>`
+      WITH slice AS MATERIALIZED (${sliceSql}),
       buckets AS (${bucketSeries(args.from, args.to, unit, step)}),
       vol AS (
         SELECT s.start, GROUPING(s.start) = 1 AS is_total, count(*)::int AS volume, count(s.rating)::int AS rated,
@@ -496,26 +507,17 @@ export class AnalyticsService {
         FROM counted c GROUP BY c.start, c.is_total
       )
       SELECT 'bucket' AS kind, b.start, COALESCE(v.volume, 0) AS volume, COALESCE(v.rated, 0) AS rated, 0 AS labelled,
-        v.avg_rating, l.labels, NULL::text AS text, NULL::text AS label
+        v.avg_rating, l.labels
       FROM buckets b
       LEFT JOIN vol v ON v.start = b.start AND NOT v.is_total
       LEFT JOIN lab l ON l.start = b.start AND NOT l.is_total
       UNION ALL
-      SELECT 'total', NULL, COALESCE(v.volume, 0), COALESCE(v.rated, 0), COALESCE(v.labelled, 0), v.avg_rating, l.labels, NULL, NULL
+      SELECT 'total', NULL, COALESCE(v.volume, 0), COALESCE(v.rated, 0), COALESCE(v.labelled, 0), v.avg_rating, l.labels
       FROM (SELECT 1) one
       LEFT JOIN vol v ON v.is_total
-      LEFT JOIN lab l ON l.is_total
-      UNION ALL
-      SELECT 'text', NULL, 0, 0, 0, NULL, NULL, f.text, x.label
-      FROM (
-        SELECT s.id, COALESCE(s.predicted, s.human) AS label FROM slice s
-        WHERE COALESCE(s.predicted, s.human) IS NOT NULL AND NOT s.erased
-        ORDER BY s.created_at DESC, s.id DESC
-        LIMIT ${sample}
-      ) x
-      JOIN feedback f ON f.id = x.id`;
-    const rows = all.filter((row) => row.kind !== 'text').sort((x, y) => (x.kind === y.kind ? x.start!.getTime() - y.start!.getTime() : x.kind === 'bucket' ? -1 : 1));
-    const sampled = all.filter((row) => row.kind === 'text') as { text: string; label: string }[];
+      LEFT JOIN lab l ON l.is_total`;
+    const [all, characteristic] = await Promise.all([aggregates, terms]);
+    const rows = all.sort((x, y) => (x.kind === y.kind ? x.start!.getTime() - y.start!.getTime() : x.kind === 'bucket' ? -1 : 1));
     const toBucket = (row: Row, startDay: string, endDay: string): FeedbackBucketValues => {
       const predicted: LabelCountValues[] = [];
       const human: LabelCountValues[] = [];
@@ -545,9 +547,9 @@ export class AnalyticsService {
       granularity,
       buckets,
       total,
-      terms: characteristicTerms(sampled, termsPerLabel),
+      terms: characteristic.terms,
       termTextsInSlice: totalRow.labelled,
-      termTextsAnalysed: sampled.length,
+      termTextsAnalysed: characteristic.sampled,
     };
   }
 
