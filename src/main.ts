@@ -71,7 +71,9 @@ async function main(): Promise<void> {
     force.unref();
     try {
       await server.stop();
+      logger.debug('http server and workers stopped');
       await database.close();
+      logger.debug('database pool closed');
       await embedded?.stop();
     } catch (error) {
       logger.error({ err: error }, 'shutdown failed');

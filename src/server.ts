@@ -63,6 +63,8 @@ export async function startServer(options: {
     schema: buildSchema(),
     introspection: config.introspectionEnabled,
     includeStacktraceInErrorResponses: false,
+    // main.ts and worker.ts own signal handling (drain, stop workers, close pools, exit).
+    stopOnTerminationSignals: false,
     validationRules: limits.validationRules,
     parseOptions: limits.parseOptions,
     // csrfPrevention is on (Apollo's default): GET and simple POSTs need a preflight-forcing header.
@@ -173,7 +175,9 @@ export async function startServer(options: {
     httpServer,
     async stop() {
       await apollo.stop();
+      logger.debug('http server drained');
       await queue.stop();
+      logger.debug('job queue stopped');
     },
   };
 }
