@@ -174,10 +174,12 @@ export async function readRecommenderTrainingData(db: Db, onRows?: (rows: number
     for (;;) {
       const batch = await client.query<InteractionRow>({ text: `FETCH ${FETCH_ROWS} FROM recommender_training`, rowMode: 'array' });
       addInteractions(batch.rows);
-      await onRows?.(out.interactions.length);
       if (batch.rows.length < FETCH_ROWS) break;
     }
     await client.query('COMMIT');
+    // Progress is written on another connection, so only after COMMIT: the embedded database
+    // serialises transactions, and a write waiting behind this one would deadlock it.
+    await onRows?.(out.interactions.length);
   } catch (error) {
     await client.query('ROLLBACK').catch(() => undefined);
     throw error;
