@@ -2,6 +2,8 @@ import type { Db } from '../../db/prisma.ts';
 import type { ModelVersion } from './registry.service.ts';
 import { appError, ErrorCode, userInputError } from '../../graphql/errors.ts';
 import type { Logger } from '../../logger.ts';
+// Erased feedback keeps its row for aggregates, but its placeholder text is not classified.
+import { ERASED_TEXT } from '../users/users.service.ts';
 import { QUEUES, type JobQueue } from '../../jobs/queue.ts';
 import type { Prediction, TextClassifier } from '../../ml/classifier/index.ts';
 import type { ActiveModelCache } from './active-model-cache.ts';
@@ -62,12 +64,14 @@ export class ClassificationService {
         scope === 'missing'
           ? await this.db.$queryRaw<{ id: string; text: string }[]>`
               SELECT f.id::text, f.text FROM feedback f
-              WHERE NOT EXISTS (SELECT 1 FROM feedback_labels l WHERE l.feedback_id = f.id AND l.task = ${task})
+              WHERE f.text <> ${ERASED_TEXT}
+                AND NOT EXISTS (SELECT 1 FROM feedback_labels l WHERE l.feedback_id = f.id AND l.task = ${task})
                 AND NOT EXISTS (SELECT 1 FROM feedback_predictions p WHERE p.feedback_id = f.id AND p.task = ${task})
               ORDER BY f.created_at DESC LIMIT ${take}`
           : await this.db.$queryRaw<{ id: string; text: string }[]>`
               SELECT f.id::text, f.text FROM feedback f
-              WHERE NOT EXISTS (SELECT 1 FROM feedback_labels l WHERE l.feedback_id = f.id AND l.task = ${task})
+              WHERE f.text <> ${ERASED_TEXT}
+                AND NOT EXISTS (SELECT 1 FROM feedback_labels l WHERE l.feedback_id = f.id AND l.task = ${task})
                 AND NOT EXISTS (SELECT 1 FROM feedback_predictions p WHERE p.feedback_id = f.id AND p.task = ${task}
                                 AND p.model_version_id = ${active.version.id}::uuid)
               ORDER BY f.created_at DESC LIMIT ${take}`;
@@ -101,7 +105,8 @@ export class ClassificationService {
     if (!queue) throw appError(ErrorCode.INTERNAL_SERVER_ERROR, 'The job queue is not running on this server.');
     const [{ pending }] = await this.db.$queryRaw<{ pending: number }[]>`
       SELECT count(*)::int AS pending FROM feedback f
-      WHERE NOT EXISTS (SELECT 1 FROM feedback_labels l WHERE l.feedback_id = f.id AND l.task = ${task})
+      WHERE f.text <> ${ERASED_TEXT}
+        AND NOT EXISTS (SELECT 1 FROM feedback_labels l WHERE l.feedback_id = f.id AND l.task = ${task})
         AND NOT EXISTS (SELECT 1 FROM feedback_predictions p WHERE p.feedback_id = f.id AND p.task = ${task}
                         AND p.model_version_id = ${active.version.id}::uuid)`;
     const jobId = await queue.send(QUEUES.reclassify, { task, modelVersionId: active.version.id });
