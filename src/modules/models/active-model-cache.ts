@@ -23,7 +23,13 @@ export class ActiveModelCache<T> {
     private readonly load: (artifact: Uint8Array, version: ModelVersion) => Promise<T>,
     private readonly dispose: (model: T) => void = () => undefined,
     private readonly recheckMs = 1_000,
-  ) {}
+  ) {
+    // An activation in this process is served at once; other processes' within recheckMs.
+    registry.onActivated((kind, task) => {
+      const entry = this.entries.get(task);
+      if (kind === this.kind && entry) entry.checkedAt = 0;
+    });
+  }
 
   async get(task: string): Promise<{ version: ModelVersion; model: T } | null> {
     let entry = this.entries.get(task);

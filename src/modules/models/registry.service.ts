@@ -7,7 +7,18 @@ import { appError, ErrorCode, notFoundError } from '../../graphql/errors.ts';
 
 /** Model versions and training jobs as stored rows: listing, lookup and activation. */
 export class ModelRegistry {
+  private readonly activationListeners: ((kind: ModelKind, task: string) => void)[] = [];
+
   constructor(private readonly db: Db) {}
+
+  /** Called after a version of (kind, task) became active in this process. */
+  onActivated(listener: (kind: ModelKind, task: string) => void): void {
+    this.activationListeners.push(listener);
+  }
+
+  notifyActivated(kind: ModelKind, task: string): void {
+    for (const listener of this.activationListeners) listener(kind, task);
+  }
 
   listModels(filter: { kind?: ModelKind | null; task?: string | null; activeOnly?: boolean | null }): Promise<ModelVersion[]> {
     return this.db.modelVersion.findMany({
@@ -46,7 +57,7 @@ export class ModelRegistry {
 
   /** Makes one version the only active one of its (kind, task), atomically. */
   async activate(id: string): Promise<ModelVersion> {
-    return this.db.$transaction(async (tx) => {
+    const activated = await this.db.$transaction(async (tx) => {
       const target = await tx.modelVersion.findUnique({ where: { id }, select: { id: true, kind: true, task: true, artifact: false } });
       if (!target) throw notFoundError('ModelVersion', id);
       // Serialise concurrent activations of the same (kind, task).
@@ -54,6 +65,8 @@ export class ModelRegistry {
       await tx.modelVersion.updateMany({ where: { kind: target.kind, task: target.task, active: true, NOT: { id } }, data: { active: false } });
       return tx.modelVersion.update({ where: { id }, data: { active: true, activatedAt: new Date() }, omit: { artifact: true } });
     });
+    this.notifyActivated(activated.kind, activated.task);
+    return activated;
   }
 
   async loadArtifact(id: string): Promise<Uint8Array> {

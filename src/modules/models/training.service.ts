@@ -170,6 +170,7 @@ export class TrainingService {
       });
       return created;
     });
+    if (activate) this.registry.notifyActivated(job.kind, job.task);
     log.info({ version: version.version, decision, metric: trained.primaryMetric }, 'training finished');
   }
 

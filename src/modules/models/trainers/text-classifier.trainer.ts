@@ -45,7 +45,9 @@ export const textClassifierTrainer: ModelTrainer = {
     const hp = HyperparametersSchema.parse(hyperparameters) as TextClassifierHyperparameters;
     const rows = await db.$queryRaw<{ text: string; label: string }[]>`
       SELECT f.text, l.label FROM feedback_labels l JOIN feedback f ON f.id = l.feedback_id
-      WHERE l.task = ${task} ORDER BY f.id`;
+      WHERE l.task = ${task}
+      -- By content, not by the random UUID: the same labelled data gives the same split.
+      ORDER BY f.text, l.label, f.id`;
     const examples: LabelledText[] = rows.map((row) => ({ text: row.text, label: row.label }));
     const seed = hp.seed ?? 42;
     const testFraction = hp.testFraction ?? 0.1;
