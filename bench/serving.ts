@@ -17,6 +17,8 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -37,6 +39,8 @@ const API_KEY = `bench-admin-key-${process.pid}-0123456789`;
 const P95_FLOOR_MS = 20;
 /** Open-loop arrival rate (req/s over all connections) for the latency-at-load cases. */
 const RATE = Number(process.env.BENCH_RATE ?? 100);
+/** Server processes for the cluster cases (`npm start` with WEB_CONCURRENCY); 1 skips them. */
+const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 2);
 
 function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);
@@ -292,6 +296,24 @@ async function main(): Promise<void> {
     rows.push(await load(`recommendations HYBRID @ ${RATE} req/s`, server, recommendBody, SECONDS, RATE));
     rows.push(await load(`similarProducts COSINE @ ${RATE} req/s`, server, similarBody, SECONDS, RATE));
     const memEnd = await started.memory();
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child!.once('exit', resolve));
+
+    // The production entry point with WEB_CONCURRENCY server processes sharing the port.
+    if (PROCESSES > 1) {
+      const main = await startMain(url, PROCESSES);
+      try {
+        // Each process loads the active model on its first recommendation request: warm them all up.
+        for (let i = 0; i < 20 * PROCESSES; i++) await postOnNewConnection(main.url, JSON.stringify(recommendBody()));
+        const label = (what: string) => `${PROCESSES} processes: ${what}`;
+        rows.push(await load(label('baseline: serviceInfo'), main.url, () => ({ query: `{ serviceInfo { version } }`, variables: {} })));
+        rows.push(await load(label('recommendations HYBRID'), main.url, recommendBody));
+        rows.push(await load(label('similarProducts COSINE'), main.url, similarBody));
+        rows.push(await load(label(`recommendations HYBRID @ ${RATE * PROCESSES} req/s`), main.url, recommendBody, SECONDS, RATE * PROCESSES));
+      } finally {
+        await main.stop();
+      }
+    }
     const rssBefore = memBefore.rss / 2 ** 20;
     const rssAfter = memAfter.rss / 2 ** 20;
     const rssEnd = memEnd.rss / 2 ** 20;
@@ -306,7 +328,11 @@ async function main(): Promise<void> {
     }
         console.log(`\nratios to the serviceInfo baseline of the same mode (p95 / req/s):`);
     for (const r of rows.slice(1)) {
-      const base = r.label.includes('@') ? rows.find((x) => x.label.startsWith('baseline: serviceInfo @'))! : rows[0];
+      const base = r.label.includes('processes:')
+        ? rows.find((x) => x.label.includes('processes: baseline'))!
+        : r.label.includes('@')
+          ? rows.find((x) => x.label.startsWith('baseline: serviceInfo @'))!
+          : rows[0];
       if (r === base) continue;
       console.log(`  ${pad(r.label, 52)} p95 ${(r.p95 / Math.max(1, base.p95)).toFixed(2)}x, throughput ${(r.rps / base.rps).toFixed(2)}x`);
     }
@@ -325,6 +351,59 @@ async function main(): Promise<void> {
     if (!reuse && process.env.BENCH_KEEP !== '1') await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
     else console.log(`kept database ${name} (BENCH_REUSE=${name} serves it again)`);
   }
+}
+
+/** One request on its own connection (no keep-alive), so the cluster primary may pick any process. */
+function postOnNewConnection(url: string, body: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'x-api-key': API_KEY } }, (response) => {
+      response.resume();
+      response.on('end', () => resolve());
+    });
+    request.on('error', reject);
+    request.end(body);
+  });
+}
+
+/** `npm start` (src/main.ts) on the benchmark database with `processes` server processes. */
+async function startMain(databaseUrl: string, processes: number): Promise<{ url: string; stop: () => Promise<void> }> {
+  const port = await new Promise<number>((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(free));
+    });
+  });
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../src/main.ts', import.meta.url))], {
+    env: {
+      ...process.env,
+      DATABASE_URL: databaseUrl,
+      WEB_CONCURRENCY: String(processes),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'silent',
+      SEED_DEMO_DATA: 'false',
+      WORKER_MODE: 'off',
+      ADMIN_API_KEY: API_KEY,
+      RATE_LIMIT_PER_MINUTE: '0',
+      RATE_LIMIT_ADMIN_PER_MINUTE: '0',
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const url = `http://127.0.0.1:${port}/graphql`;
+  for (let i = 0; !output.includes('server processes'); i++) {
+    if (child.exitCode !== null || i > 600) throw new Error(`npm start with WEB_CONCURRENCY=${processes} did not start:\n${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
 }
 
 async function trainThroughApi(database: ReturnType<typeof connectDatabase>, url: string): Promise<any> {

@@ -37,6 +37,13 @@ export const hardeningConfigShape = {
   JOB_MAINTENANCE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   /** Attempts a training job gets when its worker dies mid-training; then it is marked FAILED. */
   TRAINING_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(2),
+  /**
+   * HTTP server processes (node:cluster, sharing the port). One Node process uses one core for
+   * GraphQL execution and model scoring; set this to the cores the service may use. Needs
+   * DATABASE_URL (the embedded database serves one process). Per-key rate limits are split
+   * evenly between the processes.
+   */
+  WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   /** Longest a graceful shutdown may take before the process exits anyway (code 1). */
   SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(600).default(30),
 };

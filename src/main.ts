@@ -1,5 +1,6 @@
+import cluster from 'node:cluster';
 import path from 'node:path';
-import { ConfigError, loadConfig } from './config.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded.ts';
 import { ensureMigrated } from './db/migrate.ts';
 import { connectDatabase } from './db/prisma.ts';
@@ -8,6 +9,8 @@ import { startServer } from './server.ts';
 import { createServices } from './services.ts';
 import { seedDemoDataOnce } from './seed/demo.ts';
 import { backfillPersonalData } from './privacy/backfill.ts';
+import { clusterWorkerIndex, configForServerProcess, startCluster, type ServerProcessMessage } from './http/cluster.ts';
+import type { Logger } from './logger.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -21,6 +24,8 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.LOG_LEVEL);
+  const workerIndex = clusterWorkerIndex();
+  if (workerIndex !== null) return serverProcess(config, logger, workerIndex);
 
   let embedded: EmbeddedPostgres | null = null;
   let databaseUrl = config.DATABASE_URL;
@@ -43,11 +48,41 @@ async function main(): Promise<void> {
   // No ADMIN_API_KEY and no valid ADMIN key stored: create one and print its secret once.
   const bootstrapKey = await startupServices.apiKeys.ensureBootstrapAdminKey();
 
-  const server = await startServer({ config, database, databaseUrl, logger });
-  logger.info({ url: server.url }, 'GraphQL API listening');
-  console.log(`\n  GraphQL API:    ${server.url}`);
-  if (config.sandboxEnabled) console.log(`  Apollo Sandbox: open ${server.url} in a browser`);
-  console.log(`  Health:         ${server.url.replace('/graphql', '/healthz')}  ${server.url.replace('/graphql', '/readyz')}\n`);
+  let concurrency = config.WEB_CONCURRENCY;
+  if (concurrency > 1 && embedded) {
+    logger.warn({ WEB_CONCURRENCY: concurrency }, 'the embedded database serves one process: WEB_CONCURRENCY is ignored without DATABASE_URL');
+    concurrency = 1;
+  }
+  let serverUrl: string;
+  let stopServing: () => Promise<void>;
+  if (concurrency > 1) {
+    // Start-up work (migrations, backfill, seed, first key) is done; the server processes only serve.
+    await database.close();
+    const running = await startCluster({
+      count: concurrency,
+      env: { DATABASE_URL: databaseUrl },
+      logger,
+      onFatal: (reason) => {
+        logger.fatal({ reason }, 'server processes keep dying; stopping');
+        void shutdown('fatal', 1);
+      },
+    });
+    serverUrl = running.url;
+    stopServing = () => running.stop();
+  } else {
+    const server = await startServer({ config, database, databaseUrl, logger });
+    serverUrl = server.url;
+    stopServing = async () => {
+      await server.stop();
+      logger.debug('http server and workers stopped');
+      await database.close();
+      logger.debug('database pool closed');
+    };
+  }
+  logger.info({ url: serverUrl, processes: concurrency }, 'GraphQL API listening');
+  console.log(`\n  GraphQL API:    ${serverUrl}${concurrency > 1 ? `  (${concurrency} server processes)` : ''}`);
+  if (config.sandboxEnabled) console.log(`  Apollo Sandbox: open ${serverUrl} in a browser`);
+  console.log(`  Health:         ${serverUrl.replace('/graphql', '/healthz')}  ${serverUrl.replace('/graphql', '/readyz')}\n`);
   if (bootstrapKey) {
     logger.warn({ keyId: bootstrapKey.apiKey.id, prefix: bootstrapKey.apiKey.prefix }, 'created the first ADMIN API key (printed once on stdout)');
     console.log('  First start: an ADMIN API key was created. It is shown only now; store it safely.');
@@ -58,32 +93,58 @@ async function main(): Promise<void> {
   }
 
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  async function shutdown(signal: string, exitCode = 0): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down: draining requests');
     // Stop accepting, drain in-flight requests (Apollo's drain plugin), stop the in-process
-    // workers (pg-boss finishes or releases the running job), then close the pools.
+    // workers (pg-boss finishes or releases the running job), then close the pools; with
+    // several server processes, each does this on SIGTERM and the primary waits for them.
     const force = setTimeout(() => {
       logger.error('shutdown timed out; exiting');
       process.exit(1);
-    }, config.SHUTDOWN_TIMEOUT_SECONDS * 1000);
+    }, config!.SHUTDOWN_TIMEOUT_SECONDS * 1000);
     force.unref();
     try {
-      await server.stop();
-      logger.debug('http server and workers stopped');
-      await database.close();
-      logger.debug('database pool closed');
+      await stopServing();
       await embedded?.stop();
     } catch (error) {
       logger.error({ err: error }, 'shutdown failed');
       process.exit(1);
     }
     logger.info('stopped');
-    process.exit(0);
-  };
+    process.exit(exitCode);
+  }
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/** One of WEB_CONCURRENCY server processes: serves only; the primary did the start-up work. */
+async function serverProcess(baseConfig: Config, logger: Logger, index: number): Promise<void> {
+  const config = configForServerProcess(baseConfig, index, baseConfig.WEB_CONCURRENCY);
+  const processLogger = logger.child({ serverProcess: index });
+  const databaseUrl = config.DATABASE_URL!;
+  const database = connectDatabase(databaseUrl, { poolSize: config.DATABASE_POOL_SIZE });
+  const server = await startServer({ config, database, databaseUrl, logger: processLogger });
+  process.send?.({ type: 'listening', url: server.url } satisfies ServerProcessMessage);
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    const force = setTimeout(() => process.exit(1), config.SHUTDOWN_TIMEOUT_SECONDS * 1000);
+    force.unref();
+    try {
+      await server.stop();
+      await database.close();
+    } catch (error) {
+      processLogger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+    process.exit(0);
+  };
+  // The primary sends SIGTERM; a signal to the whole process group (Ctrl-C, docker stop) arrives here too.
+  process.on('SIGINT', () => void shutdown());
+  process.on('SIGTERM', () => void shutdown());
 }
 
 main().catch((error) => {

@@ -27,6 +27,7 @@ import { queryLimits, withLimitCode } from './http/limits.ts';
 import { chargeRequest, RateLimiter, rateLimitPlugin } from './http/rate-limit.ts';
 import { createTelemetry, recordErrorCode } from './http/telemetry.ts';
 import { inputGuardPlugin } from './http/input-guard.ts';
+import { clusterWorkerIndex } from './http/cluster.ts';
 
 export interface RunningServer {
   url: string;
@@ -113,7 +114,8 @@ export async function startServer(options: {
         res.status(503).json({ status: 'migrations pending', pendingMigrations: pending });
         return;
       }
-      res.json({ status: 'ready', database: 'reachable', migrations: 'applied', tensorflowBackend: backend, worker: config.WORKER_MODE });
+      // pid and serverProcess tell operators (and the cluster test) which process answered.
+      res.json({ status: 'ready', database: 'reachable', migrations: 'applied', tensorflowBackend: backend, worker: config.WORKER_MODE, pid: process.pid, serverProcess: clusterWorkerIndex() });
     } catch (error) {
       res.status(503).json({ status: 'database unreachable', error: (error as Error).message });
     }

@@ -387,12 +387,21 @@ export class RecommendationService {
     const limit = ensureLimit(args.limit, 10, MAX_RECOMMENDATIONS);
     const metric: SimilarityMetric = args.metric ?? 'COSINE';
     const id = args.productId ? localIdOf('Product', args.productId, 'productId') : null;
+    const active = await this.active();
+    const known = id !== null && active ? active.model.itemIndex.get(id) : undefined;
+    if (known !== undefined) {
+      // The hot path: a product the model knows needs one statement, loading it and its neighbours.
+      const loaded = active!.model;
+      const scored = loaded.model.similarItems(known, limit + MARGIN, metric, { filter: (j) => loaded.catalogue.active[j] === 1 });
+      const [self, ...products] = present(await loaders.productById.loadMany([id!, ...scored.map((s) => loaded.itemIds[s.item])]));
+      if (!self) throw notFoundError('Product', args.productId!);
+      return this.similarFrom(scored, products, id!, limit);
+    }
     const [found] = await this.rows<[string, string | null, string[] | null, number | null]>(
       `SELECT id::text, category, tags, price::float8 FROM products WHERE ${id ? 'id = $1::uuid' : 'external_id = $1'}`,
       [id ?? args.productExternalId],
     );
     if (!found) throw notFoundError('Product', id ? args.productId! : `with externalId "${args.productExternalId}"`);
-    const active = await this.active();
     if (!active) throw modelNotReady();
     const loaded = active.model;
     const { catalogue } = loaded;
@@ -404,10 +413,14 @@ export class RecommendationService {
       scored = contentNeighbours(catalogue, { category: found[1], tags: found[2] ?? [], price: found[3] }, limit + MARGIN);
     }
     const products = present(await loaders.productById.loadMany(scored.map((s) => loaded.itemIds[s.item])));
+    return this.similarFrom(scored, products, found[0], limit);
+  }
+
+  private similarFrom(scored: readonly { score: number }[], products: readonly (Product | null)[], selfId: string, limit: number): SimilarProductModel[] {
     const out: SimilarProductModel[] = [];
     scored.forEach((s, i) => {
       const product = products[i];
-      if (product && product.active && product.id !== found[0] && out.length < limit) out.push({ product, score: s.score });
+      if (product && product.active && product.id !== selfId && out.length < limit) out.push({ product, score: s.score });
     });
     return out;
   }

@@ -1,0 +1,143 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import http from 'node:http';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { configForServerProcess } from '../../src/http/cluster.ts';
+import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { TEST_ADMIN_API_KEY, TEST_DATA_ENCRYPTION_KEY, TEST_DATA_HASH_KEY } from '../support/server.ts';
+import { freePort } from '../hardening/pg-cluster.ts';
+
+describe('configuration of each server process', () => {
+  const config = loadConfig({ NODE_ENV: 'test', WEB_CONCURRENCY: '3', RATE_LIMIT_PER_MINUTE: '600', RATE_LIMIT_ADMIN_PER_MINUTE: '0' });
+
+  it('splits per-key rate limits between the processes and keeps "off" off', () => {
+    const first = configForServerProcess(config, 0, 3);
+    expect(first.RATE_LIMIT_PER_MINUTE).toBe(200);
+    expect(first.RATE_LIMIT_ADMIN_PER_MINUTE).toBe(0);
+    expect(configForServerProcess(loadConfig({ NODE_ENV: 'test', RATE_LIMIT_PER_MINUTE: '2' }), 1, 3).RATE_LIMIT_PER_MINUTE).toBe(1);
+  });
+
+  it('runs background jobs in the first process only', () => {
+    expect(configForServerProcess(config, 0, 3).WORKER_MODE).toBe('in-process');
+    expect(configForServerProcess(config, 1, 3).WORKER_MODE).toBe('off');
+    expect(configForServerProcess(config, 2, 3).WORKER_MODE).toBe('off');
+  });
+
+  it('refuses a process count that is not a positive integer', () => {
+    expect(() => loadConfig({ WEB_CONCURRENCY: '0' })).toThrow(/WEB_CONCURRENCY/);
+    expect(() => loadConfig({ WEB_CONCURRENCY: 'two' })).toThrow(/WEB_CONCURRENCY/);
+  });
+});
+
+// `npm start` with WEB_CONCURRENCY=2 as real processes: both serve the same port, a killed one is
+// replaced, SIGTERM to the primary stops them all.
+describe('WEB_CONCURRENCY=2', () => {
+  let database: TestDatabase;
+  let primary: ChildProcess;
+  let output = '';
+  let base: string;
+
+  // A new connection per request (no keep-alive), so the primary can hand each to another process.
+  const readyPid = () =>
+    new Promise<number | null>((resolve) => {
+      http
+        .get(`${base}/readyz`, { agent: false }, (response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          response.on('end', () => resolve(response.statusCode === 200 ? (JSON.parse(body) as { pid: number }).pid : null));
+        })
+        .on('error', () => resolve(null));
+    });
+  const readyPids = async (requests: number): Promise<Set<number>> => {
+    const pids = new Set<number>();
+    for (let i = 0; i < requests; i++) {
+      const pid = await readyPid();
+      if (pid !== null) pids.add(pid);
+    }
+    return pids;
+  };
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const port = await freePort();
+    base = `http://127.0.0.1:${port}`;
+    primary = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      cwd: path.resolve(import.meta.dirname, '../..'),
+      env: {
+        ...process.env,
+        DATABASE_URL: database.url,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        NODE_ENV: 'test',
+        LOG_LEVEL: process.env.CLUSTER_TEST_LOG_LEVEL ?? 'warn',
+        SEED_DEMO_DATA: 'false',
+        WEB_CONCURRENCY: '2',
+        ADMIN_API_KEY: TEST_ADMIN_API_KEY,
+        DATA_ENCRYPTION_KEY: TEST_DATA_ENCRYPTION_KEY,
+        DATA_HASH_KEY: TEST_DATA_HASH_KEY,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    primary.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    primary.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    for (let i = 0; i < 300; i += 1) {
+      if (output.includes('2 server processes')) return;
+      if (primary.exitCode !== null) break;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`cluster did not start:\n${output}`);
+  }, 120_000);
+
+  afterAll(async () => {
+    if (primary && primary.exitCode === null) {
+      primary.kill('SIGKILL');
+      await new Promise((resolve) => primary.once('exit', resolve));
+    }
+    await database?.destroy();
+  });
+
+  it('serves GraphQL from two processes on one port', async () => {
+    const pids = await readyPids(40);
+    expect(pids.size).toBe(2);
+    expect(pids.has(primary.pid!)).toBe(false);
+    const response = await fetch(`${base}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': TEST_ADMIN_API_KEY },
+      body: JSON.stringify({ query: '{ campaigns(first: 1) { totalCount } }' }),
+    });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ data: { campaigns: { totalCount: 0 } } });
+  });
+
+  it('replaces a server process that dies', async () => {
+    const before = await readyPids(40);
+    const victim = [...before][0]!;
+    process.kill(victim, 'SIGKILL');
+    let after = new Set<number>();
+    for (let i = 0; i < 150 && after.size < 2; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      after = await readyPids(10);
+      after.delete(victim);
+    }
+    expect(after.size, output).toBe(2);
+    expect(output).toContain('starting a replacement');
+  }, 60_000);
+
+  it('stops every process on SIGTERM and exits 0', async () => {
+    const pids = await readyPids(40);
+    expect(pids.size).toBe(2);
+    const exited = new Promise<number | null>((resolve) => primary.once('exit', (code) => resolve(code)));
+    primary.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    for (const pid of pids) expect(alive(pid), `server process ${pid} still running`).toBe(false);
+  }, 60_000);
+});
