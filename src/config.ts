@@ -25,6 +25,11 @@ const ConfigSchema = z.object({
   ENABLE_INTROSPECTION: booleanFromEnv.optional(),
   /** in-process: this server also runs background jobs; off: only enqueue (run `npm run worker`). */
   WORKER_MODE: z.enum(['in-process', 'off']).default('in-process'),
+  /**
+   * worker: a training job's compute runs on a worker thread, so the event loop (GraphQL requests
+   * of an in-process worker, pg-boss heartbeats) stays responsive; main: inline, as before.
+   */
+  TRAINING_THREAD: z.enum(['worker', 'main']).default('worker'),
   ADMIN_API_KEY: z.string().min(16, 'must be at least 16 characters').optional(),
   /**
    * AES-256-GCM key(s) for personal data at rest: `<key>` or a keyring `id:key,id:key` (first =

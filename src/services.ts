@@ -26,10 +26,14 @@ type PrivacyConfig = Partial<
   Pick<Config, 'ADMIN_API_KEY' | 'API_KEY_CACHE_SECONDS' | 'DATA_ENCRYPTION_KEY' | 'DATA_HASH_KEY' | 'DATA_KEY_FILE' | 'NON_PERSONAL_ATTRIBUTE_KEYS'>
 >;
 
-export function createServices(db: Db, config: Pick<Config, 'MAX_BATCH_SIZE' | 'MAX_PAGE_SIZE'> & PrivacyConfig, runtime: ServiceRuntime = {}) {
+export function createServices(
+  db: Db,
+  config: Pick<Config, 'MAX_BATCH_SIZE' | 'MAX_PAGE_SIZE'> & PrivacyConfig & Partial<Pick<Config, 'TRAINING_THREAD'>>,
+  runtime: ServiceRuntime = {},
+) {
   const logger = runtime.logger ?? createLogger('silent');
   const cipher = fieldCipherFromConfig(config, logger);
-  const models = createModelServices(db, { logger, queue: runtime.queue ?? (() => null) });
+  const models = createModelServices(db, { logger, queue: runtime.queue ?? (() => null), trainingThread: config.TRAINING_THREAD });
   const limits = { maxBatchSize: config.MAX_BATCH_SIZE, maxPageSize: config.MAX_PAGE_SIZE };
   return {
     limits,

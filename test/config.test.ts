@@ -8,6 +8,8 @@ describe('configuration', () => {
     expect(config.DATABASE_URL).toBeUndefined();
     expect(config.sandboxEnabled).toBe(true);
     expect(config.MAX_BATCH_SIZE).toBe(10_000);
+    expect(config.TRAINING_THREAD).toBe('worker');
+    expect(loadConfig({ TRAINING_THREAD: 'main' }).TRAINING_THREAD).toBe('main');
   });
 
   it('turns Sandbox and introspection off in production unless enabled', () => {
@@ -24,6 +26,7 @@ describe('configuration', () => {
     ['MAX_BATCH_SIZE', '0'],
     ['LOG_LEVEL', 'loud'],
     ['WORKER_MODE', 'sometimes'],
+    ['TRAINING_THREAD', 'process'],
   ])('stops with a message naming %s when it is %s', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));

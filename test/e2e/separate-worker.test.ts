@@ -68,6 +68,8 @@ describe('separate worker processes', () => {
   it('a job queued by one API server is trained by the worker process and served by another server', async () => {
     const version = await trainAndWait(apiA, 'AUTO');
     expect(version.active).toBe(true);
+    // The worker logs this just after committing the version; its piped stdout may lag the commit.
+    for (let i = 0; i < 50 && !workerLog.includes('training finished'); i += 1) await new Promise((resolve) => setTimeout(resolve, 100));
     expect(workerLog).toContain('training finished');
     const served = await apiB.gql<{ classify: { modelVersion: { id: string } } }>(CLASSIFY);
     expect(served.errors).toBeUndefined();

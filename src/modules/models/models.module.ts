@@ -8,9 +8,10 @@ import { ModelRegistry } from './registry.service.ts';
 import { TrainingService } from './training.service.ts';
 import { textClassifierTrainer } from './trainers/text-classifier.trainer.ts';
 import { recommenderTrainer } from './trainers/recommender.trainer.ts';
+import type { TrainingThreadMode } from './trainers/training-thread.ts';
 
 /** The model registry, training and serving services, sharing one registry and model cache. */
-export function createModelServices(db: Db, runtime: { logger: Logger; queue: () => JobQueue | null }) {
+export function createModelServices(db: Db, runtime: { logger: Logger; queue: () => JobQueue | null; trainingThread?: TrainingThreadMode }) {
   const registry = new ModelRegistry(db);
   const classifiers = new ActiveModelCache<TextClassifier>(
     registry,
@@ -20,7 +21,7 @@ export function createModelServices(db: Db, runtime: { logger: Logger; queue: ()
   );
   return {
     registry,
-    training: new TrainingService(db, registry, [textClassifierTrainer, recommenderTrainer], runtime.queue, runtime.logger),
+    training: new TrainingService(db, registry, [textClassifierTrainer, recommenderTrainer], runtime.queue, runtime.logger, runtime.trainingThread),
     classification: new ClassificationService(db, classifiers, runtime.logger),
     queue: runtime.queue,
   };

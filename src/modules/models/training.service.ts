@@ -5,6 +5,7 @@ import { QUEUES, type JobQueue } from '../../jobs/queue.ts';
 import type { Logger } from '../../logger.ts';
 import type { ModelRegistry } from './registry.service.ts';
 import { TrainingInputError, type ModelTrainer, type TrainedModel, type TrainingProgressUpdate } from './trainers/trainer.ts';
+import type { TrainingThreadMode } from './trainers/training-thread.ts';
 
 const TASK_PATTERN = /^[a-z0-9][a-z0-9_-]{0,49}$/;
 
@@ -18,6 +19,8 @@ export class TrainingService {
     trainers: ModelTrainer[],
     private readonly queue: () => JobQueue | null,
     private readonly logger: Logger,
+    /** TRAINING_THREAD: where the trainers run their compute. */
+    private readonly thread: TrainingThreadMode = 'worker',
   ) {
     this.trainers = new Map(trainers.map((trainer) => [trainer.kind, trainer]));
   }
@@ -84,8 +87,13 @@ export class TrainingService {
         task: job.task,
         hyperparameters: job.hyperparameters as Record<string, unknown>,
         onProgress: (update) => this.reportProgress(job.id, update, log),
+        thread: this.thread,
       });
-      await this.storeResult(job, trained, log);
+      try {
+        await this.storeResult(job, trained, log);
+      } finally {
+        trained.dispose?.();
+      }
     } catch (error) {
       const known = error instanceof TrainingInputError;
       const message = error instanceof Error ? error.message : String(error);
@@ -171,7 +179,10 @@ export class TrainingService {
       return created;
     });
     if (activate) this.registry.notifyActivated(job.kind, job.task);
-    log.info({ version: version.version, decision, metric: trained.primaryMetric }, 'training finished');
+    log.info(
+      { version: version.version, decision, metric: trained.primaryMetric, backend: trained.backend, thread: trained.thread, trainingSeconds: trained.trainingSeconds },
+      'training finished',
+    );
   }
 
   private trainerFor(kind: ModelKind): ModelTrainer {

@@ -3,16 +3,8 @@ import type { Db } from '../../../db/prisma.ts';
 import { poolOf } from '../../../db/prisma.ts';
 import { ErrorCode, userInputError } from '../../../graphql/errors.ts';
 import {
-  evaluateHistories,
   InsufficientInteractionDataError,
   MIN_TRAINING,
-  RecommenderModel,
-  relevantItems,
-  sampleUsers,
-  temporalSplit,
-  trainRecommender,
-  type HeldOutUser,
-  type HistoryEntry,
   type InteractionInput,
   type InteractionKind,
   type ItemFeatureInput,
@@ -20,6 +12,8 @@ import {
   type TrainingProgress,
 } from '../../../ml/recommender/index.ts';
 import { TrainingInputError, type ModelTrainer, type TrainingProgressUpdate } from './trainer.ts';
+import { packInteractions } from './training-compute.ts';
+import { runTraining } from './training-thread.ts';
 
 /** Mirrors RecommenderHyperparameters (src/ml/recommender/types.ts); unknown keys are refused. */
 const HyperparametersSchema = z
@@ -72,7 +66,8 @@ const HyperparametersSchema = z
     }
   });
 
-const STAGE_LABEL: Record<TrainingProgress['stage'], string> = {
+// Partial: a stage the core adds later is reported under its own name until it gets a label.
+const STAGE_LABEL: Partial<Record<TrainingProgress['stage'], string>> = {
   prepare: 'preparing',
   features: 'content features',
   tune: 'tuning',
@@ -213,7 +208,7 @@ export const recommenderTrainer: ModelTrainer = {
     }
   },
 
-  async train({ db, hyperparameters, onProgress }) {
+  async train({ db, hyperparameters, onProgress, signal, thread }) {
     const hp = HyperparametersSchema.parse(hyperparameters) as RecommenderHyperparameters;
     await onProgress({ stage: 'loading data', fraction: 0.01 });
     const data = await readRecommenderTrainingData(db, (rows) => onProgress({ stage: `loading data (${rows} interactions)`, fraction: 0.05 }));
@@ -223,7 +218,7 @@ export const recommenderTrainer: ModelTrainer = {
       throw new TrainingInputError(ErrorCode.INSUFFICIENT_TRAINING_DATA, insufficientMessage(found));
     }
 
-    // The core reports synchronously from CPU-bound loops; updates are written in order.
+    // The core reports from CPU-bound loops without waiting; updates are written in order.
     let fraction = 0.1;
     let chain: Promise<void> = Promise.resolve();
     let tuneSteps = 0;
@@ -241,25 +236,26 @@ export const recommenderTrainer: ModelTrainer = {
       else if (p.stage === 'als') next = 0.72 + 0.23 * within;
       fraction = Math.max(fraction, next);
       report({
-        stage: p.message && p.stage !== 'als' ? `${STAGE_LABEL[p.stage]}: ${p.message}` : STAGE_LABEL[p.stage],
+        stage: p.message && p.stage !== 'als' ? `${STAGE_LABEL[p.stage] ?? p.stage}: ${p.message}` : (STAGE_LABEL[p.stage] ?? p.stage),
         ...(p.iteration !== undefined && p.iterations !== undefined ? { epoch: p.iteration, epochs: p.iterations } : {}),
         ...(p.loss !== undefined && Number.isFinite(p.loss) ? { loss: p.loss } : {}),
         fraction,
       });
     };
 
-    let result;
+    let session;
     try {
-      result = await trainRecommender(
+      session = await runTraining(
+        'RECOMMENDER',
         {
-          userCount: data.userIds.length,
-          itemCount: data.productIds.length,
-          interactions: data.interactions,
+          userIds: data.userIds,
+          productIds: data.productIds,
           items: data.items,
-          ids: { users: data.userIds, items: data.productIds },
+          // Typed-array columns, transferred to the thread rather than cloned object by object.
+          interactions: packInteractions(data.interactions),
+          hyperparameters: hp,
         },
-        hp,
-        { onProgress: onCoreProgress },
+        { thread, signal, onProgress: onCoreProgress },
       );
     } catch (error) {
       if (error instanceof InsufficientInteractionDataError) throw new TrainingInputError(ErrorCode.INSUFFICIENT_TRAINING_DATA, insufficientMessage(found));
@@ -267,13 +263,18 @@ export const recommenderTrainer: ModelTrainer = {
     } finally {
       await chain;
     }
-    await onProgress({ stage: 'storing', fraction: 0.97 });
+    const result = session.output;
+    try {
+      await onProgress({ stage: 'storing', fraction: 0.97 });
+    } catch (error) {
+      session.dispose();
+      throw error;
+    }
 
-    const { metrics, model, chosen } = result;
+    const { metrics, model, chosen, artifact } = result;
     const testFraction = hp.testFraction ?? 0.2;
     const maxEvalUsers = hp.maxEvalUsers ?? 2000;
     const seed = hp.seed ?? 42;
-    const artifact = model.serialize();
     const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
 
     return {
@@ -289,15 +290,9 @@ export const recommenderTrainer: ModelTrainer = {
             evaluatedUsers: metrics.model.users,
             liftOverPopularity: ratio(metrics.model.ndcgAt10, metrics.popularity.ndcgAt10),
             liftOverItemKnn: ratio(metrics.model.ndcgAt10, metrics.itemKnn.ndcgAt10),
-            model: metrics.model,
-            collaborative: metrics.collaborative,
-            content: metrics.content,
-            itemKnn: metrics.itemKnn,
-            popularity: metrics.popularity,
+            // Every report of the core (model, collaborative, content, itemKnn, popularity, the split sizes, ...).
+            ...metrics,
             protocol: `temporal hold-out: latest ${Math.round(testFraction * 100)}% of each user's interactions, full-catalogue ranking excluding training items, at most ${maxEvalUsers} users`,
-            testFraction: metrics.testFraction,
-            trainInteractions: metrics.trainInteractions,
-            testInteractions: metrics.testInteractions,
             tuning: result.tuning,
           }
         : { strategy: 'HYBRID', evaluated: false },
@@ -319,44 +314,21 @@ export const recommenderTrainer: ModelTrainer = {
         signals: chosen.signals,
         als: chosen.als,
         blend: chosen.blend,
-        neighbours: hp.neighbours ?? model.header.knnK,
+        neighbours: hp.neighbours ?? model.knnK,
         tuneAls: hp.tuneAls ?? true,
         evaluate: hp.evaluate ?? true,
         testFraction,
         maxEvalUsers,
-        trendingHalfLifeDays: model.header.trendingHalfLifeDays,
+        trendingHalfLifeDays: model.trendingHalfLifeDays,
         seed,
       },
       backend: result.backend,
       trainingSeconds: result.trainingSeconds,
       primaryMetric: { name: 'ndcgAt10', value: metrics?.model.ndcgAt10 ?? 0 },
-      async evaluateArtifact(previousArtifact) {
-        if (!metrics) return null;
-        const previous = RecommenderModel.deserialize(previousArtifact);
-        const previousItems = previous.ids?.items;
-        if (!previousItems) return null;
-        const toPrevious = new Map(previousItems.map((id, index) => [id, index]));
-        // This run's split (same function and input order as inside trainRecommender).
-        const split = temporalSplit(data.interactions, testFraction);
-        const relevant = relevantItems(split, chosen.signals);
-        const users = sampleUsers(relevant.keys(), maxEvalUsers, seed);
-        const wanted = new Set(users);
-        const histories = new Map<number, HistoryEntry[]>();
-        for (const it of split.train) {
-          if (!wanted.has(it.user)) continue;
-          const item = toPrevious.get(data.productIds[it.item]);
-          if (item === undefined) continue;
-          let list = histories.get(it.user);
-          if (!list) histories.set(it.user, (list = []));
-          list.push({ item, type: it.type, value: it.value, occurredAt: it.occurredAt });
-        }
-        const heldOut: HeldOutUser[] = users.map((user) => ({
-          history: histories.get(user) ?? [],
-          // Items the old model does not know stay relevant (as misses) via negative placeholders.
-          relevant: new Set([...relevant.get(user)!].map((item) => toPrevious.get(data.productIds[item]) ?? -1 - item)),
-        }));
-        return evaluateHistories(previous, heldOut, 'HYBRID').ndcgAt10;
-      },
+      thread: session.thread,
+      // Runs where the model was trained: it holds this run's interactions and split.
+      evaluateArtifact: (previousArtifact) => session.evaluate(previousArtifact),
+      dispose: () => session.dispose(),
     };
   },
 };

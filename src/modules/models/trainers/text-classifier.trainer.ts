@@ -1,15 +1,8 @@
 import { z } from 'zod';
-import {
-  InsufficientTrainingDataError,
-  loadTextClassifier,
-  trainTextClassifier,
-  type LabelledText,
-  type TextClassifierHyperparameters,
-} from '../../../ml/classifier/index.ts';
-import { classificationMetrics } from '../../../ml/shared/classification-metrics.ts';
-import { stratifiedSplit } from '../../../ml/shared/split.ts';
+import { InsufficientTrainingDataError, type LabelledText, type TextClassifierHyperparameters } from '../../../ml/classifier/index.ts';
 import { ErrorCode, userInputError } from '../../../graphql/errors.ts';
 import { TrainingInputError, type ModelTrainer } from './trainer.ts';
+import { runTraining } from './training-thread.ts';
 
 const HyperparametersSchema = z
   .object({
@@ -41,7 +34,7 @@ export const textClassifierTrainer: ModelTrainer = {
     }
   },
 
-  async train({ db, task, hyperparameters, onProgress }) {
+  async train({ db, task, hyperparameters, onProgress, signal, thread }) {
     const hp = HyperparametersSchema.parse(hyperparameters) as TextClassifierHyperparameters;
     const rows = await db.$queryRaw<{ text: string; label: string }[]>`
       SELECT f.text, l.label FROM feedback_labels l JOIN feedback f ON f.id = l.feedback_id
@@ -49,9 +42,6 @@ export const textClassifierTrainer: ModelTrainer = {
       -- By content, not by the random UUID: the same labelled data gives the same split.
       ORDER BY f.text, l.label, f.id`;
     const examples: LabelledText[] = rows.map((row) => ({ text: row.text, label: row.label }));
-    const seed = hp.seed ?? 42;
-    const testFraction = hp.testFraction ?? 0.1;
-    const validationFraction = hp.validationFraction ?? 0.1;
     const counts = countLabels(examples);
     const minimum = hp.minExamplesPerClass ?? 10;
     const tooFew = [...counts].filter(([, count]) => count < minimum);
@@ -64,27 +54,43 @@ export const textClassifierTrainer: ModelTrainer = {
       );
     }
     await onProgress({ stage: 'splitting data', fraction: 0.02 });
-    const split = stratifiedSplit(examples, (example) => example.label, { validation: validationFraction, test: testFraction }, seed);
-    let result;
+    // The thread does not wait for these writes: chained, they land in order.
+    let chain: Promise<void> = Promise.resolve();
+    let session;
     try {
-      result = await trainTextClassifier(examples, hp, {
-        split,
-        onEpoch: (progress) =>
-          onProgress({
-            stage: 'training',
-            epoch: progress.epoch,
-            epochs: progress.epochs,
-            loss: progress.loss,
-            validationLoss: progress.validationLoss,
-            validationAccuracy: progress.validationAccuracy,
-            fraction: Math.min(0.95, 0.05 + (0.9 * progress.epoch) / progress.epochs),
-          }),
-      });
+      session = await runTraining(
+        'TEXT_CLASSIFIER',
+        { examples, hyperparameters: hp },
+        {
+          thread,
+          signal,
+          onProgress: (progress) => {
+            const update = {
+              stage: 'training',
+              epoch: progress.epoch,
+              epochs: progress.epochs,
+              loss: progress.loss,
+              validationLoss: progress.validationLoss,
+              validationAccuracy: progress.validationAccuracy,
+              fraction: Math.min(0.95, 0.05 + (0.9 * progress.epoch) / progress.epochs),
+            };
+            chain = chain.then(() => onProgress(update)).catch(() => undefined);
+          },
+        },
+      );
     } catch (error) {
       if (error instanceof InsufficientTrainingDataError) throw new TrainingInputError(ErrorCode.INSUFFICIENT_TRAINING_DATA, error.message);
       throw error;
+    } finally {
+      await chain;
     }
-    await onProgress({ stage: 'storing', fraction: 0.97 });
+    const result = session.output;
+    try {
+      await onProgress({ stage: 'storing', fraction: 0.97 });
+    } catch (error) {
+      session.dispose();
+      throw error;
+    }
     return {
       artifact: result.artifact,
       labels: result.labels,
@@ -98,18 +104,10 @@ export const textClassifierTrainer: ModelTrainer = {
       backend: result.backend,
       trainingSeconds: result.trainingSeconds,
       primaryMetric: { name: 'macroF1', value: result.metrics.macroF1 },
-      async evaluateArtifact(artifact) {
-        const previous = await loadTextClassifier(artifact);
-        try {
-          const predictions = await previous.predict(split.test.map((example) => example.text));
-          return classificationMetrics(
-            split.test.map((example) => example.label),
-            predictions.map((prediction) => prediction.label),
-          ).macroF1;
-        } finally {
-          previous.dispose();
-        }
-      },
+      thread: session.thread,
+      // Runs where the model was trained: it holds this run's test split.
+      evaluateArtifact: (artifact) => session.evaluate(artifact),
+      dispose: () => session.dispose(),
     };
   },
 };

@@ -1,5 +1,6 @@
 import type { Db } from '../../../db/prisma.ts';
 import type { ModelKind } from '../../../generated/prisma/client.ts';
+import type { TrainingThreadMode } from './training-thread.ts';
 
 export interface TrainingProgressUpdate {
   stage: string;
@@ -26,6 +27,10 @@ export interface TrainedModel {
    * activation decision compares like with like. Null when the artefact cannot be read.
    */
   evaluateArtifact(artifact: Uint8Array): Promise<number | null>;
+  /** Where the compute ran: a training thread of its own, or the caller's thread. */
+  thread?: TrainingThreadMode;
+  /** Releases what evaluateArtifact holds (the training thread); call once the version is stored. */
+  dispose?(): void;
 }
 
 /** Trains one kind of model from the data in the database. Plain ML lives in src/ml. */
@@ -39,6 +44,8 @@ export interface ModelTrainer {
     hyperparameters: Record<string, unknown>;
     onProgress: (update: TrainingProgressUpdate) => Promise<void>;
     signal?: AbortSignal;
+    /** TRAINING_THREAD: 'worker' (default) runs the compute off the caller's event loop. */
+    thread?: TrainingThreadMode;
   }): Promise<TrainedModel>;
 }
 
