@@ -67,11 +67,20 @@ async function runShape(shape: Shape): Promise<string[]> {
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   let lastLoss: number | undefined;
+  // Wall seconds per progress stage (time until the next report is charged to the current stage).
+  const stageSeconds: Record<string, number> = {};
+  let stageAt = performance.now();
+  let stage = 'prepare';
   const result = await trainRecommender(data, {}, {
     onProgress: (p) => {
       if (p.loss !== undefined) lastLoss = p.loss;
+      const now = performance.now();
+      stageSeconds[stage] = (stageSeconds[stage] ?? 0) + (now - stageAt) / 1000;
+      stageAt = now;
+      stage = p.stage;
     },
   });
+  stageSeconds[stage] = (stageSeconds[stage] ?? 0) + (performance.now() - stageAt) / 1000;
   const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
@@ -100,6 +109,7 @@ async function runShape(shape: Shape): Promise<string[]> {
   lines.push('|---|---|---|---|---|');
   lines.push(row('**HYBRID (default)**', m.model));
   lines.push(row('COLLABORATIVE (iALS)', m.collaborative));
+  lines.push(row('EASE alone (blend component)', m.ease));
   lines.push(row('CONTENT', m.content));
   lines.push(row('item-kNN cosine (baseline)', m.itemKnn));
   lines.push(row('popularity (baseline)', m.popularity));
@@ -108,8 +118,18 @@ async function runShape(shape: Shape): Promise<string[]> {
   lines.push('|---|---|');
   lines.push(`| default / popularity NDCG@10 | ${(m.model.ndcgAt10 / m.popularity.ndcgAt10).toFixed(2)}× |`);
   lines.push(`| default / item-kNN NDCG@10 | ${(m.model.ndcgAt10 / m.itemKnn.ndcgAt10).toFixed(2)}× |`);
+  lines.push(`| EASE / popularity, EASE / item-kNN NDCG@10 | ${(m.ease.ndcgAt10 / m.popularity.ndcgAt10).toFixed(2)}×, ${(m.ease.ndcgAt10 / m.itemKnn.ndcgAt10).toFixed(2)}× |`);
   lines.push(`| training (tune + hold-out eval + final fit) | ${wall.toFixed(1)} s wall, ${cpuSeconds.toFixed(1)} s CPU, backend ${result.backend} |`);
-  lines.push(`| chosen | λ=${result.chosen.als.regularization}, k=${result.chosen.als.factors}, blend ${JSON.stringify(result.chosen.blend)} |`);
+  lines.push(`| chosen | ALS λ=${result.chosen.als.regularization}, k=${result.chosen.als.factors}; blend ${JSON.stringify(result.chosen.blend)} |`);
+  const easeHeader = model.header.ease;
+  const easeTuning = result.tuning?.easeCandidates ?? [];
+  lines.push(
+    `| EASE (final fit) | ${easeHeader === null ? 'not used' : `${easeHeader.items} items, λ=${easeHeader.lambda.toFixed(1)} (relative ${easeHeader.config.regularization}), ${easeHeader.config.neighbours} weights/item`} |`,
+  );
+  lines.push(
+    `| EASE λ candidates (validation NDCG@10, solve s) | ${easeTuning.map((c) => `${c.regularization}: ${c.ndcgAt10.toFixed(4)} (${c.seconds.toFixed(1)} s)`).join('; ') || 'n/a'} |`,
+  );
+  lines.push(`| stage wall seconds | ${Object.entries(stageSeconds).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')} |`);
   lines.push(`| final ALS loss | ${lastLoss === undefined ? 'n/a' : lastLoss.toFixed(1)} |`);
   lines.push(`| recommendForUser HYBRID p50 / p95 (1000 q) | ${rec.p50.toFixed(2)} / ${rec.p95.toFixed(2)} ms |`);
   lines.push(`| anonymous fold-in HYBRID p50 / p95 (300 q) | ${recCold.p50.toFixed(2)} / ${recCold.p95.toFixed(2)} ms |`);

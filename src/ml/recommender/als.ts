@@ -159,6 +159,8 @@ export function trainAls(
   seed: number,
   onIteration?: (iteration: number, loss: number | undefined) => void,
   computeLoss = false,
+  /** Continue from these factors (copied) instead of a random start, for `cfg.iterations` more epochs. */
+  init?: { userFactors: Float32Array; itemFactors: Float32Array },
 ): AlsFactors {
   const k = cfg.factors;
   const rng = createRng(seed);
@@ -166,8 +168,13 @@ export function trainAls(
   const scale = 0.1 / Math.sqrt(k);
   const userFactors = new Float32Array(userItem.rows * k);
   const itemFactors = new Float32Array(userItem.cols * k);
-  for (let i = 0; i < itemFactors.length; i++) itemFactors[i] = rng.normal() * scale;
-  for (let i = 0; i < userFactors.length; i++) userFactors[i] = rng.normal() * scale;
+  if (init !== undefined && init.userFactors.length === userFactors.length && init.itemFactors.length === itemFactors.length) {
+    userFactors.set(init.userFactors);
+    itemFactors.set(init.itemFactors);
+  } else {
+    for (let i = 0; i < itemFactors.length; i++) itemFactors[i] = rng.normal() * scale;
+    for (let i = 0; i < userFactors.length; i++) userFactors[i] = rng.normal() * scale;
+  }
   const f: AlsFactors = { factors: k, userFactors, itemFactors, alpha0 };
   for (let it = 0; it < cfg.iterations; it++) {
     updateSide(userItem, userFactors, itemFactors, k, cfg, alpha0);

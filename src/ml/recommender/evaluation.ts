@@ -7,8 +7,9 @@
  */
 import { createRng } from './random.js';
 import { averagePrecisionAtK, catalogueCoverage, ndcgAtK, recallAtK, topK } from './metrics.js';
-import { blendScores, standardise, type RecommenderModel, type ScoreComponents, type UserHistory } from './model.js';
-import { timeOf, signalWeight } from './signals.js';
+import { easeScores, type EaseLists } from './ease.js';
+import { blendScores, standardise, standardStats, type RecommenderModel, type ScoreComponents, type UserHistory } from './model.js';
+import { timeOf, signalWeight, type CsrMatrix } from './signals.js';
 import { itemMatrix } from './tf-ops.js';
 import type { BlendWeights, HistoryEntry, InteractionInput, RankingMetrics, SignalConfig, Strategy } from './types.js';
 
@@ -149,6 +150,7 @@ export function forEachUserComponents(
             collaborative: history.items.length > 0 ? cf.subarray(b * n, (b + 1) * n) : null,
             knn: model.knnScores(history),
             content: model.contentScores(model.contentProfile(history)),
+            ease: model.easeScores(history),
           },
         });
       });
@@ -164,6 +166,16 @@ export interface ModelEvaluation {
   content: RankingMetrics;
   popularity: RankingMetrics;
   itemKnn: RankingMetrics;
+  ease: RankingMetrics;
+}
+
+/** EASE alone leaves most of the catalogue at 0; popularity (scaled below any EASE weight) orders those. */
+function withPopularityTies(scores: Float32Array, popularityZ: Float32Array, out: Float32Array): Float32Array {
+  let max = 0;
+  for (let i = 0; i < scores.length; i++) max = Math.max(max, Math.abs(scores[i]));
+  const eps = (max || 1) * 1e-6;
+  for (let i = 0; i < scores.length; i++) out[i] = scores[i] + eps * popularityZ[i];
+  return out;
 }
 
 /**
@@ -183,6 +195,7 @@ export function evaluateModel(
     content: new MetricAccumulator(),
     popularity: new MetricAccumulator(),
     itemKnn: new MetricAccumulator(),
+    ease: new MetricAccumulator(),
   };
   const blend = opts.blend ?? model.header.blend;
   const out = new Float32Array(n);
@@ -202,6 +215,7 @@ export function evaluateModel(
       acc.content.add(pop, rel);
       acc.itemKnn.add(rank(popularity), rel);
       acc.popularity.add(rank(popularity), rel);
+      acc.ease.add(pop, rel);
       return;
     }
     acc.hybrid.add(rank(blendScores(components, model.popularityZ, blend, out, scratch)), rel);
@@ -209,6 +223,7 @@ export function evaluateModel(
     acc.content.add(rank(components.content ?? model.popularityZ), rel);
     acc.itemKnn.add(rank(components.knn ?? popularity), rel);
     acc.popularity.add(rank(popularity), rel);
+    acc.ease.add(rank(withPopularityTies(components.ease ?? new Float32Array(n), model.popularityZ, scratch)), rel);
   });
   return {
     hybrid: acc.hybrid.result(n),
@@ -216,6 +231,7 @@ export function evaluateModel(
     content: acc.content.result(n),
     popularity: acc.popularity.result(n),
     itemKnn: acc.itemKnn.result(n),
+    ease: acc.ease.result(n),
   };
 }
 
@@ -253,43 +269,152 @@ export function collaborativeNdcg(
 }
 
 /**
- * Picks blend weights by NDCG@10 on a validation split: components are
- * standardised once per user, then every grid point is a weighted sum + top-K.
+ * NDCG@10 of EASE lists alone for users' histories in `userItem` (cheap: used to
+ * compare λ candidates before a model exists). Ties as in `evaluateModel`.
+ */
+export function easeNdcg(
+  lists: EaseLists,
+  userItem: CsrMatrix,
+  popularityZ: Float32Array,
+  relevant: ReadonlyMap<number, ReadonlySet<number>>,
+  opts: { maxUsers?: number; seed?: number } = {},
+): number {
+  const users = sampleUsers([...relevant.keys()].filter((u) => u < userItem.rows), opts.maxUsers ?? 1000, opts.seed);
+  const n = userItem.cols;
+  const scores = new Float32Array(n);
+  const ranked = new Float32Array(n);
+  let total = 0;
+  let counted = 0;
+  for (const u of users) {
+    const rel = relevant.get(u);
+    const lo = userItem.indptr[u];
+    const hi = userItem.indptr[u + 1];
+    if (rel === undefined || hi === lo) continue;
+    scores.fill(0);
+    easeScores(lists, userItem.indices.subarray(lo, hi), userItem.values.subarray(lo, hi), scores);
+    const seen = new Set<number>(userItem.indices.subarray(lo, hi));
+    total += ndcgAtK(topK(withPopularityTies(scores, popularityZ, ranked), 10, (i) => seen.has(i)).items, rel, 10);
+    counted++;
+  }
+  return counted === 0 ? 0 : total / counted;
+}
+
+/** Per component, a user's top this-many unseen items become their candidates in blend tuning. */
+const BLEND_CANDIDATES = 50;
+const BLEND_KEYS = ['collaborative', 'knn', 'content', 'popularity', 'ease'] as const;
+
+/**
+ * Picks blend weights by NDCG@10 on a validation split. Components are
+ * standardised once per user over the whole catalogue (as in serving); each
+ * user then keeps only the union of every component's top-100 unseen items:
+ * a blend with non-negative weights practically never ranks an item into its
+ * top 10 that no component ranks in its top 100, and scoring ~400 candidates
+ * instead of the catalogue makes an evaluation ~20× cheaper, which pays for
+ * more validation users (less noise) and several starting points.
+ * Coordinate ascent runs from every start (its result depends on the path:
+ * a dominant component at the start hides the value of the others); the best
+ * end point wins, subject to `minGain`.
  */
 export function tuneBlend(
   model: RecommenderModel,
   relevant: ReadonlyMap<number, ReadonlySet<number>>,
-  start: BlendWeights,
-  opts: { maxUsers?: number; seed?: number; values?: Partial<Record<keyof BlendWeights, number[]>>; rounds?: number } = {},
+  start: BlendWeights | readonly BlendWeights[],
+  opts: {
+    maxUsers?: number;
+    seed?: number;
+    values?: Partial<Record<keyof BlendWeights, number[]>>;
+    rounds?: number;
+    /** Relative validation gain a component must bring over the best blend without it to keep a non-zero weight. */
+    minGain?: Partial<Record<keyof BlendWeights, number>>;
+  } = {},
 ): { best: BlendWeights; ndcg: number; evaluated: number } {
-  const users = sampleUsers([...relevant.keys()].filter((u) => u < model.userCount), opts.maxUsers ?? 400, opts.seed);
+  const users = sampleUsers([...relevant.keys()].filter((u) => u < model.userCount), opts.maxUsers ?? 1000, opts.seed);
   const n = model.itemCount;
-  // Standardised components are cached per user (4 × items floats each).
-  interface Cached { rel: ReadonlySet<number>; seen: Set<number>; zc: Float32Array | null; zk: Float32Array; zt: Float32Array }
+  const C = BLEND_KEYS.length;
+  // Per user: candidate items (ascending, so ties break by item index as in topK), their
+  // standardised component scores (component-major) and relevance flags.
+  interface Cached { len: number; z: Float32Array; rel: Uint8Array; idcg: number }
   const cache: Cached[] = [];
+  const inCand = new Uint8Array(n);
+  const discount = Array.from({ length: 10 }, (_, r) => 1 / Math.log2(r + 2));
+  const idcg = (r: number): number => discount.slice(0, Math.min(10, r)).reduce((a, b) => a + b, 0);
   forEachUserComponents(model, users, ({ user, history, components }) => {
     const rel = relevant.get(user);
     if (rel === undefined || history.items.length === 0) return;
-    cache.push({
-      rel,
-      seen: new Set<number>(history.items),
-      zc: components.collaborative === null ? null : standardise(components.collaborative),
-      zk: standardise(components.knn as Float32Array),
-      zt: standardise(components.content as Float32Array),
+    const seen = new Set<number>(history.items);
+    // z-scores only at the candidates: the same mean/sd as standardise, and
+    // each component's top items are its top z-scores (sd > 0).
+    const raw: (Float32Array | null)[] = [components.collaborative, components.knn, components.content, model.popularityZ, components.ease];
+    const POPULARITY = 3; // popularityZ is standardised already, as blendScores uses it
+    const stats = raw.map((r, c) => (r === null || c === POPULARITY ? null : standardStats(r)));
+    const cand: number[] = [];
+    for (const r of raw) {
+      if (r === null) continue;
+      for (const i of topK(r, BLEND_CANDIDATES, (i) => seen.has(i)).items) {
+        if (inCand[i] === 0) {
+          inCand[i] = 1;
+          cand.push(i);
+        }
+      }
+    }
+    cand.sort((a, b) => a - b);
+    const len = cand.length;
+    const z = new Float32Array(C * len);
+    const flags = new Uint8Array(len);
+    cand.forEach((item, p) => {
+      inCand[item] = 0;
+      flags[p] = rel.has(item) ? 1 : 0;
     });
+    for (let c = 0; c < C; c++) {
+      const r = raw[c];
+      if (r === null) continue;
+      const st = stats[c] ?? { mean: 0, sd: 1 };
+      for (let p = 0; p < len; p++) z[c * len + p] = (r[cand[p]] - st.mean) / st.sd;
+    }
+    cache.push({ len, z, rel: flags, idcg: idcg(rel.size) });
   });
-  const pz = model.popularityZ;
-  const out = new Float32Array(n);
+  let maxLen = 0;
+  for (const c of cache) maxLen = Math.max(maxLen, c.len);
+  const out = new Float32Array(maxLen);
+  // Summation order of blendScores (popularity first), so float rounding and ties match serving.
+  const order = [3, 0, 1, 2, 4];
+  const topVal = new Float64Array(10);
+  const topRel = new Uint8Array(10);
   const memo = new Map<string, number>();
+  // The evaluation loop of the search: weighted sum over candidates, then an
+  // allocation-free top 10 (ties keep the lower item index first, as topK does).
   const score = (w: BlendWeights): number => {
-    const key = `${w.collaborative}|${w.knn}|${w.content}|${w.popularity}`;
+    const key = BLEND_KEYS.map((k) => w[k]).join('|');
     const hit = memo.get(key);
     if (hit !== undefined) return hit;
+    const ws = BLEND_KEYS.map((k) => w[k]);
     let total = 0;
     for (const c of cache) {
-      const wc = c.zc === null ? 0 : w.collaborative;
-      for (let i = 0; i < n; i++) out[i] = (c.zc === null ? 0 : wc * c.zc[i]) + w.knn * c.zk[i] + w.content * c.zt[i] + w.popularity * pz[i];
-      total += ndcgAtK(topK(out, 10, (i) => c.seen.has(i)).items, c.rel, 10);
+      const len = c.len;
+      out.fill(0, 0, len);
+      for (const k of order) {
+        const wk = ws[k];
+        if (wk === 0) continue;
+        const base = k * len;
+        for (let p = 0; p < len; p++) out[p] += wk * c.z[base + p];
+      }
+      let size = 0;
+      for (let p = 0; p < len; p++) {
+        const v = out[p];
+        if (size === 10 && v <= topVal[9]) continue;
+        let pos = size < 10 ? size : 9;
+        while (pos > 0 && topVal[pos - 1] < v) {
+          topVal[pos] = topVal[pos - 1];
+          topRel[pos] = topRel[pos - 1];
+          pos--;
+        }
+        topVal[pos] = v;
+        topRel[pos] = c.rel[p];
+        if (size < 10) size++;
+      }
+      let dcg = 0;
+      for (let r = 0; r < size; r++) if (topRel[r] === 1) dcg += discount[r];
+      total += dcg / c.idcg;
     }
     const v = cache.length === 0 ? 0 : total / cache.length;
     memo.set(key, v);
@@ -300,27 +425,51 @@ export function tuneBlend(
     knn: opts.values?.knn ?? [0, 0.25, 0.5, 1],
     content: opts.values?.content ?? [0, 0.1, 0.25, 0.5],
     popularity: opts.values?.popularity ?? [0, 0.1, 0.25, 0.5, 1],
+    // A sparse component's z-scores reach 10–90 on its few supported items
+    // (ALS's top items sit near 4), so useful EASE weights start small.
+    ease: opts.values?.ease ?? [0, 0.05, 0.1, 0.25, 0.5, 1, 2],
   };
-  let best = { ...start };
-  let bestScore = score(best);
-  // Coordinate ascent: a handful of evaluations instead of a full grid.
-  for (let round = 0; round < (opts.rounds ?? 2); round++) {
-    let improved = false;
-    for (const key of ['popularity', 'knn', 'content', 'collaborative'] as const) {
-      for (const v of values[key]) {
-        const cand = { ...best, [key]: v };
-        if (cand.collaborative + cand.knn + cand.content + cand.popularity === 0) continue;
-        const sc = score(cand);
-        if (sc > bestScore + 1e-9) {
-          best = cand;
-          bestScore = sc;
-          improved = true;
+  const ascend = (starts: readonly BlendWeights[], vals: Record<keyof BlendWeights, number[]>): { best: BlendWeights; score: number } => {
+    let best = { ...starts[0] };
+    let bestScore = -Infinity;
+    for (const s of starts) {
+      let cur = { ...s };
+      let curScore = score(cur);
+      // Coordinate ascent: a handful of evaluations instead of a full grid.
+      for (let round = 0; round < (opts.rounds ?? 2); round++) {
+        let improved = false;
+        for (const key of ['popularity', 'knn', 'content', 'collaborative', 'ease'] as const) {
+          for (const v of vals[key]) {
+            const cand = { ...cur, [key]: v };
+            if (BLEND_KEYS.every((k) => cand[k] === 0)) continue;
+            const sc = score(cand);
+            if (sc > curScore + 1e-9) {
+              cur = cand;
+              curScore = sc;
+              improved = true;
+            }
+          }
         }
+        if (!improved) break;
+      }
+      if (curScore > bestScore + 1e-9) {
+        best = cur;
+        bestScore = curScore;
       }
     }
-    if (!improved) break;
+    return { best, score: bestScore };
+  };
+  const starts = Array.isArray(start) ? (start as readonly BlendWeights[]) : [start as BlendWeights];
+  let result = ascend(starts, values);
+  // A costly component keeps a non-zero weight only if it beats the best blend
+  // without it by the given relative margin: a smaller validation gain is within
+  // the noise of picking the best of many candidates, and not worth its cost.
+  for (const [key, margin] of Object.entries(opts.minGain ?? {}) as [keyof BlendWeights, number][]) {
+    if (result.best[key] === 0) continue;
+    const without = ascend(starts.map((s) => ({ ...s, [key]: 0 })), { ...values, [key]: [0] });
+    if (without.score * (1 + margin) >= result.score) result = without;
   }
-  return { best, ndcg: bestScore, evaluated: memo.size };
+  return { best: result.best, ndcg: result.score, evaluated: memo.size };
 }
 
 /** One evaluated user in a model's own index space: training history and relevant test items. */

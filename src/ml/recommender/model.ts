@@ -4,6 +4,7 @@
  * request is a few dense dot products over the catalogue plus a top-K scan.
  */
 import { confidence } from './als.js';
+import { easeScores, type EaseLists } from './ease.js';
 import { knnScores, type NeighbourLists } from './knn.js';
 import { cholesky, choleskySolve, dot } from './linalg.js';
 import { topK } from './metrics.js';
@@ -12,6 +13,7 @@ import { similarity, sparseSimilarity, type SimilarityMetric, type SparseVector 
 import type {
   AlsConfig,
   BlendWeights,
+  EaseConfig,
   EvaluationReport,
   FeatureReport,
   HistoryEntry,
@@ -24,7 +26,18 @@ import type {
 } from './types.js';
 
 export const MODEL_FORMAT = 'marketing-ai.recommender';
-export const MODEL_VERSION = 1;
+/** 2: EASE neighbour lists and `blend.ease`. Version 1 artifacts still load (no EASE, blend.ease = 0). */
+export const MODEL_VERSION = 2;
+const READABLE_VERSIONS: readonly number[] = [1, 2];
+
+/** What the EASE lists were fitted with (null: none, e.g. a version-1 model). */
+export interface EaseHeader {
+  config: EaseConfig;
+  /** Items actually modelled (≤ config.maxItems). */
+  items: number;
+  /** Absolute λ used. */
+  lambda: number;
+}
 
 export interface ModelHeader {
   format: typeof MODEL_FORMAT;
@@ -41,6 +54,7 @@ export interface ModelHeader {
   als: AlsConfig;
   alpha0: number;
   blend: BlendWeights;
+  ease: EaseHeader | null;
   trendingHalfLifeDays: number;
   referenceMs: number;
   trainedAt: string;
@@ -66,6 +80,10 @@ export interface ModelArrays {
   contentIndices: Int32Array;
   contentValues: Float32Array;
   itemCategory: Int32Array;
+  /** EASE weights as CSR rows over items (itemCount + 1 offsets; empty rows outside the modelled items). */
+  easeIndptr: Int32Array;
+  easeIndices: Int32Array;
+  easeWeights: Float32Array;
 }
 
 export interface UserHistory {
@@ -78,23 +96,31 @@ export interface ScoreComponents {
   collaborative: Float32Array | null;
   knn: Float32Array | null;
   content: Float32Array | null;
+  ease: Float32Array | null;
 }
 
 const ARRAY_ORDER: readonly (keyof ModelArrays)[] = [
   'userFactors', 'itemFactors', 'itemGram', 'knnIndices', 'knnSims', 'historyIndptr', 'historyItems',
   'historyWeights', 'popularity', 'trending', 'contentIndptr', 'contentIndices', 'contentValues', 'itemCategory',
+  'easeIndptr', 'easeIndices', 'easeWeights',
 ];
+const ADDED_IN_V2: ReadonlySet<keyof ModelArrays> = new Set(['easeIndptr', 'easeIndices', 'easeWeights']);
 
-/** z-score over the catalogue so components on different scales can be blended. */
-export function standardise(scores: Float32Array, out: Float32Array = new Float32Array(scores.length)): Float32Array {
+/** Mean and standard deviation (1 when constant) used by {@link standardise}. */
+export function standardStats(scores: Float32Array): { mean: number; sd: number } {
   const n = scores.length;
   let mean = 0;
   for (let i = 0; i < n; i++) mean += scores[i];
   mean /= n || 1;
   let v = 0;
   for (let i = 0; i < n; i++) v += (scores[i] - mean) * (scores[i] - mean);
-  const sd = Math.sqrt(v / (n || 1)) || 1;
-  for (let i = 0; i < n; i++) out[i] = (scores[i] - mean) / sd;
+  return { mean, sd: Math.sqrt(v / (n || 1)) || 1 };
+}
+
+/** z-score over the catalogue so components on different scales can be blended. */
+export function standardise(scores: Float32Array, out: Float32Array = new Float32Array(scores.length)): Float32Array {
+  const { mean, sd } = standardStats(scores);
+  for (let i = 0; i < scores.length; i++) out[i] = (scores[i] - mean) / sd;
   return out;
 }
 
@@ -114,6 +140,10 @@ export function blendScores(
   add(c.collaborative, w.collaborative);
   add(c.knn, w.knn);
   add(c.content, w.content);
+  // Items outside EASE's modelled set score 0 like items nothing in the history
+  // points to: after z-scoring they share one constant, so EASE only reorders
+  // the items it has evidence for and leaves the rest to the other components.
+  add(c.ease, w.ease);
   return out;
 }
 
@@ -165,6 +195,10 @@ export class RecommenderModel {
 
   private get knn(): NeighbourLists {
     return { k: this.header.knnK, indices: this.arrays.knnIndices, sims: this.arrays.knnSims };
+  }
+
+  get easeLists(): EaseLists {
+    return { indptr: this.arrays.easeIndptr, indices: this.arrays.easeIndices, weights: this.arrays.easeWeights };
   }
 
   /** Stored history of a trained user merged with extra (post-training) events. */
@@ -224,11 +258,21 @@ export class RecommenderModel {
   collaborativeScores(factor: Float32Array, out = new Float32Array(this.itemCount)): Float32Array {
     const k = this.header.factors;
     const v = this.arrays.itemFactors;
-    for (let i = 0; i < this.itemCount; i++) {
-      let s = 0;
-      const o = i * k;
-      for (let d = 0; d < k; d++) s += v[o + d] * factor[d];
-      out[i] = s;
+    // The serving hot spot (catalogue × factors): four accumulators run ~1.3× faster than one.
+    const k4 = k - (k % 4);
+    for (let i = 0, o = 0; i < this.itemCount; i++, o += k) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let d = 0; d < k4; d += 4) {
+        s0 += v[o + d] * factor[d];
+        s1 += v[o + d + 1] * factor[d + 1];
+        s2 += v[o + d + 2] * factor[d + 2];
+        s3 += v[o + d + 3] * factor[d + 3];
+      }
+      for (let d = k4; d < k; d++) s0 += v[o + d] * factor[d];
+      out[i] = s0 + s1 + s2 + s3;
     }
     return out;
   }
@@ -268,6 +312,12 @@ export class RecommenderModel {
     return out;
   }
 
+  easeScores(history: UserHistory, out = new Float32Array(this.itemCount)): Float32Array {
+    out.fill(0);
+    easeScores(this.easeLists, history.items, history.weights, out);
+    return out;
+  }
+
   /** Full-catalogue scores for one strategy (higher is better). */
   scoreAll(user: number | null, history: UserHistory, strategy: Strategy, hasExtra = false): Float32Array {
     const n = this.itemCount;
@@ -291,6 +341,7 @@ export class RecommenderModel {
       collaborative: f === null ? null : this.collaborativeScores(f),
       knn: w.knn !== 0 ? this.knnScores(history) : null,
       content: w.content !== 0 ? this.contentScores(this.contentProfile(history)) : null,
+      ease: w.ease !== 0 ? this.easeScores(history) : null,
     };
     return blendScores(comps, this.popularityZ, w, new Float32Array(n), new Float32Array(n));
   }
@@ -386,10 +437,17 @@ export class RecommenderModel {
       const m = this.arrays.itemFactors;
       const q = m.subarray(item * k, (item + 1) * k);
       if (metric === 'COSINE') {
-        // Fast path (serving): precomputed norms, no per-item subarray.
+        // Fast path (serving): precomputed norms, the query row hoisted, no call per item.
         const nq = this.itemNorms[item];
-        for (let j = 0; j < this.itemCount; j++) {
-          scores[j] = this.itemNorms[j] === 0 ? -Infinity : dot(m, item * k, m, j * k, k) / (nq * this.itemNorms[j]);
+        const norms = this.itemNorms;
+        for (let j = 0, o = 0; j < this.itemCount; j++, o += k) {
+          if (norms[j] === 0) {
+            scores[j] = -Infinity;
+            continue;
+          }
+          let s = 0;
+          for (let d = 0; d < k; d++) s += q[d] * m[o + d];
+          scores[j] = s / (nq * norms[j]);
         }
       } else {
         for (let j = 0; j < this.itemCount; j++) {
@@ -462,7 +520,8 @@ export class RecommenderModel {
       buffers.push({ name, dtype, offset, length: arr.length });
       offset += Math.ceil(arr.byteLength / 8) * 8;
     }
-    const headerBytes = new TextEncoder().encode(JSON.stringify({ ...this.header, buffers }));
+    // A loaded version-1 model is written back in the current layout (its EASE arrays are empty).
+    const headerBytes = new TextEncoder().encode(JSON.stringify({ ...this.header, version: MODEL_VERSION, buffers }));
     const start = Math.ceil((12 + headerBytes.length) / 8) * 8;
     const out = new Uint8Array(start + offset);
     const view = new DataView(out.buffer);
@@ -483,7 +542,7 @@ export class RecommenderModel {
     }
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const version = view.getUint32(4, true);
-    if (version !== MODEL_VERSION) throw new Error(`unsupported recommender model version ${version}`);
+    if (!READABLE_VERSIONS.includes(version)) throw new Error(`unsupported recommender model version ${version}`);
     const headerLength = view.getUint32(8, true);
     const parsed = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as ModelHeader & {
       buffers: { name: keyof ModelArrays; dtype: 'f32' | 'f64' | 'i32'; offset: number; length: number }[];
@@ -498,7 +557,17 @@ export class RecommenderModel {
       const raw = bytes.slice(start + b.offset, start + b.offset + b.length * width);
       arrays[b.name] = b.dtype === 'f64' ? new Float64Array(raw.buffer) : b.dtype === 'i32' ? new Int32Array(raw.buffer) : new Float32Array(raw.buffer);
     }
-    for (const name of ARRAY_ORDER) if (arrays[name] === undefined) throw new Error(`model artifact is missing buffer ${name}`);
+    if (version === 1) {
+      // Stored version-1 models must keep serving after a roll-back: no EASE lists, weight 0.
+      arrays.easeIndptr = new Int32Array(header.itemCount + 1);
+      arrays.easeIndices = new Int32Array(0);
+      arrays.easeWeights = new Float32Array(0);
+      header.blend = { ...header.blend, ease: 0 };
+      header.ease = null;
+    }
+    for (const name of ARRAY_ORDER) {
+      if (arrays[name] === undefined) throw new Error(`model artifact is missing buffer ${name}${ADDED_IN_V2.has(name) ? ` (version ${version})` : ''}`);
+    }
     return new RecommenderModel(header, arrays as unknown as ModelArrays);
   }
 }

@@ -55,12 +55,34 @@ export interface AlsConfig {
   cgSteps: number;
 }
 
+export interface EaseConfig {
+  /**
+   * Cap on the items EASE models (most engaged first); its dense inverse costs O(maxItems³).
+   * Default 2500 (1200 without a wasm/native TensorFlow backend); 0 or 1 disables EASE.
+   */
+  maxItems: number;
+  /** Model the fewest items covering this share of positive (user, item) pairs, up to maxItems. Default 0.95. */
+  coverage: number;
+  /**
+   * λ relative to the data: absolute λ = regularization × mean diagonal of XᵀX over the
+   * modelled items (their mean number of engaged users). Default 8; searched ×4 when tuneEase.
+   */
+  regularization: number;
+  /** Positive weights kept per item after solving (largest first). Default 100. */
+  neighbours: number;
+}
+
 export interface BlendWeights {
   collaborative: number;
   knn: number;
   content: number;
   popularity: number;
+  /** EASE item→item model (0 for version-1 models, which have none). */
+  ease: number;
 }
+
+/** Blend given as a hyperparameter: `ease` may be left out (0), as before EASE existed. */
+export type BlendInput = Omit<BlendWeights, 'ease'> & { ease?: number };
 
 export interface RecommenderHyperparameters {
   signals?: Partial<Omit<SignalConfig, 'weights'>> & { weights?: Partial<SignalConfig['weights']> };
@@ -68,9 +90,12 @@ export interface RecommenderHyperparameters {
   /** Neighbours kept per item for item-kNN. Default 100. */
   neighbours?: number;
   /** Fixed blend, or 'auto' (default): chosen on an internal temporal validation split. */
-  blend?: BlendWeights | 'auto';
+  blend?: BlendInput | 'auto';
   /** Try a small grid of ALS regularisations on the validation split. Default true. */
   tuneAls?: boolean;
+  ease?: Partial<EaseConfig>;
+  /** Try a small grid of EASE regularisations on the validation split. Default true. */
+  tuneEase?: boolean;
   /** Run the temporal 80/20 evaluation (model + baselines). Default true. */
   evaluate?: boolean;
   /** Fraction of each user's latest interactions held out for evaluation. Default 0.2. */
@@ -150,13 +175,15 @@ export interface EvaluationReport {
   content: RankingMetrics;
   popularity: RankingMetrics;
   itemKnn: RankingMetrics;
+  /** EASE scores alone (ties, e.g. items outside the modelled set, broken by popularity). */
+  ease: RankingMetrics;
   testFraction: number;
   trainInteractions: number;
   testInteractions: number;
 }
 
 export interface TrainingProgress {
-  stage: 'prepare' | 'features' | 'tune' | 'als' | 'knn' | 'evaluate' | 'final';
+  stage: 'prepare' | 'features' | 'tune' | 'als' | 'knn' | 'ease' | 'evaluate' | 'final';
   /** Iteration within the stage (ALS epoch), when applicable. */
   iteration?: number;
   iterations?: number;
