@@ -8,7 +8,7 @@
 import { createRng } from './random.js';
 import { averagePrecisionAtK, catalogueCoverage, ndcgAtK, recallAtK, topK } from './metrics.js';
 import { easeScores, type EaseLists } from './ease.js';
-import { blendScores, standardise, standardStats, type RecommenderModel, type ScoreComponents, type UserHistory } from './model.js';
+import { blendScores, standardStats, type RecommenderModel, type ScoreComponents, type UserHistory } from './model.js';
 import { timeOf, signalWeight, type CsrMatrix } from './signals.js';
 import { itemMatrix } from './tf-ops.js';
 import type { BlendWeights, HistoryEntry, InteractionInput, RankingMetrics, SignalConfig, Strategy } from './types.js';

@@ -104,7 +104,6 @@ const ARRAY_ORDER: readonly (keyof ModelArrays)[] = [
   'historyWeights', 'popularity', 'trending', 'contentIndptr', 'contentIndices', 'contentValues', 'itemCategory',
   'easeIndptr', 'easeIndices', 'easeWeights',
 ];
-const ADDED_IN_V2: ReadonlySet<keyof ModelArrays> = new Set(['easeIndptr', 'easeIndices', 'easeWeights']);
 
 /** Mean and standard deviation (1 when constant) used by {@link standardise}. */
 export function standardStats(scores: Float32Array): { mean: number; sd: number } {
@@ -566,7 +565,7 @@ export class RecommenderModel {
       header.ease = null;
     }
     for (const name of ARRAY_ORDER) {
-      if (arrays[name] === undefined) throw new Error(`model artifact is missing buffer ${name}${ADDED_IN_V2.has(name) ? ` (version ${version})` : ''}`);
+      if (arrays[name] === undefined) throw new Error(`model artifact (version ${version}) is missing buffer ${name}`);
     }
     return new RecommenderModel(header, arrays as unknown as ModelArrays);
   }

@@ -71,7 +71,16 @@ describe('before any recommender is trained', () => {
 
 describe('training from stored behaviour', () => {
   it('refuses bad hyperparameters and other task names before queueing', async () => {
-    for (const hp of [{ unknownKey: 1 }, { als: { factors: 0 } }, { signals: { weights: { VIEW: 10, PURCHASE: 1 } } }, { blend: 'best' }]) {
+    for (const hp of [
+      { unknownKey: 1 },
+      { als: { factors: 0 } },
+      { signals: { weights: { VIEW: 10, PURCHASE: 1 } } },
+      { blend: 'best' },
+      { blend: { collaborative: 0, knn: 0, content: 0, popularity: 0, ease: 0 } },
+      { ease: { maxItems: -1 } },
+      { ease: { lambda: 10 } },
+      { tuneEase: 'yes' },
+    ]) {
       const result = await api.gql(TRAIN, { hp });
       expect(codeOf(result), JSON.stringify(hp)).toBe('BAD_USER_INPUT');
       expect(result.errors![0].message).toMatch(/hyperparameters/);
@@ -93,6 +102,7 @@ describe('training from stored behaviour', () => {
       expect(m[key]).toBeTypeOf('number');
       expect(m.popularity[key]).toBeTypeOf('number');
       expect(m.itemKnn[key]).toBeTypeOf('number');
+      expect(m.ease[key]).toBeTypeOf('number');
     }
     expect(m.ndcgAt10).toBe(m.model.ndcgAt10);
     expect(m.evaluatedUsers).toBeGreaterThan(0);
@@ -107,6 +117,7 @@ describe('training from stored behaviour', () => {
     const weight = s.featureReport.attributes.find((a: { name: string }) => a.name === 'weight_kg');
     expect(weight.missing).toBe(7); // i % 4 === 0 in both groups, plus the retired product
     expect(version.hyperparameters).toMatchObject({ tuneAls: false, als: { factors: 8, iterations: 6 } });
+    expect(version.hyperparameters.ease).toMatchObject({ maxItems: expect.any(Number), regularization: expect.any(Number) });
   });
 });
 

@@ -46,10 +46,27 @@ const HyperparametersSchema = z
     blend: z.union([
       z.literal('auto'),
       z
-        .object({ collaborative: z.number().min(0).max(100), knn: z.number().min(0).max(100), content: z.number().min(0).max(100), popularity: z.number().min(0).max(100) })
+        .object({
+          collaborative: z.number().min(0).max(100),
+          knn: z.number().min(0).max(100),
+          content: z.number().min(0).max(100),
+          popularity: z.number().min(0).max(100),
+          // Optional so blends written before EASE stay valid; absent = 0 (no EASE lists are fitted).
+          ease: z.number().min(0).max(100).optional(),
+        })
         .strict()
-        .refine((w) => w.collaborative + w.knn + w.content + w.popularity > 0, 'at least one blend weight must be positive'),
+        .refine((w) => w.collaborative + w.knn + w.content + w.popularity + (w.ease ?? 0) > 0, 'at least one blend weight must be positive'),
     ]),
+    ease: z
+      .object({
+        maxItems: z.number().int().min(0).max(5000),
+        coverage: z.number().gt(0).max(1),
+        regularization: z.number().positive().max(100_000),
+        neighbours: z.number().int().min(1).max(1000),
+      })
+      .partial()
+      .strict(),
+    tuneEase: z.boolean(),
     tuneAls: z.boolean(),
     evaluate: z.boolean(),
     testFraction: z.number().min(0.05).max(0.5),
@@ -72,6 +89,7 @@ const STAGE_LABEL: Partial<Record<TrainingProgress['stage'], string>> = {
   features: 'content features',
   tune: 'tuning',
   als: 'training',
+  ease: 'EASE item model',
   knn: 'item neighbours',
   evaluate: 'evaluating',
   final: 'fitting on all data',
@@ -314,6 +332,7 @@ export const recommenderTrainer: ModelTrainer = {
         signals: chosen.signals,
         als: chosen.als,
         blend: chosen.blend,
+        ease: chosen.ease,
         neighbours: hp.neighbours ?? model.knnK,
         tuneAls: hp.tuneAls ?? true,
         evaluate: hp.evaluate ?? true,
