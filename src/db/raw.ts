@@ -1,0 +1,104 @@
+import type pg from 'pg';
+import { poolOf, type Db } from './prisma.ts';
+
+/**
+ * Raw SQL for the few paths where Prisma's raw-query handling is measurably slower than pg
+ * (bulk ingestion, the recommendation hot path, streaming training data): through the pg pool
+ * behind the Prisma client when there is one, else through Prisma itself. The one home of that
+ * fallback; modules never touch the pool directly.
+ */
+export interface RawRunner {
+  /** Rows as objects keyed by column name. */
+  rows<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Rows as arrays in column order (cheaper to build for wide or many rows). */
+  arrays<T extends unknown[]>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+}
+
+/** Outside a transaction: each statement on any pooled connection. */
+export function raw(db: Db): RawRunner {
+  const pool = poolOf(db);
+  if (pool) return clientRunner(pool);
+  return prismaRunner((sql, params) => db.$queryRawUnsafe<Record<string, unknown>[]>(sql, ...params));
+}
+
+export interface RawTransactionOptions {
+  /** e.g. `ISOLATION LEVEL REPEATABLE READ READ ONLY` for a consistent snapshot. */
+  mode?: string;
+}
+
+export interface RawTransaction extends RawRunner {
+  /**
+   * Streams a query's rows (as arrays) in batches through a server-side cursor; without a pg
+   * pool the rows arrive in one batch.
+   */
+  stream<T extends unknown[]>(sql: string, batchSize: number, onBatch: (rows: T[]) => void | Promise<void>): Promise<void>;
+}
+
+/** Runs `fn` in one transaction (committed when it returns, rolled back when it throws). */
+export async function rawTransaction<T>(db: Db, fn: (tx: RawTransaction) => Promise<T>, options: RawTransactionOptions = {}): Promise<T> {
+  const pool = poolOf(db);
+  if (!pool) {
+    return db.$transaction(async (tx) => {
+      if (options.mode) await tx.$executeRawUnsafe(`SET TRANSACTION ${options.mode}`);
+      const runner = prismaRunner((sql, params) => tx.$queryRawUnsafe<Record<string, unknown>[]>(sql, ...params));
+      return fn({
+        ...runner,
+        async stream(sql, _batchSize, onBatch) {
+          await onBatch(await runner.arrays(sql));
+        },
+      });
+    });
+  }
+  const client = await pool.connect();
+  let broken: unknown;
+  try {
+    await client.query(options.mode ? `BEGIN ${options.mode}` : 'BEGIN');
+    let cursors = 0;
+    const runner = clientRunner(client);
+    const result = await fn({
+      ...runner,
+      async stream(sql, batchSize, onBatch) {
+        const cursor = `raw_stream_${(cursors += 1)}`;
+        await client.query(`DECLARE ${cursor} NO SCROLL CURSOR FOR ${sql}`);
+        for (;;) {
+          const batch = await client.query({ text: `FETCH ${Math.max(1, Math.floor(batchSize))} FROM ${cursor}`, rowMode: 'array' });
+          await onBatch(batch.rows as never);
+          if (batch.rows.length < batchSize) break;
+        }
+        await client.query(`CLOSE ${cursor}`);
+      },
+    });
+    await client.query('COMMIT');
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch((rollbackError: unknown) => {
+      broken = rollbackError;
+    });
+    throw error;
+  } finally {
+    // A connection whose ROLLBACK failed is discarded, not handed to the next caller.
+    client.release(broken instanceof Error ? broken : undefined);
+  }
+}
+
+function clientRunner(client: pg.Pool | pg.PoolClient): RawRunner {
+  return {
+    async rows<T>(sql: string, params: readonly unknown[] = []) {
+      return (await client.query(sql, params as unknown[])).rows as T[];
+    },
+    async arrays<T extends unknown[]>(sql: string, params: readonly unknown[] = []) {
+      return (await client.query({ text: sql, values: params as unknown[], rowMode: 'array' })).rows as T[];
+    },
+  };
+}
+
+function prismaRunner(query: (sql: string, params: readonly unknown[]) => Promise<Record<string, unknown>[]>): RawRunner {
+  return {
+    async rows<T>(sql: string, params: readonly unknown[] = []) {
+      return (await query(sql, params)) as T[];
+    },
+    async arrays<T extends unknown[]>(sql: string, params: readonly unknown[] = []) {
+      return (await query(sql, params)).map((row) => Object.values(row) as T);
+    },
+  };
+}
