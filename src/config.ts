@@ -53,6 +53,8 @@ const ConfigSchema = z.object({
     .transform((value) => value.split(',').map((key) => key.trim()).filter(Boolean)),
   /** Seconds an API key lookup is cached in memory; a revoked key stops working within this time. */
   API_KEY_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
+  /** TensorFlow.js backend for training and scoring: auto prefers tfjs-node, then wasm, then cpu. */
+  TFJS_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
   /** Query limits, rate limits, CORS, metrics, job expiry, shutdown: see config.hardening.ts. */
   ...hardeningConfigShape,
 });
