@@ -11,6 +11,7 @@ import { seedDemoDataOnce } from './seed/demo.ts';
 import { backfillPersonalData } from './privacy/backfill.ts';
 import { clusterWorkerIndex, configForServerProcess, startCluster, type ServerProcessMessage } from './http/cluster.ts';
 import type { Logger } from './logger.ts';
+import { handleShutdownSignals, type GracefulShutdown } from './shutdown.ts';
 
 async function main(): Promise<void> {
   let config;
@@ -54,6 +55,7 @@ async function main(): Promise<void> {
     concurrency = 1;
   }
   let serverUrl: string;
+  let shutdown: GracefulShutdown | undefined;
   let stopServing: () => Promise<void>;
   if (concurrency > 1) {
     // Start-up work (migrations, backfill, seed, first key) is done; the server processes only serve.
@@ -64,7 +66,7 @@ async function main(): Promise<void> {
       logger,
       onFatal: (reason) => {
         logger.fatal({ reason }, 'server processes keep dying; stopping');
-        void shutdown('fatal', 1);
+        void shutdown?.('fatal', 1);
       },
     });
     serverUrl = running.url;
@@ -92,31 +94,19 @@ async function main(): Promise<void> {
     console.log('  API keys: send an ADMIN key as the x-api-key header (set ADMIN_API_KEY, or use the key printed on first start).\n');
   }
 
-  let stopping = false;
-  async function shutdown(signal: string, exitCode = 0): Promise<void> {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down: draining requests');
-    // Stop accepting, drain in-flight requests (Apollo's drain plugin), stop the in-process
-    // workers (pg-boss finishes or releases the running job), then close the pools; with
-    // several server processes, each does this on SIGTERM and the primary waits for them.
-    const force = setTimeout(() => {
-      logger.error('shutdown timed out; exiting');
-      process.exit(1);
-    }, config!.SHUTDOWN_TIMEOUT_SECONDS * 1000);
-    force.unref();
-    try {
+  // Stop accepting, drain in-flight requests (Apollo's drain plugin), stop the in-process
+  // workers (pg-boss finishes or releases the running job), then close the pools; with
+  // several server processes, each does this on SIGTERM and the primary waits for them.
+  shutdown = handleShutdownSignals({
+    logger,
+    timeoutSeconds: config.SHUTDOWN_TIMEOUT_SECONDS,
+    stoppingMessage: 'shutting down: draining requests',
+    stoppedMessage: 'stopped',
+    async stop() {
       await stopServing();
       await embedded?.stop();
-    } catch (error) {
-      logger.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    }
-    logger.info('stopped');
-    process.exit(exitCode);
-  }
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    },
+  });
 }
 
 /** One of WEB_CONCURRENCY server processes: serves only; the primary did the start-up work. */
@@ -127,24 +117,15 @@ async function serverProcess(baseConfig: Config, logger: Logger, index: number):
   const database = connectDatabase(databaseUrl, { poolSize: config.DATABASE_POOL_SIZE });
   const server = await startServer({ config, database, databaseUrl, logger: processLogger });
   process.send?.({ type: 'listening', url: server.url } satisfies ServerProcessMessage);
-  let stopping = false;
-  const shutdown = async () => {
-    if (stopping) return;
-    stopping = true;
-    const force = setTimeout(() => process.exit(1), config.SHUTDOWN_TIMEOUT_SECONDS * 1000);
-    force.unref();
-    try {
+  // The primary sends SIGTERM; a signal to the whole process group (Ctrl-C, docker stop) arrives here too.
+  handleShutdownSignals({
+    logger: processLogger,
+    timeoutSeconds: config.SHUTDOWN_TIMEOUT_SECONDS,
+    async stop() {
       await server.stop();
       await database.close();
-    } catch (error) {
-      processLogger.error({ err: error }, 'shutdown failed');
-      process.exit(1);
-    }
-    process.exit(0);
-  };
-  // The primary sends SIGTERM; a signal to the whole process group (Ctrl-C, docker stop) arrives here too.
-  process.on('SIGINT', () => void shutdown());
-  process.on('SIGTERM', () => void shutdown());
+    },
+  });
 }
 
 main().catch((error) => {

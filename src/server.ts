@@ -49,9 +49,9 @@ export async function startServer(options: {
   const { config, database, logger } = options;
   const { name: backend } = await initTensorflowBackend();
   logger.info({ backend }, 'TensorFlow.js backend ready');
-  const queue = await JobQueue.start(options.databaseUrl, logger, JobQueue.optionsFrom(config));
+  const queue = await JobQueue.start(options.databaseUrl, logger, config);
   const services = createServices(database.prisma, config, { logger, queue: () => queue });
-  if (config.WORKER_MODE === 'in-process') await startWorkers(queue, services, logger, { trainingMaxAttempts: config.TRAINING_MAX_ATTEMPTS });
+  if (config.WORKER_MODE === 'in-process') await startWorkers(queue, services, logger, config);
   const app = express();
   const httpServer = http.createServer(app);
 

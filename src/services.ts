@@ -21,16 +21,8 @@ export interface ServiceRuntime {
   queue?: () => JobQueue | null;
 }
 
-/** Access-control and privacy settings; all optional (development defaults, see config.ts). */
-type PrivacyConfig = Partial<
-  Pick<Config, 'ADMIN_API_KEY' | 'API_KEY_CACHE_SECONDS' | 'DATA_ENCRYPTION_KEY' | 'DATA_HASH_KEY' | 'DATA_KEY_FILE' | 'NON_PERSONAL_ATTRIBUTE_KEYS'>
->;
-
-export function createServices(
-  db: Db,
-  config: Pick<Config, 'MAX_BATCH_SIZE' | 'MAX_PAGE_SIZE'> & PrivacyConfig & Partial<Pick<Config, 'TRAINING_THREAD'>>,
-  runtime: ServiceRuntime = {},
-) {
+/** The parsed configuration (`loadConfig`): every default is defined there, none here. */
+export function createServices(db: Db, config: Config, runtime: ServiceRuntime = {}) {
   const logger = runtime.logger ?? createLogger('silent');
   const cipher = fieldCipherFromConfig(config, logger);
   const models = createModelServices(db, { logger, queue: runtime.queue ?? (() => null), trainingThread: config.TRAINING_THREAD });
@@ -39,7 +31,7 @@ export function createServices(
     limits,
     models,
     users: new UsersService(db, limits, cipher),
-    privacy: { cipher, nonPersonalAttributeKeys: config.NON_PERSONAL_ATTRIBUTE_KEYS ?? ['segment', 'tier', 'ageBand', 'tasteCluster'] },
+    privacy: { cipher, nonPersonalAttributeKeys: config.NON_PERSONAL_ATTRIBUTE_KEYS },
     apiKeys: new ApiKeysService(db, { adminApiKey: config.ADMIN_API_KEY, cacheSeconds: config.API_KEY_CACHE_SECONDS, logger }),
     audit: new AuditService(db, limits),
     interactions: new InteractionsService(db, limits),

@@ -7,6 +7,7 @@ import { startWorkers } from './jobs/workers.ts';
 import { createLogger } from './logger.ts';
 import { initTensorflowBackend } from './ml/shared/backend.ts';
 import { createServices } from './services.ts';
+import { handleShutdownSignals } from './shutdown.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -16,33 +17,19 @@ async function main(): Promise<void> {
   const database = connectDatabase(url, { poolSize: 3 });
   const { name: backend } = await initTensorflowBackend();
   logger.info({ backend }, 'TensorFlow.js backend ready');
-  const queue = await JobQueue.start(url, logger, JobQueue.optionsFrom(config));
-  await startWorkers(queue, createServices(database.prisma, config, { logger, queue: () => queue }), logger, {
-    trainingMaxAttempts: config.TRAINING_MAX_ATTEMPTS,
-  });
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'worker stopping: finishing the running job');
-    // pg-boss waits for the running job up to its timeout, then fails it so it is retried elsewhere.
-    const force = setTimeout(() => {
-      logger.error('worker shutdown timed out; exiting');
-      process.exit(1);
-    }, config.SHUTDOWN_TIMEOUT_SECONDS * 1000);
-    force.unref();
-    try {
+  const queue = await JobQueue.start(url, logger, config);
+  await startWorkers(queue, createServices(database.prisma, config, { logger, queue: () => queue }), logger, config);
+  // pg-boss waits for the running job up to its timeout, then fails it so it is retried elsewhere.
+  handleShutdownSignals({
+    logger,
+    timeoutSeconds: config.SHUTDOWN_TIMEOUT_SECONDS,
+    stoppingMessage: 'worker stopping: finishing the running job',
+    stoppedMessage: 'worker stopped',
+    async stop() {
       await queue.stop();
       await database.close();
-    } catch (error) {
-      logger.error({ err: error }, 'worker shutdown failed');
-      process.exit(1);
-    }
-    logger.info('worker stopped');
-    process.exit(0);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+    },
+  });
 }
 
 main().catch((error) => {

@@ -21,37 +21,22 @@ export interface ReclassifyMessage {
  * pg-boss on the service's own PostgreSQL (schema `pgboss`): jobs survive restarts, any
  * number of worker processes share them, and a job whose worker died is retried.
  */
-export interface JobQueueOptions {
-  /** A job still active after this long (its worker was killed) is failed and retried. */
-  expireInSeconds?: number;
-  /** How often expired jobs are looked for. */
-  maintenanceIntervalSeconds?: number;
-  /** Deliveries after the first; training marks a job FAILED itself once its attempts are used up. */
-  retryLimit?: number;
-}
+/** The queue's settings, all from the configuration (their defaults live in config.hardening.ts). */
+export type JobQueueConfig = Pick<Config, 'TRAINING_JOB_EXPIRE_SECONDS' | 'JOB_MAINTENANCE_INTERVAL_SECONDS' | 'TRAINING_MAX_ATTEMPTS'>;
 
 export class JobQueue {
   private constructor(private readonly boss: PgBoss) {}
 
-  /** Queue settings from the configuration (TRAINING_JOB_EXPIRE_SECONDS, …). */
-  static optionsFrom(config: Pick<Config, 'TRAINING_JOB_EXPIRE_SECONDS' | 'JOB_MAINTENANCE_INTERVAL_SECONDS' | 'TRAINING_MAX_ATTEMPTS'>): JobQueueOptions {
-    return {
-      expireInSeconds: config.TRAINING_JOB_EXPIRE_SECONDS,
-      maintenanceIntervalSeconds: config.JOB_MAINTENANCE_INTERVAL_SECONDS,
-      // One delivery more than training attempts: the last one records the job as FAILED.
-      retryLimit: config.TRAINING_MAX_ATTEMPTS,
-    };
-  }
-
-  static async start(databaseUrl: string, logger: Logger, options: JobQueueOptions = {}): Promise<JobQueue> {
+  static async start(databaseUrl: string, logger: Logger, config: JobQueueConfig): Promise<JobQueue> {
     const boss = new PgBoss({
       connectionString: databaseUrl,
       max: 3,
       // A worker killed mid-training leaves the job active until it expires; then it is retried.
-      retryLimit: options.retryLimit ?? 2,
+      // Deliveries after the first = training attempts: the last delivery records the job as FAILED.
+      retryLimit: config.TRAINING_MAX_ATTEMPTS,
       retryDelay: 1,
-      expireInSeconds: options.expireInSeconds ?? 3600,
-      maintenanceIntervalSeconds: options.maintenanceIntervalSeconds ?? 60,
+      expireInSeconds: config.TRAINING_JOB_EXPIRE_SECONDS,
+      maintenanceIntervalSeconds: config.JOB_MAINTENANCE_INTERVAL_SECONDS,
       // Maintenance and state monitoring are cheap but noisy on the embedded database.
       monitorStateIntervalSeconds: 60,
     });

@@ -68,17 +68,19 @@ const devKeysByFile = new Map<string, { ring: { id: string; key: Buffer }[]; has
 /**
  * The cipher from configuration. Without DATA_ENCRYPTION_KEY / DATA_HASH_KEY (only allowed
  * outside production, see config.ts) a development key pair is generated once into
- * DATA_KEY_FILE (default .data/dev-data-keys.json, next to the embedded database) and reused on
+ * DATA_KEY_FILE (next to the embedded database by default) and reused on
  * later starts; losing that file makes the stored emails and names unreadable.
  */
 export function fieldCipherFromConfig(
-  config: Partial<Pick<Config, 'DATA_ENCRYPTION_KEY' | 'DATA_HASH_KEY' | 'DATA_KEY_FILE'>>,
+  // DATA_KEY_FILE is only read when a key is missing; its default is config.ts's.
+  config: Pick<Config, 'DATA_ENCRYPTION_KEY' | 'DATA_HASH_KEY'> & Partial<Pick<Config, 'DATA_KEY_FILE'>>,
   logger?: Logger,
 ): FieldCipher {
   const ring = config.DATA_ENCRYPTION_KEY ? parseKeyring(config.DATA_ENCRYPTION_KEY) : null;
   const hashKey = config.DATA_HASH_KEY ? decodeKey(config.DATA_HASH_KEY) : null;
   if (ring && hashKey) return new FieldCipher(ring, hashKey);
-  const file = path.resolve(config.DATA_KEY_FILE ?? '.data/dev-data-keys.json');
+  if (!config.DATA_KEY_FILE) throw new Error('DATA_KEY_FILE is needed when DATA_ENCRYPTION_KEY or DATA_HASH_KEY is unset');
+  const file = path.resolve(config.DATA_KEY_FILE);
   let dev = devKeysByFile.get(file);
   if (!dev) {
     const stored = readOrCreateDevKeys(file);
