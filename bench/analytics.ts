@@ -23,7 +23,7 @@ import { createLogger } from '../src/logger.ts';
 import { seedDataset } from '../src/seed/demo.ts';
 import { LARGE_SIZE } from '../src/seed/generator.ts';
 import { startServer } from '../src/server.ts';
-import { createServices } from '../src/services.ts';
+import { createServices } from '../src/app/services.ts';
 
 const serverUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const RUNS = Number(process.env.BENCH_RUNS ?? 100);

@@ -8,7 +8,7 @@ import { ensureMigrated } from '../src/db/migrate.ts';
 import { connectDatabase } from '../src/db/prisma.ts';
 import { seedDataset } from '../src/seed/demo.ts';
 import { DEMO_SIZE, LARGE_SIZE, type SeedSize } from '../src/seed/generator.ts';
-import { createServices } from '../src/services.ts';
+import { createServices } from '../src/app/services.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

@@ -16,7 +16,7 @@ import { loadConfig } from '../src/config.ts';
 import { ensureMigrated } from '../src/db/migrate.ts';
 import { connectDatabase } from '../src/db/prisma.ts';
 import { EXPORT_KINDS, ExportError, openOutput, runExport, type ExportKind } from '../src/io/export.ts';
-import { createServices } from '../src/services.ts';
+import { createServices } from '../src/app/services.ts';
 
 const USAGE = `Usage: npm run export -- <${EXPORT_KINDS.join('|')}> [--task sentiment] [--campaign <externalId>] [--limit N] [--users N] [--out file.csv] [--api-key KEY]`;
 function fail(message: string): never {

@@ -14,7 +14,7 @@ import { loadConfig } from '../src/config.ts';
 import { ensureMigrated } from '../src/db/migrate.ts';
 import { connectDatabase } from '../src/db/prisma.ts';
 import { IMPORT_ENTITIES, ImportFileError, runImport, type ImportEntity, type ImportSummary } from '../src/io/import.ts';
-import { createServices } from '../src/services.ts';
+import { createServices } from '../src/app/services.ts';
 
 const USAGE = `Usage: npm run import -- <${IMPORT_ENTITIES.join('|')}> <file.csv|file.jsonl> [--map column=field ...] [--dry-run] [--batch N] [--errors path] [--task name]`;
 

@@ -6,7 +6,7 @@ import { ensureMigrated } from './db/migrate.ts';
 import { connectDatabase } from './db/prisma.ts';
 import { createLogger } from './logger.ts';
 import { startServer } from './server.ts';
-import { createServices } from './services.ts';
+import { createServices } from './app/services.ts';
 import { seedDemoDataOnce } from './seed/demo.ts';
 import { backfillPersonalData } from './privacy/backfill.ts';
 import { clusterWorkerIndex, configForServerProcess, startCluster, type ServerProcessMessage } from './http/cluster.ts';

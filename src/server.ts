@@ -10,15 +10,15 @@ import express from 'express';
 import type { Config } from './config.ts';
 import { pendingMigrations } from './db/migrate.ts';
 import { withStatementCounter, type Database, type StatementCounter } from './db/prisma.ts';
-import type { GraphQLContext } from './graphql/context.ts';
+import type { GraphQLContext } from './app/context.ts';
 import { authenticateRequest } from './graphql/auth.ts';
 import { auditPlugin } from './modules/access/audit.plugin.ts';
 import { formatError } from './graphql/format-error.ts';
 import { databaseUnavailableInContext } from './http/db-errors.ts';
-import { createLoaders } from './graphql/loaders.ts';
-import { buildSchema } from './graphql/schema.ts';
+import { createLoaders } from './app/loaders.ts';
+import { buildSchema } from './app/schema.ts';
 import type { Logger } from './logger.ts';
-import { createServices } from './services.ts';
+import { createServices } from './app/services.ts';
 import { JobQueue } from './jobs/queue.ts';
 import { startWorkers } from './jobs/workers.ts';
 import { initTensorflowBackend } from './ml/shared/backend.ts';
@@ -137,7 +137,7 @@ export async function startServer(options: {
         // Request id: the caller's x-request-id when well-formed, else a new one (src/http/telemetry.ts).
         const requestId = res.locals.requestId as string;
         // Every request needs a valid API key; otherwise HTTP 401 with code UNAUTHENTICATED.
-        const viewer = await authenticateRequest(req.headers, services).catch(databaseUnavailableInContext);
+        const viewer = await authenticateRequest(req.headers, services.apiKeys).catch(databaseUnavailableInContext);
         // One token per request from the key's bucket; empty → HTTP 429 RATE_LIMITED.
         chargeRequest(rateLimiter, viewer);
         return {

@@ -6,7 +6,7 @@ import { JobQueue } from './jobs/queue.ts';
 import { startWorkers } from './jobs/workers.ts';
 import { createLogger } from './logger.ts';
 import { initTensorflowBackend } from './ml/shared/backend.ts';
-import { createServices } from './services.ts';
+import { createServices } from './app/services.ts';
 import { handleShutdownSignals } from './shutdown.ts';
 
 async function main(): Promise<void> {

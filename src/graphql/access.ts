@@ -1,7 +1,7 @@
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import { defaultFieldResolver, GraphQLError, type GraphQLFieldConfig, type GraphQLSchema } from 'graphql';
 import { maskPersonal, type PersonalDataMask } from '../privacy/masking.ts';
-import type { GraphQLContext, Role } from './context.ts';
+import type { Role, Viewer } from '../app/context.ts';
 import { ErrorCode } from './errors.ts';
 
 export const ROLES: readonly Role[] = ['ADMIN', 'ANALYST', 'INTEGRATION'];
@@ -29,7 +29,7 @@ export function allowedRoles(schema: GraphQLSchema, field: Parameters<typeof get
 export function applyAccessControl(schema: GraphQLSchema): GraphQLSchema {
   const rootTypes = new Set([schema.getQueryType()?.name, schema.getMutationType()?.name, schema.getSubscriptionType()?.name].filter(Boolean));
   return mapSchema(schema, {
-    [MapperKind.OBJECT_FIELD]: (fieldConfig: GraphQLFieldConfig<unknown, GraphQLContext>, fieldName, typeName) => {
+    [MapperKind.OBJECT_FIELD]: (fieldConfig: GraphQLFieldConfig<unknown, { viewer: Viewer }>, fieldName, typeName) => {
       const root = rootTypes.has(typeName);
       const declared = getDirective(schema, fieldConfig, 'allow')?.[0] as { roles: Role[] } | undefined;
       const roles = declared?.roles ?? (root ? (['ADMIN'] as Role[]) : null);

@@ -1,7 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { GraphQLError } from 'graphql';
-import type { Services } from '../services.ts';
-import type { Viewer } from './context.ts';
+import type { Viewer } from '../app/context.ts';
 import { ErrorCode } from './errors.ts';
 
 /** The API key of a request: `x-api-key: <key>` or `Authorization: Bearer <key>`. */
@@ -27,13 +26,16 @@ function unauthenticated(message: string): GraphQLError {
  * Authenticates a GraphQL request by its API key (thrown from Apollo's context function, so the
  * response is HTTP 401 with code UNAUTHENTICATED and nothing is executed).
  */
-export async function authenticateRequest(headers: IncomingHttpHeaders, services: Pick<Services, 'apiKeys'>): Promise<Viewer> {
+export async function authenticateRequest(
+  headers: IncomingHttpHeaders,
+  apiKeys: { authenticate(secret: string): Promise<Viewer | null> },
+): Promise<Viewer> {
   const secret = apiKeyFromHeaders(headers);
   if (!secret) {
     throw unauthenticated('An API key is required: send it as the `x-api-key` header (or `Authorization: Bearer <key>`).');
   }
   if (secret.length > 200) throw unauthenticated('The API key is not valid.');
-  const viewer = await services.apiKeys.authenticate(secret);
+  const viewer = await apiKeys.authenticate(secret);
   if (!viewer) throw unauthenticated('The API key is not valid: it is unknown or has been revoked.');
   return viewer;
 }

@@ -1,7 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
 import type { Config } from '../config.ts';
-import type { GraphQLContext, Viewer } from '../graphql/context.ts';
+import type { GraphQLContext, Viewer } from '../app/context.ts';
 
 export const RATE_LIMITED = 'RATE_LIMITED';
 

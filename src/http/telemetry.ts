@@ -6,7 +6,7 @@ import type pg from 'pg';
 import client from 'prom-client';
 import type { Config } from '../config.ts';
 import type { StatementCounter } from '../db/prisma.ts';
-import type { GraphQLContext } from '../graphql/context.ts';
+import type { GraphQLContext } from '../app/context.ts';
 import type { Logger } from '../logger.ts';
 
 /** What one /graphql request did, for its log line and metrics. Never variables or personal data. */

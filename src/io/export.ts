@@ -10,10 +10,10 @@ import type { Writable } from 'node:stream';
 import { GraphQLError } from 'graphql';
 import type { Db } from '../db/prisma.ts';
 import type { User } from '../generated/prisma/client.ts';
-import type { Role } from '../graphql/context.ts';
+import type { Role } from '../app/context.ts';
 import { toGlobalId } from '../graphql/global-id.ts';
-import { createLoaders } from '../graphql/loaders.ts';
-import type { Services } from '../services.ts';
+import { createLoaders } from '../app/loaders.ts';
+import type { Services } from '../app/services.ts';
 import { csvLine } from './csv.ts';
 
 export const EXPORT_KINDS = ['predictions', 'recommendations', 'audience'] as const;

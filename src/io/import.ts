@@ -12,7 +12,7 @@ import { parse } from 'csv-parse';
 import type { Db } from '../db/prisma.ts';
 import type { BulkWriteResult } from '../modules/common/bulk.ts';
 import type { ProductFeatureReportValues } from '../modules/analytics/analytics.service.ts';
-import type { Services } from '../services.ts';
+import type { Services } from '../app/services.ts';
 import { csvLine } from './csv.ts';
 
 export const IMPORT_ENTITIES = ['users', 'products', 'interactions', 'feedback', 'campaign-metrics'] as const;

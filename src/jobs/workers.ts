@@ -1,6 +1,6 @@
 import type { Config } from '../config.ts';
 import type { Logger } from '../logger.ts';
-import type { Services } from '../services.ts';
+import type { Services } from '../app/services.ts';
 import { QUEUES, type JobQueue, type ReclassifyMessage, type TrainingMessage } from './queue.ts';
 
 /** Registers this process as a worker for every background queue. */

@@ -1,7 +1,7 @@
 import type { Db } from '../db/prisma.ts';
 import type { Logger } from '../logger.ts';
 import type { BulkWriteResult } from '../modules/common/bulk.ts';
-import type { Services } from '../services.ts';
+import type { Services } from '../app/services.ts';
 import { DEMO_SIZE, generateSeedDataset, type SeedSize } from './generator.ts';
 
 export interface SeedReport {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServices } from '../../src/services.ts';
+import { createServices } from '../../src/app/services.ts';
 import { seedDataset } from '../../src/seed/demo.ts';
 import { DEMO_SIZE } from '../../src/seed/generator.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';

@@ -15,7 +15,7 @@ import {
   type GraphQLInputType,
 } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSchema } from '../../src/graphql/schema.ts';
+import { buildSchema } from '../../src/app/schema.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 type Role = 'ADMIN' | 'ANALYST' | 'INTEGRATION';

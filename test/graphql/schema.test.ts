@@ -8,7 +8,7 @@ import {
   isUnionType,
 } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { buildSchema, printSchemaSdl } from '../../src/graphql/schema.ts';
+import { buildSchema, printSchemaSdl } from '../../src/app/schema.ts';
 
 describe('schema', () => {
   const schema = buildSchema();

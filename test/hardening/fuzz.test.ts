@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRandom, type Random } from '../../src/ml/shared/random.ts';
 import { seedDataset } from '../../src/seed/demo.ts';
-import { createServices } from '../../src/services.ts';
+import { createServices } from '../../src/app/services.ts';
 import { startTestServer, TEST_ADMIN_API_KEY, type TestServer } from '../support/server.ts';
 
 // Bounded, deterministic fuzzing of the running server: 1,200 malformed requests from a seeded

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRandom } from '../../src/ml/shared/random.ts';
-import { createServices } from '../../src/services.ts';
+import { createServices } from '../../src/app/services.ts';
 import { generateFeedbackText } from '../../src/seed/feedback-text.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';

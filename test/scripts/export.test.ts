@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ExportError, runExport, type AudienceProvider, type ExportOptions } from '../../src/io/export.ts';
-import { createServices, type Services } from '../../src/services.ts';
+import { createServices, type Services } from '../../src/app/services.ts';
 import { startTestServer, TEST_ADMIN_API_KEY, type TestServer } from '../support/server.ts';
 
 let api: TestServer;

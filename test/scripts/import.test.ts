@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImportFileError, runImport, type ImportOptions } from '../../src/io/import.ts';
-import { createServices, type Services } from '../../src/services.ts';
+import { createServices, type Services } from '../../src/app/services.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 let api: TestServer;

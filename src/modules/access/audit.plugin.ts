@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError } from 'graphql';
-import type { GraphQLContext } from '../../graphql/context.ts';
+import type { GraphQLContext } from '../../app/context.ts';
 import type { Logger } from '../../logger.ts';
 import type { AuditRecord } from './audit.service.ts';
 

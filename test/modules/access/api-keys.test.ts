@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createServices } from '../../../src/services.ts';
+import { createServices } from '../../../src/app/services.ts';
 import { startTestServer, TEST_ADMIN_API_KEY, type TestServer } from '../../support/server.ts';
 
 let api: TestServer;

@@ -1,5 +1,5 @@
 import type { GraphQLContext } from './context.ts';
-import type { NodeType } from './global-id.ts';
+import type { NodeType } from '../graphql/global-id.ts';
 
 type NodeFetcher = (context: GraphQLContext, localId: string) => Promise<object | null>;
 

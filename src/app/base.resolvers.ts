@@ -1,8 +1,8 @@
 import { GraphQLScalarType } from 'graphql';
 import { DateTimeResolver, JSONObjectResolver, LocalDateResolver } from 'graphql-scalars';
 import type { Resolvers } from '../generated/graphql.ts';
-import { userInputError } from './errors.ts';
-import { parseGlobalId } from './global-id.ts';
+import { userInputError } from '../graphql/errors.ts';
+import { parseGlobalId } from '../graphql/global-id.ts';
 import { nodeFetchers, nodeTypeOf, tagNode } from './node.ts';
 import type { GraphQLContext } from './context.ts';
 import { API_VERSION } from '../version.ts';

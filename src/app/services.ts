@@ -1,18 +1,18 @@
-import type { Config } from './config.ts';
-import type { Db } from './db/prisma.ts';
-import type { JobQueue } from './jobs/queue.ts';
-import { createLogger, type Logger } from './logger.ts';
-import { createModelServices } from './modules/models/models.module.ts';
-import { UsersService } from './modules/users/users.service.ts';
-import { InteractionsService } from './modules/interactions/interactions.service.ts';
-import { FeedbackService } from './modules/feedback/feedback.service.ts';
-import { ProductsService } from './modules/products/products.service.ts';
-import { CampaignsService } from './modules/campaigns/campaigns.service.ts';
-import { RecommendationService } from './modules/recommendations/recommendations.service.ts';
-import { AnalyticsService } from './modules/analytics/analytics.service.ts';
-import { ApiKeysService } from './modules/access/api-keys.service.ts';
-import { AuditService } from './modules/access/audit.service.ts';
-import { fieldCipherFromConfig } from './privacy/field-crypto.ts';
+import type { Config } from '../config.ts';
+import type { Db } from '../db/prisma.ts';
+import type { JobQueue } from '../jobs/queue.ts';
+import { createLogger, type Logger } from '../logger.ts';
+import { createModelServices } from '../modules/models/models.module.ts';
+import { UsersService } from '../modules/users/users.service.ts';
+import { InteractionsService } from '../modules/interactions/interactions.service.ts';
+import { FeedbackService } from '../modules/feedback/feedback.service.ts';
+import { ProductsService } from '../modules/products/products.service.ts';
+import { CampaignsService } from '../modules/campaigns/campaigns.service.ts';
+import { RecommendationService } from '../modules/recommendations/recommendations.service.ts';
+import { AnalyticsService } from '../modules/analytics/analytics.service.ts';
+import { ApiKeysService } from '../modules/access/api-keys.service.ts';
+import { AuditService } from '../modules/access/audit.service.ts';
+import { fieldCipherFromConfig } from '../privacy/field-crypto.ts';
 
 /** Long-lived, stateless services; one set per process. */
 export interface ServiceRuntime {

@@ -1,5 +1,5 @@
 import type { Db, StatementCounter } from '../db/prisma.ts';
-import type { Services } from '../services.ts';
+import type { Services } from './services.ts';
 import type { Loaders } from './loaders.ts';
 
 export type Role = 'ADMIN' | 'ANALYST' | 'INTEGRATION';

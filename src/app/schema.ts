@@ -15,7 +15,7 @@ import { campaignsResolvers } from '../modules/campaigns/campaigns.resolvers.ts'
 import { recommendationsResolvers } from '../modules/recommendations/recommendations.resolvers.ts';
 import { accessResolvers } from '../modules/access/access.resolvers.ts';
 import { analyticsResolvers } from '../modules/analytics/analytics.resolvers.ts';
-import { applyAccessControl } from './access.ts';
+import { applyAccessControl } from '../graphql/access.ts';
 
 const srcDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 

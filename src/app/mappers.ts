@@ -11,7 +11,7 @@ import type {
   TrainingJob,
   User,
 } from '../generated/prisma/client.ts';
-import type { Connection, Edge } from './pagination.ts';
+import type { Connection, Edge } from '../graphql/pagination.ts';
 import type { ModelVersion } from '../modules/models/registry.service.ts';
 
 export type UserModel = User;
