@@ -40,10 +40,10 @@ export function poolOf(prisma: PrismaClient): pg.Pool | undefined {
   return poolsOfClients.get(prisma);
 }
 
-export function connectDatabase(url: string, options: { poolSize?: number } = {}): Database {
+export function connectDatabase(url: string, options: { poolSize: number }): Database {
   const pool = new pg.Pool({
     connectionString: url,
-    max: options.poolSize ?? 10,
+    max: options.poolSize,
     Client: CountingClient,
     connectionTimeoutMillis: 10_000,
   });
