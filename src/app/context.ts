@@ -1,17 +1,7 @@
 import type { Db, StatementCounter } from '../db/prisma.ts';
+import type { Viewer } from '../modules/access/viewer.ts';
 import type { Services } from './services.ts';
 import type { Loaders } from './loaders.ts';
-
-export type Role = 'ADMIN' | 'ANALYST' | 'INTEGRATION';
-
-/** Who is calling. Filled from the API key by the access-control layer. */
-export interface Viewer {
-  /** api_keys.id, or `env:ADMIN_API_KEY` for the key from the environment. */
-  keyId: string | null;
-  /** The key's name: recorded in the audit log and as the source of consent changes. */
-  keyName: string | null;
-  role: Role;
-}
 
 export interface GraphQLContext {
   db: Db;

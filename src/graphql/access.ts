@@ -1,7 +1,7 @@
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import { defaultFieldResolver, GraphQLError, type GraphQLFieldConfig, type GraphQLSchema } from 'graphql';
 import { maskPersonal, type PersonalDataMask } from '../privacy/masking.ts';
-import type { Role, Viewer } from '../app/context.ts';
+import type { Role, Viewer } from '../modules/access/viewer.ts';
 import { ErrorCode } from './errors.ts';
 
 export const ROLES: readonly Role[] = ['ADMIN', 'ANALYST', 'INTEGRATION'];

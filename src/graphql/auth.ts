@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { GraphQLError } from 'graphql';
-import type { Viewer } from '../app/context.ts';
+import type { Viewer } from '../modules/access/viewer.ts';
 import { ErrorCode } from './errors.ts';
 
 /** The API key of a request: `x-api-key: <key>` or `Authorization: Bearer <key>`. */

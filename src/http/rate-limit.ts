@@ -1,7 +1,8 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
 import type { Config } from '../config.ts';
-import type { GraphQLContext, Viewer } from '../app/context.ts';
+import type { GraphQLContext } from '../app/context.ts';
+import type { Viewer } from '../modules/access/viewer.ts';
 
 export const RATE_LIMITED = 'RATE_LIMITED';
 

@@ -10,7 +10,7 @@ import type { Writable } from 'node:stream';
 import { GraphQLError } from 'graphql';
 import type { Db } from '../db/prisma.ts';
 import type { User } from '../generated/prisma/client.ts';
-import type { Role } from '../app/context.ts';
+import type { Role } from '../modules/access/viewer.ts';
 import { toGlobalId } from '../graphql/global-id.ts';
 import { createLoaders } from '../app/loaders.ts';
 import type { Services } from '../app/services.ts';

@@ -1,4 +1,4 @@
-import type { Role } from '../app/context.ts';
+import type { Role } from '../modules/access/viewer.ts';
 
 /** How a personal field is shown to roles other than ADMIN (the `@personal(mask:)` directive). */
 export type PersonalDataMask = 'EMAIL' | 'INITIALS' | 'ATTRIBUTES';

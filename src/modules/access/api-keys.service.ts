@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Db } from '../../db/prisma.ts';
 import type { ApiKey } from '../../generated/prisma/client.ts';
-import type { Role, Viewer } from '../../app/context.ts';
+import type { Role, Viewer } from './viewer.ts';
 import { notFoundError, userInputError } from '../../graphql/errors.ts';
 import type { Logger } from '../../logger.ts';
 

@@ -1,6 +1,6 @@
 import type { Db } from '../../db/prisma.ts';
 import type { AuditEntry, Prisma } from '../../generated/prisma/client.ts';
-import type { Role } from '../../app/context.ts';
+import type { Role } from './viewer.ts';
 import { afterPosition, CURSOR_ID, paginate, type Connection, type PageArgs } from '../../graphql/pagination.ts';
 import { userInputError } from '../../graphql/errors.ts';
 
