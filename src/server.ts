@@ -11,7 +11,7 @@ import type { Config } from './config.ts';
 import { pendingMigrations } from './db/migrate.ts';
 import { withStatementCounter, type Database, type StatementCounter } from './db/prisma.ts';
 import type { GraphQLContext } from './app/context.ts';
-import { authenticateRequest } from './graphql/auth.ts';
+import { authenticateRequest } from './modules/access/authenticate.ts';
 import { auditPlugin } from './modules/access/audit.plugin.ts';
 import { formatError } from './graphql/format-error.ts';
 import { databaseUnavailableInContext } from './http/db-errors.ts';

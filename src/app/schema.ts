@@ -15,7 +15,7 @@ import { campaignsResolvers } from '../modules/campaigns/campaigns.resolvers.ts'
 import { recommendationsResolvers } from '../modules/recommendations/recommendations.resolvers.ts';
 import { accessResolvers } from '../modules/access/access.resolvers.ts';
 import { analyticsResolvers } from '../modules/analytics/analytics.resolvers.ts';
-import { applyAccessControl } from '../graphql/access.ts';
+import { applyAccessControl } from '../modules/access/access-control.ts';
 
 const srcDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -49,7 +49,7 @@ export function printSchemaSdl(): string {
 export const moduleResolvers: Resolvers[] = [baseResolvers, modelsResolvers, usersResolvers, interactionsResolvers, feedbackResolvers, productsResolvers, campaignsResolvers, recommendationsResolvers, accessResolvers, analyticsResolvers];
 
 export function buildSchema(): GraphQLSchema {
-  // @allow / @personal are enforced by wrapping resolvers (src/graphql/access.ts).
+  // @allow / @personal are enforced by wrapping resolvers (src/modules/access/access-control.ts).
   return applyAccessControl(makeExecutableSchema({
     typeDefs: mergedTypeDefs(),
     resolvers: mergeResolvers(moduleResolvers as never[]),

@@ -160,7 +160,7 @@ describe('access matrix', () => {
 
   it('treats a root field without @allow as ADMIN-only (deny by default)', async () => {
     const { makeExecutableSchema } = await import('@graphql-tools/schema');
-    const { applyAccessControl } = await import('../../src/graphql/access.ts');
+    const { applyAccessControl } = await import('../../src/modules/access/access-control.ts');
     const { graphql } = await import('graphql');
     const fs = await import('node:fs');
     const base = fs.readFileSync(new URL('../../src/graphql/base.graphql', import.meta.url), 'utf8');

@@ -1,8 +1,8 @@
 import { getDirective, MapperKind, mapSchema } from '@graphql-tools/utils';
 import { defaultFieldResolver, GraphQLError, type GraphQLFieldConfig, type GraphQLSchema } from 'graphql';
-import { maskPersonal, type PersonalDataMask } from '../privacy/masking.ts';
-import type { Role, Viewer } from '../modules/access/viewer.ts';
-import { ErrorCode } from './errors.ts';
+import { maskPersonal, type PersonalDataMask } from '../../privacy/masking.ts';
+import type { Role, Viewer } from './viewer.ts';
+import { ErrorCode } from '../../graphql/errors.ts';
 
 export const ROLES: readonly Role[] = ['ADMIN', 'ANALYST', 'INTEGRATION'];
 

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { GraphQLError } from 'graphql';
-import type { Viewer } from '../modules/access/viewer.ts';
-import { ErrorCode } from './errors.ts';
+import type { Viewer } from './viewer.ts';
+import { ErrorCode } from '../../graphql/errors.ts';
 
 /** The API key of a request: `x-api-key: <key>` or `Authorization: Bearer <key>`. */
 export function apiKeyFromHeaders(headers: IncomingHttpHeaders): string | null {
