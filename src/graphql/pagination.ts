@@ -32,6 +32,9 @@ export interface KeysetPosition {
 
 export const DEFAULT_PAGE_SIZE = 20;
 
+/** Most IDs `nodes(ids:)` fetches in one call. */
+export const MAX_NODE_IDS = 100;
+
 export function encodeCursor(position: KeysetPosition): string {
   return Buffer.from(JSON.stringify([position.sort.toISOString(), position.id]), 'utf8').toString('base64url');
 }
@@ -56,8 +59,12 @@ export function decodeCursor(cursor: string, idPattern: RegExp = CURSOR_ID.uuid)
   });
 }
 
-export function pageSize(first: number | null | undefined, max: number): number {
-  const size = first ?? DEFAULT_PAGE_SIZE;
+/**
+ * The one page-size rule, for connections and nested lists alike: `first` is an integer from 0
+ * to the configured maximum (MAX_PAGE_SIZE); omitted, the list's default.
+ */
+export function pageSize(first: number | null | undefined, max: number, fallback: number = DEFAULT_PAGE_SIZE): number {
+  const size = first ?? fallback;
   if (!Number.isInteger(size) || size < 0 || size > max) {
     throw userInputError(`"first" must be an integer between 0 and ${max}.`, { argument: 'first', max });
   }
@@ -107,4 +114,48 @@ export function afterPosition<K extends string>(
   return {
     OR: [{ [sortField]: { lt: after.sort } }, { [sortField]: after.sort, id: { lt: id(after.id) } }],
   };
+}
+
+/** How rows are identified in cursors: UUID strings, or sequence numbers (bigint columns). */
+export type CursorIdKind = keyof typeof CURSOR_ID;
+
+/** What a Prisma delegate's findMany receives from listNewestFirst. */
+export interface NewestFirstQuery<W> {
+  where: { AND: [W, Record<string, unknown>] };
+  orderBy: Record<string, 'desc'>[];
+  take: number;
+}
+
+/**
+ * A newest-first list as a Relay connection: keyset pagination over (sortField desc, id desc)
+ * with the filter `where`, through a Prisma delegate's `findMany` and `count`. The one home of
+ * that boilerplate for every list of the API.
+ */
+export function listNewestFirst<T extends { id: string | bigint }, S extends keyof T & string, W>(
+  args: PageArgs,
+  options: {
+    maxPageSize: number;
+    where: W;
+    /** A timestamp column of T; ties are broken by id. */
+    sortField: S;
+    findMany: (query: NewestFirstQuery<W>) => Promise<T[]>;
+    count: (query: { where: W }) => Promise<number>;
+    /** Default 'uuid'. */
+    idKind?: CursorIdKind;
+  },
+): Promise<Connection<T>> {
+  const idKind = options.idKind ?? 'uuid';
+  const toId = idKind === 'bigint' ? (id: string) => BigInt(id) : (id: string) => id;
+  return paginate<T>(args, {
+    maxPageSize: options.maxPageSize,
+    idPattern: CURSOR_ID[idKind],
+    position: (row) => ({ sort: row[options.sortField] as Date, id: String(row.id) }),
+    fetch: (take, after) =>
+      options.findMany({
+        where: { AND: [options.where, afterPosition(options.sortField, after, toId)] },
+        orderBy: [{ [options.sortField]: 'desc' }, { id: 'desc' }],
+        take,
+      }),
+    count: () => options.count({ where: options.where }),
+  });
 }

@@ -3,8 +3,10 @@ import { z } from 'zod';
 import type { Db } from '../../db/prisma.ts';
 import type { Campaign, CampaignChannel, CampaignStatus, Prisma } from '../../generated/prisma/client.ts';
 import { ErrorCode, userInputError } from '../../graphql/errors.ts';
-import { tryLocalIdOf } from '../../graphql/global-id.ts';
-import { afterPosition, paginate, type Connection, type PageArgs } from '../../graphql/pagination.ts';
+import { toGlobalId, tryLocalIdOf } from '../../graphql/global-id.ts';
+import { rawIn } from '../../db/raw.ts';
+import { resolveRefs } from '../../db/references.ts';
+import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
 import {
   assertBatchSize,
   BULK_TRANSACTION,
@@ -16,6 +18,7 @@ import {
   type IndexedRow,
   type RowError,
 } from '../common/bulk.ts';
+import { missingRefMessage, oneRefRefinement, readRowRef, RowFieldError, type RowRef } from '../common/references.ts';
 import { money, sameMoney } from '../products/products.service.ts';
 import { pick } from '../users/users.service.ts';
 import { utcDay } from './campaigns.loaders.ts';
@@ -91,10 +94,7 @@ const MetricInputSchema = z
     revenue: money(MAX_CAMPAIGN_MONEY).nullish(),
   })
   .superRefine((row, ctx) => {
-    const refs = [row.campaignId, row.campaignExternalId].filter((ref) => ref !== undefined && ref !== null).length;
-    if (refs !== 1) {
-      ctx.addIssue({ code: 'custom', path: ['campaignId'], message: 'give exactly one of campaignId or campaignExternalId' });
-    }
+    oneRefRefinement(['campaignId', 'campaignExternalId'])(row, ctx);
     if (row.clicks > row.impressions) {
       ctx.addIssue({ code: 'custom', path: ['clicks'], message: 'must not exceed impressions' });
     }
@@ -134,17 +134,12 @@ export class CampaignsService {
   }
 
   listCampaigns(args: PageArgs & { filter?: CampaignFilter | null }): Promise<Connection<Campaign>> {
-    const where = campaignWhere(args.filter);
-    return paginate(args, {
+    return listNewestFirst(args, {
       maxPageSize: this.limits.maxPageSize,
-      position: (campaign) => ({ sort: campaign.createdAt, id: campaign.id }),
-      fetch: (take, after) =>
-        this.db.campaign.findMany({
-          where: { AND: [where, afterPosition('createdAt', after)] },
-          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-          take,
-        }),
-      count: () => this.db.campaign.count({ where }),
+      where: campaignWhere(args.filter),
+      sortField: 'createdAt',
+      findMany: (query) => this.db.campaign.findMany(query),
+      count: (query) => this.db.campaign.count(query),
     });
   }
 
@@ -195,16 +190,17 @@ export class CampaignsService {
       const existingByExternalId = new Map(existing.map((campaign) => [campaign.externalId, campaign]));
 
       // Every product any row names, resolved in one query.
-      const wantedIds = new Set(rows.flatMap((row) => row.value.targets?.ids ?? []));
-      const wantedExternalIds = new Set(rows.flatMap((row) => row.value.targets?.externalIds ?? []));
-      const products =
-        wantedIds.size || wantedExternalIds.size
-          ? await tx.$queryRaw<{ id: string; externalId: string }[]>`
-              SELECT id, external_id AS "externalId" FROM products
-              WHERE id = ANY(${[...wantedIds]}::uuid[]) OR external_id = ANY(${[...wantedExternalIds]}::text[])`
-          : [];
-      const knownIds = new Set(products.map((product) => product.id));
-      const idOfExternalId = new Map(products.map((product) => [product.externalId, product.id]));
+      const products = await resolveRefs(
+        rawIn(tx),
+        'products',
+        rows.flatMap((row) => [
+          ...(row.value.targets?.ids ?? []).map((value) => ({ kind: 'id' as const, value })),
+          ...(row.value.targets?.externalIds ?? []).map((value) => ({ kind: 'externalId' as const, value })),
+        ]),
+        { lock: false },
+      );
+      const knownIds = products.ids;
+      const idOfExternalId = products.byExternalId;
 
       // Stored targets of the stored campaigns whose targets may be replaced, in one query.
       const retargeted = rows
@@ -240,7 +236,7 @@ export class CampaignsService {
             continue;
           }
           if (unknownIds.length) {
-            fail(ErrorCode.NOT_FOUND, 'productIds', `productIds: no product has ID ${listOf(unknownIds.map((id) => globalProductId(id)))}.`);
+            fail(ErrorCode.NOT_FOUND, 'productIds', `productIds: no product has ID ${listOf(unknownIds.map((id) => toGlobalId('Product', id)))}.`);
             continue;
           }
           targetIds = new Set([...targets.ids, ...targets.externalIds.map((externalId) => idOfExternalId.get(externalId)!)]);
@@ -322,54 +318,29 @@ export class CampaignsService {
     const validated = validateRows(input, MetricInputSchema, metricExternalId);
     const errors: RowError[] = [...validated.errors];
 
-    const decoded: IndexedRow<MetricInput & { localId?: string }>[] = [];
+    const decoded: IndexedRow<MetricInput & { ref: RowRef }>[] = [];
     for (const { index, value } of validated.valid) {
-      if (value.campaignId !== undefined && value.campaignId !== null) {
-        const localId = tryLocalIdOf('Campaign', value.campaignId);
-        if (!localId) {
-          errors.push({
-            index,
-            externalId: null,
-            code: ErrorCode.BAD_USER_INPUT,
-            message: `campaignId: "${value.campaignId.slice(0, 60)}" is not a valid Campaign ID.`,
-            field: 'campaignId',
-          });
-          continue;
-        }
-        decoded.push({ index, value: { ...value, localId: localId.toLowerCase() } });
-      } else {
-        decoded.push({ index, value });
+      try {
+        decoded.push({ index, value: { ...value, ref: readRowRef(value, ['campaignId', 'campaignExternalId'], 'Campaign', { required: true })! } });
+      } catch (error) {
+        if (!(error instanceof RowFieldError)) throw error;
+        errors.push({ index, externalId: null, code: ErrorCode.BAD_USER_INPUT, message: `${error.field}: ${error.message}`, field: error.field });
       }
     }
     if (decoded.length === 0) return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
 
     return this.db.$transaction(async (tx) => {
-      const ids = [...new Set(decoded.map((row) => row.value.localId).filter((id): id is string => !!id))];
-      const externalIds = [
-        ...new Set(decoded.map((row) => row.value.campaignExternalId).filter((id): id is string => !!id)),
-      ];
-      const campaigns = await tx.$queryRaw<{ id: string; externalId: string }[]>`
-        SELECT id, external_id AS "externalId" FROM campaigns
-        WHERE id = ANY(${ids}::uuid[]) OR external_id = ANY(${externalIds}::text[])`;
-      const knownIds = new Set(campaigns.map((campaign) => campaign.id));
-      const idOfExternalId = new Map(campaigns.map((campaign) => [campaign.externalId, campaign.id]));
-
+      const campaigns = await resolveRefs(rawIn(tx), 'campaigns', decoded.map((row) => row.value.ref), { lock: false });
       const resolved: IndexedRow<MetricInput & { campaign: string }>[] = [];
       for (const { index, value } of decoded) {
-        const campaign = value.localId
-          ? knownIds.has(value.localId)
-            ? value.localId
-            : undefined
-          : idOfExternalId.get(value.campaignExternalId!);
+        const campaign = campaigns.lookup(value.ref);
         if (!campaign) {
           errors.push({
             index,
             externalId: value.campaignExternalId ?? null,
             code: ErrorCode.NOT_FOUND,
-            message: value.localId
-              ? `campaignId: no campaign has ID "${value.campaignId}".`
-              : `campaignExternalId: no campaign has externalId "${value.campaignExternalId}".`,
-            field: value.localId ? 'campaignId' : 'campaignExternalId',
+            message: missingRefMessage(value.ref, 'campaign'),
+            field: value.ref.field,
           });
           continue;
         }
@@ -453,10 +424,6 @@ function sameSet(stored: Set<string> | undefined, next: Set<string>): boolean {
 function listOf(values: string[]): string {
   const shown = values.slice(0, 10).map((value) => `"${value.length > 60 ? `${value.slice(0, 57)}...` : value}"`);
   return values.length > 10 ? `${shown.join(', ')} and ${values.length - 10} more` : shown.join(', ');
-}
-
-function globalProductId(localId: string): string {
-  return Buffer.from(`Product:${localId}`, 'utf8').toString('base64url');
 }
 
 function metricExternalId(row: unknown): string | null {

@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../../db/prisma.ts';
 import type { Feedback, Prisma } from '../../generated/prisma/client.ts';
+import { rawIn } from '../../db/raw.ts';
+import { resolveRefs } from '../../db/references.ts';
 import { ErrorCode, userInputError } from '../../graphql/errors.ts';
-import { localIdOf, tryLocalIdOf, type NodeType } from '../../graphql/global-id.ts';
-import { afterPosition, paginate, type Connection, type PageArgs } from '../../graphql/pagination.ts';
+import { localIdOf } from '../../graphql/global-id.ts';
+import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
 import { detectLanguage } from '../../ml/text/language.ts';
 import {
   assertBatchSize,
@@ -17,6 +19,16 @@ import {
   type IndexedRow,
   type RowError,
 } from '../common/bulk.ts';
+import {
+  assertOneRef,
+  missingRefMessage,
+  oneOfProblem,
+  oneRefRefinement,
+  readRowRef,
+  RowFieldError,
+  type RowRef,
+} from '../common/references.ts';
+import { taskNameField } from '../common/task-name.ts';
 
 export const FEEDBACK_CHANNELS = ['REVIEW', 'SURVEY', 'SOCIAL', 'SUPPORT', 'AD_COMMENT'] as const;
 type FeedbackChannelName = (typeof FEEDBACK_CHANNELS)[number];
@@ -49,10 +61,6 @@ export interface FeedbackFilter {
   search?: string | null;
 }
 
-const taskField = z
-  .string()
-  .trim()
-  .regex(/^[a-z0-9_-]{1,50}$/, 'must be 1 to 50 characters of a-z, 0-9, _ and -');
 const labelField = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
 const optionalRef = fields.externalId.nullish();
 const notInFuture = (date: Date) => date.getTime() <= Date.now() + MAX_FUTURE_MS;
@@ -89,16 +97,12 @@ const FeedbackInputSchema = z
       .nullish(),
     createdAt: z.coerce.date('must be an ISO-8601 timestamp').refine(notInFuture, 'must not be more than one day in the future').nullish(),
     labels: z
-      .array(z.object({ task: taskField, label: labelField }))
+      .array(z.object({ task: taskNameField, label: labelField }))
       .max(50, 'at most 50 labels per row')
       .nullish(),
   })
   .superRefine((row, ctx) => {
-    for (const [idKey, externalKey] of REF_PAIRS) {
-      if (row[idKey] != null && row[externalKey] != null) {
-        ctx.addIssue({ code: 'custom', path: [idKey], message: `give either ${idKey} or ${externalKey}, not both` });
-      }
-    }
+    for (const [idKey, externalKey] of REF_PAIRS) oneRefRefinement([idKey, externalKey], { required: false })(row, ctx);
     const seen = new Set<string>();
     row.labels?.forEach((label, i) => {
       if (seen.has(label.task)) ctx.addIssue({ code: 'custom', path: ['labels', i, 'task'], message: `task "${label.task}" appears twice` });
@@ -111,20 +115,20 @@ const LabelAssignmentSchema = z
   .object({
     feedbackId: z.string().nullish(),
     feedbackExternalId: fields.externalId.nullish(),
-    task: taskField,
+    task: taskNameField,
     label: labelField.nullish(),
     remove: z.boolean().nullish(),
   })
   .superRefine((row, ctx) => {
-    const given = [row.feedbackId, row.feedbackExternalId].filter((v) => v != null).length;
-    if (given !== 1) ctx.addIssue({ code: 'custom', path: ['feedbackId'], message: 'give exactly one of feedbackId or feedbackExternalId' });
+    const refProblem = oneOfProblem([row.feedbackId, row.feedbackExternalId], ['feedbackId', 'feedbackExternalId']);
+    if (refProblem) ctx.addIssue({ code: 'custom', path: ['feedbackId'], message: refProblem });
     else if (row.remove && row.label != null) ctx.addIssue({ code: 'custom', path: ['label'], message: 'must be omitted when remove is true' });
     else if (!row.remove && row.label == null) ctx.addIssue({ code: 'custom', path: ['label'], message: 'is required unless remove is true' });
   });
 type LabelAssignment = z.output<typeof LabelAssignmentSchema>;
 
-/** A decoded reference: local id or externalId; `null` clears, `undefined` keeps the stored value. */
-type Ref = { kind: 'id' | 'externalId'; value: string; field: string } | null | undefined;
+/** A decoded reference: `null` clears, `undefined` keeps the stored value. */
+type Ref = RowRef | null | undefined;
 
 interface FeedbackValues {
   id: string;
@@ -156,27 +160,13 @@ export class FeedbackService {
   }
 
   listFeedback(args: PageArgs & { filter?: FeedbackFilter | null }): Promise<Connection<Feedback>> {
-    const where = feedbackWhere(args.filter);
-    return paginate(args, {
+    return listNewestFirst(args, {
       maxPageSize: this.limits.maxPageSize,
-      position: (row) => ({ sort: row.createdAt, id: row.id }),
-      fetch: (take, after) =>
-        this.db.feedback.findMany({
-          where: { AND: [where, afterPosition('createdAt', after)] },
-          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-          take,
-        }),
-      count: () => this.db.feedback.count({ where }),
+      where: feedbackWhere(args.filter),
+      sortField: 'createdAt',
+      findMany: (query) => this.db.feedback.findMany(query),
+      count: (query) => this.db.feedback.count(query),
     });
-  }
-
-  /** Validates `first` of a nested list (User/Product/Campaign.feedback). */
-  nestedLimit(first: number | null | undefined, fallback: number): number {
-    const size = first ?? fallback;
-    if (!Number.isInteger(size) || size < 0 || size > this.limits.maxPageSize) {
-      throw userInputError(`"first" must be an integer between 0 and ${this.limits.maxPageSize}.`, { argument: 'first' });
-    }
-    return size;
   }
 
   /**
@@ -198,13 +188,13 @@ export class FeedbackService {
           index: row.index,
           value: row.value,
           refs: {
-            user: decodeRef(input[row.index], 'userId', 'userExternalId', 'User'),
-            product: decodeRef(input[row.index], 'productId', 'productExternalId', 'Product'),
-            campaign: decodeRef(input[row.index], 'campaignId', 'campaignExternalId', 'Campaign'),
+            user: readRowRef(input[row.index] as Record<string, unknown>, ['userId', 'userExternalId'], 'User'),
+            product: readRowRef(input[row.index] as Record<string, unknown>, ['productId', 'productExternalId'], 'Product'),
+            campaign: readRowRef(input[row.index] as Record<string, unknown>, ['campaignId', 'campaignExternalId'], 'Campaign'),
           },
         });
       } catch (error) {
-        if (!(error instanceof RefProblem)) throw error;
+        if (!(error instanceof RowFieldError)) throw error;
         errors.push({
           index: row.index,
           externalId: row.value.externalId ?? null,
@@ -217,10 +207,11 @@ export class FeedbackService {
     if (rows.length === 0) return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
 
     const result = await this.db.$transaction(async (tx) => {
+      const sql = rawIn(tx);
       const resolved = {
-        user: await resolveRefs(tx, 'users', rows.map((row) => row.refs.user)),
-        product: await resolveRefs(tx, 'products', rows.map((row) => row.refs.product)),
-        campaign: await resolveRefs(tx, 'campaigns', rows.map((row) => row.refs.campaign)),
+        user: await resolveRefs(sql, 'users', rows.map((row) => row.refs.user)),
+        product: await resolveRefs(sql, 'products', rows.map((row) => row.refs.product)),
+        campaign: await resolveRefs(sql, 'campaigns', rows.map((row) => row.refs.campaign)),
       };
       const externalIds = rows.map((row) => row.value.externalId).filter((id): id is string => !!id);
       const stored = externalIds.length ? await tx.feedback.findMany({ where: { externalId: { in: externalIds } } }) : [];
@@ -236,16 +227,16 @@ export class FeedbackService {
       let unchanged = 0;
       for (const row of rows) {
         const refIds: Partial<Record<'user' | 'product' | 'campaign', string | null | undefined>> = {};
-        let missing: { field: string; entity: string; value: string; kind: string } | null = null;
+        let missing: { ref: RowRef; entity: string } | null = null;
         for (const entity of ['user', 'product', 'campaign'] as const) {
           const ref = row.refs[entity];
           if (ref === undefined || ref === null) {
             refIds[entity] = ref;
             continue;
           }
-          const id = lookup(resolved[entity], ref);
+          const id = resolved[entity].lookup(ref);
           if (id === undefined) {
-            missing = { field: ref.field, entity, value: ref.value, kind: ref.kind };
+            missing = { ref, entity };
             break;
           }
           refIds[entity] = id;
@@ -255,8 +246,8 @@ export class FeedbackService {
             index: row.index,
             externalId: row.value.externalId ?? null,
             code: ErrorCode.NOT_FOUND,
-            message: `${missing.field}: ${missing.entity} ${missing.kind === 'id' ? 'with this id' : `"${missing.value}"`} was not found.`,
-            field: missing.field,
+            message: missingRefMessage(missing.ref, missing.entity),
+            field: missing.ref.field,
           });
           continue;
         }
@@ -318,27 +309,30 @@ export class FeedbackService {
     assertBatchSize(input, this.limits.maxBatchSize);
     const validated = validateRows(input, LabelAssignmentSchema, () => null);
     const errors: RowError[] = [...validated.errors];
-    const rows: (IndexedRow<LabelAssignment> & { ref: NonNullable<Ref> })[] = [];
+    const rows: (IndexedRow<LabelAssignment> & { ref: RowRef })[] = [];
     for (const row of validated.valid) {
-      const ref = decodeRefSafe(row.value.feedbackId, row.value.feedbackExternalId, 'feedbackId', 'feedbackExternalId', 'Feedback');
-      if (!ref) {
-        errors.push({ index: row.index, externalId: null, code: ErrorCode.BAD_USER_INPUT, message: 'feedbackId: is not a valid Feedback ID', field: 'feedbackId' });
-      } else rows.push({ ...row, ref });
+      try {
+        const ref = readRowRef(row.value, ['feedbackId', 'feedbackExternalId'], 'Feedback', { required: true })!;
+        rows.push({ ...row, ref });
+      } catch (error) {
+        if (!(error instanceof RowFieldError)) throw error;
+        errors.push({ index: row.index, externalId: null, code: ErrorCode.BAD_USER_INPUT, message: `${error.field}: ${error.message}`, field: error.field });
+      }
     }
     if (rows.length === 0) return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
 
     return this.db.$transaction(async (tx) => {
-      const resolved = await resolveRefs(tx, 'feedback', rows.map((row) => row.ref));
+      const resolved = await resolveRefs(rawIn(tx), 'feedback', rows.map((row) => row.ref));
       const targets: { index: number; feedbackId: string; task: string; label: string | null }[] = [];
       const seen = new Map<string, number>();
       for (const row of rows) {
-        const feedbackId = lookup(resolved, row.ref);
+        const feedbackId = resolved.lookup(row.ref);
         if (feedbackId === undefined) {
           errors.push({
             index: row.index,
             externalId: row.value.feedbackExternalId ?? null,
             code: ErrorCode.NOT_FOUND,
-            message: `${row.ref.field}: feedback ${row.ref.kind === 'id' ? 'with this id' : `"${row.ref.value}"`} was not found.`,
+            message: missingRefMessage(row.ref, 'feedback'),
             field: row.ref.field,
           });
           continue;
@@ -422,78 +416,8 @@ async function upsertLabels(tx: Prisma.TransactionClient, labels: { feedbackId: 
     WHERE feedback_labels.label IS DISTINCT FROM EXCLUDED.label`;
 }
 
-class RefProblem extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** Reads one id / externalId pair from a raw input row (validated already: not both given). */
-function decodeRef(raw: unknown, idKey: string, externalKey: string, type: NodeType): Ref {
-  const row = raw as Record<string, unknown>;
-  if (!(idKey in row) && !(externalKey in row)) return undefined;
-  const id = row[idKey];
-  const external = row[externalKey];
-  if (typeof id === 'string') {
-    const local = tryLocalIdOf(type, id);
-    if (!local) throw new RefProblem(idKey, `is not a valid ${type} ID`);
-    return { kind: 'id', value: local.toLowerCase(), field: idKey };
-  }
-  if (typeof external === 'string') return { kind: 'externalId', value: external.trim(), field: externalKey };
-  if (id === undefined && external === undefined) return undefined;
-  return null;
-}
-
-function decodeRefSafe(
-  id: string | null | undefined,
-  externalId: string | null | undefined,
-  idKey: string,
-  externalKey: string,
-  type: NodeType,
-): NonNullable<Ref> | null {
-  if (id != null) {
-    const local = tryLocalIdOf(type, id);
-    return local ? { kind: 'id', value: local.toLowerCase(), field: idKey } : null;
-  }
-  return { kind: 'externalId', value: externalId!, field: externalKey };
-}
-
-interface Resolved {
-  ids: Set<string>;
-  byExternalId: Map<string, string>;
-}
-
-/** One query for all references to one table: which local ids exist, and externalId → id. */
-async function resolveRefs(tx: Prisma.TransactionClient, table: 'users' | 'products' | 'campaigns' | 'feedback', refs: Ref[]): Promise<Resolved> {
-  const ids = new Set<string>();
-  const externalIds = new Set<string>();
-  for (const ref of refs) if (ref) (ref.kind === 'id' ? ids : externalIds).add(ref.value);
-  const resolved: Resolved = { ids: new Set(), byExternalId: new Map() };
-  if (ids.size === 0 && externalIds.size === 0) return resolved;
-  const found = await tx.$queryRawUnsafe<{ id: string; external_id: string | null }[]>(
-    `SELECT id::text AS id, external_id FROM ${table} WHERE id = ANY($1::uuid[]) OR external_id = ANY($2::text[]) FOR KEY SHARE`,
-    [...ids],
-    [...externalIds],
-  );
-  for (const row of found) {
-    resolved.ids.add(row.id);
-    if (row.external_id !== null) resolved.byExternalId.set(row.external_id, row.id);
-  }
-  return resolved;
-}
-
-function lookup(resolved: Resolved, ref: NonNullable<Ref>): string | undefined {
-  if (ref.kind === 'id') return resolved.ids.has(ref.value) ? ref.value : undefined;
-  return resolved.byExternalId.get(ref.value);
-}
-
-
-function atMostOne(a: unknown, b: unknown, names: string): void {
-  if (a != null && b != null) throw userInputError(`Give at most one of ${names}.`, { argument: 'filter' });
-}
+/** A filter names each of user, product and campaign at most once. */
+const FILTER_REF = { required: false, argument: 'filter' } as const;
 
 function labelCondition(condition: LabelCondition, argument: string): { task: string; label?: string } {
   const task = condition.task.trim();
@@ -504,9 +428,9 @@ function labelCondition(condition: LabelCondition, argument: string): { task: st
 function feedbackWhere(filter: FeedbackFilter | null | undefined): Prisma.FeedbackWhereInput {
   if (!filter) return {};
   const conditions: Prisma.FeedbackWhereInput[] = [];
-  atMostOne(filter.userId, filter.userExternalId, 'filter.userId or filter.userExternalId');
-  atMostOne(filter.productId, filter.productExternalId, 'filter.productId or filter.productExternalId');
-  atMostOne(filter.campaignId, filter.campaignExternalId, 'filter.campaignId or filter.campaignExternalId');
+  assertOneRef(filter.userId, filter.userExternalId, ['filter.userId', 'filter.userExternalId'], FILTER_REF);
+  assertOneRef(filter.productId, filter.productExternalId, ['filter.productId', 'filter.productExternalId'], FILTER_REF);
+  assertOneRef(filter.campaignId, filter.campaignExternalId, ['filter.campaignId', 'filter.campaignExternalId'], FILTER_REF);
   if (filter.userId) conditions.push({ userId: localIdOf('User', filter.userId, 'filter.userId') });
   if (filter.userExternalId) conditions.push({ user: { externalId: filter.userExternalId } });
   if (filter.productId) conditions.push({ productId: localIdOf('Product', filter.productId, 'filter.productId') });

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Db } from '../../db/prisma.ts';
 import { Prisma, type Product } from '../../generated/prisma/client.ts';
 import { ErrorCode, userInputError } from '../../graphql/errors.ts';
-import { afterPosition, paginate, type Connection, type PageArgs } from '../../graphql/pagination.ts';
+import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
 import {
   assertBatchSize,
   BULK_TRANSACTION,
@@ -110,17 +110,12 @@ export class ProductsService {
   }
 
   listProducts(args: PageArgs & { filter?: ProductFilter | null }): Promise<Connection<Product>> {
-    const where = productWhere(args.filter);
-    return paginate(args, {
+    return listNewestFirst(args, {
       maxPageSize: this.limits.maxPageSize,
-      position: (product) => ({ sort: product.createdAt, id: product.id }),
-      fetch: (take, after) =>
-        this.db.product.findMany({
-          where: { AND: [where, afterPosition('createdAt', after)] },
-          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-          take,
-        }),
-      count: () => this.db.product.count({ where }),
+      where: productWhere(args.filter),
+      sortField: 'createdAt',
+      findMany: (query) => this.db.product.findMany(query),
+      count: (query) => this.db.product.count(query),
     });
   }
 

@@ -2,9 +2,9 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../../db/prisma.ts';
 import type { Prisma, User } from '../../generated/prisma/client.ts';
-import { notFoundError, userInputError } from '../../graphql/errors.ts';
+import { notFoundError } from '../../graphql/errors.ts';
 import type { FieldCipher } from '../../privacy/field-crypto.ts';
-import { afterPosition, paginate, type Connection, type PageArgs } from '../../graphql/pagination.ts';
+import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
 import {
   assertBatchSize,
   BULK_TRANSACTION,
@@ -110,17 +110,12 @@ export class UsersService {
    * matches through its keyed hash. Names and emails are encrypted, so they are not searchable.
    */
   listUsers(args: PageArgs & { filter?: UserFilter | null }, options: { personalSearch?: boolean } = {}): Promise<Connection<User>> {
-    const where = this.userWhere(args.filter, options.personalSearch ?? false);
-    return paginate(args, {
+    return listNewestFirst(args, {
       maxPageSize: this.limits.maxPageSize,
-      position: (user) => ({ sort: user.createdAt, id: user.id }),
-      fetch: (take, after) =>
-        this.db.user.findMany({
-          where: { AND: [where, afterPosition('createdAt', after)] },
-          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-          take,
-        }),
-      count: () => this.db.user.count({ where }),
+      where: this.userWhere(args.filter, options.personalSearch ?? false),
+      sortField: 'createdAt',
+      findMany: (query) => this.db.user.findMany(query),
+      count: (query) => this.db.user.count(query),
     });
   }
 
@@ -320,12 +315,6 @@ export class UsersService {
       };
     }, BULK_TRANSACTION);
   }
-}
-
-export function assertSingleRef(ref: UserRef | { id?: string | null; externalId?: string | null }, entity: string): void {
-  const withEmail = 'email' in ref;
-  const given = [ref.id, ref.externalId, withEmail ? ref.email : null].filter((value) => value !== undefined && value !== null).length;
-  if (given !== 1) throw userInputError(`Give exactly one of id${withEmail ? ', externalId or email' : ' or externalId'} to look up a ${entity}.`);
 }
 
 function mergeUser(input: UserInput, stored: UserValues | undefined): UserValues {
