@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { batchTooLargeError, ErrorCode } from '../../graphql/errors.ts';
+import { describeFirstIssue } from './zod-issues.ts';
 
 /** A row that was refused, with its position in the submitted batch. */
 export interface RowError {
@@ -44,15 +45,8 @@ export function validateRows<S extends z.ZodType>(
     if (parsed.success) {
       valid.push({ index, value: parsed.data });
     } else {
-      const issue = parsed.error.issues[0];
-      const field = issue?.path.join('.') || null;
-      errors.push({
-        index,
-        externalId: externalIdOf(row),
-        code: ErrorCode.BAD_USER_INPUT,
-        message: field ? `${field}: ${issue?.message}` : (issue?.message ?? 'invalid row'),
-        field,
-      });
+      const { field, message } = describeFirstIssue(parsed.error);
+      errors.push({ index, externalId: externalIdOf(row), code: ErrorCode.BAD_USER_INPUT, message, field });
     }
   });
   return { valid, errors };
@@ -104,9 +98,21 @@ function defaultExternalId(row: unknown): string | null {
   return null;
 }
 
+/** Longest externalId any entity accepts. */
+export const MAX_EXTERNAL_ID = 200;
+
+/** How far in the future a client may stamp an event or feedback (clients' clock skew). */
+export const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
+export const FUTURE_MESSAGE = 'must not be more than one day in the future';
+
+/** Whether a timestamp is at most MAX_FUTURE_MS after `now`. */
+export function notTooFarInFuture(date: Date, now = Date.now()): boolean {
+  return date.getTime() <= now + MAX_FUTURE_MS;
+}
+
 /** Shared field rules, so every module validates the same way. */
 export const fields = {
-  externalId: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+  externalId: z.string().trim().min(1, 'must not be empty').max(MAX_EXTERNAL_ID, `must be at most ${MAX_EXTERNAL_ID} characters`),
   shortText: (max: number) => z.string().trim().max(max, `must be at most ${max} characters`),
   attributes: z
     .record(z.string().max(100), z.unknown())

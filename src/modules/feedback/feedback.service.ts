@@ -13,6 +13,8 @@ import {
   BULK_TRANSACTION,
   bulkResult,
   fields,
+  FUTURE_MESSAGE,
+  notTooFarInFuture,
   rejectDuplicateKeys,
   validateRows,
   type BulkWriteResult,
@@ -34,7 +36,6 @@ export const FEEDBACK_CHANNELS = ['REVIEW', 'SURVEY', 'SOCIAL', 'SUPPORT', 'AD_C
 type FeedbackChannelName = (typeof FEEDBACK_CHANNELS)[number];
 
 const MAX_TEXT = 5000;
-const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
 
 export interface LabelCondition {
   task: string;
@@ -63,7 +64,6 @@ export interface FeedbackFilter {
 
 const labelField = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
 const optionalRef = fields.externalId.nullish();
-const notInFuture = (date: Date) => date.getTime() <= Date.now() + MAX_FUTURE_MS;
 
 /** Reference pairs of FeedbackInput: [id field, externalId field, node type]. */
 const REF_PAIRS = [
@@ -95,7 +95,7 @@ const FeedbackInputSchema = z
       .max(20, 'must be at most 20 characters')
       .regex(/^[a-z]{2,8}(-[a-z0-9]{1,8})*$/, 'must be a language code such as zh, en or pt-br')
       .nullish(),
-    createdAt: z.coerce.date('must be an ISO-8601 timestamp').refine(notInFuture, 'must not be more than one day in the future').nullish(),
+    createdAt: z.coerce.date('must be an ISO-8601 timestamp').refine((date) => notTooFarInFuture(date), FUTURE_MESSAGE).nullish(),
     labels: z
       .array(z.object({ task: taskNameField, label: labelField }))
       .max(50, 'at most 50 labels per row')

@@ -6,16 +6,21 @@ import type { Interaction, Prisma } from '../../generated/prisma/client.ts';
 import { ErrorCode } from '../../graphql/errors.ts';
 import { localIdOf } from '../../graphql/global-id.ts';
 import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
-import { assertBatchSize, bulkResult, type BulkWriteResult, type RowError } from '../common/bulk.ts';
+import {
+  assertBatchSize,
+  bulkResult,
+  FUTURE_MESSAGE,
+  MAX_EXTERNAL_ID,
+  notTooFarInFuture,
+  type BulkWriteResult,
+  type RowError,
+} from '../common/bulk.ts';
 import { assertOneRef, missingRefMessage, readRowRef, RowFieldError, type RowRef } from '../common/references.ts';
 
 export const INTERACTION_TYPES = ['VIEW', 'CLICK', 'ADD_TO_CART', 'PURCHASE', 'RATING'] as const;
 export type InteractionTypeName = (typeof INTERACTION_TYPES)[number];
 const TYPE_SET: ReadonlySet<string> = new Set(INTERACTION_TYPES);
 
-/** Events may be stamped at most this far in the future (clients' clock skew). */
-export const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
-const MAX_EXTERNAL_ID = 200;
 
 export interface InteractionFilter {
   userId?: string | null;
@@ -246,7 +251,7 @@ function parseRow(raw: unknown, index: number, now: number): ParsedRow {
   const occurred = row.occurredAt;
   const occurredAt = occurred instanceof Date ? occurred : typeof occurred === 'string' ? new Date(occurred) : null;
   if (!occurredAt || Number.isNaN(occurredAt.getTime())) throw new RowFieldError('occurredAt', 'must be an ISO-8601 timestamp');
-  if (occurredAt.getTime() > now + MAX_FUTURE_MS) throw new RowFieldError('occurredAt', 'must not be more than one day in the future');
+  if (!notTooFarInFuture(occurredAt, now)) throw new RowFieldError('occurredAt', FUTURE_MESSAGE);
 
   return { index, externalId, user, product, campaign, type: type as InteractionTypeName, value, occurredAt };
 }
