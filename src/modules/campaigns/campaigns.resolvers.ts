@@ -1,7 +1,7 @@
 import type { Resolvers } from '../../generated/graphql.ts';
 import { toGlobalId } from '../../graphql/global-id.ts';
 import { refArgs } from '../common/references.ts';
-import { assertDayRange } from './campaigns.service.ts';
+import { assertDayRange } from '../common/days.ts';
 
 export const campaignsResolvers: Resolvers = {
   Query: {

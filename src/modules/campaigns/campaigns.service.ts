@@ -21,7 +21,7 @@ import {
 import { missingRefMessage, oneRefRefinement, readRowRef, RowFieldError, type RowRef } from '../common/references.ts';
 import { money, sameMoney } from '../products/products.service.ts';
 import { pick } from '../users/users.service.ts';
-import { utcDay } from './campaigns.loaders.ts';
+import { utcDay } from '../common/days.ts';
 import { CAMPAIGN_COLUMNS, campaignFromRow, type CampaignRow as CampaignDbRow } from './campaigns.rows.ts';
 
 export interface CampaignFilter {
@@ -459,11 +459,4 @@ export function campaignWhere(filter: CampaignFilter | null | undefined): Prisma
     });
   }
   return { AND: conditions };
-}
-
-/** Checks an optional from..to day range of a field argument. */
-export function assertDayRange(from: string | null | undefined, to: string | null | undefined): void {
-  if (from && to && from > to) {
-    throw userInputError(`"from" (${from}) must not be after "to" (${to}).`, { argument: 'from' });
-  }
 }
