@@ -48,3 +48,15 @@ export async function resolveRefs(
   }
   return resolved;
 }
+
+/** What one row is found in by id or externalId: a Prisma model delegate such as `db.product` (or a transaction's). */
+export interface RefSource<T> {
+  findUnique(args: { where: { id: string } | { externalId: string } }): PromiseLike<T | null>;
+}
+
+/** The row a lookup's reference names (its local id, else its externalId), or null when there is none. */
+export async function findByRef<T>(source: RefSource<T>, ref: { id?: string | null; externalId?: string | null }): Promise<T | null> {
+  if (ref.id) return source.findUnique({ where: { id: ref.id } });
+  if (ref.externalId) return source.findUnique({ where: { externalId: ref.externalId } });
+  return null;
+}

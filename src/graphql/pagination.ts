@@ -119,43 +119,38 @@ export function afterPosition<K extends string>(
 /** How rows are identified in cursors: UUID strings, or sequence numbers (bigint columns). */
 export type CursorIdKind = keyof typeof CURSOR_ID;
 
-/** What a Prisma delegate's findMany receives from listNewestFirst. */
-export interface NewestFirstQuery<W> {
-  where: { AND: [W, Record<string, unknown>] };
-  orderBy: Record<string, 'desc'>[];
-  take: number;
+/** What a list's rows come from: a Prisma model delegate (e.g. `db.user`), or anything with its findMany and count. */
+export interface ListSource<T, W> {
+  findMany(query: { where: { AND: [W, Record<string, unknown>] }; orderBy: Record<string, 'desc'>[]; take: number }): PromiseLike<T[]>;
+  count(query: { where: W }): PromiseLike<number>;
 }
 
 /**
  * A newest-first list as a Relay connection: keyset pagination over (sortField desc, id desc)
- * with the filter `where`, through a Prisma delegate's `findMany` and `count`. The one home of
- * that boilerplate for every list of the API.
+ * of the rows of `source` matching `where`. The one home of that boilerplate for every list of
+ * the API: `listNewestFirst(args, { source: db.user, where, sortField: 'createdAt', maxPageSize })`.
  */
-export function listNewestFirst<T extends { id: string | bigint }, S extends keyof T & string, W>(
+export function listNewestFirst<T extends { id: string | bigint }, W>(
   args: PageArgs,
   options: {
-    maxPageSize: number;
+    source: ListSource<T, NoInfer<W>>;
     where: W;
     /** A timestamp column of T; ties are broken by id. */
-    sortField: S;
-    findMany: (query: NewestFirstQuery<W>) => Promise<T[]>;
-    count: (query: { where: W }) => Promise<number>;
+    sortField: keyof T & string;
+    maxPageSize: number;
     /** Default 'uuid'. */
     idKind?: CursorIdKind;
   },
 ): Promise<Connection<T>> {
+  const { source, where, sortField } = options;
   const idKind = options.idKind ?? 'uuid';
   const toId = idKind === 'bigint' ? (id: string) => BigInt(id) : (id: string) => id;
   return paginate<T>(args, {
     maxPageSize: options.maxPageSize,
     idPattern: CURSOR_ID[idKind],
-    position: (row) => ({ sort: row[options.sortField] as Date, id: String(row.id) }),
-    fetch: (take, after) =>
-      options.findMany({
-        where: { AND: [options.where, afterPosition(options.sortField, after, toId)] },
-        orderBy: [{ [options.sortField]: 'desc' }, { id: 'desc' }],
-        take,
-      }),
-    count: () => options.count({ where: options.where }),
+    position: (row) => ({ sort: row[sortField] as Date, id: String(row.id) }),
+    fetch: async (take, after) =>
+      source.findMany({ where: { AND: [where, afterPosition(sortField, after, toId)] }, orderBy: [{ [sortField]: 'desc' }, { id: 'desc' }], take }),
+    count: async () => source.count({ where }),
   });
 }

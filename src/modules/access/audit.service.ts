@@ -43,13 +43,6 @@ export class AuditService {
         filter.to ? { at: { lt: filter.to } } : {},
       ],
     };
-    return listNewestFirst(args, {
-      maxPageSize: this.limits.maxPageSize,
-      where,
-      sortField: 'at',
-      idKind: 'bigint',
-      findMany: (query) => this.db.auditEntry.findMany(query),
-      count: (query) => this.db.auditEntry.count(query),
-    });
+    return listNewestFirst(args, { source: this.db.auditEntry, where, sortField: 'at', idKind: 'bigint', maxPageSize: this.limits.maxPageSize });
   }
 }

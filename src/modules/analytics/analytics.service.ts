@@ -1,4 +1,5 @@
 import type { Db } from '../../db/prisma.ts';
+import { findByRef } from '../../db/references.ts';
 import type { Campaign } from '../../generated/prisma/client.ts';
 import { notFoundError, userInputError } from '../../graphql/errors.ts';
 import type { CampaignTotalsValues } from '../campaigns/campaigns.loaders.ts';
@@ -178,9 +179,7 @@ export class AnalyticsService {
     const window = args.attributionWindowDays ?? DEFAULT_ATTRIBUTION_WINDOW_DAYS;
     assertIntegerIn(window, 0, MAX_ATTRIBUTION_WINDOW_DAYS, 'attributionWindowDays');
     assertBucketRange(args.from, args.to, granularity);
-    const campaign = args.campaign.id
-      ? await this.db.campaign.findUnique({ where: { id: args.campaign.id } })
-      : await this.db.campaign.findUnique({ where: { externalId: args.campaign.externalId ?? '' } });
+    const campaign = await findByRef(this.db.campaign, args.campaign);
     if (!campaign) throw notFoundError('Campaign', args.campaign.id ? 'with this id' : `"${args.campaign.externalId}"`);
 
     const rows = await campaignStatsRows(this.db, { campaignId: campaign.id, from: args.from, to: args.to, granularity, attributionWindowDays: window });

@@ -5,18 +5,17 @@ import type { Campaign, CampaignChannel, CampaignStatus, Prisma } from '../../ge
 import { ErrorCode, userInputError } from '../../graphql/errors.ts';
 import { toGlobalId, tryLocalIdOf } from '../../graphql/global-id.ts';
 import { rawIn } from '../../db/raw.ts';
-import { resolveRefs } from '../../db/references.ts';
+import { findByRef, resolveRefs } from '../../db/references.ts';
 import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
 import {
-  assertBatchSize,
   BULK_TRANSACTION,
   bulkResult,
+  checkBatch,
   fields,
+  nothingWritten,
   rejectDuplicateKeys,
-  validateRows,
   type BulkWriteResult,
   type IndexedRow,
-  type RowError,
 } from '../common/bulk.ts';
 import { missingRefMessage, oneRefRefinement, readRowRef, RowFieldError, type RowRef } from '../common/references.ts';
 import { money, sameMoney } from '../products/products.service.ts';
@@ -127,20 +126,12 @@ export class CampaignsService {
     private readonly limits: { maxBatchSize: number; maxPageSize: number },
   ) {}
 
-  async findCampaign(ref: CampaignRef): Promise<Campaign | null> {
-    if (ref.id) return this.db.campaign.findUnique({ where: { id: ref.id } });
-    if (ref.externalId) return this.db.campaign.findUnique({ where: { externalId: ref.externalId } });
-    return null;
+  findCampaign(ref: CampaignRef): Promise<Campaign | null> {
+    return findByRef(this.db.campaign, ref);
   }
 
   listCampaigns(args: PageArgs & { filter?: CampaignFilter | null }): Promise<Connection<Campaign>> {
-    return listNewestFirst(args, {
-      maxPageSize: this.limits.maxPageSize,
-      where: campaignWhere(args.filter),
-      sortField: 'createdAt',
-      findMany: (query) => this.db.campaign.findMany(query),
-      count: (query) => this.db.campaign.count(query),
-    });
+    return listNewestFirst(args, { source: this.db.campaign, where: campaignWhere(args.filter), sortField: 'createdAt', maxPageSize: this.limits.maxPageSize });
   }
 
   /**
@@ -149,13 +140,10 @@ export class CampaignsService {
    * a row naming an unknown product is refused whole (NOT_FOUND).
    */
   async upsertCampaigns(input: readonly unknown[]): Promise<BulkWriteResult> {
-    assertBatchSize(input, this.limits.maxBatchSize);
-    const validated = validateRows(input, CampaignInputSchema);
-    const byExternalId = rejectDuplicateKeys(validated.valid, (row) => row.externalId, 'externalId', (row) => row.externalId);
-    const errors: RowError[] = [...validated.errors, ...byExternalId.errors];
+    const { rows: valid, errors } = checkBatch(input, CampaignInputSchema, { maxBatchSize: this.limits.maxBatchSize, unique: 'externalId' });
 
     const rows: IndexedRow<CampaignRow>[] = [];
-    for (const { index, value } of byExternalId.unique) {
+    for (const { index, value } of valid) {
       if (value.productIds === undefined && value.productExternalIds === undefined) {
         rows.push({ index, value: { input: value } });
         continue;
@@ -179,7 +167,7 @@ export class CampaignsService {
       }
       rows.push({ index, value: { input: value, targets: { ids, externalIds: value.productExternalIds ?? [] } } });
     }
-    if (rows.length === 0) return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
+    if (rows.length === 0) return nothingWritten(errors);
 
     return this.db.$transaction(async (tx) => {
       // Raw `= ANY($1)`: one array parameter instead of one parameter per row.
@@ -314,12 +302,10 @@ export class CampaignsService {
    * changed days updated, identical re-sends left alone (and counted as unchanged).
    */
   async recordCampaignMetrics(input: readonly unknown[]): Promise<BulkWriteResult> {
-    assertBatchSize(input, this.limits.maxBatchSize);
-    const validated = validateRows(input, MetricInputSchema, metricExternalId);
-    const errors: RowError[] = [...validated.errors];
+    const { rows: valid, errors } = checkBatch(input, MetricInputSchema, { maxBatchSize: this.limits.maxBatchSize, externalIdOf: metricExternalId });
 
     const decoded: IndexedRow<MetricInput & { ref: RowRef }>[] = [];
-    for (const { index, value } of validated.valid) {
+    for (const { index, value } of valid) {
       try {
         decoded.push({ index, value: { ...value, ref: readRowRef(value, ['campaignId', 'campaignExternalId'], 'Campaign', { required: true })! } });
       } catch (error) {
@@ -327,7 +313,7 @@ export class CampaignsService {
         errors.push({ index, externalId: null, code: ErrorCode.BAD_USER_INPUT, message: `${error.field}: ${error.message}`, field: error.field });
       }
     }
-    if (decoded.length === 0) return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
+    if (decoded.length === 0) return nothingWritten(errors);
 
     return this.db.$transaction(async (tx) => {
       const campaigns = await resolveRefs(rawIn(tx), 'campaigns', decoded.map((row) => row.value.ref), { lock: false });
@@ -353,7 +339,7 @@ export class CampaignsService {
         (row) => row.campaignExternalId ?? null,
       );
       errors.push(...unique.errors);
-      if (unique.unique.length === 0) return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
+      if (unique.unique.length === 0) return nothingWritten(errors);
 
       const payload = unique.unique.map(({ value }) => ({
         campaignId: value.campaign,

@@ -52,6 +52,33 @@ export function validateRows<S extends z.ZodType>(
   return { valid, errors };
 }
 
+/**
+ * The start of every bulk write: the batch-size limit (MAX_BATCH_SIZE), each row validated, and
+ * rows repeating an earlier row's `unique` field (e.g. externalId) refused. The rows to write
+ * come back with the errors so far.
+ */
+export function checkBatch<S extends z.ZodType>(
+  input: readonly unknown[],
+  schema: S,
+  options: { maxBatchSize: number; unique?: keyof z.output<S> & string; externalIdOf?: (row: unknown) => string | null },
+): { rows: IndexedRow<z.output<S>>[]; errors: RowError[] } {
+  assertBatchSize(input, options.maxBatchSize);
+  const validated = validateRows(input, schema, options.externalIdOf);
+  const key = options.unique;
+  if (!key) return { rows: validated.valid, errors: validated.errors };
+  const valueOf = (row: z.output<S>, field: string) => {
+    const value = (row as Record<string, unknown>)[field];
+    return typeof value === 'string' ? value : null;
+  };
+  const unique = rejectDuplicateKeys(validated.valid, (row) => valueOf(row, key), key, (row) => valueOf(row, 'externalId'));
+  return { rows: unique.unique, errors: [...validated.errors, ...unique.errors] };
+}
+
+/** The result of a batch of which no row was written. */
+export function nothingWritten(errors: RowError[]): BulkWriteResult {
+  return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
+}
+
 /** The first row with a key wins; later rows with the same key in one batch are refused. */
 export function rejectDuplicateKeys<T>(
   rows: IndexedRow<T>[],

@@ -3,26 +3,23 @@ import { z } from 'zod';
 import type { Db } from '../../db/prisma.ts';
 import type { Feedback, Prisma } from '../../generated/prisma/client.ts';
 import { rawIn } from '../../db/raw.ts';
-import { resolveRefs } from '../../db/references.ts';
+import { findByRef, resolveRefs } from '../../db/references.ts';
 import { ErrorCode, userInputError } from '../../graphql/errors.ts';
-import { localIdOf } from '../../graphql/global-id.ts';
 import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
 import { detectLanguage } from '../../ml/text/language.ts';
 import {
-  assertBatchSize,
   BULK_TRANSACTION,
   bulkResult,
+  checkBatch,
   fields,
   FUTURE_MESSAGE,
   notTooFarInFuture,
-  rejectDuplicateKeys,
-  validateRows,
+  nothingWritten,
   type BulkWriteResult,
   type IndexedRow,
-  type RowError,
 } from '../common/bulk.ts';
+import { relatedConditions } from '../common/filters.ts';
 import {
-  assertOneRef,
   missingRefMessage,
   oneOfProblem,
   oneRefRefinement,
@@ -153,20 +150,12 @@ export class FeedbackService {
     private readonly onWritten: FeedbackWrittenHook = () => undefined,
   ) {}
 
-  async findFeedback(ref: { id?: string | null; externalId?: string | null }): Promise<Feedback | null> {
-    if (ref.id) return this.db.feedback.findUnique({ where: { id: ref.id } });
-    if (ref.externalId) return this.db.feedback.findUnique({ where: { externalId: ref.externalId.trim() } });
-    return null;
+  findFeedback(ref: { id?: string | null; externalId?: string | null }): Promise<Feedback | null> {
+    return findByRef(this.db.feedback, { id: ref.id, externalId: ref.externalId?.trim() });
   }
 
   listFeedback(args: PageArgs & { filter?: FeedbackFilter | null }): Promise<Connection<Feedback>> {
-    return listNewestFirst(args, {
-      maxPageSize: this.limits.maxPageSize,
-      where: feedbackWhere(args.filter),
-      sortField: 'createdAt',
-      findMany: (query) => this.db.feedback.findMany(query),
-      count: (query) => this.db.feedback.count(query),
-    });
+    return listNewestFirst(args, { source: this.db.feedback, where: feedbackWhere(args.filter), sortField: 'createdAt', maxPageSize: this.limits.maxPageSize });
   }
 
   /**
@@ -175,14 +164,11 @@ export class FeedbackService {
    * Language is detected from the text unless given. Labels given are upserted per task.
    */
   async submitFeedback(input: readonly unknown[]): Promise<BulkWriteResult> {
-    assertBatchSize(input, this.limits.maxBatchSize);
-    const validated = validateRows(input, FeedbackInputSchema);
-    const unique = rejectDuplicateKeys(validated.valid, (row) => row.externalId ?? null, 'externalId', (row) => row.externalId ?? null);
-    const errors: RowError[] = [...validated.errors, ...unique.errors];
+    const { rows: valid, errors } = checkBatch(input, FeedbackInputSchema, { maxBatchSize: this.limits.maxBatchSize, unique: 'externalId' });
 
     // Decode global IDs before touching the database; a malformed one is the row's fault.
     const rows: { index: number; value: FeedbackInput; refs: Record<'user' | 'product' | 'campaign', Ref> }[] = [];
-    for (const row of unique.unique) {
+    for (const row of valid) {
       try {
         rows.push({
           index: row.index,
@@ -204,7 +190,7 @@ export class FeedbackService {
         });
       }
     }
-    if (rows.length === 0) return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
+    if (rows.length === 0) return nothingWritten(errors);
 
     const result = await this.db.$transaction(async (tx) => {
       const sql = rawIn(tx);
@@ -306,11 +292,9 @@ export class FeedbackService {
    * changed or removed ones as updated, labels already as asked as unchanged.
    */
   async labelFeedback(input: readonly unknown[]): Promise<BulkWriteResult> {
-    assertBatchSize(input, this.limits.maxBatchSize);
-    const validated = validateRows(input, LabelAssignmentSchema, () => null);
-    const errors: RowError[] = [...validated.errors];
+    const { rows: valid, errors } = checkBatch(input, LabelAssignmentSchema, { maxBatchSize: this.limits.maxBatchSize, externalIdOf: () => null });
     const rows: (IndexedRow<LabelAssignment> & { ref: RowRef })[] = [];
-    for (const row of validated.valid) {
+    for (const row of valid) {
       try {
         const ref = readRowRef(row.value, ['feedbackId', 'feedbackExternalId'], 'Feedback', { required: true })!;
         rows.push({ ...row, ref });
@@ -319,7 +303,7 @@ export class FeedbackService {
         errors.push({ index: row.index, externalId: null, code: ErrorCode.BAD_USER_INPUT, message: `${error.field}: ${error.message}`, field: error.field });
       }
     }
-    if (rows.length === 0) return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
+    if (rows.length === 0) return nothingWritten(errors);
 
     return this.db.$transaction(async (tx) => {
       const resolved = await resolveRefs(rawIn(tx), 'feedback', rows.map((row) => row.ref));
@@ -352,7 +336,7 @@ export class FeedbackService {
         seen.set(key, row.index);
         targets.push({ index: row.index, feedbackId, task: row.value.task, label: row.value.remove ? null : row.value.label! });
       }
-      if (targets.length === 0) return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
+      if (targets.length === 0) return nothingWritten(errors);
 
       const existing = await tx.$queryRaw<{ feedbackId: string; task: string; label: string }[]>`
         SELECT l.feedback_id::text AS "feedbackId", l.task, l.label
@@ -416,9 +400,6 @@ async function upsertLabels(tx: Prisma.TransactionClient, labels: { feedbackId: 
     WHERE feedback_labels.label IS DISTINCT FROM EXCLUDED.label`;
 }
 
-/** A filter names each of user, product and campaign at most once. */
-const FILTER_REF = { required: false, argument: 'filter' } as const;
-
 function labelCondition(condition: LabelCondition, argument: string): { task: string; label?: string } {
   const task = condition.task.trim();
   if (!task) throw userInputError(`${argument}.task must not be empty.`, { argument: 'filter' });
@@ -428,15 +409,7 @@ function labelCondition(condition: LabelCondition, argument: string): { task: st
 function feedbackWhere(filter: FeedbackFilter | null | undefined): Prisma.FeedbackWhereInput {
   if (!filter) return {};
   const conditions: Prisma.FeedbackWhereInput[] = [];
-  assertOneRef(filter.userId, filter.userExternalId, ['filter.userId', 'filter.userExternalId'], FILTER_REF);
-  assertOneRef(filter.productId, filter.productExternalId, ['filter.productId', 'filter.productExternalId'], FILTER_REF);
-  assertOneRef(filter.campaignId, filter.campaignExternalId, ['filter.campaignId', 'filter.campaignExternalId'], FILTER_REF);
-  if (filter.userId) conditions.push({ userId: localIdOf('User', filter.userId, 'filter.userId') });
-  if (filter.userExternalId) conditions.push({ user: { externalId: filter.userExternalId } });
-  if (filter.productId) conditions.push({ productId: localIdOf('Product', filter.productId, 'filter.productId') });
-  if (filter.productExternalId) conditions.push({ product: { externalId: filter.productExternalId } });
-  if (filter.campaignId) conditions.push({ campaignId: localIdOf('Campaign', filter.campaignId, 'filter.campaignId') });
-  if (filter.campaignExternalId) conditions.push({ campaign: { externalId: filter.campaignExternalId } });
+  conditions.push(...relatedConditions(filter));
   if (filter.channel) conditions.push({ channel: filter.channel as FeedbackChannelName });
   if (filter.channels) conditions.push({ channel: { in: filter.channels as FeedbackChannelName[] } });
   if (filter.language) conditions.push({ language: filter.language.trim().toLowerCase() });

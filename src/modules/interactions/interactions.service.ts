@@ -4,7 +4,6 @@ import { rawTransaction } from '../../db/raw.ts';
 import { resolveRefs } from '../../db/references.ts';
 import type { Interaction, Prisma } from '../../generated/prisma/client.ts';
 import { ErrorCode } from '../../graphql/errors.ts';
-import { localIdOf } from '../../graphql/global-id.ts';
 import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
 import {
   assertBatchSize,
@@ -12,10 +11,12 @@ import {
   FUTURE_MESSAGE,
   MAX_EXTERNAL_ID,
   notTooFarInFuture,
+  nothingWritten,
   type BulkWriteResult,
   type RowError,
 } from '../common/bulk.ts';
-import { assertOneRef, missingRefMessage, readRowRef, RowFieldError, type RowRef } from '../common/references.ts';
+import { relatedConditions } from '../common/filters.ts';
+import { missingRefMessage, readRowRef, RowFieldError, type RowRef } from '../common/references.ts';
 
 export const INTERACTION_TYPES = ['VIEW', 'CLICK', 'ADD_TO_CART', 'PURCHASE', 'RATING'] as const;
 export type InteractionTypeName = (typeof INTERACTION_TYPES)[number];
@@ -63,14 +64,7 @@ export class InteractionsService {
   }
 
   listInteractions(args: PageArgs & { filter?: InteractionFilter | null }): Promise<Connection<Interaction>> {
-    return listNewestFirst(args, {
-      maxPageSize: this.limits.maxPageSize,
-      where: interactionWhere(args.filter),
-      sortField: 'occurredAt',
-      idKind: 'bigint',
-      findMany: (query) => this.db.interaction.findMany(query),
-      count: (query) => this.db.interaction.count(query),
-    });
+    return listNewestFirst(args, { source: this.db.interaction, where: interactionWhere(args.filter), sortField: 'occurredAt', idKind: 'bigint', maxPageSize: this.limits.maxPageSize });
   }
 
   /**
@@ -98,7 +92,7 @@ export class InteractionsService {
         });
       }
     }
-    if (rows.length === 0) return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
+    if (rows.length === 0) return nothingWritten(errors);
 
     return rawTransaction(this.db, async (sql) => {
       // One query per entity type; FOR KEY SHARE keeps the referenced rows until commit.
@@ -262,21 +256,10 @@ function externalIdOf(raw: unknown): string | null {
 }
 
 
-/** A filter names each of user, product and campaign at most once. */
-const FILTER_REF = { required: false, argument: 'filter' } as const;
-
 function interactionWhere(filter: InteractionFilter | null | undefined): Prisma.InteractionWhereInput {
   if (!filter) return {};
   const conditions: Prisma.InteractionWhereInput[] = [];
-  assertOneRef(filter.userId, filter.userExternalId, ['filter.userId', 'filter.userExternalId'], FILTER_REF);
-  assertOneRef(filter.productId, filter.productExternalId, ['filter.productId', 'filter.productExternalId'], FILTER_REF);
-  assertOneRef(filter.campaignId, filter.campaignExternalId, ['filter.campaignId', 'filter.campaignExternalId'], FILTER_REF);
-  if (filter.userId) conditions.push({ userId: localIdOf('User', filter.userId, 'filter.userId') });
-  if (filter.userExternalId) conditions.push({ user: { externalId: filter.userExternalId } });
-  if (filter.productId) conditions.push({ productId: localIdOf('Product', filter.productId, 'filter.productId') });
-  if (filter.productExternalId) conditions.push({ product: { externalId: filter.productExternalId } });
-  if (filter.campaignId) conditions.push({ campaignId: localIdOf('Campaign', filter.campaignId, 'filter.campaignId') });
-  if (filter.campaignExternalId) conditions.push({ campaign: { externalId: filter.campaignExternalId } });
+  conditions.push(...relatedConditions(filter));
   if (filter.types) conditions.push({ type: { in: filter.types as InteractionTypeName[] } });
   if (filter.occurredFrom) conditions.push({ occurredAt: { gte: filter.occurredFrom } });
   if (filter.occurredTo) conditions.push({ occurredAt: { lt: filter.occurredTo } });

@@ -1,19 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../../db/prisma.ts';
+import { findByRef } from '../../db/references.ts';
 import { Prisma, type Product } from '../../generated/prisma/client.ts';
 import { ErrorCode, userInputError } from '../../graphql/errors.ts';
 import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
-import {
-  assertBatchSize,
-  BULK_TRANSACTION,
-  bulkResult,
-  fields,
-  rejectDuplicateKeys,
-  validateRows,
-  type BulkWriteResult,
-  type RowError,
-} from '../common/bulk.ts';
+import { BULK_TRANSACTION, bulkResult, checkBatch, fields, nothingWritten, type BulkWriteResult } from '../common/bulk.ts';
 import { jsonEqual, pick } from '../users/users.service.ts';
 import { PRODUCT_COLUMNS, productFromRow, type ProductRow } from './products.rows.ts';
 
@@ -103,20 +95,12 @@ export class ProductsService {
     private readonly limits: { maxBatchSize: number; maxPageSize: number },
   ) {}
 
-  async findProduct(ref: ProductRef): Promise<Product | null> {
-    if (ref.id) return this.db.product.findUnique({ where: { id: ref.id } });
-    if (ref.externalId) return this.db.product.findUnique({ where: { externalId: ref.externalId } });
-    return null;
+  findProduct(ref: ProductRef): Promise<Product | null> {
+    return findByRef(this.db.product, ref);
   }
 
   listProducts(args: PageArgs & { filter?: ProductFilter | null }): Promise<Connection<Product>> {
-    return listNewestFirst(args, {
-      maxPageSize: this.limits.maxPageSize,
-      where: productWhere(args.filter),
-      sortField: 'createdAt',
-      findMany: (query) => this.db.product.findMany(query),
-      count: (query) => this.db.product.count(query),
-    });
+    return listNewestFirst(args, { source: this.db.product, where: productWhere(args.filter), sortField: 'createdAt', maxPageSize: this.limits.maxPageSize });
   }
 
   /**
@@ -124,12 +108,8 @@ export class ProductsService {
    * stored values; explicit nulls clear them. New products need a name.
    */
   async upsertProducts(input: readonly unknown[]): Promise<BulkWriteResult> {
-    assertBatchSize(input, this.limits.maxBatchSize);
-    const validated = validateRows(input, ProductInputSchema);
-    const byExternalId = rejectDuplicateKeys(validated.valid, (row) => row.externalId, 'externalId', (row) => row.externalId);
-    const errors: RowError[] = [...validated.errors, ...byExternalId.errors];
-    const rows = byExternalId.unique;
-    if (rows.length === 0) return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
+    const { rows, errors } = checkBatch(input, ProductInputSchema, { maxBatchSize: this.limits.maxBatchSize, unique: 'externalId' });
+    if (rows.length === 0) return nothingWritten(errors);
 
     return this.db.$transaction(async (tx) => {
       // Raw `= ANY($1)`: one array parameter instead of one parameter per row (much faster at 10k rows).

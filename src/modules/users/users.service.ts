@@ -1,17 +1,18 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../../db/prisma.ts';
+import { findByRef } from '../../db/references.ts';
 import type { Prisma, User } from '../../generated/prisma/client.ts';
 import { notFoundError } from '../../graphql/errors.ts';
 import type { FieldCipher } from '../../privacy/field-crypto.ts';
 import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
 import {
-  assertBatchSize,
   BULK_TRANSACTION,
   bulkResult,
+  checkBatch,
   fields,
+  nothingWritten,
   rejectDuplicateKeys,
-  validateRows,
   type BulkWriteResult,
   type RowError,
 } from '../common/bulk.ts';
@@ -98,10 +99,8 @@ export class UsersService {
   }
 
   async findUser(ref: UserRef): Promise<User | null> {
-    if (ref.id) return this.db.user.findUnique({ where: { id: ref.id } });
-    if (ref.externalId) return this.db.user.findUnique({ where: { externalId: ref.externalId } });
-    if (ref.email) return this.db.user.findUnique({ where: { emailHash: this.cipher.hashEmail(ref.email) } });
-    return null;
+    if (ref.email && !ref.id && !ref.externalId) return this.db.user.findUnique({ where: { emailHash: this.cipher.hashEmail(ref.email) } });
+    return findByRef(this.db.user, ref);
   }
 
   /**
@@ -110,13 +109,7 @@ export class UsersService {
    * matches through its keyed hash. Names and emails are encrypted, so they are not searchable.
    */
   listUsers(args: PageArgs & { filter?: UserFilter | null }, options: { personalSearch?: boolean } = {}): Promise<Connection<User>> {
-    return listNewestFirst(args, {
-      maxPageSize: this.limits.maxPageSize,
-      where: this.userWhere(args.filter, options.personalSearch ?? false),
-      sortField: 'createdAt',
-      findMany: (query) => this.db.user.findMany(query),
-      count: (query) => this.db.user.count(query),
-    });
+    return listNewestFirst(args, { source: this.db.user, where: this.userWhere(args.filter, options.personalSearch ?? false), sortField: 'createdAt', maxPageSize: this.limits.maxPageSize });
   }
 
   private userWhere(filter: UserFilter | null | undefined, personalSearch: boolean): Prisma.UserWhereInput {
@@ -144,14 +137,12 @@ export class UsersService {
    * consent_changes with `source` (the API key's name; `import` for scripts).
    */
   async upsertUsers(input: readonly unknown[], options: { source?: string } = {}): Promise<BulkWriteResult> {
-    assertBatchSize(input, this.limits.maxBatchSize);
     const source = options.source ?? 'import';
-    const validated = validateRows(input, UserInputSchema);
-    const byExternalId = rejectDuplicateKeys(validated.valid, (row) => row.externalId, 'externalId', (row) => row.externalId);
-    const byEmail = rejectDuplicateKeys(byExternalId.unique, (row) => row.email ?? null, 'email', (row) => row.externalId);
-    const errors: RowError[] = [...validated.errors, ...byExternalId.errors, ...byEmail.errors];
+    const checked = checkBatch(input, UserInputSchema, { maxBatchSize: this.limits.maxBatchSize, unique: 'externalId' });
+    const byEmail = rejectDuplicateKeys(checked.rows, (row) => row.email ?? null, 'email', (row) => row.externalId);
+    const errors: RowError[] = [...checked.errors, ...byEmail.errors];
     const rows = byEmail.unique;
-    if (rows.length === 0) return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
+    if (rows.length === 0) return nothingWritten(errors);
 
     return this.db.$transaction(async (tx) => {
       const existing = await tx.user.findMany({
@@ -265,11 +256,7 @@ export class UsersService {
    */
   async eraseUser(ref: UserRef): Promise<ErasureResultModel> {
     return this.db.$transaction(async (tx) => {
-      const user = ref.id
-        ? await tx.user.findUnique({ where: { id: ref.id } })
-        : ref.externalId
-          ? await tx.user.findUnique({ where: { externalId: ref.externalId } })
-          : null;
+      const user = await findByRef(tx.user, ref);
       if (!user) throw notFoundError('User', ref.id ? `with id ${ref.id}` : `with externalId "${ref.externalId}"`);
       // Serialise concurrent erasures of the same user.
       await tx.$executeRaw`SELECT id FROM users WHERE id = ${user.id}::uuid FOR UPDATE`;
