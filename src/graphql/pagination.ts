@@ -61,10 +61,10 @@ export function decodeCursor(cursor: string, idPattern: RegExp = CURSOR_ID.uuid)
 
 /**
  * The one page-size rule, for connections and nested lists alike: `first` is an integer from 0
- * to the configured maximum (MAX_PAGE_SIZE); omitted, the list's default.
+ * to the configured maximum (MAX_PAGE_SIZE); omitted, the list's default, cut to that maximum.
  */
 export function pageSize(first: number | null | undefined, max: number, fallback: number = DEFAULT_PAGE_SIZE): number {
-  const size = first ?? fallback;
+  const size = first ?? Math.min(fallback, max);
   if (!Number.isInteger(size) || size < 0 || size > max) {
     throw userInputError(`"first" must be an integer between 0 and ${max}.`, { argument: 'first', max });
   }

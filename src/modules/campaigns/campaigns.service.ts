@@ -17,7 +17,7 @@ import {
   type BulkWriteResult,
   type IndexedRow,
 } from '../common/bulk.ts';
-import { missingRefMessage, oneRefRefinement, readRowRef, RowFieldError, type RowRef } from '../common/references.ts';
+import { missingRefMessage, oneRefRefinement, readRowRef, RowFieldError, type EntityRef, type RowRef } from '../common/references.ts';
 import { money, sameMoney } from '../products/products.service.ts';
 import { pick } from '../users/users.service.ts';
 import { utcDay } from '../common/days.ts';
@@ -35,11 +35,7 @@ export interface CampaignFilter {
   search?: string | null;
 }
 
-/** Reference to one campaign as clients give it: exactly one of id (local) or externalId. */
-export interface CampaignRef {
-  id?: string | null;
-  externalId?: string | null;
-}
+export type CampaignRef = EntityRef;
 
 export const MAX_CAMPAIGN_MONEY = 100_000_000_000;
 const MAX_TARGET_PRODUCTS = 1000;

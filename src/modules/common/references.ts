@@ -15,6 +15,12 @@ export interface OneRefOptions {
   argument?: string;
 }
 
+/** A reference to one row as a lookup gives it: its (local) id or its externalId, exactly one of them. */
+export interface EntityRef {
+  id?: string | null;
+  externalId?: string | null;
+}
+
 const isGiven = (value: unknown) => value !== undefined && value !== null;
 
 /** "a or b", "a, b or c". */

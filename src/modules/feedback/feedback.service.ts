@@ -18,15 +18,8 @@ import {
   type BulkWriteResult,
   type IndexedRow,
 } from '../common/bulk.ts';
-import { relatedConditions } from '../common/filters.ts';
-import {
-  missingRefMessage,
-  oneOfProblem,
-  oneRefRefinement,
-  readRowRef,
-  RowFieldError,
-  type RowRef,
-} from '../common/references.ts';
+import { relatedConditions, type RelatedFilter } from '../common/filters.ts';
+import { missingRefMessage, oneOfProblem, oneRefRefinement, readRowRef, RowFieldError, type EntityRef, type RowRef } from '../common/references.ts';
 import { taskNameField } from '../common/task-name.ts';
 
 export const FEEDBACK_CHANNELS = ['REVIEW', 'SURVEY', 'SOCIAL', 'SUPPORT', 'AD_COMMENT'] as const;
@@ -39,13 +32,7 @@ export interface LabelCondition {
   label?: string | null;
 }
 
-export interface FeedbackFilter {
-  productId?: string | null;
-  productExternalId?: string | null;
-  campaignId?: string | null;
-  campaignExternalId?: string | null;
-  userId?: string | null;
-  userExternalId?: string | null;
+export interface FeedbackFilter extends RelatedFilter {
   channel?: string | null;
   channels?: readonly string[] | null;
   language?: string | null;
@@ -150,7 +137,7 @@ export class FeedbackService {
     private readonly onWritten: FeedbackWrittenHook = () => undefined,
   ) {}
 
-  findFeedback(ref: { id?: string | null; externalId?: string | null }): Promise<Feedback | null> {
+  findFeedback(ref: EntityRef): Promise<Feedback | null> {
     return findByRef(this.db.feedback, { id: ref.id, externalId: ref.externalId?.trim() });
   }
 

@@ -15,7 +15,7 @@ import {
   type BulkWriteResult,
   type RowError,
 } from '../common/bulk.ts';
-import { relatedConditions } from '../common/filters.ts';
+import { relatedConditions, type RelatedFilter } from '../common/filters.ts';
 import { missingRefMessage, readRowRef, RowFieldError, type RowRef } from '../common/references.ts';
 
 export const INTERACTION_TYPES = ['VIEW', 'CLICK', 'ADD_TO_CART', 'PURCHASE', 'RATING'] as const;
@@ -23,13 +23,7 @@ export type InteractionTypeName = (typeof INTERACTION_TYPES)[number];
 const TYPE_SET: ReadonlySet<string> = new Set(INTERACTION_TYPES);
 
 
-export interface InteractionFilter {
-  userId?: string | null;
-  userExternalId?: string | null;
-  productId?: string | null;
-  productExternalId?: string | null;
-  campaignId?: string | null;
-  campaignExternalId?: string | null;
+export interface InteractionFilter extends RelatedFilter {
   types?: readonly string[] | null;
   occurredFrom?: Date | null;
   occurredTo?: Date | null;

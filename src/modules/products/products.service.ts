@@ -6,6 +6,7 @@ import { Prisma, type Product } from '../../generated/prisma/client.ts';
 import { ErrorCode, userInputError } from '../../graphql/errors.ts';
 import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
 import { BULK_TRANSACTION, bulkResult, checkBatch, fields, nothingWritten, type BulkWriteResult } from '../common/bulk.ts';
+import type { EntityRef } from '../common/references.ts';
 import { jsonEqual, pick } from '../users/users.service.ts';
 import { PRODUCT_COLUMNS, productFromRow, type ProductRow } from './products.rows.ts';
 
@@ -20,11 +21,7 @@ export interface ProductFilter {
   active?: boolean | null;
 }
 
-/** Reference to one product as clients give it: exactly one of id (local) or externalId. */
-export interface ProductRef {
-  id?: string | null;
-  externalId?: string | null;
-}
+export type ProductRef = EntityRef;
 
 export const MAX_PRICE = 1_000_000_000;
 const MAX_FILTER_LIST = 100;

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import type { Db } from '../../db/prisma.ts';
 import { findByRef } from '../../db/references.ts';
 import type { Prisma, User } from '../../generated/prisma/client.ts';
-import { notFoundError } from '../../graphql/errors.ts';
+import { ErrorCode, notFoundError } from '../../graphql/errors.ts';
+import type { EntityRef } from '../common/references.ts';
 import type { FieldCipher } from '../../privacy/field-crypto.ts';
 import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
 import {
@@ -16,7 +17,6 @@ import {
   type BulkWriteResult,
   type RowError,
 } from '../common/bulk.ts';
-import { ErrorCode } from '../../graphql/errors.ts';
 
 export interface UserFilter {
   search?: string | null;
@@ -39,10 +39,8 @@ export interface ErasureResultModel {
 /** Text that replaces an erased user's feedback. */
 export const ERASED_TEXT = '[erased]';
 
-/** Reference to one user as clients give it: exactly one of id (local) or externalId. */
-export interface UserRef {
-  id?: string | null;
-  externalId?: string | null;
+/** Reference to one user as clients give it: exactly one of id (local), externalId or email. */
+export interface UserRef extends EntityRef {
   email?: string | null;
 }
 
