@@ -1,6 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { decodeCursor, encodeCursor, listNewestFirst, pageSize, type ListSource } from '../../src/graphql/pagination.ts';
+import { decodeCursor, encodeCursor, listNewestFirst, pageSize, type Connection, type ListSource } from '../../src/graphql/pagination.ts';
 
 function bad(fn: () => unknown): GraphQLError {
   try {
@@ -77,7 +77,7 @@ describe('listNewestFirst', () => {
     let after: string | null = null;
     let pages = 0;
     for (;;) {
-      const page = await listNewestFirst({ first: 2, after }, { source, where: { tag: 'x' }, sortField: 'createdAt', maxPageSize: 10 });
+      const page: Connection<Row> = await listNewestFirst({ first: 2, after }, { source, where: { tag: 'x' }, sortField: 'createdAt', maxPageSize: 10 });
       pages += 1;
       seen.push(...page.edges.map((edge) => String(edge.node.id)));
       expect(page.pageInfo.hasPreviousPage).toBe(after !== null);

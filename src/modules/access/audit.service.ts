@@ -1,6 +1,7 @@
 import type { Db } from '../../db/prisma.ts';
 import type { AuditEntry, Prisma } from '../../generated/prisma/client.ts';
 import type { Role } from './viewer.ts';
+import type { ServiceLimits } from '../common/bulk.ts';
 import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
 
 export interface AuditRecord {
@@ -25,7 +26,7 @@ export interface AuditLogFilter {
 export class AuditService {
   constructor(
     private readonly db: Db,
-    private readonly limits: { maxPageSize: number },
+    private readonly limits: Pick<ServiceLimits, 'maxPageSize'>,
   ) {}
 
   async record(entries: readonly AuditRecord[]): Promise<void> {

@@ -7,16 +7,8 @@ import { toGlobalId, tryLocalIdOf } from '../../graphql/global-id.ts';
 import { rawIn } from '../../db/raw.ts';
 import { findByRef, resolveRefs } from '../../db/references.ts';
 import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
-import {
-  BULK_TRANSACTION,
-  bulkResult,
-  checkBatch,
-  fields,
-  nothingWritten,
-  rejectDuplicateKeys,
-  type BulkWriteResult,
-  type IndexedRow,
-} from '../common/bulk.ts';
+import { BULK_TRANSACTION, bulkResult, checkBatch, fields, nothingWritten, rejectDuplicateKeys } from '../common/bulk.ts';
+import type { BulkWriteResult, IndexedRow, ServiceLimits } from '../common/bulk.ts';
 import { missingRefMessage, oneRefRefinement, readRowRef, RowFieldError, type EntityRef, type RowRef } from '../common/references.ts';
 import { money, sameMoney } from '../products/products.service.ts';
 import { pick } from '../users/users.service.ts';
@@ -119,7 +111,7 @@ interface CampaignRow {
 export class CampaignsService {
   constructor(
     private readonly db: Db,
-    private readonly limits: { maxBatchSize: number; maxPageSize: number },
+    private readonly limits: ServiceLimits,
   ) {}
 
   findCampaign(ref: CampaignRef): Promise<Campaign | null> {

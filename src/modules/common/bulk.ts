@@ -19,6 +19,12 @@ export interface BulkWriteResult {
   errors: RowError[];
 }
 
+/** The configured limits every module applies: MAX_BATCH_SIZE rows per bulk write, MAX_PAGE_SIZE per page. */
+export interface ServiceLimits {
+  maxBatchSize: number;
+  maxPageSize: number;
+}
+
 export interface IndexedRow<T> {
   index: number;
   value: T;

@@ -7,17 +7,8 @@ import { findByRef, resolveRefs } from '../../db/references.ts';
 import { ErrorCode, userInputError } from '../../graphql/errors.ts';
 import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
 import { detectLanguage } from '../../ml/text/language.ts';
-import {
-  BULK_TRANSACTION,
-  bulkResult,
-  checkBatch,
-  fields,
-  FUTURE_MESSAGE,
-  notTooFarInFuture,
-  nothingWritten,
-  type BulkWriteResult,
-  type IndexedRow,
-} from '../common/bulk.ts';
+import { BULK_TRANSACTION, bulkResult, checkBatch, fields, FUTURE_MESSAGE, notTooFarInFuture, nothingWritten } from '../common/bulk.ts';
+import type { BulkWriteResult, IndexedRow, ServiceLimits } from '../common/bulk.ts';
 import { relatedConditions, type RelatedFilter } from '../common/filters.ts';
 import { missingRefMessage, oneOfProblem, oneRefRefinement, readRowRef, RowFieldError, type EntityRef, type RowRef } from '../common/references.ts';
 import { taskNameField } from '../common/task-name.ts';
@@ -133,7 +124,7 @@ export type FeedbackWrittenHook = () => void;
 export class FeedbackService {
   constructor(
     private readonly db: Db,
-    private readonly limits: { maxBatchSize: number; maxPageSize: number },
+    private readonly limits: ServiceLimits,
     private readonly onWritten: FeedbackWrittenHook = () => undefined,
   ) {}
 

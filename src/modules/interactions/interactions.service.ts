@@ -5,16 +5,8 @@ import { resolveRefs } from '../../db/references.ts';
 import type { Interaction, Prisma } from '../../generated/prisma/client.ts';
 import { ErrorCode } from '../../graphql/errors.ts';
 import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
-import {
-  assertBatchSize,
-  bulkResult,
-  FUTURE_MESSAGE,
-  MAX_EXTERNAL_ID,
-  notTooFarInFuture,
-  nothingWritten,
-  type BulkWriteResult,
-  type RowError,
-} from '../common/bulk.ts';
+import { assertBatchSize, bulkResult, FUTURE_MESSAGE, MAX_EXTERNAL_ID, notTooFarInFuture, nothingWritten } from '../common/bulk.ts';
+import type { BulkWriteResult, RowError, ServiceLimits } from '../common/bulk.ts';
 import { relatedConditions, type RelatedFilter } from '../common/filters.ts';
 import { missingRefMessage, readRowRef, RowFieldError, type RowRef } from '../common/references.ts';
 
@@ -48,7 +40,7 @@ interface ParsedRow {
 export class InteractionsService {
   constructor(
     private readonly db: Db,
-    private readonly limits: { maxBatchSize: number; maxPageSize: number },
+    private readonly limits: ServiceLimits,
   ) {}
 
   async findInteraction(ref: { id?: string | null; externalId?: string | null }): Promise<Interaction | null> {

@@ -5,7 +5,8 @@ import { findByRef } from '../../db/references.ts';
 import { Prisma, type Product } from '../../generated/prisma/client.ts';
 import { ErrorCode, userInputError } from '../../graphql/errors.ts';
 import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
-import { BULK_TRANSACTION, bulkResult, checkBatch, fields, nothingWritten, type BulkWriteResult } from '../common/bulk.ts';
+import { BULK_TRANSACTION, bulkResult, checkBatch, fields, nothingWritten } from '../common/bulk.ts';
+import type { BulkWriteResult, ServiceLimits } from '../common/bulk.ts';
 import type { EntityRef } from '../common/references.ts';
 import { jsonEqual, pick } from '../users/users.service.ts';
 import { PRODUCT_COLUMNS, productFromRow, type ProductRow } from './products.rows.ts';
@@ -89,7 +90,7 @@ interface ProductValues {
 export class ProductsService {
   constructor(
     private readonly db: Db,
-    private readonly limits: { maxBatchSize: number; maxPageSize: number },
+    private readonly limits: ServiceLimits,
   ) {}
 
   findProduct(ref: ProductRef): Promise<Product | null> {

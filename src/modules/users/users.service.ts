@@ -7,16 +7,8 @@ import { ErrorCode, notFoundError } from '../../graphql/errors.ts';
 import type { EntityRef } from '../common/references.ts';
 import type { FieldCipher } from '../../privacy/field-crypto.ts';
 import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
-import {
-  BULK_TRANSACTION,
-  bulkResult,
-  checkBatch,
-  fields,
-  nothingWritten,
-  rejectDuplicateKeys,
-  type BulkWriteResult,
-  type RowError,
-} from '../common/bulk.ts';
+import { BULK_TRANSACTION, bulkResult, checkBatch, fields, nothingWritten, rejectDuplicateKeys } from '../common/bulk.ts';
+import type { BulkWriteResult, RowError, ServiceLimits } from '../common/bulk.ts';
 
 export interface UserFilter {
   search?: string | null;
@@ -83,7 +75,7 @@ interface StoredUserValues {
 export class UsersService {
   constructor(
     private readonly db: Db,
-    private readonly limits: { maxBatchSize: number; maxPageSize: number },
+    private readonly limits: ServiceLimits,
     private readonly cipher: FieldCipher,
   ) {}
 
