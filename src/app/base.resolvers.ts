@@ -4,6 +4,7 @@ import type { Resolvers } from '../generated/graphql.ts';
 import { userInputError } from '../graphql/errors.ts';
 import { parseGlobalId } from '../graphql/global-id.ts';
 import { nodeFetchers, nodeTypeOf, tagNode } from './node.ts';
+import { MAX_NODE_IDS } from './pagination.ts';
 import type { GraphQLContext } from './context.ts';
 import { API_VERSION } from '../version.ts';
 
@@ -32,7 +33,7 @@ export const baseResolvers: Resolvers = {
   Query: {
     node: (_parent, { id }, context) => fetchNode(context, id) as never,
     nodes: (_parent, { ids }, context) => {
-      if (ids.length > 100) throw userInputError('nodes accepts at most 100 IDs.', { argument: 'ids' });
+      if (ids.length > MAX_NODE_IDS) throw userInputError(`nodes accepts at most ${MAX_NODE_IDS} IDs.`, { argument: 'ids', max: MAX_NODE_IDS });
       return Promise.all(ids.map((id) => fetchNode(context, id))) as never;
     },
     serviceInfo: (_parent, _args, { services }) => ({

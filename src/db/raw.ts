@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import type { Prisma } from '../generated/prisma/client.ts';
 import { poolOf, type Db } from './prisma.ts';
 
 /**
@@ -21,6 +22,11 @@ export function raw(db: Db): RawRunner {
   return prismaRunner((sql, params) => db.$queryRawUnsafe<Record<string, unknown>[]>(sql, ...params));
 }
 
+/** Inside a Prisma interactive transaction: statements of that transaction. */
+export function rawIn(tx: Prisma.TransactionClient): RawRunner {
+  return prismaRunner((sql, params) => tx.$queryRawUnsafe<Record<string, unknown>[]>(sql, ...params));
+}
+
 export interface RawTransactionOptions {
   /** e.g. `ISOLATION LEVEL REPEATABLE READ READ ONLY` for a consistent snapshot. */
   mode?: string;
@@ -40,7 +46,7 @@ export async function rawTransaction<T>(db: Db, fn: (tx: RawTransaction) => Prom
   if (!pool) {
     return db.$transaction(async (tx) => {
       if (options.mode) await tx.$executeRawUnsafe(`SET TRANSACTION ${options.mode}`);
-      const runner = prismaRunner((sql, params) => tx.$queryRawUnsafe<Record<string, unknown>[]>(sql, ...params));
+      const runner = rawIn(tx);
       return fn({
         ...runner,
         async stream(sql, _batchSize, onBatch) {

@@ -32,6 +32,9 @@ export interface KeysetPosition {
 
 export const DEFAULT_PAGE_SIZE = 20;
 
+/** Most IDs `nodes(ids:)` fetches in one call. */
+export const MAX_NODE_IDS = 100;
+
 export function encodeCursor(position: KeysetPosition): string {
   return Buffer.from(JSON.stringify([position.sort.toISOString(), position.id]), 'utf8').toString('base64url');
 }
@@ -56,8 +59,12 @@ export function decodeCursor(cursor: string, idPattern: RegExp = CURSOR_ID.uuid)
   });
 }
 
-export function pageSize(first: number | null | undefined, max: number): number {
-  const size = first ?? DEFAULT_PAGE_SIZE;
+/**
+ * The one page-size rule, for connections and nested lists alike: `first` is an integer from 0
+ * to the configured maximum (MAX_PAGE_SIZE); omitted, the list's default, cut to that maximum.
+ */
+export function pageSize(first: number | null | undefined, max: number, fallback: number = DEFAULT_PAGE_SIZE): number {
+  const size = first ?? Math.min(fallback, max);
   if (!Number.isInteger(size) || size < 0 || size > max) {
     throw userInputError(`"first" must be an integer between 0 and ${max}.`, { argument: 'first', max });
   }
@@ -107,4 +114,43 @@ export function afterPosition<K extends string>(
   return {
     OR: [{ [sortField]: { lt: after.sort } }, { [sortField]: after.sort, id: { lt: id(after.id) } }],
   };
+}
+
+/** How rows are identified in cursors: UUID strings, or sequence numbers (bigint columns). */
+export type CursorIdKind = keyof typeof CURSOR_ID;
+
+/** What a list's rows come from: a Prisma model delegate (e.g. `db.user`), or anything with its findMany and count. */
+export interface ListSource<T, W> {
+  findMany(query: { where: { AND: [W, Record<string, unknown>] }; orderBy: Record<string, 'desc'>[]; take: number }): PromiseLike<T[]>;
+  count(query: { where: W }): PromiseLike<number>;
+}
+
+/**
+ * A newest-first list as a Relay connection: keyset pagination over (sortField desc, id desc)
+ * of the rows of `source` matching `where`. The one home of that boilerplate for every list of
+ * the API: `listNewestFirst(args, { source: db.user, where, sortField: 'createdAt', maxPageSize })`.
+ */
+export function listNewestFirst<T extends { id: string | bigint }, W>(
+  args: PageArgs,
+  options: {
+    source: ListSource<T, NoInfer<W>>;
+    where: W;
+    /** A timestamp column of T; ties are broken by id. */
+    sortField: keyof T & string;
+    maxPageSize: number;
+    /** Default 'uuid'. */
+    idKind?: CursorIdKind;
+  },
+): Promise<Connection<T>> {
+  const { source, where, sortField } = options;
+  const idKind = options.idKind ?? 'uuid';
+  const toId = idKind === 'bigint' ? (id: string) => BigInt(id) : (id: string) => id;
+  return paginate<T>(args, {
+    maxPageSize: options.maxPageSize,
+    idPattern: CURSOR_ID[idKind],
+    position: (row) => ({ sort: row[sortField] as Date, id: String(row.id) }),
+    fetch: async (take, after) =>
+      source.findMany({ where: { AND: [where, afterPosition(sortField, after, toId)] }, orderBy: [{ [sortField]: 'desc' }, { id: 'desc' }], take }),
+    count: async () => source.count({ where }),
+  });
 }

@@ -11,6 +11,9 @@ import readline from 'node:readline';
 import { parse } from 'csv-parse';
 import type { Db } from '../db/prisma.ts';
 import type { BulkWriteResult } from '../modules/common/bulk.ts';
+import { TASK_NAME_PATTERN, TASK_NAME_RULE } from '../modules/common/task-name.ts';
+import { FEEDBACK_CHANNELS } from '../modules/feedback/feedback.service.ts';
+import { INTERACTION_TYPES } from '../modules/interactions/interactions.service.ts';
 import type { ProductFeatureReportValues } from '../modules/analytics/analytics.service.ts';
 import type { Services } from '../app/services.ts';
 import { csvLine } from './csv.ts';
@@ -138,7 +141,15 @@ export const BEHAVIOUR_TYPES: Record<string, string> = {
   rating: 'RATING', rate: 'RATING', review: 'RATING',
 };
 
-const FEEDBACK_CHANNELS = new Set(['REVIEW', 'SURVEY', 'SOCIAL', 'SUPPORT', 'AD_COMMENT']);
+const CHANNELS: ReadonlySet<string> = new Set(FEEDBACK_CHANNELS);
+const INTERACTION_TYPE_SET: ReadonlySet<string> = new Set(INTERACTION_TYPES);
+
+/** `labels.<task>` (a --map target) or the task of a `label:<task>` / `labels.<task>` column (any case), by the task-name rule. */
+const isLabelTarget = (field: string) => field.startsWith('labels.') && TASK_NAME_PATTERN.test(field.slice('labels.'.length));
+function labelColumnTask(column: string): string | undefined {
+  const task = /^labels?[.:](.+)$/i.exec(column)?.[1]?.toLowerCase();
+  return task !== undefined && TASK_NAME_PATTERN.test(task) ? task : undefined;
+}
 /** Columns that open the `attributes` object of users/products (the rest of a wide file). */
 const ATTRIBUTE_ENTITIES: ReadonlySet<ImportEntity> = new Set(['users', 'products']);
 const NUMERIC = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
@@ -161,7 +172,7 @@ function planColumns(entity: ImportEntity, header: readonly string[], overrides:
     for (const alias of spec.aliases) if (!byAlias.has(alias)) byAlias.set(alias, field);
   }
   for (const [column, field] of Object.entries(overrides)) {
-    if (field === '-' || fields[field] || (ATTRIBUTE_ENTITIES.has(entity) && field.startsWith('attributes.')) || (entity === 'feedback' && /^labels\.[a-z0-9_-]{1,50}$/.test(field))) continue;
+    if (field === '-' || fields[field] || (ATTRIBUTE_ENTITIES.has(entity) && field.startsWith('attributes.')) || (entity === 'feedback' && isLabelTarget(field))) continue;
     throw new ImportFileError(`--map ${column}=${field}: "${field}" is not a field of ${entity}. Fields: ${Object.keys(fields).join(', ')}${ATTRIBUTE_ENTITIES.has(entity) ? ', attributes.<key>' : ''}${entity === 'feedback' ? ', labels.<task>' : ''}, or - to ignore the column.`);
   }
   const targets = new Map<string, string | null>();
@@ -173,9 +184,9 @@ function planColumns(entity: ImportEntity, header: readonly string[], overrides:
     let target: string | null | undefined = overrides[column] ?? overrides[raw];
     if (target === '-') target = null;
     if (target === undefined) {
-      const labelTask = entity === 'feedback' ? /^labels?[.:]([a-z0-9_-]{1,50})$/i.exec(column)?.[1] : undefined;
+      const labelTask = entity === 'feedback' ? labelColumnTask(column) : undefined;
       if (entity === 'feedback' && normalise(column) === 'label') target = `labels.${task}`;
-      else if (labelTask) target = `labels.${labelTask.toLowerCase()}`;
+      else if (labelTask) target = `labels.${labelTask}`;
       else target = byAlias.get(normalise(column)) ?? (ATTRIBUTE_ENTITIES.has(entity) ? `attributes.${column}` : null);
       // A second column for the same field (e.g. both `id` and `externalId`) goes to attributes / is ignored.
       if (target && !target.includes('.') && taken.has(target)) target = ATTRIBUTE_ENTITIES.has(entity) ? `attributes.${column}` : null;
@@ -337,7 +348,7 @@ function finishInput(entity: ImportEntity, input: Record<string, unknown>): Reco
   if (entity === 'interactions') {
     const raw = String(input.type).trim();
     const type = BEHAVIOUR_TYPES[raw.toLowerCase()] ?? raw.toUpperCase();
-    if (!['VIEW', 'CLICK', 'ADD_TO_CART', 'PURCHASE', 'RATING'].includes(type)) {
+    if (!INTERACTION_TYPE_SET.has(type)) {
       throw new RowProblem('BAD_USER_INPUT', `type: "${raw}" is not a known behaviour (pv/view, click/fav, cart, buy/purchase, rating or an InteractionType)`);
     }
     input.type = type;
@@ -345,7 +356,7 @@ function finishInput(entity: ImportEntity, input: Record<string, unknown>): Reco
   }
   if (entity === 'feedback') {
     input.channel = input.channel === null || input.channel === undefined ? 'REVIEW' : String(input.channel).trim().toUpperCase();
-    if (!FEEDBACK_CHANNELS.has(input.channel as string)) throw new RowProblem('BAD_USER_INPUT', `channel: "${input.channel}" must be one of ${[...FEEDBACK_CHANNELS].join(', ')}`);
+    if (!CHANNELS.has(input.channel as string)) throw new RowProblem('BAD_USER_INPUT', `channel: "${input.channel}" must be one of ${FEEDBACK_CHANNELS.join(', ')}`);
     for (const key of ['externalId', 'userExternalId', 'productExternalId', 'campaignExternalId', 'language', 'createdAt']) if (input[key] === null) delete input[key];
     // Without an id column, the row's content is its idempotency key: re-importing the file changes nothing.
     if (!input.externalId) {
@@ -470,7 +481,8 @@ export async function runImport(services: Services, db: Db, options: ImportOptio
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > services.limits.maxBatchSize) {
     throw new ImportFileError(`--batch must be an integer from 1 to ${services.limits.maxBatchSize} (the service's maxBatchSize).`);
   }
-  const task = options.task ?? 'sentiment';
+  const task = (options.task ?? 'sentiment').trim();
+  if (!TASK_NAME_PATTERN.test(task)) throw new ImportFileError(`--task "${task.slice(0, 60)}" must be ${TASK_NAME_RULE}.`);
   const totalLines = await scanFile(options.file);
 
   const errorsPath = options.errorsPath ?? `${options.file}.errors.csv`;

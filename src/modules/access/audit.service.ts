@@ -1,8 +1,8 @@
 import type { Db } from '../../db/prisma.ts';
 import type { AuditEntry, Prisma } from '../../generated/prisma/client.ts';
 import type { Role } from './viewer.ts';
-import { afterPosition, CURSOR_ID, paginate, type Connection, type PageArgs } from '../../graphql/pagination.ts';
-import { userInputError } from '../../graphql/errors.ts';
+import type { ServiceLimits } from '../common/bulk.ts';
+import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
 
 export interface AuditRecord {
   keyId: string | null;
@@ -26,7 +26,7 @@ export interface AuditLogFilter {
 export class AuditService {
   constructor(
     private readonly db: Db,
-    private readonly limits: { maxPageSize: number },
+    private readonly limits: Pick<ServiceLimits, 'maxPageSize'>,
   ) {}
 
   async record(entries: readonly AuditRecord[]): Promise<void> {
@@ -44,21 +44,6 @@ export class AuditService {
         filter.to ? { at: { lt: filter.to } } : {},
       ],
     };
-    return paginate(args, {
-      maxPageSize: this.limits.maxPageSize,
-      idPattern: CURSOR_ID.bigint,
-      position: (entry) => ({ sort: entry.at, id: String(entry.id) }),
-      fetch: (take, after) => {
-        if (after && !/^\d{1,19}$/.test(after.id)) {
-          throw userInputError('The "after" cursor is not valid. Use an endCursor returned by auditLog.', { argument: 'after' });
-        }
-        return this.db.auditEntry.findMany({
-          where: { AND: [where, afterPosition('at', after, (id) => BigInt(id))] },
-          orderBy: [{ at: 'desc' }, { id: 'desc' }],
-          take,
-        });
-      },
-      count: () => this.db.auditEntry.count({ where }),
-    });
+    return listNewestFirst(args, { source: this.db.auditEntry, where, sortField: 'at', idKind: 'bigint', maxPageSize: this.limits.maxPageSize });
   }
 }

@@ -1,36 +1,33 @@
 import type { Resolvers } from '../../generated/graphql.ts';
-import { userInputError } from '../../graphql/errors.ts';
-import { localIdOf } from '../../graphql/global-id.ts';
-import { assertTask } from './analytics.service.ts';
+import { optionalLocalId, refArgs } from '../common/references.ts';
+import { parseTaskName } from '../common/task-name.ts';
+import { DEFAULT_TASK } from './analytics.service.ts';
 
 export const analyticsResolvers: Resolvers = {
   Query: {
-    campaignStats: (_parent, args, { services }) => {
-      const given = [args.campaignId, args.campaignExternalId].filter((value) => value !== undefined && value !== null).length;
-      if (given !== 1) throw userInputError('Give exactly one of campaignId or campaignExternalId.', { argument: 'campaignId' });
-      return services.analytics.campaignStats({
-        campaign: { id: args.campaignId ? localIdOf('Campaign', args.campaignId, 'campaignId') : null, externalId: args.campaignExternalId },
+    campaignStats: (_parent, args, { services }) =>
+      services.analytics.campaignStats({
+        campaign: refArgs('Campaign', { id: args.campaignId, externalId: args.campaignExternalId }, ['campaignId', 'campaignExternalId']),
         from: args.from,
         to: args.to,
         granularity: args.granularity,
         attributionWindowDays: args.attributionWindowDays,
-      });
-    },
+      }),
     campaignLeaderboard: (_parent, args, { services }) => services.analytics.campaignLeaderboard(args),
     feedbackInsights: (_parent, args, { services }) =>
       services.analytics.feedbackInsights({
         ...args,
-        productId: args.productId ? localIdOf('Product', args.productId, 'productId') : null,
-        campaignId: args.campaignId ? localIdOf('Campaign', args.campaignId, 'campaignId') : null,
+        productId: optionalLocalId('Product', args.productId, 'productId'),
+        campaignId: optionalLocalId('Campaign', args.campaignId, 'campaignId'),
       }),
     productFeatureReport: (_parent, args, { services }) => services.analytics.productFeatureReport(args),
   },
   Product: {
     productSentiment: (product, { task }, { loaders }) =>
-      loaders.sentimentByProductId.load({ parentId: product.id, task: assertTask(task ?? 'sentiment') }),
+      loaders.sentimentByProductId.load({ parentId: product.id, task: parseTaskName(task ?? DEFAULT_TASK) }),
   },
   Campaign: {
     sentimentSummary: (campaign, { task }, { loaders }) =>
-      loaders.sentimentByCampaignId.load({ parentId: campaign.id, task: assertTask(task ?? 'sentiment') }),
+      loaders.sentimentByCampaignId.load({ parentId: campaign.id, task: parseTaskName(task ?? DEFAULT_TASK) }),
   },
 };

@@ -1,5 +1,6 @@
 import { Prisma } from '../../generated/prisma/client.ts';
 import { userInputError } from '../../graphql/errors.ts';
+import { assertDayRange, utcDay } from '../common/days.ts';
 
 export type Granularity = 'DAY' | 'WEEK' | 'MONTH';
 
@@ -21,7 +22,7 @@ export function bucketUnit(granularity: Granularity): { unit: string; step: stri
 
 /** The first day (UTC) of the bucket holding `day` (YYYY-MM-DD); mirrors date_trunc for validation and tests. */
 export function bucketStart(day: string, granularity: Granularity): string {
-  const date = new Date(`${day}T00:00:00.000Z`);
+  const date = utcDay(day);
   if (granularity === 'MONTH') return `${day.slice(0, 7)}-01`;
   if (granularity === 'WEEK') {
     const weekday = (date.getUTCDay() + 6) % 7; // Monday = 0
@@ -32,7 +33,7 @@ export function bucketStart(day: string, granularity: Granularity): string {
 
 /** The last day (inclusive, UTC) of the bucket starting at `start`. */
 export function bucketEnd(start: string, granularity: Granularity): string {
-  const date = new Date(`${start}T00:00:00.000Z`);
+  const date = utcDay(start);
   if (granularity === 'DAY') return start;
   if (granularity === 'WEEK') return new Date(date.getTime() + 6 * DAY_MS).toISOString().slice(0, 10);
   return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).toISOString().slice(0, 10);
@@ -40,9 +41,9 @@ export function bucketEnd(start: string, granularity: Granularity): string {
 
 /** Validates a required from..to day range and the number of buckets it spans. */
 export function assertBucketRange(from: string, to: string, granularity: Granularity): void {
-  if (from > to) throw userInputError(`"from" (${from}) must not be after "to" (${to}).`, { argument: 'from' });
-  const first = new Date(`${bucketStart(from, granularity)}T00:00:00.000Z`);
-  const last = new Date(`${to}T00:00:00.000Z`);
+  assertDayRange(from, to);
+  const first = utcDay(bucketStart(from, granularity));
+  const last = utcDay(to);
   const count =
     granularity === 'MONTH'
       ? (last.getUTCFullYear() - first.getUTCFullYear()) * 12 + last.getUTCMonth() - first.getUTCMonth() + 1
@@ -77,8 +78,4 @@ export function rangeTimestamps(from: string, to: string): { lo: Prisma.Sql; hi:
     lo: Prisma.sql`(${from}::date::timestamp AT TIME ZONE 'UTC')`,
     hi: Prisma.sql`((${to}::date + 1)::timestamp AT TIME ZONE 'UTC')`,
   };
-}
-
-export function isoDay(value: Date | string): string {
-  return typeof value === 'string' ? value.slice(0, 10) : value.toISOString().slice(0, 10);
 }

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Db } from '../../db/prisma.ts';
 import { Prisma, type Campaign, type CampaignMetric, type Product } from '../../generated/prisma/client.ts';
+import { utcDay } from '../common/days.ts';
 import { byKey, groupByKey } from '../common/loaders.ts';
 import { PRODUCT_COLUMNS, productFromRow, type ProductRow } from '../products/products.rows.ts';
 
@@ -140,8 +141,3 @@ export function createCampaignLoaders(db: Db) {
   };
 }
 export type CampaignLoaders = ReturnType<typeof createCampaignLoaders>;
-
-/** A YYYY-MM-DD day as the Date Prisma expects for a DATE column. */
-export function utcDay(day: string): Date {
-  return new Date(`${day}T00:00:00.000Z`);
-}

@@ -1,18 +1,12 @@
 import type { Resolvers } from '../../generated/graphql.ts';
-import { localIdOf, toGlobalId } from '../../graphql/global-id.ts';
-import { assertSingleRef } from '../users/users.service.ts';
-import { assertDayRange } from './campaigns.service.ts';
+import { toGlobalId } from '../../graphql/global-id.ts';
+import { refArgs } from '../common/references.ts';
+import { assertDayRange } from '../common/days.ts';
 
 export const campaignsResolvers: Resolvers = {
   Query: {
     campaigns: (_parent, args, { services }) => services.campaigns.listCampaigns(args),
-    campaign: (_parent, args, { services }) => {
-      assertSingleRef(args, 'campaign');
-      return services.campaigns.findCampaign({
-        id: args.id ? localIdOf('Campaign', args.id) : null,
-        externalId: args.externalId,
-      });
-    },
+    campaign: (_parent, args, { services }) => services.campaigns.findCampaign(refArgs('Campaign', args)),
   },
   Mutation: {
     upsertCampaigns: (_parent, { input }, { services }) => services.campaigns.upsertCampaigns(input),

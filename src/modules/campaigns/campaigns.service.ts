@@ -3,22 +3,16 @@ import { z } from 'zod';
 import type { Db } from '../../db/prisma.ts';
 import type { Campaign, CampaignChannel, CampaignStatus, Prisma } from '../../generated/prisma/client.ts';
 import { ErrorCode, userInputError } from '../../graphql/errors.ts';
-import { tryLocalIdOf } from '../../graphql/global-id.ts';
-import { afterPosition, paginate, type Connection, type PageArgs } from '../../graphql/pagination.ts';
-import {
-  assertBatchSize,
-  BULK_TRANSACTION,
-  bulkResult,
-  fields,
-  rejectDuplicateKeys,
-  validateRows,
-  type BulkWriteResult,
-  type IndexedRow,
-  type RowError,
-} from '../common/bulk.ts';
+import { toGlobalId, tryLocalIdOf } from '../../graphql/global-id.ts';
+import { rawIn } from '../../db/raw.ts';
+import { findByRef, resolveRefs } from '../../db/references.ts';
+import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
+import { BULK_TRANSACTION, bulkResult, checkBatch, fields, nothingWritten, rejectDuplicateKeys } from '../common/bulk.ts';
+import type { BulkWriteResult, IndexedRow, ServiceLimits } from '../common/bulk.ts';
+import { missingRefMessage, oneRefRefinement, readRowRef, RowFieldError, type EntityRef, type RowRef } from '../common/references.ts';
 import { money, sameMoney } from '../products/products.service.ts';
 import { pick } from '../users/users.service.ts';
-import { utcDay } from './campaigns.loaders.ts';
+import { utcDay } from '../common/days.ts';
 import { CAMPAIGN_COLUMNS, campaignFromRow, type CampaignRow as CampaignDbRow } from './campaigns.rows.ts';
 
 export interface CampaignFilter {
@@ -33,11 +27,7 @@ export interface CampaignFilter {
   search?: string | null;
 }
 
-/** Reference to one campaign as clients give it: exactly one of id (local) or externalId. */
-export interface CampaignRef {
-  id?: string | null;
-  externalId?: string | null;
-}
+export type CampaignRef = EntityRef;
 
 export const MAX_CAMPAIGN_MONEY = 100_000_000_000;
 const MAX_TARGET_PRODUCTS = 1000;
@@ -91,10 +81,7 @@ const MetricInputSchema = z
     revenue: money(MAX_CAMPAIGN_MONEY).nullish(),
   })
   .superRefine((row, ctx) => {
-    const refs = [row.campaignId, row.campaignExternalId].filter((ref) => ref !== undefined && ref !== null).length;
-    if (refs !== 1) {
-      ctx.addIssue({ code: 'custom', path: ['campaignId'], message: 'give exactly one of campaignId or campaignExternalId' });
-    }
+    oneRefRefinement(['campaignId', 'campaignExternalId'])(row, ctx);
     if (row.clicks > row.impressions) {
       ctx.addIssue({ code: 'custom', path: ['clicks'], message: 'must not exceed impressions' });
     }
@@ -124,28 +111,15 @@ interface CampaignRow {
 export class CampaignsService {
   constructor(
     private readonly db: Db,
-    private readonly limits: { maxBatchSize: number; maxPageSize: number },
+    private readonly limits: ServiceLimits,
   ) {}
 
-  async findCampaign(ref: CampaignRef): Promise<Campaign | null> {
-    if (ref.id) return this.db.campaign.findUnique({ where: { id: ref.id } });
-    if (ref.externalId) return this.db.campaign.findUnique({ where: { externalId: ref.externalId } });
-    return null;
+  findCampaign(ref: CampaignRef): Promise<Campaign | null> {
+    return findByRef(this.db.campaign, ref);
   }
 
   listCampaigns(args: PageArgs & { filter?: CampaignFilter | null }): Promise<Connection<Campaign>> {
-    const where = campaignWhere(args.filter);
-    return paginate(args, {
-      maxPageSize: this.limits.maxPageSize,
-      position: (campaign) => ({ sort: campaign.createdAt, id: campaign.id }),
-      fetch: (take, after) =>
-        this.db.campaign.findMany({
-          where: { AND: [where, afterPosition('createdAt', after)] },
-          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-          take,
-        }),
-      count: () => this.db.campaign.count({ where }),
-    });
+    return listNewestFirst(args, { source: this.db.campaign, where: campaignWhere(args.filter), sortField: 'createdAt', maxPageSize: this.limits.maxPageSize });
   }
 
   /**
@@ -154,13 +128,10 @@ export class CampaignsService {
    * a row naming an unknown product is refused whole (NOT_FOUND).
    */
   async upsertCampaigns(input: readonly unknown[]): Promise<BulkWriteResult> {
-    assertBatchSize(input, this.limits.maxBatchSize);
-    const validated = validateRows(input, CampaignInputSchema);
-    const byExternalId = rejectDuplicateKeys(validated.valid, (row) => row.externalId, 'externalId', (row) => row.externalId);
-    const errors: RowError[] = [...validated.errors, ...byExternalId.errors];
+    const { rows: valid, errors } = checkBatch(input, CampaignInputSchema, { maxBatchSize: this.limits.maxBatchSize, unique: 'externalId' });
 
     const rows: IndexedRow<CampaignRow>[] = [];
-    for (const { index, value } of byExternalId.unique) {
+    for (const { index, value } of valid) {
       if (value.productIds === undefined && value.productExternalIds === undefined) {
         rows.push({ index, value: { input: value } });
         continue;
@@ -184,7 +155,7 @@ export class CampaignsService {
       }
       rows.push({ index, value: { input: value, targets: { ids, externalIds: value.productExternalIds ?? [] } } });
     }
-    if (rows.length === 0) return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
+    if (rows.length === 0) return nothingWritten(errors);
 
     return this.db.$transaction(async (tx) => {
       // Raw `= ANY($1)`: one array parameter instead of one parameter per row.
@@ -195,16 +166,17 @@ export class CampaignsService {
       const existingByExternalId = new Map(existing.map((campaign) => [campaign.externalId, campaign]));
 
       // Every product any row names, resolved in one query.
-      const wantedIds = new Set(rows.flatMap((row) => row.value.targets?.ids ?? []));
-      const wantedExternalIds = new Set(rows.flatMap((row) => row.value.targets?.externalIds ?? []));
-      const products =
-        wantedIds.size || wantedExternalIds.size
-          ? await tx.$queryRaw<{ id: string; externalId: string }[]>`
-              SELECT id, external_id AS "externalId" FROM products
-              WHERE id = ANY(${[...wantedIds]}::uuid[]) OR external_id = ANY(${[...wantedExternalIds]}::text[])`
-          : [];
-      const knownIds = new Set(products.map((product) => product.id));
-      const idOfExternalId = new Map(products.map((product) => [product.externalId, product.id]));
+      const products = await resolveRefs(
+        rawIn(tx),
+        'products',
+        rows.flatMap((row) => [
+          ...(row.value.targets?.ids ?? []).map((value) => ({ kind: 'id' as const, value })),
+          ...(row.value.targets?.externalIds ?? []).map((value) => ({ kind: 'externalId' as const, value })),
+        ]),
+        { lock: false },
+      );
+      const knownIds = products.ids;
+      const idOfExternalId = products.byExternalId;
 
       // Stored targets of the stored campaigns whose targets may be replaced, in one query.
       const retargeted = rows
@@ -240,7 +212,7 @@ export class CampaignsService {
             continue;
           }
           if (unknownIds.length) {
-            fail(ErrorCode.NOT_FOUND, 'productIds', `productIds: no product has ID ${listOf(unknownIds.map((id) => globalProductId(id)))}.`);
+            fail(ErrorCode.NOT_FOUND, 'productIds', `productIds: no product has ID ${listOf(unknownIds.map((id) => toGlobalId('Product', id)))}.`);
             continue;
           }
           targetIds = new Set([...targets.ids, ...targets.externalIds.map((externalId) => idOfExternalId.get(externalId)!)]);
@@ -318,58 +290,31 @@ export class CampaignsService {
    * changed days updated, identical re-sends left alone (and counted as unchanged).
    */
   async recordCampaignMetrics(input: readonly unknown[]): Promise<BulkWriteResult> {
-    assertBatchSize(input, this.limits.maxBatchSize);
-    const validated = validateRows(input, MetricInputSchema, metricExternalId);
-    const errors: RowError[] = [...validated.errors];
+    const { rows: valid, errors } = checkBatch(input, MetricInputSchema, { maxBatchSize: this.limits.maxBatchSize, externalIdOf: metricExternalId });
 
-    const decoded: IndexedRow<MetricInput & { localId?: string }>[] = [];
-    for (const { index, value } of validated.valid) {
-      if (value.campaignId !== undefined && value.campaignId !== null) {
-        const localId = tryLocalIdOf('Campaign', value.campaignId);
-        if (!localId) {
-          errors.push({
-            index,
-            externalId: null,
-            code: ErrorCode.BAD_USER_INPUT,
-            message: `campaignId: "${value.campaignId.slice(0, 60)}" is not a valid Campaign ID.`,
-            field: 'campaignId',
-          });
-          continue;
-        }
-        decoded.push({ index, value: { ...value, localId: localId.toLowerCase() } });
-      } else {
-        decoded.push({ index, value });
+    const decoded: IndexedRow<MetricInput & { ref: RowRef }>[] = [];
+    for (const { index, value } of valid) {
+      try {
+        decoded.push({ index, value: { ...value, ref: readRowRef(value, ['campaignId', 'campaignExternalId'], 'Campaign', { required: true })! } });
+      } catch (error) {
+        if (!(error instanceof RowFieldError)) throw error;
+        errors.push({ index, externalId: null, code: ErrorCode.BAD_USER_INPUT, message: `${error.field}: ${error.message}`, field: error.field });
       }
     }
-    if (decoded.length === 0) return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
+    if (decoded.length === 0) return nothingWritten(errors);
 
     return this.db.$transaction(async (tx) => {
-      const ids = [...new Set(decoded.map((row) => row.value.localId).filter((id): id is string => !!id))];
-      const externalIds = [
-        ...new Set(decoded.map((row) => row.value.campaignExternalId).filter((id): id is string => !!id)),
-      ];
-      const campaigns = await tx.$queryRaw<{ id: string; externalId: string }[]>`
-        SELECT id, external_id AS "externalId" FROM campaigns
-        WHERE id = ANY(${ids}::uuid[]) OR external_id = ANY(${externalIds}::text[])`;
-      const knownIds = new Set(campaigns.map((campaign) => campaign.id));
-      const idOfExternalId = new Map(campaigns.map((campaign) => [campaign.externalId, campaign.id]));
-
+      const campaigns = await resolveRefs(rawIn(tx), 'campaigns', decoded.map((row) => row.value.ref), { lock: false });
       const resolved: IndexedRow<MetricInput & { campaign: string }>[] = [];
       for (const { index, value } of decoded) {
-        const campaign = value.localId
-          ? knownIds.has(value.localId)
-            ? value.localId
-            : undefined
-          : idOfExternalId.get(value.campaignExternalId!);
+        const campaign = campaigns.lookup(value.ref);
         if (!campaign) {
           errors.push({
             index,
             externalId: value.campaignExternalId ?? null,
             code: ErrorCode.NOT_FOUND,
-            message: value.localId
-              ? `campaignId: no campaign has ID "${value.campaignId}".`
-              : `campaignExternalId: no campaign has externalId "${value.campaignExternalId}".`,
-            field: value.localId ? 'campaignId' : 'campaignExternalId',
+            message: missingRefMessage(value.ref, 'campaign'),
+            field: value.ref.field,
           });
           continue;
         }
@@ -382,7 +327,7 @@ export class CampaignsService {
         (row) => row.campaignExternalId ?? null,
       );
       errors.push(...unique.errors);
-      if (unique.unique.length === 0) return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
+      if (unique.unique.length === 0) return nothingWritten(errors);
 
       const payload = unique.unique.map(({ value }) => ({
         campaignId: value.campaign,
@@ -455,10 +400,6 @@ function listOf(values: string[]): string {
   return values.length > 10 ? `${shown.join(', ')} and ${values.length - 10} more` : shown.join(', ');
 }
 
-function globalProductId(localId: string): string {
-  return Buffer.from(`Product:${localId}`, 'utf8').toString('base64url');
-}
-
 function metricExternalId(row: unknown): string | null {
   if (row && typeof row === 'object' && 'campaignExternalId' in row) {
     const value = (row as { campaignExternalId: unknown }).campaignExternalId;
@@ -492,11 +433,4 @@ export function campaignWhere(filter: CampaignFilter | null | undefined): Prisma
     });
   }
   return { AND: conditions };
-}
-
-/** Checks an optional from..to day range of a field argument. */
-export function assertDayRange(from: string | null | undefined, to: string | null | undefined): void {
-  if (from && to && from > to) {
-    throw userInputError(`"from" (${from}) must not be after "to" (${to}).`, { argument: 'from' });
-  }
 }

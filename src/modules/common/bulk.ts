@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { batchTooLargeError, ErrorCode } from '../../graphql/errors.ts';
+import { describeFirstIssue } from './zod-issues.ts';
 
 /** A row that was refused, with its position in the submitted batch. */
 export interface RowError {
@@ -16,6 +17,12 @@ export interface BulkWriteResult {
   unchanged: number;
   failed: number;
   errors: RowError[];
+}
+
+/** The configured limits every module applies: MAX_BATCH_SIZE rows per bulk write, MAX_PAGE_SIZE per page. */
+export interface ServiceLimits {
+  maxBatchSize: number;
+  maxPageSize: number;
 }
 
 export interface IndexedRow<T> {
@@ -44,18 +51,38 @@ export function validateRows<S extends z.ZodType>(
     if (parsed.success) {
       valid.push({ index, value: parsed.data });
     } else {
-      const issue = parsed.error.issues[0];
-      const field = issue?.path.join('.') || null;
-      errors.push({
-        index,
-        externalId: externalIdOf(row),
-        code: ErrorCode.BAD_USER_INPUT,
-        message: field ? `${field}: ${issue?.message}` : (issue?.message ?? 'invalid row'),
-        field,
-      });
+      const { field, message } = describeFirstIssue(parsed.error);
+      errors.push({ index, externalId: externalIdOf(row), code: ErrorCode.BAD_USER_INPUT, message, field });
     }
   });
   return { valid, errors };
+}
+
+/**
+ * The start of every bulk write: the batch-size limit (MAX_BATCH_SIZE), each row validated, and
+ * rows repeating an earlier row's `unique` field (e.g. externalId) refused. The rows to write
+ * come back with the errors so far.
+ */
+export function checkBatch<S extends z.ZodType>(
+  input: readonly unknown[],
+  schema: S,
+  options: { maxBatchSize: number; unique?: keyof z.output<S> & string; externalIdOf?: (row: unknown) => string | null },
+): { rows: IndexedRow<z.output<S>>[]; errors: RowError[] } {
+  assertBatchSize(input, options.maxBatchSize);
+  const validated = validateRows(input, schema, options.externalIdOf);
+  const key = options.unique;
+  if (!key) return { rows: validated.valid, errors: validated.errors };
+  const valueOf = (row: z.output<S>, field: string) => {
+    const value = (row as Record<string, unknown>)[field];
+    return typeof value === 'string' ? value : null;
+  };
+  const unique = rejectDuplicateKeys(validated.valid, (row) => valueOf(row, key), key, (row) => valueOf(row, 'externalId'));
+  return { rows: unique.unique, errors: [...validated.errors, ...unique.errors] };
+}
+
+/** The result of a batch of which no row was written. */
+export function nothingWritten(errors: RowError[]): BulkWriteResult {
+  return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
 }
 
 /** The first row with a key wins; later rows with the same key in one batch are refused. */
@@ -104,9 +131,21 @@ function defaultExternalId(row: unknown): string | null {
   return null;
 }
 
+/** Longest externalId any entity accepts. */
+export const MAX_EXTERNAL_ID = 200;
+
+/** How far in the future a client may stamp an event or feedback (clients' clock skew). */
+export const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
+export const FUTURE_MESSAGE = 'must not be more than one day in the future';
+
+/** Whether a timestamp is at most MAX_FUTURE_MS after `now`. */
+export function notTooFarInFuture(date: Date, now = Date.now()): boolean {
+  return date.getTime() <= now + MAX_FUTURE_MS;
+}
+
 /** Shared field rules, so every module validates the same way. */
 export const fields = {
-  externalId: z.string().trim().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+  externalId: z.string().trim().min(1, 'must not be empty').max(MAX_EXTERNAL_ID, `must be at most ${MAX_EXTERNAL_ID} characters`),
   shortText: (max: number) => z.string().trim().max(max, `must be at most ${max} characters`),
   attributes: z
     .record(z.string().max(100), z.unknown())

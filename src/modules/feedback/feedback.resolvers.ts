@@ -1,18 +1,13 @@
 import type { Resolvers } from '../../generated/graphql.ts';
-import { localIdOf, toGlobalId } from '../../graphql/global-id.ts';
+import { toGlobalId } from '../../graphql/global-id.ts';
 import { limitedKey } from '../common/loaders.ts';
-import { assertSingleRef } from '../users/users.service.ts';
+import { refArgs } from '../common/references.ts';
+import { pageSize } from '../../graphql/pagination.ts';
 
 export const feedbackResolvers: Resolvers = {
   Query: {
     feedback: (_parent, args, { services }) => services.feedback.listFeedback(args),
-    feedbackItem: (_parent, args, { services }) => {
-      assertSingleRef(args, 'feedback item');
-      return services.feedback.findFeedback({
-        id: args.id ? localIdOf('Feedback', args.id) : null,
-        externalId: args.externalId,
-      });
-    },
+    feedbackItem: (_parent, args, { services }) => services.feedback.findFeedback(refArgs('Feedback', args)),
   },
   Mutation: {
     submitFeedback: (_parent, { input }, { services }) => services.feedback.submitFeedback(input),
@@ -36,15 +31,15 @@ export const feedbackResolvers: Resolvers = {
   },
   User: {
     feedback: (user, { first }, { services, loaders }) =>
-      loaders.feedbackByUser.load(limitedKey(user.id, services.feedback.nestedLimit(first, 10))),
+      loaders.feedbackByUser.load(limitedKey(user.id, pageSize(first, services.limits.maxPageSize, 10))),
   },
   Product: {
     feedback: (product, { first }, { services, loaders }) =>
-      loaders.feedbackByProduct.load(limitedKey(product.id, services.feedback.nestedLimit(first, 5))),
+      loaders.feedbackByProduct.load(limitedKey(product.id, pageSize(first, services.limits.maxPageSize, 5))),
   },
   Campaign: {
     feedback: (campaign, { first }, { services, loaders }) =>
-      loaders.feedbackByCampaign.load(limitedKey(campaign.id, services.feedback.nestedLimit(first, 5))),
+      loaders.feedbackByCampaign.load(limitedKey(campaign.id, pageSize(first, services.limits.maxPageSize, 5))),
   },
 };
 

@@ -2,40 +2,28 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../../db/prisma.ts';
 import type { Feedback, Prisma } from '../../generated/prisma/client.ts';
+import { rawIn } from '../../db/raw.ts';
+import { findByRef, resolveRefs } from '../../db/references.ts';
 import { ErrorCode, userInputError } from '../../graphql/errors.ts';
-import { localIdOf, tryLocalIdOf, type NodeType } from '../../graphql/global-id.ts';
-import { afterPosition, paginate, type Connection, type PageArgs } from '../../graphql/pagination.ts';
+import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
 import { detectLanguage } from '../../ml/text/language.ts';
-import {
-  assertBatchSize,
-  BULK_TRANSACTION,
-  bulkResult,
-  fields,
-  rejectDuplicateKeys,
-  validateRows,
-  type BulkWriteResult,
-  type IndexedRow,
-  type RowError,
-} from '../common/bulk.ts';
+import { BULK_TRANSACTION, bulkResult, checkBatch, fields, FUTURE_MESSAGE, notTooFarInFuture, nothingWritten } from '../common/bulk.ts';
+import type { BulkWriteResult, IndexedRow, ServiceLimits } from '../common/bulk.ts';
+import { relatedConditions, type RelatedFilter } from '../common/filters.ts';
+import { missingRefMessage, oneOfProblem, oneRefRefinement, readRowRef, RowFieldError, type EntityRef, type RowRef } from '../common/references.ts';
+import { taskNameField } from '../common/task-name.ts';
 
 export const FEEDBACK_CHANNELS = ['REVIEW', 'SURVEY', 'SOCIAL', 'SUPPORT', 'AD_COMMENT'] as const;
 type FeedbackChannelName = (typeof FEEDBACK_CHANNELS)[number];
 
 const MAX_TEXT = 5000;
-const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
 
 export interface LabelCondition {
   task: string;
   label?: string | null;
 }
 
-export interface FeedbackFilter {
-  productId?: string | null;
-  productExternalId?: string | null;
-  campaignId?: string | null;
-  campaignExternalId?: string | null;
-  userId?: string | null;
-  userExternalId?: string | null;
+export interface FeedbackFilter extends RelatedFilter {
   channel?: string | null;
   channels?: readonly string[] | null;
   language?: string | null;
@@ -49,13 +37,8 @@ export interface FeedbackFilter {
   search?: string | null;
 }
 
-const taskField = z
-  .string()
-  .trim()
-  .regex(/^[a-z0-9_-]{1,50}$/, 'must be 1 to 50 characters of a-z, 0-9, _ and -');
 const labelField = z.string().trim().min(1, 'must not be empty').max(100, 'must be at most 100 characters');
 const optionalRef = fields.externalId.nullish();
-const notInFuture = (date: Date) => date.getTime() <= Date.now() + MAX_FUTURE_MS;
 
 /** Reference pairs of FeedbackInput: [id field, externalId field, node type]. */
 const REF_PAIRS = [
@@ -87,18 +70,14 @@ const FeedbackInputSchema = z
       .max(20, 'must be at most 20 characters')
       .regex(/^[a-z]{2,8}(-[a-z0-9]{1,8})*$/, 'must be a language code such as zh, en or pt-br')
       .nullish(),
-    createdAt: z.coerce.date('must be an ISO-8601 timestamp').refine(notInFuture, 'must not be more than one day in the future').nullish(),
+    createdAt: z.coerce.date('must be an ISO-8601 timestamp').refine((date) => notTooFarInFuture(date), FUTURE_MESSAGE).nullish(),
     labels: z
-      .array(z.object({ task: taskField, label: labelField }))
+      .array(z.object({ task: taskNameField, label: labelField }))
       .max(50, 'at most 50 labels per row')
       .nullish(),
   })
   .superRefine((row, ctx) => {
-    for (const [idKey, externalKey] of REF_PAIRS) {
-      if (row[idKey] != null && row[externalKey] != null) {
-        ctx.addIssue({ code: 'custom', path: [idKey], message: `give either ${idKey} or ${externalKey}, not both` });
-      }
-    }
+    for (const [idKey, externalKey] of REF_PAIRS) oneRefRefinement([idKey, externalKey], { required: false })(row, ctx);
     const seen = new Set<string>();
     row.labels?.forEach((label, i) => {
       if (seen.has(label.task)) ctx.addIssue({ code: 'custom', path: ['labels', i, 'task'], message: `task "${label.task}" appears twice` });
@@ -111,20 +90,20 @@ const LabelAssignmentSchema = z
   .object({
     feedbackId: z.string().nullish(),
     feedbackExternalId: fields.externalId.nullish(),
-    task: taskField,
+    task: taskNameField,
     label: labelField.nullish(),
     remove: z.boolean().nullish(),
   })
   .superRefine((row, ctx) => {
-    const given = [row.feedbackId, row.feedbackExternalId].filter((v) => v != null).length;
-    if (given !== 1) ctx.addIssue({ code: 'custom', path: ['feedbackId'], message: 'give exactly one of feedbackId or feedbackExternalId' });
+    const refProblem = oneOfProblem([row.feedbackId, row.feedbackExternalId], ['feedbackId', 'feedbackExternalId']);
+    if (refProblem) ctx.addIssue({ code: 'custom', path: ['feedbackId'], message: refProblem });
     else if (row.remove && row.label != null) ctx.addIssue({ code: 'custom', path: ['label'], message: 'must be omitted when remove is true' });
     else if (!row.remove && row.label == null) ctx.addIssue({ code: 'custom', path: ['label'], message: 'is required unless remove is true' });
   });
 type LabelAssignment = z.output<typeof LabelAssignmentSchema>;
 
-/** A decoded reference: local id or externalId; `null` clears, `undefined` keeps the stored value. */
-type Ref = { kind: 'id' | 'externalId'; value: string; field: string } | null | undefined;
+/** A decoded reference: `null` clears, `undefined` keeps the stored value. */
+type Ref = RowRef | null | undefined;
 
 interface FeedbackValues {
   id: string;
@@ -145,38 +124,16 @@ export type FeedbackWrittenHook = () => void;
 export class FeedbackService {
   constructor(
     private readonly db: Db,
-    private readonly limits: { maxBatchSize: number; maxPageSize: number },
+    private readonly limits: ServiceLimits,
     private readonly onWritten: FeedbackWrittenHook = () => undefined,
   ) {}
 
-  async findFeedback(ref: { id?: string | null; externalId?: string | null }): Promise<Feedback | null> {
-    if (ref.id) return this.db.feedback.findUnique({ where: { id: ref.id } });
-    if (ref.externalId) return this.db.feedback.findUnique({ where: { externalId: ref.externalId.trim() } });
-    return null;
+  findFeedback(ref: EntityRef): Promise<Feedback | null> {
+    return findByRef(this.db.feedback, { id: ref.id, externalId: ref.externalId?.trim() });
   }
 
   listFeedback(args: PageArgs & { filter?: FeedbackFilter | null }): Promise<Connection<Feedback>> {
-    const where = feedbackWhere(args.filter);
-    return paginate(args, {
-      maxPageSize: this.limits.maxPageSize,
-      position: (row) => ({ sort: row.createdAt, id: row.id }),
-      fetch: (take, after) =>
-        this.db.feedback.findMany({
-          where: { AND: [where, afterPosition('createdAt', after)] },
-          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-          take,
-        }),
-      count: () => this.db.feedback.count({ where }),
-    });
-  }
-
-  /** Validates `first` of a nested list (User/Product/Campaign.feedback). */
-  nestedLimit(first: number | null | undefined, fallback: number): number {
-    const size = first ?? fallback;
-    if (!Number.isInteger(size) || size < 0 || size > this.limits.maxPageSize) {
-      throw userInputError(`"first" must be an integer between 0 and ${this.limits.maxPageSize}.`, { argument: 'first' });
-    }
-    return size;
+    return listNewestFirst(args, { source: this.db.feedback, where: feedbackWhere(args.filter), sortField: 'createdAt', maxPageSize: this.limits.maxPageSize });
   }
 
   /**
@@ -185,26 +142,23 @@ export class FeedbackService {
    * Language is detected from the text unless given. Labels given are upserted per task.
    */
   async submitFeedback(input: readonly unknown[]): Promise<BulkWriteResult> {
-    assertBatchSize(input, this.limits.maxBatchSize);
-    const validated = validateRows(input, FeedbackInputSchema);
-    const unique = rejectDuplicateKeys(validated.valid, (row) => row.externalId ?? null, 'externalId', (row) => row.externalId ?? null);
-    const errors: RowError[] = [...validated.errors, ...unique.errors];
+    const { rows: valid, errors } = checkBatch(input, FeedbackInputSchema, { maxBatchSize: this.limits.maxBatchSize, unique: 'externalId' });
 
     // Decode global IDs before touching the database; a malformed one is the row's fault.
     const rows: { index: number; value: FeedbackInput; refs: Record<'user' | 'product' | 'campaign', Ref> }[] = [];
-    for (const row of unique.unique) {
+    for (const row of valid) {
       try {
         rows.push({
           index: row.index,
           value: row.value,
           refs: {
-            user: decodeRef(input[row.index], 'userId', 'userExternalId', 'User'),
-            product: decodeRef(input[row.index], 'productId', 'productExternalId', 'Product'),
-            campaign: decodeRef(input[row.index], 'campaignId', 'campaignExternalId', 'Campaign'),
+            user: readRowRef(input[row.index] as Record<string, unknown>, ['userId', 'userExternalId'], 'User'),
+            product: readRowRef(input[row.index] as Record<string, unknown>, ['productId', 'productExternalId'], 'Product'),
+            campaign: readRowRef(input[row.index] as Record<string, unknown>, ['campaignId', 'campaignExternalId'], 'Campaign'),
           },
         });
       } catch (error) {
-        if (!(error instanceof RefProblem)) throw error;
+        if (!(error instanceof RowFieldError)) throw error;
         errors.push({
           index: row.index,
           externalId: row.value.externalId ?? null,
@@ -214,13 +168,14 @@ export class FeedbackService {
         });
       }
     }
-    if (rows.length === 0) return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
+    if (rows.length === 0) return nothingWritten(errors);
 
     const result = await this.db.$transaction(async (tx) => {
+      const sql = rawIn(tx);
       const resolved = {
-        user: await resolveRefs(tx, 'users', rows.map((row) => row.refs.user)),
-        product: await resolveRefs(tx, 'products', rows.map((row) => row.refs.product)),
-        campaign: await resolveRefs(tx, 'campaigns', rows.map((row) => row.refs.campaign)),
+        user: await resolveRefs(sql, 'users', rows.map((row) => row.refs.user)),
+        product: await resolveRefs(sql, 'products', rows.map((row) => row.refs.product)),
+        campaign: await resolveRefs(sql, 'campaigns', rows.map((row) => row.refs.campaign)),
       };
       const externalIds = rows.map((row) => row.value.externalId).filter((id): id is string => !!id);
       const stored = externalIds.length ? await tx.feedback.findMany({ where: { externalId: { in: externalIds } } }) : [];
@@ -236,16 +191,16 @@ export class FeedbackService {
       let unchanged = 0;
       for (const row of rows) {
         const refIds: Partial<Record<'user' | 'product' | 'campaign', string | null | undefined>> = {};
-        let missing: { field: string; entity: string; value: string; kind: string } | null = null;
+        let missing: { ref: RowRef; entity: string } | null = null;
         for (const entity of ['user', 'product', 'campaign'] as const) {
           const ref = row.refs[entity];
           if (ref === undefined || ref === null) {
             refIds[entity] = ref;
             continue;
           }
-          const id = lookup(resolved[entity], ref);
+          const id = resolved[entity].lookup(ref);
           if (id === undefined) {
-            missing = { field: ref.field, entity, value: ref.value, kind: ref.kind };
+            missing = { ref, entity };
             break;
           }
           refIds[entity] = id;
@@ -255,8 +210,8 @@ export class FeedbackService {
             index: row.index,
             externalId: row.value.externalId ?? null,
             code: ErrorCode.NOT_FOUND,
-            message: `${missing.field}: ${missing.entity} ${missing.kind === 'id' ? 'with this id' : `"${missing.value}"`} was not found.`,
-            field: missing.field,
+            message: missingRefMessage(missing.ref, missing.entity),
+            field: missing.ref.field,
           });
           continue;
         }
@@ -315,30 +270,31 @@ export class FeedbackService {
    * changed or removed ones as updated, labels already as asked as unchanged.
    */
   async labelFeedback(input: readonly unknown[]): Promise<BulkWriteResult> {
-    assertBatchSize(input, this.limits.maxBatchSize);
-    const validated = validateRows(input, LabelAssignmentSchema, () => null);
-    const errors: RowError[] = [...validated.errors];
-    const rows: (IndexedRow<LabelAssignment> & { ref: NonNullable<Ref> })[] = [];
-    for (const row of validated.valid) {
-      const ref = decodeRefSafe(row.value.feedbackId, row.value.feedbackExternalId, 'feedbackId', 'feedbackExternalId', 'Feedback');
-      if (!ref) {
-        errors.push({ index: row.index, externalId: null, code: ErrorCode.BAD_USER_INPUT, message: 'feedbackId: is not a valid Feedback ID', field: 'feedbackId' });
-      } else rows.push({ ...row, ref });
+    const { rows: valid, errors } = checkBatch(input, LabelAssignmentSchema, { maxBatchSize: this.limits.maxBatchSize, externalIdOf: () => null });
+    const rows: (IndexedRow<LabelAssignment> & { ref: RowRef })[] = [];
+    for (const row of valid) {
+      try {
+        const ref = readRowRef(row.value, ['feedbackId', 'feedbackExternalId'], 'Feedback', { required: true })!;
+        rows.push({ ...row, ref });
+      } catch (error) {
+        if (!(error instanceof RowFieldError)) throw error;
+        errors.push({ index: row.index, externalId: null, code: ErrorCode.BAD_USER_INPUT, message: `${error.field}: ${error.message}`, field: error.field });
+      }
     }
-    if (rows.length === 0) return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
+    if (rows.length === 0) return nothingWritten(errors);
 
     return this.db.$transaction(async (tx) => {
-      const resolved = await resolveRefs(tx, 'feedback', rows.map((row) => row.ref));
+      const resolved = await resolveRefs(rawIn(tx), 'feedback', rows.map((row) => row.ref));
       const targets: { index: number; feedbackId: string; task: string; label: string | null }[] = [];
       const seen = new Map<string, number>();
       for (const row of rows) {
-        const feedbackId = lookup(resolved, row.ref);
+        const feedbackId = resolved.lookup(row.ref);
         if (feedbackId === undefined) {
           errors.push({
             index: row.index,
             externalId: row.value.feedbackExternalId ?? null,
             code: ErrorCode.NOT_FOUND,
-            message: `${row.ref.field}: feedback ${row.ref.kind === 'id' ? 'with this id' : `"${row.ref.value}"`} was not found.`,
+            message: missingRefMessage(row.ref, 'feedback'),
             field: row.ref.field,
           });
           continue;
@@ -358,7 +314,7 @@ export class FeedbackService {
         seen.set(key, row.index);
         targets.push({ index: row.index, feedbackId, task: row.value.task, label: row.value.remove ? null : row.value.label! });
       }
-      if (targets.length === 0) return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
+      if (targets.length === 0) return nothingWritten(errors);
 
       const existing = await tx.$queryRaw<{ feedbackId: string; task: string; label: string }[]>`
         SELECT l.feedback_id::text AS "feedbackId", l.task, l.label
@@ -422,79 +378,6 @@ async function upsertLabels(tx: Prisma.TransactionClient, labels: { feedbackId: 
     WHERE feedback_labels.label IS DISTINCT FROM EXCLUDED.label`;
 }
 
-class RefProblem extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/** Reads one id / externalId pair from a raw input row (validated already: not both given). */
-function decodeRef(raw: unknown, idKey: string, externalKey: string, type: NodeType): Ref {
-  const row = raw as Record<string, unknown>;
-  if (!(idKey in row) && !(externalKey in row)) return undefined;
-  const id = row[idKey];
-  const external = row[externalKey];
-  if (typeof id === 'string') {
-    const local = tryLocalIdOf(type, id);
-    if (!local) throw new RefProblem(idKey, `is not a valid ${type} ID`);
-    return { kind: 'id', value: local.toLowerCase(), field: idKey };
-  }
-  if (typeof external === 'string') return { kind: 'externalId', value: external.trim(), field: externalKey };
-  if (id === undefined && external === undefined) return undefined;
-  return null;
-}
-
-function decodeRefSafe(
-  id: string | null | undefined,
-  externalId: string | null | undefined,
-  idKey: string,
-  externalKey: string,
-  type: NodeType,
-): NonNullable<Ref> | null {
-  if (id != null) {
-    const local = tryLocalIdOf(type, id);
-    return local ? { kind: 'id', value: local.toLowerCase(), field: idKey } : null;
-  }
-  return { kind: 'externalId', value: externalId!, field: externalKey };
-}
-
-interface Resolved {
-  ids: Set<string>;
-  byExternalId: Map<string, string>;
-}
-
-/** One query for all references to one table: which local ids exist, and externalId → id. */
-async function resolveRefs(tx: Prisma.TransactionClient, table: 'users' | 'products' | 'campaigns' | 'feedback', refs: Ref[]): Promise<Resolved> {
-  const ids = new Set<string>();
-  const externalIds = new Set<string>();
-  for (const ref of refs) if (ref) (ref.kind === 'id' ? ids : externalIds).add(ref.value);
-  const resolved: Resolved = { ids: new Set(), byExternalId: new Map() };
-  if (ids.size === 0 && externalIds.size === 0) return resolved;
-  const found = await tx.$queryRawUnsafe<{ id: string; external_id: string | null }[]>(
-    `SELECT id::text AS id, external_id FROM ${table} WHERE id = ANY($1::uuid[]) OR external_id = ANY($2::text[]) FOR KEY SHARE`,
-    [...ids],
-    [...externalIds],
-  );
-  for (const row of found) {
-    resolved.ids.add(row.id);
-    if (row.external_id !== null) resolved.byExternalId.set(row.external_id, row.id);
-  }
-  return resolved;
-}
-
-function lookup(resolved: Resolved, ref: NonNullable<Ref>): string | undefined {
-  if (ref.kind === 'id') return resolved.ids.has(ref.value) ? ref.value : undefined;
-  return resolved.byExternalId.get(ref.value);
-}
-
-
-function atMostOne(a: unknown, b: unknown, names: string): void {
-  if (a != null && b != null) throw userInputError(`Give at most one of ${names}.`, { argument: 'filter' });
-}
-
 function labelCondition(condition: LabelCondition, argument: string): { task: string; label?: string } {
   const task = condition.task.trim();
   if (!task) throw userInputError(`${argument}.task must not be empty.`, { argument: 'filter' });
@@ -504,15 +387,7 @@ function labelCondition(condition: LabelCondition, argument: string): { task: st
 function feedbackWhere(filter: FeedbackFilter | null | undefined): Prisma.FeedbackWhereInput {
   if (!filter) return {};
   const conditions: Prisma.FeedbackWhereInput[] = [];
-  atMostOne(filter.userId, filter.userExternalId, 'filter.userId or filter.userExternalId');
-  atMostOne(filter.productId, filter.productExternalId, 'filter.productId or filter.productExternalId');
-  atMostOne(filter.campaignId, filter.campaignExternalId, 'filter.campaignId or filter.campaignExternalId');
-  if (filter.userId) conditions.push({ userId: localIdOf('User', filter.userId, 'filter.userId') });
-  if (filter.userExternalId) conditions.push({ user: { externalId: filter.userExternalId } });
-  if (filter.productId) conditions.push({ productId: localIdOf('Product', filter.productId, 'filter.productId') });
-  if (filter.productExternalId) conditions.push({ product: { externalId: filter.productExternalId } });
-  if (filter.campaignId) conditions.push({ campaignId: localIdOf('Campaign', filter.campaignId, 'filter.campaignId') });
-  if (filter.campaignExternalId) conditions.push({ campaign: { externalId: filter.campaignExternalId } });
+  conditions.push(...relatedConditions(filter));
   if (filter.channel) conditions.push({ channel: filter.channel as FeedbackChannelName });
   if (filter.channels) conditions.push({ channel: { in: filter.channels as FeedbackChannelName[] } });
   if (filter.language) conditions.push({ language: filter.language.trim().toLowerCase() });

@@ -1,18 +1,13 @@
 import type { Resolvers } from '../../generated/graphql.ts';
-import { localIdOf, toGlobalId } from '../../graphql/global-id.ts';
-import { assertSingleRef } from '../users/users.service.ts';
+import { toGlobalId } from '../../graphql/global-id.ts';
+import { refArgs } from '../common/references.ts';
+import { pageSize } from '../../graphql/pagination.ts';
 import { productCountKey, userInteractionsKey } from './interactions.loaders.ts';
 
 export const interactionsResolvers: Resolvers = {
   Query: {
     interactions: (_parent, args, { services }) => services.interactions.listInteractions(args),
-    interaction: (_parent, args, { services }) => {
-      assertSingleRef(args, 'interaction');
-      return services.interactions.findInteraction({
-        id: args.id ? localIdOf('Interaction', args.id) : null,
-        externalId: args.externalId,
-      });
-    },
+    interaction: (_parent, args, { services }) => services.interactions.findInteraction(refArgs('Interaction', args)),
   },
   Mutation: {
     recordInteractions: (_parent, { input }, { services }) => services.interactions.recordInteractions(input),
@@ -26,7 +21,7 @@ export const interactionsResolvers: Resolvers = {
   },
   User: {
     interactions: (user, { first, types }, { services, loaders }) =>
-      loaders.interactionsByUser.load(userInteractionsKey(user.id, services.interactions.nestedLimit(first, 20), types)),
+      loaders.interactionsByUser.load(userInteractionsKey(user.id, pageSize(first, services.limits.maxPageSize, 20), types)),
   },
   Product: {
     interactionCount: (product, { types }, { loaders }) => loaders.interactionCountByProduct.load(productCountKey(product.id, types)),

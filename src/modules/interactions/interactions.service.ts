@@ -1,52 +1,35 @@
 import { createHash } from 'node:crypto';
-import { poolOf, type Db } from '../../db/prisma.ts';
+import type { Db } from '../../db/prisma.ts';
+import { rawTransaction } from '../../db/raw.ts';
+import { resolveRefs } from '../../db/references.ts';
 import type { Interaction, Prisma } from '../../generated/prisma/client.ts';
-import { ErrorCode, userInputError } from '../../graphql/errors.ts';
-import { localIdOf, tryLocalIdOf, type NodeType } from '../../graphql/global-id.ts';
-import { afterPosition, CURSOR_ID, paginate, type Connection, type PageArgs } from '../../graphql/pagination.ts';
-import { assertBatchSize, bulkResult, type BulkWriteResult, type RowError } from '../common/bulk.ts';
+import { ErrorCode } from '../../graphql/errors.ts';
+import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
+import { assertBatchSize, bulkResult, FUTURE_MESSAGE, MAX_EXTERNAL_ID, notTooFarInFuture, nothingWritten } from '../common/bulk.ts';
+import type { BulkWriteResult, RowError, ServiceLimits } from '../common/bulk.ts';
+import { relatedConditions, type RelatedFilter } from '../common/filters.ts';
+import { missingRefMessage, readRowRef, RowFieldError, type RowRef } from '../common/references.ts';
 
 export const INTERACTION_TYPES = ['VIEW', 'CLICK', 'ADD_TO_CART', 'PURCHASE', 'RATING'] as const;
 export type InteractionTypeName = (typeof INTERACTION_TYPES)[number];
 const TYPE_SET: ReadonlySet<string> = new Set(INTERACTION_TYPES);
 
-/** Events may be stamped at most this far in the future (clients' clock skew). */
-export const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
-const MAX_EXTERNAL_ID = 200;
 
-export interface InteractionFilter {
-  userId?: string | null;
-  userExternalId?: string | null;
-  productId?: string | null;
-  productExternalId?: string | null;
-  campaignId?: string | null;
-  campaignExternalId?: string | null;
+export interface InteractionFilter extends RelatedFilter {
   types?: readonly string[] | null;
   occurredFrom?: Date | null;
   occurredTo?: Date | null;
 }
 
-/** A reference as a row gives it: a local id (already decoded) or an externalId. */
-type Ref = { kind: 'id'; value: string; field: string } | { kind: 'externalId'; value: string; field: string };
-
 interface ParsedRow {
   index: number;
   externalId: string | null;
-  user: Ref;
-  product: Ref;
-  campaign: Ref | null;
+  user: RowRef;
+  product: RowRef;
+  campaign: RowRef | null;
   type: InteractionTypeName;
   value: number | null;
   occurredAt: Date;
-}
-
-class RowProblem extends Error {
-  constructor(
-    readonly field: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 /**
@@ -57,7 +40,7 @@ class RowProblem extends Error {
 export class InteractionsService {
   constructor(
     private readonly db: Db,
-    private readonly limits: { maxBatchSize: number; maxPageSize: number },
+    private readonly limits: ServiceLimits,
   ) {}
 
   async findInteraction(ref: { id?: string | null; externalId?: string | null }): Promise<Interaction | null> {
@@ -67,28 +50,7 @@ export class InteractionsService {
   }
 
   listInteractions(args: PageArgs & { filter?: InteractionFilter | null }): Promise<Connection<Interaction>> {
-    const where = interactionWhere(args.filter);
-    return paginate(args, {
-      maxPageSize: this.limits.maxPageSize,
-      idPattern: CURSOR_ID.bigint,
-      position: (row) => ({ sort: row.occurredAt, id: String(row.id) }),
-      fetch: (take, after) =>
-        this.db.interaction.findMany({
-          where: { AND: [where, afterPosition('occurredAt', after, (id) => BigInt(id))] },
-          orderBy: [{ occurredAt: 'desc' }, { id: 'desc' }],
-          take,
-        }),
-      count: () => this.db.interaction.count({ where }),
-    });
-  }
-
-  /** Validates `first` of a nested list (User.interactions). */
-  nestedLimit(first: number | null | undefined, fallback: number): number {
-    const size = first ?? fallback;
-    if (!Number.isInteger(size) || size < 0 || size > this.limits.maxPageSize) {
-      throw userInputError(`"first" must be an integer between 0 and ${this.limits.maxPageSize}.`, { argument: 'first' });
-    }
-    return size;
+    return listNewestFirst(args, { source: this.db.interaction, where: interactionWhere(args.filter), sortField: 'occurredAt', idKind: 'bigint', maxPageSize: this.limits.maxPageSize });
   }
 
   /**
@@ -106,7 +68,7 @@ export class InteractionsService {
       try {
         rows.push(parseRow(raw, index, now));
       } catch (error) {
-        if (!(error instanceof RowProblem)) throw error;
+        if (!(error instanceof RowFieldError)) throw error;
         errors.push({
           index,
           externalId: externalIdOf(raw),
@@ -116,14 +78,13 @@ export class InteractionsService {
         });
       }
     }
-    if (rows.length === 0) return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
+    if (rows.length === 0) return nothingWritten(errors);
 
-    return rawTransaction(this.db, async (query) => {
+    return rawTransaction(this.db, async (sql) => {
       // One query per entity type; FOR KEY SHARE keeps the referenced rows until commit.
-      const users = await resolveRefs(query, 'users', rows.map((row) => row.user));
-      const products = await resolveRefs(query, 'products', rows.map((row) => row.product));
-      const campaignRefs = rows.map((row) => row.campaign).filter((ref): ref is Ref => ref !== null);
-      const campaigns = campaignRefs.length ? await resolveRefs(query, 'campaigns', campaignRefs) : null;
+      const users = await resolveRefs(sql, 'users', rows.map((row) => row.user));
+      const products = await resolveRefs(sql, 'products', rows.map((row) => row.product));
+      const campaigns = await resolveRefs(sql, 'campaigns', rows.map((row) => row.campaign));
 
       const n = rows.length;
       const keys: string[] = [];
@@ -139,9 +100,9 @@ export class InteractionsService {
 
       for (let i = 0; i < n; i += 1) {
         const row = rows[i];
-        const userId = lookup(users, row.user);
-        const productId = lookup(products, row.product);
-        const campaignId = row.campaign ? lookup(campaigns!, row.campaign) : null;
+        const userId = users.lookup(row.user);
+        const productId = products.lookup(row.product);
+        const campaignId = row.campaign ? campaigns.lookup(row.campaign) : null;
         const missing =
           userId === undefined ? row.user : productId === undefined ? row.product : campaignId === undefined ? row.campaign : null;
         if (missing) {
@@ -150,7 +111,7 @@ export class InteractionsService {
             index: row.index,
             externalId: row.externalId,
             code: ErrorCode.NOT_FOUND,
-            message: `${missing.field}: ${entity} ${missing.kind === 'id' ? 'with this id' : `"${missing.value}"`} was not found.`,
+            message: missingRefMessage(missing, entity),
             field: missing.field,
           });
           continue;
@@ -189,7 +150,7 @@ export class InteractionsService {
 
       // Inserts new keys; updates an existing key only when its content differs. Rows left
       // alone by the WHERE clause are not returned, so they count as unchanged.
-      const [counts] = await query<{ created: number; updated: number }>(
+      const [counts] = await sql.rows<{ created: number; updated: number }>(
         `WITH written AS (
            INSERT INTO interactions (dedupe_key, external_id, user_id, product_id, type, value, campaign_id, occurred_at)
            SELECT r.k, r.e, r.u, r.p, r.t::"InteractionType", r.v, r.c, r.o
@@ -234,122 +195,45 @@ export function contentDedupeKey(
 }
 
 function parseRow(raw: unknown, index: number, now: number): ParsedRow {
-  if (!raw || typeof raw !== 'object') throw new RowProblem('input', 'must be an object');
+  if (!raw || typeof raw !== 'object') throw new RowFieldError('input', 'must be an object');
   const row = raw as Record<string, unknown>;
 
   let externalId: string | null = null;
   if (row.externalId !== undefined && row.externalId !== null) {
-    if (typeof row.externalId !== 'string') throw new RowProblem('externalId', 'must be a string');
+    if (typeof row.externalId !== 'string') throw new RowFieldError('externalId', 'must be a string');
     externalId = row.externalId.trim();
-    if (externalId.length === 0) throw new RowProblem('externalId', 'must not be empty');
-    if (externalId.length > MAX_EXTERNAL_ID) throw new RowProblem('externalId', `must be at most ${MAX_EXTERNAL_ID} characters`);
+    if (externalId.length === 0) throw new RowFieldError('externalId', 'must not be empty');
+    if (externalId.length > MAX_EXTERNAL_ID) throw new RowFieldError('externalId', `must be at most ${MAX_EXTERNAL_ID} characters`);
   }
 
-  const user = parseRef(row, 'userId', 'userExternalId', 'User', true)!;
-  const product = parseRef(row, 'productId', 'productExternalId', 'Product', true)!;
-  const campaign = parseRef(row, 'campaignId', 'campaignExternalId', 'Campaign', false);
+  const user = readRowRef(row, ['userId', 'userExternalId'], 'User', { required: true })!;
+  const product = readRowRef(row, ['productId', 'productExternalId'], 'Product', { required: true })!;
+  const campaign = readRowRef(row, ['campaignId', 'campaignExternalId'], 'Campaign') ?? null;
 
   const type = row.type;
   if (typeof type !== 'string' || !TYPE_SET.has(type)) {
-    throw new RowProblem('type', `must be one of ${INTERACTION_TYPES.join(', ')}`);
+    throw new RowFieldError('type', `must be one of ${INTERACTION_TYPES.join(', ')}`);
   }
 
   let value: number | null = null;
   if (row.value !== undefined && row.value !== null) {
-    if (typeof row.value !== 'number' || !Number.isFinite(row.value)) throw new RowProblem('value', 'must be a finite number');
+    if (typeof row.value !== 'number' || !Number.isFinite(row.value)) throw new RowFieldError('value', 'must be a finite number');
     value = row.value;
   }
   if (type === 'RATING') {
-    if (value === null) throw new RowProblem('value', 'is required for RATING (the rating from 1 to 5)');
-    if (value < 1 || value > 5) throw new RowProblem('value', 'a RATING must be between 1 and 5');
+    if (value === null) throw new RowFieldError('value', 'is required for RATING (the rating from 1 to 5)');
+    if (value < 1 || value > 5) throw new RowFieldError('value', 'a RATING must be between 1 and 5');
   } else if (type === 'PURCHASE') {
     if (value === null) value = 1;
-    else if (value <= 0) throw new RowProblem('value', 'a PURCHASE quantity must be greater than 0');
+    else if (value <= 0) throw new RowFieldError('value', 'a PURCHASE quantity must be greater than 0');
   }
 
   const occurred = row.occurredAt;
   const occurredAt = occurred instanceof Date ? occurred : typeof occurred === 'string' ? new Date(occurred) : null;
-  if (!occurredAt || Number.isNaN(occurredAt.getTime())) throw new RowProblem('occurredAt', 'must be an ISO-8601 timestamp');
-  if (occurredAt.getTime() > now + MAX_FUTURE_MS) throw new RowProblem('occurredAt', 'must not be more than one day in the future');
+  if (!occurredAt || Number.isNaN(occurredAt.getTime())) throw new RowFieldError('occurredAt', 'must be an ISO-8601 timestamp');
+  if (!notTooFarInFuture(occurredAt, now)) throw new RowFieldError('occurredAt', FUTURE_MESSAGE);
 
   return { index, externalId, user, product, campaign, type: type as InteractionTypeName, value, occurredAt };
-}
-
-function parseRef(row: Record<string, unknown>, idKey: string, externalKey: string, type: NodeType, required: boolean): Ref | null {
-  const id = row[idKey];
-  const external = row[externalKey];
-  const hasId = id !== undefined && id !== null;
-  const hasExternal = external !== undefined && external !== null;
-  if (hasId && hasExternal) throw new RowProblem(idKey, `give either ${idKey} or ${externalKey}, not both`);
-  if (hasId) {
-    const local = typeof id === 'string' ? tryLocalIdOf(type, id) : null;
-    if (!local) throw new RowProblem(idKey, `is not a valid ${type} ID`);
-    return { kind: 'id', value: local.toLowerCase(), field: idKey };
-  }
-  if (hasExternal) {
-    const value = typeof external === 'string' ? external.trim() : '';
-    if (!value) throw new RowProblem(externalKey, 'must be a non-empty string');
-    return { kind: 'externalId', value, field: externalKey };
-  }
-  if (required) throw new RowProblem(idKey, `give one of ${idKey} or ${externalKey}`);
-  return null;
-}
-
-type RawQuery = <T>(sql: string, params: unknown[]) => Promise<T[]>;
-
-/**
- * Runs `fn` in one transaction with a raw-SQL runner: on the pg pool behind Prisma when there is
- * one (Prisma's raw path costs ~0.1-0.3 s more per 10,000-row statement, measured), else Prisma.
- */
-async function rawTransaction<T>(db: Db, fn: (query: RawQuery) => Promise<T>): Promise<T> {
-  const pool = poolOf(db);
-  if (!pool) {
-    return db.$transaction((tx) => fn(<R>(sql: string, params: unknown[]) => tx.$queryRawUnsafe<R[]>(sql, ...params)));
-  }
-  const client = await pool.connect();
-  let broken: unknown;
-  try {
-    await client.query('BEGIN');
-    const result = await fn(async <R>(sql: string, params: unknown[]) => (await client.query(sql, params)).rows as R[]);
-    await client.query('COMMIT');
-    return result;
-  } catch (error) {
-    await client.query('ROLLBACK').catch((rollbackError: unknown) => {
-      broken = rollbackError;
-    });
-    throw error;
-  } finally {
-    client.release(broken instanceof Error ? broken : undefined);
-  }
-}
-
-interface Resolved {
-  ids: Set<string>;
-  byExternalId: Map<string, string>;
-}
-
-/** One query for all references to one table: known local ids and externalId → id. */
-async function resolveRefs(query: RawQuery, table: 'users' | 'products' | 'campaigns', refs: Ref[]): Promise<Resolved> {
-  const ids = new Set<string>();
-  const externalIds = new Set<string>();
-  for (const ref of refs) (ref.kind === 'id' ? ids : externalIds).add(ref.value);
-  const found = await query<{ id: string; external_id: string }>(
-    `SELECT id::text AS id, external_id FROM ${table}
-     WHERE id = ANY($1::uuid[]) OR external_id = ANY($2::text[]) FOR KEY SHARE`,
-    [[...ids], [...externalIds]],
-  );
-  const resolved: Resolved = { ids: new Set(), byExternalId: new Map() };
-  for (const row of found) {
-    resolved.ids.add(row.id);
-    resolved.byExternalId.set(row.external_id, row.id);
-  }
-  return resolved;
-}
-
-/** The local id a reference points at, or undefined when it does not exist. */
-function lookup(resolved: Resolved, ref: Ref): string | undefined {
-  if (ref.kind === 'id') return resolved.ids.has(ref.value) ? ref.value : undefined;
-  return resolved.byExternalId.get(ref.value);
 }
 
 function externalIdOf(raw: unknown): string | null {
@@ -358,24 +242,10 @@ function externalIdOf(raw: unknown): string | null {
 }
 
 
-function exactlyOneOrNone(a: unknown, b: unknown, names: string): void {
-  if (a !== undefined && a !== null && b !== undefined && b !== null) {
-    throw userInputError(`Give at most one of ${names}.`, { argument: 'filter' });
-  }
-}
-
 function interactionWhere(filter: InteractionFilter | null | undefined): Prisma.InteractionWhereInput {
   if (!filter) return {};
   const conditions: Prisma.InteractionWhereInput[] = [];
-  exactlyOneOrNone(filter.userId, filter.userExternalId, 'filter.userId or filter.userExternalId');
-  exactlyOneOrNone(filter.productId, filter.productExternalId, 'filter.productId or filter.productExternalId');
-  exactlyOneOrNone(filter.campaignId, filter.campaignExternalId, 'filter.campaignId or filter.campaignExternalId');
-  if (filter.userId) conditions.push({ userId: localIdOf('User', filter.userId, 'filter.userId') });
-  if (filter.userExternalId) conditions.push({ user: { externalId: filter.userExternalId } });
-  if (filter.productId) conditions.push({ productId: localIdOf('Product', filter.productId, 'filter.productId') });
-  if (filter.productExternalId) conditions.push({ product: { externalId: filter.productExternalId } });
-  if (filter.campaignId) conditions.push({ campaignId: localIdOf('Campaign', filter.campaignId, 'filter.campaignId') });
-  if (filter.campaignExternalId) conditions.push({ campaign: { externalId: filter.campaignExternalId } });
+  conditions.push(...relatedConditions(filter));
   if (filter.types) conditions.push({ type: { in: filter.types as InteractionTypeName[] } });
   if (filter.occurredFrom) conditions.push({ occurredAt: { gte: filter.occurredFrom } });
   if (filter.occurredTo) conditions.push({ occurredAt: { lt: filter.occurredTo } });

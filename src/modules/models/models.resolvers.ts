@@ -1,6 +1,7 @@
 import type { Resolvers } from '../../generated/graphql.ts';
 import { localIdOf, toGlobalId } from '../../graphql/global-id.ts';
-import { notFoundError, userInputError } from '../../graphql/errors.ts';
+import { notFoundError } from '../../graphql/errors.ts';
+import { pageSize } from '../../graphql/pagination.ts';
 
 interface StoredProgress {
   stage?: string;
@@ -18,11 +19,8 @@ export const modelsResolvers: Resolvers = {
     models: (_parent, args, { services }) => services.models.registry.listModels(args),
     model: (_parent, { id }, { loaders }) => loaders.modelVersionById.load(localIdOf('ModelVersion', id)),
     trainingJob: (_parent, { id }, { loaders }) => loaders.trainingJobById.load(localIdOf('TrainingJob', id)),
-    trainingJobs: (_parent, args, { services }) => {
-      const first = args.first ?? 20;
-      if (first < 1 || first > 100) throw userInputError('"first" must be between 1 and 100.', { argument: 'first' });
-      return services.models.registry.listJobs({ kind: args.kind, task: args.task, first });
-    },
+    trainingJobs: (_parent, args, { services }) =>
+      services.models.registry.listJobs({ kind: args.kind, task: args.task, first: pageSize(args.first, services.limits.maxPageSize) }),
     classify: (_parent, { task, texts }, { services }) => services.models.classification.classify(task, texts),
   },
   Mutation: {

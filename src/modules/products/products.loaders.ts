@@ -1,17 +1,16 @@
 import DataLoader from 'dataloader';
-import { poolOf, type Db } from '../../db/prisma.ts';
+import type { Db } from '../../db/prisma.ts';
+import { raw } from '../../db/raw.ts';
 import type { Campaign, Product } from '../../generated/prisma/client.ts';
 import { byKey, groupByKey } from '../common/loaders.ts';
 import { productsById } from './products.rows.ts';
 import { CAMPAIGN_COLUMNS, campaignFromRow, type CampaignRow } from '../campaigns/campaigns.rows.ts';
 
 export function createProductLoaders(db: Db) {
-  const pool = poolOf(db);
+  const sql = raw(db);
   return {
-    // Through the pg pool when there is one: this loader is on every recommendation request's path.
-    productById: new DataLoader<string, Product | null>(async (ids) =>
-      byKey(ids, pool ? await productsById(pool, ids) : await db.product.findMany({ where: { id: { in: [...ids] } } }), (product) => product.id),
-    ),
+    // Raw SQL through the pg pool: this loader is on every recommendation request's path.
+    productById: new DataLoader<string, Product | null>(async (ids) => byKey(ids, await productsById(sql, ids), (product) => product.id)),
     /** Campaigns targeting each product, newest first; one statement for all products asked for. */
     campaignsByProductId: new DataLoader<string, Campaign[]>(async (ids) => {
       const rows = await db.$queryRaw<(CampaignRow & { parentId: string })[]>`

@@ -1,17 +1,11 @@
 import type { Resolvers } from '../../generated/graphql.ts';
-import { localIdOf, toGlobalId } from '../../graphql/global-id.ts';
-import { assertSingleRef } from '../users/users.service.ts';
+import { toGlobalId } from '../../graphql/global-id.ts';
+import { refArgs } from '../common/references.ts';
 
 export const productsResolvers: Resolvers = {
   Query: {
     products: (_parent, args, { services }) => services.products.listProducts(args),
-    product: (_parent, args, { services }) => {
-      assertSingleRef(args, 'product');
-      return services.products.findProduct({
-        id: args.id ? localIdOf('Product', args.id) : null,
-        externalId: args.externalId,
-      });
-    },
+    product: (_parent, args, { services }) => services.products.findProduct(refArgs('Product', args)),
   },
   Mutation: {
     upsertProducts: (_parent, { input }, { services }) => services.products.upsertProducts(input),

@@ -1,19 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../../db/prisma.ts';
+import { findByRef } from '../../db/references.ts';
 import { Prisma, type Product } from '../../generated/prisma/client.ts';
 import { ErrorCode, userInputError } from '../../graphql/errors.ts';
-import { afterPosition, paginate, type Connection, type PageArgs } from '../../graphql/pagination.ts';
-import {
-  assertBatchSize,
-  BULK_TRANSACTION,
-  bulkResult,
-  fields,
-  rejectDuplicateKeys,
-  validateRows,
-  type BulkWriteResult,
-  type RowError,
-} from '../common/bulk.ts';
+import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
+import { BULK_TRANSACTION, bulkResult, checkBatch, fields, nothingWritten } from '../common/bulk.ts';
+import type { BulkWriteResult, ServiceLimits } from '../common/bulk.ts';
+import type { EntityRef } from '../common/references.ts';
 import { jsonEqual, pick } from '../users/users.service.ts';
 import { PRODUCT_COLUMNS, productFromRow, type ProductRow } from './products.rows.ts';
 
@@ -28,11 +22,7 @@ export interface ProductFilter {
   active?: boolean | null;
 }
 
-/** Reference to one product as clients give it: exactly one of id (local) or externalId. */
-export interface ProductRef {
-  id?: string | null;
-  externalId?: string | null;
-}
+export type ProductRef = EntityRef;
 
 export const MAX_PRICE = 1_000_000_000;
 const MAX_FILTER_LIST = 100;
@@ -100,28 +90,15 @@ interface ProductValues {
 export class ProductsService {
   constructor(
     private readonly db: Db,
-    private readonly limits: { maxBatchSize: number; maxPageSize: number },
+    private readonly limits: ServiceLimits,
   ) {}
 
-  async findProduct(ref: ProductRef): Promise<Product | null> {
-    if (ref.id) return this.db.product.findUnique({ where: { id: ref.id } });
-    if (ref.externalId) return this.db.product.findUnique({ where: { externalId: ref.externalId } });
-    return null;
+  findProduct(ref: ProductRef): Promise<Product | null> {
+    return findByRef(this.db.product, ref);
   }
 
   listProducts(args: PageArgs & { filter?: ProductFilter | null }): Promise<Connection<Product>> {
-    const where = productWhere(args.filter);
-    return paginate(args, {
-      maxPageSize: this.limits.maxPageSize,
-      position: (product) => ({ sort: product.createdAt, id: product.id }),
-      fetch: (take, after) =>
-        this.db.product.findMany({
-          where: { AND: [where, afterPosition('createdAt', after)] },
-          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-          take,
-        }),
-      count: () => this.db.product.count({ where }),
-    });
+    return listNewestFirst(args, { source: this.db.product, where: productWhere(args.filter), sortField: 'createdAt', maxPageSize: this.limits.maxPageSize });
   }
 
   /**
@@ -129,12 +106,8 @@ export class ProductsService {
    * stored values; explicit nulls clear them. New products need a name.
    */
   async upsertProducts(input: readonly unknown[]): Promise<BulkWriteResult> {
-    assertBatchSize(input, this.limits.maxBatchSize);
-    const validated = validateRows(input, ProductInputSchema);
-    const byExternalId = rejectDuplicateKeys(validated.valid, (row) => row.externalId, 'externalId', (row) => row.externalId);
-    const errors: RowError[] = [...validated.errors, ...byExternalId.errors];
-    const rows = byExternalId.unique;
-    if (rows.length === 0) return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
+    const { rows, errors } = checkBatch(input, ProductInputSchema, { maxBatchSize: this.limits.maxBatchSize, unique: 'externalId' });
+    if (rows.length === 0) return nothingWritten(errors);
 
     return this.db.$transaction(async (tx) => {
       // Raw `= ANY($1)`: one array parameter instead of one parameter per row (much faster at 10k rows).

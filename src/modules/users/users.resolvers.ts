@@ -1,26 +1,19 @@
 import type { Resolvers } from '../../generated/graphql.ts';
-import { userInputError } from '../../graphql/errors.ts';
-import { localIdOf, toGlobalId } from '../../graphql/global-id.ts';
-import { assertSingleRef } from './users.service.ts';
+import { toGlobalId } from '../../graphql/global-id.ts';
+import { pageSize } from '../../graphql/pagination.ts';
+import { assertOneOf, optionalLocalId, refArgs } from '../common/references.ts';
 
 export const usersResolvers: Resolvers = {
   Query: {
     users: (_parent, args, { services, viewer }) => services.users.listUsers(args, { personalSearch: viewer.role === 'ADMIN' }),
     user: (_parent, args, { services }) => {
-      assertSingleRef({ id: args.id, externalId: args.externalId, email: args.email }, 'user');
-      return services.users.findUser({
-        id: args.id ? localIdOf('User', args.id) : null,
-        externalId: args.externalId,
-        email: args.email,
-      });
+      assertOneOf([args.id, args.externalId, args.email], ['id', 'externalId', 'email']);
+      return services.users.findUser({ id: optionalLocalId('User', args.id), externalId: args.externalId, email: args.email });
     },
   },
   Mutation: {
     upsertUsers: (_parent, { input }, { services, viewer }) => services.users.upsertUsers(input, { source: viewer.keyName ?? 'api' }),
-    eraseUser: (_parent, args, { services }) => {
-      assertSingleRef(args, 'user');
-      return services.users.eraseUser({ id: args.id ? localIdOf('User', args.id) : null, externalId: args.externalId });
-    },
+    eraseUser: (_parent, args, { services }) => services.users.eraseUser(refArgs('User', args)),
   },
   User: {
     id: (user) => toGlobalId('User', user.id),
@@ -28,10 +21,7 @@ export const usersResolvers: Resolvers = {
     email: (user, _args, { services }) => services.users.emailOf(user),
     name: (user, _args, { services }) => services.users.nameOf(user),
     attributes: (user) => user.attributes as Record<string, unknown>,
-    consentHistory: async (user, { first }, { loaders }) => {
-      const limit = first ?? 20;
-      if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw userInputError('"first" must be between 1 and 100.', { argument: 'first' });
-      return (await loaders.consentHistoryByUserId.load(user.id)).slice(0, limit);
-    },
+    consentHistory: async (user, { first }, { services, loaders }) =>
+      (await loaders.consentHistoryByUserId.load(user.id)).slice(0, pageSize(first, services.limits.maxPageSize)),
   },
 };

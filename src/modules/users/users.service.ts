@@ -1,21 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../../db/prisma.ts';
+import { findByRef } from '../../db/references.ts';
 import type { Prisma, User } from '../../generated/prisma/client.ts';
-import { notFoundError, userInputError } from '../../graphql/errors.ts';
+import { ErrorCode, notFoundError } from '../../graphql/errors.ts';
+import type { EntityRef } from '../common/references.ts';
 import type { FieldCipher } from '../../privacy/field-crypto.ts';
-import { afterPosition, paginate, type Connection, type PageArgs } from '../../graphql/pagination.ts';
-import {
-  assertBatchSize,
-  BULK_TRANSACTION,
-  bulkResult,
-  fields,
-  rejectDuplicateKeys,
-  validateRows,
-  type BulkWriteResult,
-  type RowError,
-} from '../common/bulk.ts';
-import { ErrorCode } from '../../graphql/errors.ts';
+import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
+import { BULK_TRANSACTION, bulkResult, checkBatch, fields, nothingWritten, rejectDuplicateKeys } from '../common/bulk.ts';
+import type { BulkWriteResult, RowError, ServiceLimits } from '../common/bulk.ts';
 
 export interface UserFilter {
   search?: string | null;
@@ -38,10 +31,8 @@ export interface ErasureResultModel {
 /** Text that replaces an erased user's feedback. */
 export const ERASED_TEXT = '[erased]';
 
-/** Reference to one user as clients give it: exactly one of id (local) or externalId. */
-export interface UserRef {
-  id?: string | null;
-  externalId?: string | null;
+/** Reference to one user as clients give it: exactly one of id (local), externalId or email. */
+export interface UserRef extends EntityRef {
   email?: string | null;
 }
 
@@ -84,7 +75,7 @@ interface StoredUserValues {
 export class UsersService {
   constructor(
     private readonly db: Db,
-    private readonly limits: { maxBatchSize: number; maxPageSize: number },
+    private readonly limits: ServiceLimits,
     private readonly cipher: FieldCipher,
   ) {}
 
@@ -98,10 +89,8 @@ export class UsersService {
   }
 
   async findUser(ref: UserRef): Promise<User | null> {
-    if (ref.id) return this.db.user.findUnique({ where: { id: ref.id } });
-    if (ref.externalId) return this.db.user.findUnique({ where: { externalId: ref.externalId } });
-    if (ref.email) return this.db.user.findUnique({ where: { emailHash: this.cipher.hashEmail(ref.email) } });
-    return null;
+    if (ref.email && !ref.id && !ref.externalId) return this.db.user.findUnique({ where: { emailHash: this.cipher.hashEmail(ref.email) } });
+    return findByRef(this.db.user, ref);
   }
 
   /**
@@ -110,18 +99,7 @@ export class UsersService {
    * matches through its keyed hash. Names and emails are encrypted, so they are not searchable.
    */
   listUsers(args: PageArgs & { filter?: UserFilter | null }, options: { personalSearch?: boolean } = {}): Promise<Connection<User>> {
-    const where = this.userWhere(args.filter, options.personalSearch ?? false);
-    return paginate(args, {
-      maxPageSize: this.limits.maxPageSize,
-      position: (user) => ({ sort: user.createdAt, id: user.id }),
-      fetch: (take, after) =>
-        this.db.user.findMany({
-          where: { AND: [where, afterPosition('createdAt', after)] },
-          orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
-          take,
-        }),
-      count: () => this.db.user.count({ where }),
-    });
+    return listNewestFirst(args, { source: this.db.user, where: this.userWhere(args.filter, options.personalSearch ?? false), sortField: 'createdAt', maxPageSize: this.limits.maxPageSize });
   }
 
   private userWhere(filter: UserFilter | null | undefined, personalSearch: boolean): Prisma.UserWhereInput {
@@ -149,14 +127,12 @@ export class UsersService {
    * consent_changes with `source` (the API key's name; `import` for scripts).
    */
   async upsertUsers(input: readonly unknown[], options: { source?: string } = {}): Promise<BulkWriteResult> {
-    assertBatchSize(input, this.limits.maxBatchSize);
     const source = options.source ?? 'import';
-    const validated = validateRows(input, UserInputSchema);
-    const byExternalId = rejectDuplicateKeys(validated.valid, (row) => row.externalId, 'externalId', (row) => row.externalId);
-    const byEmail = rejectDuplicateKeys(byExternalId.unique, (row) => row.email ?? null, 'email', (row) => row.externalId);
-    const errors: RowError[] = [...validated.errors, ...byExternalId.errors, ...byEmail.errors];
+    const checked = checkBatch(input, UserInputSchema, { maxBatchSize: this.limits.maxBatchSize, unique: 'externalId' });
+    const byEmail = rejectDuplicateKeys(checked.rows, (row) => row.email ?? null, 'email', (row) => row.externalId);
+    const errors: RowError[] = [...checked.errors, ...byEmail.errors];
     const rows = byEmail.unique;
-    if (rows.length === 0) return bulkResult({ created: 0, updated: 0, unchanged: 0 }, errors);
+    if (rows.length === 0) return nothingWritten(errors);
 
     return this.db.$transaction(async (tx) => {
       const existing = await tx.user.findMany({
@@ -270,11 +246,7 @@ export class UsersService {
    */
   async eraseUser(ref: UserRef): Promise<ErasureResultModel> {
     return this.db.$transaction(async (tx) => {
-      const user = ref.id
-        ? await tx.user.findUnique({ where: { id: ref.id } })
-        : ref.externalId
-          ? await tx.user.findUnique({ where: { externalId: ref.externalId } })
-          : null;
+      const user = await findByRef(tx.user, ref);
       if (!user) throw notFoundError('User', ref.id ? `with id ${ref.id}` : `with externalId "${ref.externalId}"`);
       // Serialise concurrent erasures of the same user.
       await tx.$executeRaw`SELECT id FROM users WHERE id = ${user.id}::uuid FOR UPDATE`;
@@ -320,12 +292,6 @@ export class UsersService {
       };
     }, BULK_TRANSACTION);
   }
-}
-
-export function assertSingleRef(ref: UserRef | { id?: string | null; externalId?: string | null }, entity: string): void {
-  const withEmail = 'email' in ref;
-  const given = [ref.id, ref.externalId, withEmail ? ref.email : null].filter((value) => value !== undefined && value !== null).length;
-  if (given !== 1) throw userInputError(`Give exactly one of id${withEmail ? ', externalId or email' : ' or externalId'} to look up a ${entity}.`);
 }
 
 function mergeUser(input: UserInput, stored: UserValues | undefined): UserValues {

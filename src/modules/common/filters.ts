@@ -1,0 +1,42 @@
+import { assertOneRef, optionalLocalId } from './references.ts';
+
+/** The user / product / campaign a list of events or feedback is narrowed to, by global ID or externalId. */
+export interface RelatedFilter {
+  userId?: string | null;
+  userExternalId?: string | null;
+  productId?: string | null;
+  productExternalId?: string | null;
+  campaignId?: string | null;
+  campaignExternalId?: string | null;
+}
+
+const RELATIONS = [
+  { relation: 'user', column: 'userId', type: 'User' },
+  { relation: 'product', column: 'productId', type: 'Product' },
+  { relation: 'campaign', column: 'campaignId', type: 'Campaign' },
+] as const;
+
+type RelatedCondition =
+  | { userId: string }
+  | { productId: string }
+  | { campaignId: string }
+  | { user: { externalId: string } }
+  | { product: { externalId: string } }
+  | { campaign: { externalId: string } };
+
+/**
+ * Prisma conditions of a RelatedFilter (for any model with userId/productId/campaignId and
+ * their relations). A filter names each relation at most once; IDs are decoded here.
+ */
+export function relatedConditions(filter: RelatedFilter): RelatedCondition[] {
+  const conditions: RelatedCondition[] = [];
+  for (const { relation, column, type } of RELATIONS) {
+    const id = filter[column];
+    const externalId = filter[`${relation}ExternalId`];
+    assertOneRef(id, externalId, [`filter.${column}`, `filter.${relation}ExternalId`], { required: false, argument: 'filter' });
+    const localId = optionalLocalId(type, id, `filter.${column}`);
+    if (localId) conditions.push({ [column]: localId } as RelatedCondition);
+    if (externalId) conditions.push({ [relation]: { externalId } } as RelatedCondition);
+  }
+  return conditions;
+}
