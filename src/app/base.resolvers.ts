@@ -4,7 +4,7 @@ import type { Resolvers } from '../generated/graphql.ts';
 import { userInputError } from '../graphql/errors.ts';
 import { parseGlobalId } from '../graphql/global-id.ts';
 import { nodeFetchers, nodeTypeOf, tagNode } from './node.ts';
-import { MAX_NODE_IDS } from './pagination.ts';
+import { MAX_NODE_IDS } from '../graphql/pagination.ts';
 import type { GraphQLContext } from './context.ts';
 import { API_VERSION } from '../version.ts';
 
