@@ -16,6 +16,8 @@ const config: CodegenConfig = {
         useTypeImports: true,
         enumsAsTypes: true,
         skipTypename: true,
+        // List variables as lists only, so that object literals in them keep their enum values' types.
+        arrayInputCoercion: false,
         avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
         maybeValue: 'T | null',
         inputMaybeValue: 'T | null | undefined',

@@ -12,6 +12,9 @@ export type { ResultOf, TypedDocumentNode, VariablesOf } from '@graphql-typed-do
 /** The schema's input and enum types, e.g. `ProductInput`, `InteractionType`. */
 export type * from '../generated/graphql.ts';
 
+/** Any typed document with its variables unchecked: for tables of documents and deliberately wrong variables. */
+export type UncheckedDocument = TypedDocumentNode<unknown, any>;
+
 /**
  * The same document with its variables left unchecked, for tests that deliberately send
  * variables the server must refuse (a wrong enum value, a string for a number, ...).
