@@ -93,7 +93,7 @@ describe('demo data set', () => {
       })),
     );
     const submitted = await api.gql(
-      graphql(`mutation DemoSubmitFeedbackByInput($input: [FeedbackInput!]!) { submitFeedback(input: $input) { failed } }`),
+      graphql(`mutation DemoSubmitFeedback($input: [FeedbackInput!]!) { submitFeedback(input: $input) { failed } }`),
       { input: comments },
     );
     expect(submitted.data!.submitFeedback.failed).toBe(0);

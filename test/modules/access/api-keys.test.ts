@@ -111,10 +111,10 @@ describe('audit log', () => {
     const analyst = await api.createKey('ANALYST', 'audit analyst');
     const write = await api.gqlAs(
       integration.secret,
-      graphql(`mutation ApiKeysUpsertUsersByInput { upsertUsers(input: [{ externalId: "audit-1", email: "secret.person@example.com", name: "Secret Person" }, { externalId: "" }]) { created failed } }`),
+      graphql(`mutation ApiKeysUpsertUsers { upsertUsers(input: [{ externalId: "audit-1", email: "secret.person@example.com", name: "Secret Person" }, { externalId: "" }]) { created failed } }`),
     );
     expect(write.data).toEqual({ upsertUsers: { created: 1, failed: 1 } });
-    const denied = await api.gqlAs(analyst.secret, graphql(`mutation ApiKeysUpsertUsersByInput2 { upsertUsers(input: []) { created } }`));
+    const denied = await api.gqlAs(analyst.secret, graphql(`mutation ApiKeysUpsertUsers2 { upsertUsers(input: []) { created } }`));
     expect(denied.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     await api.gqlAs(integration.secret, graphql(`mutation ApiKeysPingPing { a: ping b: ping }`));
 

@@ -48,7 +48,7 @@ beforeAll(async () => {
     u: ['u1', 'u2', 'u3', 'u4'].map((externalId) => ({ externalId, marketingConsent: true })),
     p: ['p1', 'p2', 'p3'].map((externalId) => ({ externalId, name: externalId.toUpperCase(), category: 'home' })),
   });
-  await ok(graphql(`mutation CampaignStatsUpsertCampaignsByInput($c: [CampaignInput!]!) { upsertCampaigns(input: $c) { failed } }`), {
+  await ok(graphql(`mutation CampaignStatsUpsertCampaigns($c: [CampaignInput!]!) { upsertCampaigns(input: $c) { failed } }`), {
     c: [
       { externalId: 'a-1', name: 'Spring', channel: 'EMAIL', productExternalIds: ['p1', 'p2'] },
       { externalId: 'a-2', name: 'Search', channel: 'SEARCH', productExternalIds: ['p3'] },
@@ -56,7 +56,7 @@ beforeAll(async () => {
     ],
   });
   const metrics = await ok(
-    graphql(`mutation CampaignStatsRecordCampaignMetricsByInput($m: [CampaignMetricInput!]!) { recordCampaignMetrics(input: $m) { failed } }`),
+    graphql(`mutation CampaignStatsRecordCampaignMetrics($m: [CampaignMetricInput!]!) { recordCampaignMetrics(input: $m) { failed } }`),
     {
       m: [
         { campaignExternalId: 'a-1', date: '2026-02-27', impressions: 1000, clicks: 50, conversions: 5, spend: 100, revenue: 400 },
@@ -70,7 +70,7 @@ beforeAll(async () => {
   );
   expect(metrics.recordCampaignMetrics.failed).toBe(0);
   const events = await ok(
-    graphql(`mutation CampaignStatsRecordInteractionsByInput($i: [InteractionInput!]!) { recordInteractions(input: $i) { failed errors { index message } } }`),
+    graphql(`mutation CampaignStatsRecordInteractions($i: [InteractionInput!]!) { recordInteractions(input: $i) { failed errors { index message } } }`),
     {
       i: [
         // u4: click before the range, click-through purchase inside it, then a direct purchase

@@ -58,7 +58,7 @@ beforeAll(async () => {
   add('py', ['The battery died after a day.', 'Battery life is awful.', '电池不耐用。', '电池坏了。'], 'negative', 1, '03');
   add('pz', ['Nice phone.'], 'positive', 5, '03', { channel: 'AD_COMMENT', campaignExternalId: 'cmp' });
   const written = await ok(
-    graphql(`mutation InsightsSubmitFeedbackByInput($f: [FeedbackInput!]!) { submitFeedback(input: $f) { failed errors { index message } } }`),
+    graphql(`mutation InsightsSubmitFeedback($f: [FeedbackInput!]!) { submitFeedback(input: $f) { failed errors { index message } } }`),
     { f: feedback },
   );
   expect(written.submitFeedback.errors).toEqual([]);

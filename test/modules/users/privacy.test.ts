@@ -162,12 +162,12 @@ describe('eraseUser', () => {
   }`);
 
   it('removes personal data everywhere, keeps aggregates, is audited, hidden and idempotent', async () => {
-    await api.gql(graphql(`mutation PrivacyUpsertProductsByInput { upsertProducts(input: [{ externalId: "prod-e", name: "Kettle", category: "kitchen" }]) { created } }`));
+    await api.gql(graphql(`mutation PrivacyUpsertProducts { upsertProducts(input: [{ externalId: "prod-e", name: "Kettle", category: "kitchen" }]) { created } }`));
     await api.gql(UPSERT, {
       input: [{ externalId: 'crm-erin', email: 'erin.erasable@example.com', name: 'Erin Erasable', marketingConsent: true, attributes: { city: 'Lyon', segment: 'new' } }],
     });
     const events = await api.gql(
-      graphql(`mutation PrivacyRecordInteractionsByInput { recordInteractions(input: [
+      graphql(`mutation PrivacyRecordInteractions { recordInteractions(input: [
         { userExternalId: "crm-erin", productExternalId: "prod-e", type: VIEW, occurredAt: "2026-11-01T10:00:00Z" },
         { userExternalId: "crm-erin", productExternalId: "prod-e", type: CLICK, occurredAt: "2026-11-01T10:01:00Z" },
         { userExternalId: "crm-erin", productExternalId: "prod-e", type: PURCHASE, value: 1, occurredAt: "2026-11-01T10:02:00Z" }
@@ -175,7 +175,7 @@ describe('eraseUser', () => {
     );
     expect(events.data).toEqual({ recordInteractions: { created: 3, failed: 0 } });
     const feedback = await api.gql(
-      graphql(`mutation PrivacySubmitFeedbackByInput { submitFeedback(input: [
+      graphql(`mutation PrivacySubmitFeedback { submitFeedback(input: [
         { externalId: "ticket-erin-1", userExternalId: "crm-erin", productExternalId: "prod-e", channel: REVIEW, text: "Erin here, my kettle leaks, call me", rating: 2, labels: [{ task: "sentiment", label: "negative" }] },
         { userExternalId: "crm-erin", productExternalId: "prod-e", channel: SURVEY, text: "Erin again: delivery was fine", rating: 4 }
       ]) { created failed errors { message } } }`),
