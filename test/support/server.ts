@@ -108,17 +108,18 @@ export async function startTestServer(
       sqlStatements: Number(response.headers.get('x-sql-statements') ?? 0),
     };
   };
+  const typedGql = gql as TestServer['gql'];
   return {
     url: server.url,
     database,
     server,
     config,
     post,
-    gql: gql as TestServer['gql'],
+    gql: typedGql,
     gqlAs: ((apiKey: string | null, document: string | DocumentNode, variables?: Record<string, unknown>) =>
       gql(document, variables, { 'x-api-key': apiKey ?? '' })) as TestServer['gqlAs'],
     async createKey(role, name = `test ${role.toLowerCase()}`) {
-      const result = await (gql as TestServer['gql'])(CREATE_KEY, { name, role });
+      const result = await typedGql(CREATE_KEY, { name, role });
       if (!result.data?.createApiKey) throw new Error(`createApiKey failed: ${JSON.stringify(result.errors)}`);
       return { id: result.data.createApiKey.apiKey.id, secret: result.data.createApiKey.secret };
     },
