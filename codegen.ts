@@ -1,9 +1,38 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 // Resolver types come from the SDL; parents are the Prisma rows the services return.
+// Tests get typed documents: every `graphql(`...`)` in test/ becomes a TypedDocumentNode whose
+// result and variables types are those of its operation, with scalars as they travel in JSON.
 const config: CodegenConfig = {
   schema: ['src/graphql/*.graphql', 'src/modules/*/*.graphql'],
+  // Only graphql(`...`) calls are documents: tests also send deliberately broken strings with gql().
+  pluckConfig: { globalGqlIdentifierName: 'graphql', gqlMagicComment: 'graphql' },
+  // A test document that no longer validates must not stop the resolver types (and so `npm ci`):
+  // its output is skipped with the error printed, and the typecheck of test/ fails instead.
+  allowPartialOutputs: true,
   generates: {
+    'test/generated/': {
+      preset: 'client',
+      documents: ['test/**/*.ts', '!test/generated/**'],
+      presetConfig: { gqlTagName: 'graphql', fragmentMasking: false },
+      config: {
+        useTypeImports: true,
+        enumsAsTypes: true,
+        skipTypename: true,
+        // List variables as lists only, so that object literals in them keep their enum values' types.
+        arrayInputCoercion: false,
+        avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
+        maybeValue: 'T | null',
+        inputMaybeValue: 'T | null | undefined',
+        strictScalars: true,
+        scalars: {
+          ID: 'string',
+          DateTime: 'string',
+          Date: 'string',
+          JSONObject: 'Record<string, unknown>',
+        },
+      },
+    },
     'src/generated/graphql.ts': {
       plugins: ['typescript', 'typescript-resolvers'],
       config: {

@@ -3,9 +3,10 @@ import { createServices } from '../../src/app/services.ts';
 import { seedDataset } from '../../src/seed/demo.ts';
 import { DEMO_SIZE } from '../../src/seed/generator.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { graphql, type FeedbackInput } from '../support/graphql.ts';
 
 // The README's first Sandbox query, on the demo data set a newcomer gets from `npm start`.
-const DASHBOARD = `query Campaigns($first: Int, $after: String) {
+const DASHBOARD = graphql(`query Campaigns($first: Int, $after: String) {
   campaigns(first: $first, after: $after) {
     totalCount
     pageInfo { hasNextPage endCursor }
@@ -18,15 +19,7 @@ const DASHBOARD = `query Campaigns($first: Int, $after: String) {
       }
     }
   }
-}`;
-
-interface DashboardPage {
-  campaigns: {
-    totalCount: number;
-    pageInfo: { hasNextPage: boolean; endCursor: string | null };
-    edges: { node: { name: string; products: unknown[]; feedback: unknown[]; totals: { ctr: number | null } } }[];
-  };
-}
+}`);
 
 let api: TestServer;
 const size = { ...DEMO_SIZE, campaigns: 60 };
@@ -41,8 +34,8 @@ afterAll(async () => {
 
 describe('demo data set', () => {
   it('seeds every entity through the services, and seeding again changes nothing', async () => {
-    const counts = await api.gql<{ users: { totalCount: number }; products: { totalCount: number }; interactions: { totalCount: number }; feedback: { totalCount: number }; campaigns: { totalCount: number } }>(
-      `{ users { totalCount } products { totalCount } interactions { totalCount } feedback { totalCount } campaigns { totalCount } }`,
+    const counts = await api.gql(
+      graphql(`query DemoCounts { users { totalCount } products { totalCount } interactions { totalCount } feedback { totalCount } campaigns { totalCount } }`),
     );
     expect(counts.errors).toBeUndefined();
     expect(counts.data).toMatchObject({
@@ -74,7 +67,7 @@ describe('demo data set', () => {
   });
 
   it('pages through campaigns with nested products, totals and feedback', async () => {
-    const first = await api.gql<DashboardPage>(DASHBOARD, { first: 25 });
+    const first = await api.gql(DASHBOARD, { first: 25 });
     expect(first.errors).toBeUndefined();
     const page = first.data!.campaigns;
     expect(page.totalCount).toBe(size.campaigns);
@@ -82,7 +75,7 @@ describe('demo data set', () => {
     expect(page.pageInfo.hasNextPage).toBe(true);
     expect(page.edges.every((edge) => edge.node.products.length > 0)).toBe(true);
     expect(page.edges.some((edge) => edge.node.feedback.length > 0)).toBe(true);
-    const second = await api.gql<DashboardPage>(DASHBOARD, { first: 50, after: page.pageInfo.endCursor });
+    const second = await api.gql(DASHBOARD, { first: 50, after: page.pageInfo.endCursor });
     expect(second.data!.campaigns.edges).toHaveLength(35);
     expect(second.data!.campaigns.pageInfo.hasNextPage).toBe(false);
   });
@@ -91,7 +84,7 @@ describe('demo data set', () => {
     // Give every campaign labelled ad comments, so each nested loader runs on both pages.
     const campaigns = await api.database.prisma.campaign.findMany({ select: { externalId: true } });
     const comments = campaigns.flatMap((campaign) =>
-      Array.from({ length: 6 }, (_, i) => ({
+      Array.from({ length: 6 }, (_, i): FeedbackInput => ({
         externalId: `ad-${campaign.externalId}-${i}`,
         campaignExternalId: campaign.externalId,
         channel: 'AD_COMMENT',
@@ -99,13 +92,13 @@ describe('demo data set', () => {
         labels: [{ task: 'sentiment', label: i % 2 ? 'positive' : 'negative' }],
       })),
     );
-    const submitted = await api.gql<{ submitFeedback: { failed: number } }>(
-      `mutation($input: [FeedbackInput!]!) { submitFeedback(input: $input) { failed } }`,
+    const submitted = await api.gql(
+      graphql(`mutation DemoSubmitFeedback($input: [FeedbackInput!]!) { submitFeedback(input: $input) { failed } }`),
       { input: comments },
     );
     expect(submitted.data!.submitFeedback.failed).toBe(0);
-    const small = await api.gql<DashboardPage>(DASHBOARD, { first: 5 });
-    const large = await api.gql<DashboardPage>(DASHBOARD, { first: 50 });
+    const small = await api.gql(DASHBOARD, { first: 5 });
+    const large = await api.gql(DASHBOARD, { first: 50 });
     expect(small.data!.campaigns.edges.every((edge) => edge.node.feedback.length === 5)).toBe(true);
     expect(large.data!.campaigns.edges.every((edge) => edge.node.feedback.length === 5)).toBe(true);
     expect(large.data!.campaigns.edges).toHaveLength(50);

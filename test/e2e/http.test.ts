@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { graphql } from '../support/graphql.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 let api: TestServer;
@@ -56,7 +57,7 @@ describe('HTTP surface', () => {
   });
 
   it('tells integrations its limits', async () => {
-    const info = await api.gql<{ serviceInfo: { maxBatchSize: number; maxPageSize: number } }>('{ serviceInfo { version maxBatchSize maxPageSize } }');
+    const info = await api.gql(graphql(`query HttpServiceInfo { serviceInfo { version maxBatchSize maxPageSize } }`));
     expect(info.data!.serviceInfo).toMatchObject({ maxBatchSize: 10_000, maxPageSize: 100 });
   });
 });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/graphql/global-id.ts';
+import { graphql, unchecked, type CampaignMetricInput, type FeedbackInput, type InteractionInput } from '../support/graphql.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 // One server with a small MAX_PAGE_SIZE: every list, nested list and the model registry's
@@ -7,30 +8,40 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 const MAX = 3;
 let api: TestServer;
 
-interface Bulk {
-  created: number;
-  updated: number;
-  unchanged: number;
-  failed: number;
-  errors: { index: number; externalId: string | null; code: string; message: string; field: string | null }[];
-}
+const UPSERT_USERS = graphql(`mutation LimitsUsers($i: [UserInput!]!) { upsertUsers(input: $i) { failed } }`);
+const UPSERT_PRODUCTS = graphql(`mutation LimitsProducts($i: [ProductInput!]!) { upsertProducts(input: $i) { failed } }`);
+const SUBMIT = graphql(`mutation LimitsSubmit($i: [FeedbackInput!]!) { submitFeedback(input: $i) { created failed errors { index code field message } } }`);
+const SERVICE_INFO = graphql(`query LimitsServiceInfo { serviceInfo { maxPageSize } }`);
+const USERS = graphql(`query LimitsUsersPage($first: Int) { users(first: $first) { edges { cursor } pageInfo { hasNextPage } } }`);
+const CONSENT = graphql(`query LimitsConsent($first: Int) { user(externalId: "u1") { consentHistory(first: $first) { granted } } }`);
+const JOBS = graphql(`query LimitsJobs($first: Int) { trainingJobs(first: $first) { id } }`);
+const PRODUCT_FEEDBACK = graphql(`query LimitsProductFeedback($first: Int) { product(externalId: "p1") { feedback(first: $first) { id } } }`);
+const USER_INTERACTIONS = graphql(`query LimitsUserInteractions($first: Int) { user(externalId: "u1") { interactions(first: $first) { id } } }`);
+const NODES = graphql(`query LimitsNodes($ids: [ID!]!) { nodes(ids: $ids) { id } }`);
+const LABEL = graphql(`mutation LimitsLabel($i: [FeedbackLabelAssignment!]!) { labelFeedback(input: $i) { created updated unchanged failed errors { index code field message } } }`);
+const SENTIMENT = graphql(`query LimitsSentiment($t: String) { product(externalId: "p1") { productSentiment(task: $t) { task } } }`);
+const METRICS = graphql(`mutation LimitsMetrics($i: [CampaignMetricInput!]!) { recordCampaignMetrics(input: $i) { failed errors { index code field message } } }`);
+const EVENTS = graphql(`mutation LimitsEvents($i: [InteractionInput!]!) { recordInteractions(input: $i) { failed errors { index code field message } } }`);
+const FEEDBACK_AND_LABELS = graphql(`mutation LimitsFeedbackAndLabels($f: [FeedbackInput!]!, $l: [FeedbackLabelAssignment!]!) {
+  submitFeedback(input: $f) { failed errors { index code field message } }
+  labelFeedback(input: $l) { failed errors { index code field message } }
+}`);
 
 beforeAll(async () => {
   api = await startTestServer({ MAX_PAGE_SIZE: String(MAX) });
-  const users = await api.gql(`mutation($i: [UserInput!]!) { upsertUsers(input: $i) { failed } }`, {
+  const users = await api.gql(UPSERT_USERS, {
     i: [1, 2, 3, 4].map((n) => ({ externalId: `u${n}`, marketingConsent: true })),
   });
   expect(users.errors).toBeUndefined();
   // Four consent changes of u1.
   for (const consent of [false, true, false, true]) {
-    await api.gql(`mutation($i: [UserInput!]!) { upsertUsers(input: $i) { failed } }`, { i: [{ externalId: 'u1', marketingConsent: consent }] });
+    await api.gql(UPSERT_USERS, { i: [{ externalId: 'u1', marketingConsent: consent }] });
   }
-  const products = await api.gql(`mutation($i: [ProductInput!]!) { upsertProducts(input: $i) { failed } }`, { i: [{ externalId: 'p1', name: 'Tea' }] });
+  const products = await api.gql(UPSERT_PRODUCTS, { i: [{ externalId: 'p1', name: 'Tea' }] });
   expect(products.errors).toBeUndefined();
-  const feedback = await api.gql<{ submitFeedback: Bulk }>(
-    `mutation($i: [FeedbackInput!]!) { submitFeedback(input: $i) { created failed errors { message } } }`,
-    { i: [1, 2, 3, 4].map((n) => ({ externalId: `f${n}`, userExternalId: 'u1', productExternalId: 'p1', channel: 'REVIEW', text: `text ${n}` })) },
-  );
+  const feedback = await api.gql(SUBMIT, {
+    i: [1, 2, 3, 4].map((n): FeedbackInput => ({ externalId: `f${n}`, userExternalId: 'u1', productExternalId: 'p1', channel: 'REVIEW', text: `text ${n}` })),
+  });
   expect(feedback.data?.submitFeedback).toMatchObject({ created: 4, failed: 0 });
 });
 afterAll(async () => {
@@ -41,55 +52,55 @@ const firstError = (response: { errors?: { message: string; extensions?: Record<
 
 describe('MAX_PAGE_SIZE', () => {
   it('is what serviceInfo reports', async () => {
-    const info = await api.gql<{ serviceInfo: { maxPageSize: number } }>(`{ serviceInfo { maxPageSize } }`);
+    const info = await api.gql(SERVICE_INFO);
     expect(info.data?.serviceInfo.maxPageSize).toBe(MAX);
   });
 
   it('bounds the users connection; an omitted first is cut to it', async () => {
-    const ok = await api.gql<{ users: { edges: unknown[]; pageInfo: { hasNextPage: boolean } } }>(`{ users(first: ${MAX}) { edges { cursor } pageInfo { hasNextPage } } }`);
+    const ok = await api.gql(USERS, { first: MAX });
     expect(ok.data?.users.edges).toHaveLength(MAX);
     expect(ok.data?.users.pageInfo.hasNextPage).toBe(true);
-    const omitted = await api.gql<{ users: { edges: unknown[] } }>(`{ users { edges { cursor } } }`);
+    const omitted = await api.gql(USERS, {});
     expect(omitted.errors).toBeUndefined();
     expect(omitted.data?.users.edges).toHaveLength(MAX);
-    const tooMany = await api.gql(`{ users(first: ${MAX + 1}) { edges { cursor } } }`);
+    const tooMany = await api.gql(USERS, { first: MAX + 1 });
     expect(firstError(tooMany)?.message).toBe(`"first" must be an integer between 0 and ${MAX}.`);
     expect(firstError(tooMany)?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'first', max: MAX });
   });
 
   it('bounds User.consentHistory (it used to allow 100 whatever the configuration)', async () => {
-    const ok = await api.gql<{ user: { consentHistory: unknown[] } }>(`{ user(externalId: "u1") { consentHistory(first: ${MAX}) { granted } } }`);
+    const ok = await api.gql(CONSENT, { first: MAX });
     expect(ok.errors).toBeUndefined();
-    expect(ok.data?.user.consentHistory).toHaveLength(MAX);
-    const tooMany = await api.gql(`{ user(externalId: "u1") { consentHistory(first: ${MAX + 1}) { granted } } }`);
+    expect(ok.data?.user?.consentHistory).toHaveLength(MAX);
+    const tooMany = await api.gql(CONSENT, { first: MAX + 1 });
     expect(firstError(tooMany)?.message).toBe(`"first" must be an integer between 0 and ${MAX}.`);
-    const none = await api.gql<{ user: { consentHistory: unknown[] } }>(`{ user(externalId: "u1") { consentHistory(first: 0) { granted } } }`);
-    expect(none.data?.user.consentHistory).toEqual([]);
+    const none = await api.gql(CONSENT, { first: 0 });
+    expect(none.data?.user?.consentHistory).toEqual([]);
   });
 
   it('bounds trainingJobs (it used to allow 100 whatever the configuration)', async () => {
-    const ok = await api.gql<{ trainingJobs: unknown[] }>(`{ trainingJobs(first: ${MAX}) { id } }`);
+    const ok = await api.gql(JOBS, { first: MAX });
     expect(ok.errors).toBeUndefined();
     expect(ok.data?.trainingJobs).toEqual([]);
-    const tooMany = await api.gql(`{ trainingJobs(first: ${MAX + 1}) { id } }`);
+    const tooMany = await api.gql(JOBS, { first: MAX + 1 });
     expect(firstError(tooMany)?.message).toBe(`"first" must be an integer between 0 and ${MAX}.`);
     expect(firstError(tooMany)?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'first' });
   });
 
   it('bounds nested feedback lists the same way', async () => {
-    const ok = await api.gql<{ product: { feedback: unknown[] } }>(`{ product(externalId: "p1") { feedback(first: ${MAX}) { id } } }`);
-    expect(ok.data?.product.feedback).toHaveLength(MAX);
-    const tooMany = await api.gql(`{ product(externalId: "p1") { feedback(first: ${MAX + 1}) { id } } }`);
+    const ok = await api.gql(PRODUCT_FEEDBACK, { first: MAX });
+    expect(ok.data?.product?.feedback).toHaveLength(MAX);
+    const tooMany = await api.gql(PRODUCT_FEEDBACK, { first: MAX + 1 });
     expect(firstError(tooMany)?.message).toBe(`"first" must be an integer between 0 and ${MAX}.`);
-    const tooManyUser = await api.gql(`{ user(externalId: "u1") { interactions(first: ${MAX + 1}) { id } } }`);
+    const tooManyUser = await api.gql(USER_INTERACTIONS, { first: MAX + 1 });
     expect(firstError(tooManyUser)?.message).toBe(`"first" must be an integer between 0 and ${MAX}.`);
   });
 
   it('does not apply to nodes(ids), which has its own limit of 100', async () => {
     const ids = Array.from({ length: 101 }, () => toGlobalId('User', '00000000-0000-4000-8000-000000000000'));
-    const tooMany = await api.gql(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids });
+    const tooMany = await api.gql(NODES, { ids });
     expect(firstError(tooMany)?.message).toBe('nodes accepts at most 100 IDs.');
-    const ok = await api.gql<{ nodes: unknown[] }>(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: ids.slice(0, 100) });
+    const ok = await api.gql(NODES, { ids: ids.slice(0, 100) });
     expect(ok.data?.nodes).toHaveLength(100);
   });
 });
@@ -97,11 +108,10 @@ describe('MAX_PAGE_SIZE', () => {
 describe('task names', () => {
   const accepted = ['a', 'topic_v2', 'my-task', '-lead', '_draft', 'x'.repeat(50)];
   const refused = ['', 'x'.repeat(51), 'Sentiment', 'has space', 'ünï', 'a.b'];
-  const LABEL = `mutation($i: [FeedbackLabelAssignment!]!) { labelFeedback(input: $i) { created updated unchanged failed errors { index code field message } } }`;
 
   it('labelFeedback accepts exactly the names of the task-name rule (trimmed)', async () => {
     const rows = [...accepted, ...refused].map((task) => ({ feedbackExternalId: 'f1', task, label: 'x' }));
-    const result = await api.gql<{ labelFeedback: Bulk }>(LABEL, { i: rows });
+    const result = await api.gql(LABEL, { i: rows });
     expect(result.errors).toBeUndefined();
     expect(result.data?.labelFeedback.created).toBe(accepted.length);
     expect(result.data?.labelFeedback.errors.map((error) => [error.index, error.code, error.field])).toEqual(
@@ -109,24 +119,23 @@ describe('task names', () => {
     );
     expect(result.data?.labelFeedback.errors[0]!.message).toBe('task: must be 1 to 50 characters of a-z, 0-9, _ and -');
     // Surrounding white space is not part of the name.
-    const padded = await api.gql<{ labelFeedback: Bulk }>(LABEL, { i: [{ feedbackExternalId: 'f1', task: '  topic_v2 ', label: 'x' }] });
+    const padded = await api.gql(LABEL, { i: [{ feedbackExternalId: 'f1', task: '  topic_v2 ', label: 'x' }] });
     expect(padded.data?.labelFeedback).toMatchObject({ unchanged: 1, failed: 0 });
   });
 
   it('submitFeedback labels and the analytics task arguments follow the same rule', async () => {
-    const submitted = await api.gql<{ submitFeedback: Bulk }>(
-      `mutation($i: [FeedbackInput!]!) { submitFeedback(input: $i) { failed errors { index field } } }`,
-      { i: [...accepted, ...refused].map((task, n) => ({ externalId: `t${n}`, channel: 'SURVEY', text: 'ok', labels: [{ task, label: 'y' }] })) },
-    );
+    const submitted = await api.gql(SUBMIT, {
+      i: [...accepted, ...refused].map((task, n): FeedbackInput => ({ externalId: `t${n}`, channel: 'SURVEY', text: 'ok', labels: [{ task, label: 'y' }] })),
+    });
     expect(submitted.data?.submitFeedback.errors.map((error) => [error.index, error.field])).toEqual(
       refused.map((_task, i) => [accepted.length + i, 'labels.0.task']),
     );
     for (const task of accepted) {
-      const summary = await api.gql(`query($t: String) { product(externalId: "p1") { productSentiment(task: $t) { task } } }`, { t: task });
+      const summary = await api.gql(SENTIMENT, { t: task });
       expect(summary.errors, task).toBeUndefined();
     }
     for (const task of refused) {
-      const summary = await api.gql(`query($t: String) { product(externalId: "p1") { productSentiment(task: $t) { task } } }`, { t: task });
+      const summary = await api.gql(SENTIMENT, { t: task });
       expect(firstError(summary)?.extensions?.code, task).toBe('BAD_USER_INPUT');
       expect(firstError(summary)?.message).toMatch(/^task must be 1 to 50 characters of a-z, 0-9, _ and -; got /);
     }
@@ -156,17 +165,14 @@ describe('reference messages', () => {
   });
 
   it('one wording in bulk rows, for both or neither reference, malformed IDs and missing rows', async () => {
-    const metrics = await api.gql<{ recordCampaignMetrics: Bulk }>(
-      `mutation($i: [CampaignMetricInput!]!) { recordCampaignMetrics(input: $i) { failed errors { index code field message } } }`,
-      {
+    const metrics = await api.gql(METRICS, {
         i: [
           { date: '2026-01-01', impressions: 1, clicks: 0, conversions: 0, spend: 0 },
           { campaignId: 'x', campaignExternalId: 'c', date: '2026-01-01', impressions: 1, clicks: 0, conversions: 0, spend: 0 },
           { campaignId: 'not-an-id', date: '2026-01-01', impressions: 1, clicks: 0, conversions: 0, spend: 0 },
           { campaignExternalId: 'ghost', date: '2026-01-01', impressions: 1, clicks: 0, conversions: 0, spend: 0 },
-        ],
-      },
-    );
+        ] satisfies CampaignMetricInput[],
+    });
     expect(metrics.data?.recordCampaignMetrics.errors).toEqual([
       { index: 0, code: 'BAD_USER_INPUT', field: 'campaignId', message: 'campaignId: give exactly one of campaignId or campaignExternalId' },
       { index: 1, code: 'BAD_USER_INPUT', field: 'campaignId', message: 'campaignId: give exactly one of campaignId or campaignExternalId' },
@@ -175,17 +181,14 @@ describe('reference messages', () => {
     ]);
 
     const ghostUser = toGlobalId('User', '00000000-0000-4000-8000-00000000dead');
-    const events = await api.gql<{ recordInteractions: Bulk }>(
-      `mutation($i: [InteractionInput!]!) { recordInteractions(input: $i) { failed errors { index code field message } } }`,
-      {
+    const events = await api.gql(EVENTS, {
         i: [
           { userId: ghostUser, userExternalId: 'u1', productExternalId: 'p1', type: 'VIEW', occurredAt: '2026-01-01T00:00:00Z' },
           { productExternalId: 'p1', type: 'VIEW', occurredAt: '2026-01-01T00:00:00Z' },
           { userExternalId: 'u1', productExternalId: 'p1', campaignId: 'x', campaignExternalId: 'c', type: 'VIEW', occurredAt: '2026-01-01T00:00:00Z' },
           { userId: ghostUser, productExternalId: 'p1', type: 'VIEW', occurredAt: '2026-01-01T00:00:00Z' },
-        ],
-      },
-    );
+        ] satisfies InteractionInput[],
+    });
     expect(events.data?.recordInteractions.errors).toEqual([
       { index: 0, code: 'BAD_USER_INPUT', field: 'userId', message: 'userId: give exactly one of userId or userExternalId' },
       { index: 1, code: 'BAD_USER_INPUT', field: 'userId', message: 'userId: give exactly one of userId or userExternalId' },
@@ -193,22 +196,16 @@ describe('reference messages', () => {
       { index: 3, code: 'NOT_FOUND', field: 'userId', message: `userId: no user has ID "${ghostUser}".` },
     ]);
 
-    const feedback = await api.gql<{ submitFeedback: Bulk; labelFeedback: Bulk }>(
-      `mutation($f: [FeedbackInput!]!, $l: [FeedbackLabelAssignment!]!) {
-        submitFeedback(input: $f) { failed errors { index code field message } }
-        labelFeedback(input: $l) { failed errors { index code field message } }
-      }`,
-      {
+    const feedback = await api.gql(FEEDBACK_AND_LABELS, {
         f: [
           { productId: 'x', productExternalId: 'p1', channel: 'REVIEW', text: 'both' },
           { userExternalId: 'nobody', channel: 'REVIEW', text: 'missing' },
-        ],
+        ] satisfies FeedbackInput[],
         l: [
           { task: 'sentiment', label: 'x' },
           { feedbackExternalId: 'nope', task: 'sentiment', label: 'x' },
         ],
-      },
-    );
+    });
     expect(feedback.data?.submitFeedback.errors).toEqual([
       { index: 0, code: 'BAD_USER_INPUT', field: 'productId', message: 'productId: give at most one of productId or productExternalId' },
       { index: 1, code: 'NOT_FOUND', field: 'userExternalId', message: 'userExternalId: no user has externalId "nobody".' },

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRandom, type Random } from '../../src/ml/shared/random.ts';
 import { seedDataset } from '../../src/seed/demo.ts';
 import { createServices } from '../../src/app/services.ts';
+import { graphql } from '../support/graphql.ts';
 import { startTestServer, TEST_ADMIN_API_KEY, type TestServer } from '../support/server.ts';
 
 // Bounded, deterministic fuzzing of the running server: 1,200 malformed requests from a seeded
@@ -12,6 +13,7 @@ const SEED = 20_260_517;
 const REQUESTS = 1_200;
 const CONCURRENCY = 8;
 const BODY_LIMIT = 256 * 1024;
+const USER_COUNT = graphql(`query FuzzUserCount { users { totalCount } }`);
 
 let api: TestServer;
 let seeded: { userIds: string[]; productIds: string[] };
@@ -19,8 +21,8 @@ let seeded: { userIds: string[]; productIds: string[] };
 beforeAll(async () => {
   api = await startTestServer({ RATE_LIMIT_ADMIN_PER_MINUTE: '0', MAX_BODY_SIZE: '256kb', WORKER_MODE: 'off' });
   await seedDataset(createServices(api.database.prisma, api.config), { users: 40, products: 30, interactions: 400, feedback: 60, campaigns: 4 });
-  const ids = await api.gql<{ users: { edges: { node: { id: string } }[] }; products: { edges: { node: { id: string } }[] } }>(
-    `{ users(first: 5) { edges { node { id } } } products(first: 5) { edges { node { id } } } }`,
+  const ids = await api.gql(
+    graphql(`query FuzzSeededIds { users(first: 5) { edges { node { id } } } products(first: 5) { edges { node { id } } } }`),
   );
   seeded = { userIds: ids.data!.users.edges.map((edge) => edge.node.id), productIds: ids.data!.products.edges.map((edge) => edge.node.id) };
 }, 180_000);
@@ -232,7 +234,7 @@ function generate(random: Random, index: number): FuzzRequest {
 describe('fuzzing the running server', () => {
   it(`survives ${REQUESTS} malformed requests: no 500, every error with a code, no stored row changed`, async () => {
     const before = await checksums();
-    const usersBefore = (await api.gql<{ users: { totalCount: number } }>(`{ users { totalCount } }`)).data!.users.totalCount;
+    const usersBefore = (await api.gql(USER_COUNT)).data!.users.totalCount;
     expect(Object.keys(before).length).toBeGreaterThan(8);
     const random = createRandom(SEED);
     const requests = Array.from({ length: REQUESTS }, (_, i) => generate(random, i));
@@ -281,7 +283,7 @@ describe('fuzzing the running server', () => {
 
     const health = await fetch(api.url.replace('/graphql', '/healthz'));
     expect(health.status).toBe(200);
-    const still = await api.gql<{ users: { totalCount: number } }>(`{ users { totalCount } }`);
+    const still = await api.gql(USER_COUNT);
     expect(still.data!.users.totalCount).toBe(usersBefore);
     expect(await checksums()).toEqual(before);
   }, 240_000);

@@ -1,55 +1,27 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { TEST_ADMIN_API_KEY, TEST_DATA_ENCRYPTION_KEY, TEST_DATA_HASH_KEY } from '../support/server.ts';
-import { freePort } from './pg-cluster.ts';
+import { TEST_ADMIN_API_KEY } from '../support/server.ts';
+import { spawnService, type SpawnedService } from '../support/spawn.ts';
 
 // `npm start` as a real process: SIGTERM while a slow request is in flight → the request
 // completes, new connections are refused, the in-process worker and pools stop, exit code 0.
 let database: TestDatabase;
-let server: ChildProcess;
-let output = '';
+let server: SpawnedService;
 let url: string;
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  const port = await freePort();
-  url = `http://127.0.0.1:${port}/graphql`;
-  server = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    cwd: path.resolve(import.meta.dirname, '../..'),
-    env: {
-      ...process.env,
-      DATABASE_URL: database.url,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'info',
-      SEED_DEMO_DATA: 'false',
-      WORKER_MODE: 'in-process',
-      ADMIN_API_KEY: TEST_ADMIN_API_KEY,
-      DATA_ENCRYPTION_KEY: TEST_DATA_ENCRYPTION_KEY,
-      DATA_HASH_KEY: TEST_DATA_HASH_KEY,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  server = await spawnService({
+    entry: 'main',
+    env: { DATABASE_URL: database.url, LOG_LEVEL: 'info', WORKER_MODE: 'in-process' },
+    ready: { path: '/healthz' },
   });
-  server.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  server.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  for (let i = 0; i < 300; i += 1) {
-    const up = await fetch(url.replace('/graphql', '/healthz')).then((response) => response.ok).catch(() => false);
-    if (up) return;
-    if (server.exitCode !== null) break;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`server did not start:\n${output}`);
+  url = server.graphqlUrl;
 }, 120_000);
 
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    server.kill('SIGKILL');
-    await new Promise((resolve) => server.once('exit', resolve));
-  }
+  await server?.kill();
   await database?.destroy();
 });
 
@@ -74,10 +46,9 @@ describe('graceful shutdown of the API server', () => {
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(settled, 'the request should still be waiting for the lock').toBe(false);
 
-    const exited = new Promise<number | null>((resolve) => server.once('exit', (code) => resolve(code)));
-    server.kill('SIGTERM');
+    const exited = server.stop('SIGTERM');
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    expect(server.exitCode, 'still draining the in-flight request').toBeNull();
+    expect(server.running(), 'still draining the in-flight request').toBe(true);
     // No new connections are accepted while draining.
     const refused = await fetch(url.replace('/graphql', '/healthz')).then(() => false, () => true);
     expect(refused).toBe(true);
@@ -90,7 +61,7 @@ describe('graceful shutdown of the API server', () => {
     expect(body.errors).toBeUndefined();
     expect(body.data!.campaigns.totalCount).toBe(0);
     expect(await exited).toBe(0);
-    expect(output).toContain('shutting down: draining requests');
-    expect(output).toContain('"msg":"stopped"');
+    expect(server.output()).toContain('shutting down: draining requests');
+    expect(server.output()).toContain('"msg":"stopped"');
   }, 60_000);
 });

@@ -1,7 +1,12 @@
-import { getIntrospectionQuery } from 'graphql';
+import { getIntrospectionQuery, parse, type IntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, TEST_ADMIN_API_KEY, type TestServer } from '../support/server.ts';
+import { graphql, type TypedDocumentNode } from '../support/graphql.ts';
 import { README_QUERIES } from './readme-queries.ts';
+
+// Built at run time, so typed by graphql-js rather than generated.
+const INTROSPECTION: TypedDocumentNode<IntrospectionQuery, Record<string, never>> = parse(getIntrospectionQuery());
+const SCHEMA_TYPES = graphql(`query LimitsSchemaTypes { __schema { types { name } } }`);
 
 let api: TestServer;
 beforeAll(async () => {
@@ -32,7 +37,7 @@ describe('query limits (defaults)', () => {
   });
 
   it('lets the Sandbox introspection query through', async () => {
-    const result = await api.gql<{ __schema: { types: unknown[] } }>(getIntrospectionQuery());
+    const result = await api.gql(INTROSPECTION);
     expect(result.errors).toBeUndefined();
     expect(result.data!.__schema.types.length).toBeGreaterThan(20);
   });
@@ -106,7 +111,7 @@ describe('introspection, Sandbox, CSRF and CORS', () => {
     const production = await startTestServer({ NODE_ENV: 'production' }, { database: api.database });
     const enabled = await startTestServer({ NODE_ENV: 'production', ENABLE_INTROSPECTION: 'true', ENABLE_SANDBOX: 'true' }, { database: api.database });
     try {
-      const refused = await production.gql(`{ __schema { types { name } } }`);
+      const refused = await production.gql(SCHEMA_TYPES);
       expect(refused.errors![0]!.extensions!.code).toBe('GRAPHQL_VALIDATION_FAILED');
       expect(refused.errors![0]!.message).toMatch(/introspection/i);
       // Field suggestions would leak the schema where introspection is off.
@@ -115,7 +120,7 @@ describe('introspection, Sandbox, CSRF and CORS', () => {
       const page = await fetch(production.url, { headers: { accept: 'text/html' } });
       expect(await page.text()).not.toMatch(/new window\.EmbeddedSandbox/);
 
-      const allowed = await enabled.gql<{ __schema: { types: unknown[] } }>(`{ __schema { types { name } } }`);
+      const allowed = await enabled.gql(SCHEMA_TYPES);
       expect(allowed.errors).toBeUndefined();
       const sandbox = await fetch(enabled.url, { headers: { accept: 'text/html' } });
       expect(await sandbox.text()).toMatch(/new window\.EmbeddedSandbox/);

@@ -1,9 +1,11 @@
 import { Writable } from 'node:stream';
+import { print } from 'graphql';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { graphql } from '../support/graphql.ts';
 import { startTestServer, TEST_ADMIN_API_KEY, TEST_DATA_ENCRYPTION_KEY, TEST_DATA_HASH_KEY, type TestServer } from '../support/server.ts';
 
 // Rate limits, request ids, JSON logs and /metrics on a real server.
@@ -19,14 +21,14 @@ afterAll(async () => {
   await database?.destroy();
 });
 
-const INFO = `{ serviceInfo { version } }`;
+const INFO = graphql(`query OperationsServiceInfo { serviceInfo { version } }`);
 
 describe('rate limits per API key', () => {
   it('refuses a key past its limit with RATE_LIMITED, HTTP 429 and Retry-After; another key is unaffected', async () => {
     const a = await limited.createKey('INTEGRATION', 'rate a');
     const b = await limited.createKey('INTEGRATION', 'rate b');
     for (let i = 0; i < 5; i += 1) expect((await limited.gqlAs(a.secret, INFO)).errors).toBeUndefined();
-    const response = await limited.post(JSON.stringify({ query: INFO }), { 'x-api-key': a.secret });
+    const response = await limited.post(JSON.stringify({ query: print(INFO) }), { 'x-api-key': a.secret });
     expect(response.status).toBe(429);
     const retryAfter = Number(response.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
@@ -43,9 +45,9 @@ describe('rate limits per API key', () => {
     const c = await limited.createKey('INTEGRATION', 'rate c');
     const rows = Array.from({ length: 8 }, (_, i) => ({ externalId: `rl-${i}`, name: 'Rate Limit' }));
     // 8 rows at 2 rows a token: 1 + 4 = 5 tokens, the whole bucket.
-    const bulk = await limited.gqlAs<{ upsertProducts: { created: number } }>(
+    const bulk = await limited.gqlAs(
       c.secret,
-      `mutation($input: [ProductInput!]!) { upsertProducts(input: $input) { created } }`,
+      graphql(`mutation OperationsUpsertProducts($input: [ProductInput!]!) { upsertProducts(input: $input) { created } }`),
       { input: rows },
     );
     expect(bulk.errors).toBeUndefined();
@@ -85,9 +87,9 @@ describe('request ids, logs and metrics', () => {
     fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': TEST_ADMIN_API_KEY, ...headers }, body });
 
   it('echoes a well-formed x-request-id and makes one otherwise', async () => {
-    const given = await send(JSON.stringify({ query: INFO }), { 'x-request-id': 'req-123.abc' });
+    const given = await send(JSON.stringify({ query: print(INFO) }), { 'x-request-id': 'req-123.abc' });
     expect(given.headers.get('x-request-id')).toBe('req-123.abc');
-    const made = await send(JSON.stringify({ query: INFO }), { 'x-request-id': 'bad id with spaces {}' });
+    const made = await send(JSON.stringify({ query: print(INFO) }), { 'x-request-id': 'bad id with spaces {}' });
     expect(made.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
   });
 

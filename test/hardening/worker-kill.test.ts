@@ -1,11 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRandom } from '../../src/ml/shared/random.ts';
 import { createServices } from '../../src/app/services.ts';
-import { generateFeedbackText } from '../../src/seed/feedback-text.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
+import { sentimentFeedback, submitFeedback } from '../support/fixtures.ts';
+import { graphql, type ActivationPolicy, type ResultOf } from '../support/graphql.ts';
+import { waitForJob } from '../support/jobs.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
+import { spawnService, type SpawnedService } from '../support/spawn.ts';
 
 // Fault test: `kill -9` of the worker process in the middle of a training job. The job expires
 // (TRAINING_JOB_EXPIRE_SECONDS, short here), pg-boss retries it, a second worker trains it to the
@@ -15,99 +15,74 @@ const QUEUE_ENV = { TRAINING_JOB_EXPIRE_SECONDS: String(EXPIRE_SECONDS), JOB_MAI
 
 let database: TestDatabase;
 let api: TestServer;
-const workers: ChildProcess[] = [];
+const workers: SpawnedService[] = [];
 let log = '';
 
-function startWorker(name: string): ChildProcess {
-  const worker = spawn(process.execPath, ['--import', 'tsx', 'src/worker.ts'], {
-    cwd: path.resolve(import.meta.dirname, '../..'),
-    env: { ...process.env, ...QUEUE_ENV, DATABASE_URL: database.url, LOG_LEVEL: 'info', NODE_ENV: 'test', ADMIN_API_KEY: api.config.ADMIN_API_KEY },
-    stdio: ['ignore', 'pipe', 'pipe'],
+async function startWorker(name: string): Promise<SpawnedService> {
+  const worker = await spawnService({
+    entry: 'worker',
+    env: { ...QUEUE_ENV, DATABASE_URL: database.url },
+    label: `[${name}] `,
+    onOutput: (chunk) => (log += chunk),
   });
-  worker.stdout!.on('data', (chunk: Buffer) => (log += `[${name}] ${chunk.toString()}`));
-  worker.stderr!.on('data', (chunk: Buffer) => (log += `[${name}] ${chunk.toString()}`));
   workers.push(worker);
   return worker;
 }
 
-interface Job {
-  status: string;
-  error: string | null;
-  progress: { stage: string | null; epoch: number | null } | null;
-  modelVersion: { id: string; active: boolean } | null;
-}
-const JOB = `query($id: ID!) { trainingJob(id: $id) { status error progress { stage epoch } modelVersion { id active } } }`;
-const CLASSIFY = `{ classify(task: "sentiment", texts: ["送货太慢了", "great product"]) { modelVersion { id } } }`;
+const JOB = graphql(`query WorkerKillJob($id: ID!) { trainingJob(id: $id) { status error progress { stage epoch } modelVersion { id active } } }`);
+const CLASSIFY = graphql(`query WorkerKillClassify { classify(task: "sentiment", texts: ["送货太慢了", "great product"]) { modelVersion { id } } }`);
+const TRAIN = graphql(`
+  mutation WorkerKillTrain($h: JSONObject, $a: ActivationPolicy) {
+    trainModel(kind: TEXT_CLASSIFIER, task: "sentiment", hyperparameters: $h, activation: $a) { id }
+  }
+`);
+type Job = NonNullable<ResultOf<typeof JOB>['trainingJob']>;
 
-async function train(hyperparameters: Record<string, unknown>, activation: string): Promise<string> {
-  const queued = await api.gql<{ trainModel: { id: string } }>(
-    `mutation($h: JSONObject, $a: ActivationPolicy) { trainModel(kind: TEXT_CLASSIFIER, task: "sentiment", hyperparameters: $h, activation: $a) { id } }`,
-    { h: hyperparameters, a: activation },
-  );
+async function train(hyperparameters: Record<string, unknown>, activation: ActivationPolicy): Promise<string> {
+  const queued = await api.gql(TRAIN, { h: hyperparameters, a: activation });
   if (!queued.data) throw new Error(JSON.stringify(queued.errors));
   return queued.data.trainModel.id;
 }
 
 async function job(id: string): Promise<Job> {
-  return (await api.gql<{ trainingJob: Job }>(JOB, { id })).data!.trainingJob;
+  return (await api.gql(JOB, { id })).data!.trainingJob!;
 }
 
-async function until(id: string, done: (job: Job) => boolean, seconds: number): Promise<Job> {
-  const deadline = Date.now() + seconds * 1000;
-  for (;;) {
-    const current = await job(id);
-    // On the embedded database a poll has been seen to answer null for a stored job under heavy
-    // parallel load (an open issue of the PGlite socket path): poll again rather than crash.
-    if (current && done(current)) return current;
-    if (Date.now() > deadline) throw new Error(`job ${id} is ${JSON.stringify(current)} after ${seconds} s; log:\n${log.slice(-4000)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
+const until = (id: string, done: (job: Job) => boolean, seconds: number): Promise<Job> =>
+  waitForJob(api, JOB, id, { until: done, timeoutMs: seconds * 1000, context: () => `log:\n${log.slice(-4000)}` });
 
 beforeAll(async () => {
   database = await createTestDatabase();
   api = await startTestServer({ WORKER_MODE: 'off', ...QUEUE_ENV }, { database });
-  const random = createRandom(11);
-  await api.gql(`mutation($input: [FeedbackInput!]!) { submitFeedback(input: $input) { created } }`, {
-    input: Array.from({ length: 400 }, (_, i) => {
-      const row = generateFeedbackText(random, { productName: 'lamp' });
-      return { externalId: `k-${i}`, channel: 'REVIEW', text: row.text, labels: [{ task: 'sentiment', label: row.sentiment }] };
-    }),
-  });
+  await submitFeedback(api, sentimentFeedback({ seed: 11, count: 400, idPrefix: 'k-' }));
 }, 120_000);
 
 afterAll(async () => {
-  for (const worker of workers) {
-    if (worker.exitCode === null && worker.signalCode === null) {
-      worker.kill('SIGKILL');
-      await new Promise((resolve) => worker.once('exit', resolve));
-    }
-  }
+  for (const worker of workers) await worker.kill();
   await api?.stop();
   await database?.destroy();
 });
 
 describe('a worker killed during training', () => {
   it('the job is retried by another worker and succeeds; the active version is untouched and served', async () => {
-    const first = startWorker('worker-1');
+    const first = await startWorker('worker-1');
     const activeId = (await until(await train({ epochs: 2 }, 'ALWAYS'), (j) => j.status === 'SUCCEEDED', 120)).modelVersion!.id;
-    expect((await api.gql<{ classify: { modelVersion: { id: string } } }>(CLASSIFY)).data!.classify.modelVersion.id).toBe(activeId);
+    expect((await api.gql(CLASSIFY)).data!.classify.modelVersion.id).toBe(activeId);
 
     // A slow job (many epochs, small batches, no early stopping): kill the worker mid-training.
     const slowId = await train({ epochs: 40, batchSize: 4, patience: 50 }, 'NEVER');
     const running = await until(slowId, (j) => j.status === 'RUNNING' && (j.progress?.epoch ?? 0) >= 2, 120);
     expect(running.status).toBe('RUNNING');
-    first.kill('SIGKILL');
-    await new Promise((resolve) => first.once('exit', resolve));
+    await first.kill();
     const killedAt = Date.now();
 
     // While no worker runs it, the job stays RUNNING and the active version is served unchanged.
     expect((await job(slowId)).status).toBe('RUNNING');
-    const served = await api.gql<{ classify: { modelVersion: { id: string } } }>(CLASSIFY);
+    const served = await api.gql(CLASSIFY);
     expect(served.errors).toBeUndefined();
     expect(served.data!.classify.modelVersion.id).toBe(activeId);
 
-    startWorker('worker-2');
+    await startWorker('worker-2');
     const finished = await until(slowId, (j) => j.status === 'SUCCEEDED' || j.status === 'FAILED', EXPIRE_SECONDS + 180);
     console.info(`retried job finished ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill (expiry ${EXPIRE_SECONDS} s after its start)`);
     expect(finished.status, finished.error ?? '').toBe('SUCCEEDED');
@@ -119,9 +94,9 @@ describe('a worker killed during training', () => {
     expect(attempts.rows[0]!.attempts).toBe(2);
     expect(log).toContain('[worker-2]');
 
-    const models = await api.gql<{ models: { id: string; active: boolean }[] }>(`{ models(kind: TEXT_CLASSIFIER, task: "sentiment") { id active } }`);
+    const models = await api.gql(graphql(`query WorkerKillModelsByKindAndTask { models(kind: TEXT_CLASSIFIER, task: "sentiment") { id active } }`));
     expect(models.data!.models.filter((model) => model.active).map((model) => model.id)).toEqual([activeId]);
-    expect((await api.gql<{ classify: { modelVersion: { id: string } } }>(CLASSIFY)).data!.classify.modelVersion.id).toBe(activeId);
+    expect((await api.gql(CLASSIFY)).data!.classify.modelVersion.id).toBe(activeId);
   }, 400_000);
 
   it('a job whose workers died TRAINING_MAX_ATTEMPTS times is marked FAILED with a clear message on its next delivery', async () => {

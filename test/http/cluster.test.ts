@@ -1,12 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
 import { configForServerProcess } from '../../src/http/cluster.ts';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { TEST_ADMIN_API_KEY, TEST_DATA_ENCRYPTION_KEY, TEST_DATA_HASH_KEY } from '../support/server.ts';
-import { freePort } from '../hardening/pg-cluster.ts';
+import { TEST_ADMIN_API_KEY } from '../support/server.ts';
+import { spawnService, type SpawnedService } from '../support/spawn.ts';
 
 describe('configuration of each server process', () => {
   const config = loadConfig({ NODE_ENV: 'test', WEB_CONCURRENCY: '3', RATE_LIMIT_PER_MINUTE: '600', RATE_LIMIT_ADMIN_PER_MINUTE: '0' });
@@ -34,8 +32,7 @@ describe('configuration of each server process', () => {
 // replaced, SIGTERM to the primary stops them all.
 describe('WEB_CONCURRENCY=2', () => {
   let database: TestDatabase;
-  let primary: ChildProcess;
-  let output = '';
+  let primary: SpawnedService;
   let base: string;
 
   // A new connection per request (no keep-alive), so the primary can hand each to another process.
@@ -68,40 +65,16 @@ describe('WEB_CONCURRENCY=2', () => {
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    primary = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-      cwd: path.resolve(import.meta.dirname, '../..'),
-      env: {
-        ...process.env,
-        DATABASE_URL: database.url,
-        PORT: String(port),
-        HOST: '127.0.0.1',
-        NODE_ENV: 'test',
-        LOG_LEVEL: process.env.CLUSTER_TEST_LOG_LEVEL ?? 'warn',
-        SEED_DEMO_DATA: 'false',
-        WEB_CONCURRENCY: '2',
-        ADMIN_API_KEY: TEST_ADMIN_API_KEY,
-        DATA_ENCRYPTION_KEY: TEST_DATA_ENCRYPTION_KEY,
-        DATA_HASH_KEY: TEST_DATA_HASH_KEY,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    primary = await spawnService({
+      entry: 'main',
+      env: { DATABASE_URL: database.url, LOG_LEVEL: process.env.CLUSTER_TEST_LOG_LEVEL ?? 'warn', WEB_CONCURRENCY: '2' },
+      ready: { output: '2 server processes' },
     });
-    primary.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    primary.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    for (let i = 0; i < 300; i += 1) {
-      if (output.includes('2 server processes')) return;
-      if (primary.exitCode !== null) break;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-    throw new Error(`cluster did not start:\n${output}`);
+    base = primary.url;
   }, 120_000);
 
   afterAll(async () => {
-    if (primary && primary.exitCode === null) {
-      primary.kill('SIGKILL');
-      await new Promise((resolve) => primary.once('exit', resolve));
-    }
+    await primary?.kill();
     await database?.destroy();
   });
 
@@ -128,16 +101,14 @@ describe('WEB_CONCURRENCY=2', () => {
       after = await readyPids(10);
       after.delete(victim);
     }
-    expect(after.size, output).toBe(2);
-    expect(output).toContain('starting a replacement');
+    expect(after.size, primary.output()).toBe(2);
+    expect(primary.output()).toContain('starting a replacement');
   }, 60_000);
 
   it('stops every process on SIGTERM and exits 0', async () => {
     const pids = await readyPids(40);
     expect(pids.size).toBe(2);
-    const exited = new Promise<number | null>((resolve) => primary.once('exit', (code) => resolve(code)));
-    primary.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    expect(await primary.stop('SIGTERM')).toBe(0);
     for (const pid of pids) expect(alive(pid), `server process ${pid} still running`).toBe(false);
   }, 60_000);
 });

@@ -1,7 +1,10 @@
+import type { TypedDocumentNode } from '@graphql-typed-document-node/core';
+import { print, type DocumentNode } from 'graphql';
 import { loadConfig, type Config } from '../../src/config.ts';
 import { createLogger } from '../../src/logger.ts';
 import { startServer, type RunningServer } from '../../src/server.ts';
 import { createTestDatabase, type TestDatabase } from './database.ts';
+import { graphql } from './graphql.ts';
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   status: number;
@@ -9,6 +12,12 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
   errors: { message: string; path?: (string | number)[]; extensions?: Record<string, unknown> }[] | undefined;
   sqlStatements: number;
 }
+
+/** Variables then headers: the variables may be left out when the operation requires none. */
+export type VariablesAndHeaders<V> = {} extends V
+  ? [variables?: V, headers?: Record<string, string>]
+  : [variables: V, headers?: Record<string, string>];
+type VariablesOnly<V> = {} extends V ? [variables?: V] : [variables: V];
 
 /** The ADMIN_API_KEY every test server accepts; `gql` sends it unless told otherwise. */
 export const TEST_ADMIN_API_KEY = 'test-admin-key-0123456789abcdef';
@@ -25,15 +34,39 @@ export interface TestServer {
    * Sends one GraphQL request over real HTTP, as ADMIN (x-api-key: TEST_ADMIN_API_KEY) unless
    * `headers` carries its own `x-api-key` or `authorization`; an empty value sends no key at all,
    * e.g. `{ 'x-api-key': '' }` for an unauthenticated request.
+   *
+   * A typed document (`graphql(...)` of test/support/graphql.ts) types `data` and `variables`;
+   * a plain string is for documents that are deliberately malformed, hostile or invalid.
    */
-  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>>;
+  gql<R, V>(document: TypedDocumentNode<R, V>, ...rest: VariablesAndHeaders<V>): Promise<GraphQLResponse<R>>;
+  gql(document: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse>;
   /** Sends one GraphQL request with this API key (null: none). */
-  gqlAs<T = Record<string, unknown>>(apiKey: string | null, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  gqlAs<R, V>(apiKey: string | null, document: TypedDocumentNode<R, V>, ...rest: VariablesOnly<V>): Promise<GraphQLResponse<R>>;
+  gqlAs(apiKey: string | null, document: string, variables?: Record<string, unknown>): Promise<GraphQLResponse>;
   /** Creates an API key of this role through the API (as ADMIN) and returns its secret. */
   createKey(role: 'ADMIN' | 'ANALYST' | 'INTEGRATION', name?: string): Promise<{ id: string; secret: string }>;
   /** Sends a raw body (for malformed-request tests), with the same API-key handling as gql. */
   post(body: string, headers?: Record<string, string>): Promise<Response>;
   stop(): Promise<void>;
+}
+
+const CREATE_KEY = graphql(`
+  mutation TestSupportCreateKey($name: String!, $role: Role!) {
+    createApiKey(name: $name, role: $role) { apiKey { id } secret }
+  }
+`);
+
+const printed = new WeakMap<DocumentNode, string>();
+/** The text to send: a string as it is, a document printed once. */
+function source(document: string | DocumentNode): string {
+  if (typeof document === 'string') return document;
+  let text = printed.get(document);
+  if (text === undefined) {
+    if (document.kind !== 'Document') throw new Error('not a generated GraphQL document: run `npm run codegen`');
+    text = print(document);
+    printed.set(document, text);
+  }
+  return text;
 }
 
 /** Starts the real HTTP server on a random port over this test file's own database. */
@@ -61,8 +94,12 @@ export async function startTestServer(
     const all: Record<string, string> = hasKey ? { ...headers } : { 'x-api-key': config.ADMIN_API_KEY ?? TEST_ADMIN_API_KEY, ...headers };
     return Object.fromEntries(Object.entries(all).filter(([, value]) => value !== ''));
   };
-  const gql = async <T,>(query: string, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<T>> => {
-    const response = await post(JSON.stringify({ query, variables }), headers);
+  const gql = async (
+    document: string | DocumentNode,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLResponse<never>> => {
+    const response = await post(JSON.stringify({ query: source(document), variables }), headers);
     const body = (await response.json()) as { data?: unknown; errors?: GraphQLResponse['errors'] };
     return {
       status: response.status,
@@ -71,19 +108,18 @@ export async function startTestServer(
       sqlStatements: Number(response.headers.get('x-sql-statements') ?? 0),
     };
   };
+  const typedGql = gql as TestServer['gql'];
   return {
     url: server.url,
     database,
     server,
     config,
     post,
-    gql,
-    gqlAs: (apiKey, query, variables) => gql(query, variables, { 'x-api-key': apiKey ?? '' }),
+    gql: typedGql,
+    gqlAs: ((apiKey: string | null, document: string | DocumentNode, variables?: Record<string, unknown>) =>
+      gql(document, variables, { 'x-api-key': apiKey ?? '' })) as TestServer['gqlAs'],
     async createKey(role, name = `test ${role.toLowerCase()}`) {
-      const result = await gql<{ createApiKey: { apiKey: { id: string }; secret: string } }>(
-        `mutation($name: String!, $role: Role!) { createApiKey(name: $name, role: $role) { apiKey { id } secret } }`,
-        { name, role },
-      );
+      const result = await typedGql(CREATE_KEY, { name, role });
       if (!result.data?.createApiKey) throw new Error(`createApiKey failed: ${JSON.stringify(result.errors)}`);
       return { id: result.data.createApiKey.apiKey.id, secret: result.data.createApiKey.secret };
     },

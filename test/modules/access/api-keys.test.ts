@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices } from '../../../src/app/services.ts';
 import { startTestServer, TEST_ADMIN_API_KEY, type TestServer } from '../../support/server.ts';
+import { graphql } from '../../support/graphql.ts';
 
 let api: TestServer;
 beforeAll(async () => {
@@ -10,7 +11,8 @@ afterAll(async () => {
   await api?.stop();
 });
 
-const PING = '{ serviceInfo { version } }';
+const PING = graphql(`query ApiKeysPing { serviceInfo { version } }`);
+const KEYS = graphql(`query ApiKeysIds { apiKeys { id } }`);
 
 describe('authentication', () => {
   it('refuses a request without a key with HTTP 401 and UNAUTHENTICATED', async () => {
@@ -45,8 +47,8 @@ describe('authentication', () => {
 
 describe('API keys', () => {
   it('creates a key whose secret is shown once and stored only as a hash', async () => {
-    const created = await api.gql<{ createApiKey: { secret: string; apiKey: { id: string; name: string; role: string; prefix: string; revokedAt: null } } }>(
-      `mutation { createApiKey(name: "crm sync", role: INTEGRATION) { secret apiKey { id name role prefix revokedAt } } }`,
+    const created = await api.gql(
+      graphql(`mutation ApiKeysCreateApiKeyByNameAndRole { createApiKey(name: "crm sync", role: INTEGRATION) { secret apiKey { id name role prefix revokedAt } } }`),
     );
     const { secret, apiKey } = created.data!.createApiKey;
     expect(secret).toMatch(/^mai_[A-Za-z0-9_-]{43}$/);
@@ -54,27 +56,27 @@ describe('API keys', () => {
     const stored = await api.database.pool.query(`SELECT secret_hash FROM api_keys WHERE id = $1`, [apiKey.id]);
     expect(stored.rows[0].secret_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(stored.rows)).not.toContain(secret);
-    const listed = await api.gql<{ apiKeys: Record<string, unknown>[] }>(`{ apiKeys { id name role prefix } }`);
+    const listed = await api.gql(graphql(`query ApiKeysApiKeys { apiKeys { id name role prefix } }`));
     expect(listed.data!.apiKeys).toContainEqual({ id: apiKey.id, name: 'crm sync', role: 'INTEGRATION', prefix: apiKey.prefix });
     expect(JSON.stringify(listed.data)).not.toContain(secret);
     // The new key works, with its role, and records when it was used.
     const asIntegration = await api.gqlAs(secret, PING);
     expect(asIntegration.status).toBe(200);
-    expect((await api.gqlAs(secret, '{ apiKeys { id } }')).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
+    expect((await api.gqlAs(secret, KEYS)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     await expect.poll(async () => (await api.database.pool.query(`SELECT last_used_at FROM api_keys WHERE id = $1`, [apiKey.id])).rows[0].last_used_at).not.toBeNull();
   });
 
   it('stops accepting a revoked key (at once on this server)', async () => {
     const key = await api.createKey('ANALYST', 'to revoke');
     expect((await api.gqlAs(key.secret, PING)).status).toBe(200);
-    const revoked = await api.gql<{ revokeApiKey: { id: string; revokedAt: string } }>(`mutation($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }`, { id: key.id });
+    const revoked = await api.gql(graphql(`mutation ApiKeysRevokeApiKeyById($id: ID!) { revokeApiKey(id: $id) { id revokedAt } }`), { id: key.id });
     expect(revoked.data?.revokeApiKey.revokedAt).toEqual(expect.any(String));
     const after = await api.gqlAs(key.secret, PING);
     expect(after.status).toBe(401);
     expect(after.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     // Revoking again is idempotent; an unknown id is NOT_FOUND.
-    expect((await api.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: key.id })).errors).toBeUndefined();
-    expect((await api.gql(`mutation { revokeApiKey(id: "00000000-0000-0000-0000-000000000000") { id } }`)).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect((await api.gql(graphql(`mutation ApiKeysRevokeApiKeyById2($id: ID!) { revokeApiKey(id: $id) { id } }`), { id: key.id })).errors).toBeUndefined();
+    expect((await api.gql(graphql(`mutation ApiKeysRevokeApiKeyById3 { revokeApiKey(id: "00000000-0000-0000-0000-000000000000") { id } }`))).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
   });
 
   it('stops accepting a key revoked elsewhere within the cache window', async () => {
@@ -82,7 +84,7 @@ describe('API keys', () => {
     try {
       const key = await api.createKey('ANALYST', 'revoked elsewhere');
       expect((await other.gqlAs(key.secret, PING)).status).toBe(200); // now cached by `other`
-      await api.gql(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: key.id });
+      await api.gql(graphql(`mutation ApiKeysRevokeApiKeyById4($id: ID!) { revokeApiKey(id: $id) { id } }`), { id: key.id });
       await new Promise((resolve) => setTimeout(resolve, 1100));
       expect((await other.gqlAs(key.secret, PING)).errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     } finally {
@@ -97,7 +99,7 @@ describe('API keys', () => {
     expect(first?.apiKey.role).toBe('ADMIN');
     expect(first?.secret).toMatch(/^mai_/);
     expect(await services.apiKeys.ensureBootstrapAdminKey()).toBeNull();
-    expect((await api.gqlAs(first!.secret, '{ apiKeys { id } }')).errors).toBeUndefined();
+    expect((await api.gqlAs(first!.secret, KEYS)).errors).toBeUndefined();
     // With ADMIN_API_KEY set, nothing is created.
     expect(await createServices(api.database.prisma, api.config).apiKeys.ensureBootstrapAdminKey()).toBeNull();
   });
@@ -109,21 +111,21 @@ describe('audit log', () => {
     const analyst = await api.createKey('ANALYST', 'audit analyst');
     const write = await api.gqlAs(
       integration.secret,
-      `mutation { upsertUsers(input: [{ externalId: "audit-1", email: "secret.person@example.com", name: "Secret Person" }, { externalId: "" }]) { created failed } }`,
+      graphql(`mutation ApiKeysUpsertUsers { upsertUsers(input: [{ externalId: "audit-1", email: "secret.person@example.com", name: "Secret Person" }, { externalId: "" }]) { created failed } }`),
     );
     expect(write.data).toEqual({ upsertUsers: { created: 1, failed: 1 } });
-    const denied = await api.gqlAs(analyst.secret, `mutation { upsertUsers(input: []) { created } }`);
+    const denied = await api.gqlAs(analyst.secret, graphql(`mutation ApiKeysUpsertUsers2 { upsertUsers(input: []) { created } }`));
     expect(denied.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
-    await api.gqlAs(integration.secret, `mutation { a: ping b: ping }`);
+    await api.gqlAs(integration.secret, graphql(`mutation ApiKeysPingPing { a: ping b: ping }`));
 
     type Page = { auditLog: { totalCount: number; edges: { node: Record<string, unknown> }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } };
-    const PAGE = `query($filter: AuditLogFilter, $first: Int, $after: String) {
+    const PAGE = graphql(`query ApiKeysPage($filter: AuditLogFilter, $first: Int, $after: String) {
       auditLog(filter: $filter, first: $first, after: $after) {
         totalCount pageInfo { hasNextPage endCursor }
         edges { node { id at keyId keyName role operation outcome errorCode counts requestId } }
       }
-    }`;
-    const byIntegration = await api.gql<Page>(PAGE, { filter: { keyId: integration.id } });
+    }`);
+    const byIntegration = await api.gql(PAGE, { filter: { keyId: integration.id } });
     expect(byIntegration.data!.auditLog.totalCount).toBe(3);
     const nodes = byIntegration.data!.auditLog.edges.map((edge) => edge.node);
     expect(nodes.map((node) => node.operation)).toEqual(['ping', 'ping', 'upsertUsers']);
@@ -135,18 +137,18 @@ describe('audit log', () => {
       errorCode: null,
       counts: { created: 1, updated: 0, unchanged: 0, failed: 1 },
     });
-    const failed = await api.gql<Page>(PAGE, { filter: { keyId: analyst.id, operation: 'upsertUsers' } });
+    const failed = await api.gql(PAGE, { filter: { keyId: analyst.id, operation: 'upsertUsers' } });
     expect(failed.data!.auditLog.edges.map((edge) => edge.node)).toMatchObject([{ role: 'ANALYST', outcome: 'ERROR', errorCode: 'FORBIDDEN' }]);
 
     const all = await api.database.pool.query(`SELECT * FROM audit_log`);
     expect(JSON.stringify(all.rows, (_k, v) => (typeof v === 'bigint' ? String(v) : v))).not.toMatch(/secret\.person|Secret Person|audit-1/);
 
     // Paging and time filters.
-    const first = await api.gql<Page>(PAGE, { first: 2 });
+    const first = await api.gql(PAGE, { first: 2 });
     expect(first.data!.auditLog.edges).toHaveLength(2);
-    const next = await api.gql<Page>(PAGE, { first: 2, after: first.data!.auditLog.pageInfo.endCursor });
+    const next = await api.gql(PAGE, { first: 2, after: first.data!.auditLog.pageInfo.endCursor });
     expect(next.data!.auditLog.edges[0]!.node.id).not.toBe(first.data!.auditLog.edges[1]!.node.id);
-    const future = await api.gql<Page>(PAGE, { filter: { from: new Date(Date.now() + 60_000).toISOString() } });
+    const future = await api.gql(PAGE, { filter: { from: new Date(Date.now() + 60_000).toISOString() } });
     expect(future.data!.auditLog.totalCount).toBe(0);
     expect((await api.gqlAs(analyst.secret, PAGE)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });

@@ -1,9 +1,10 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase } from '../../support/database.ts';
-import { startTestServer, type TestServer } from '../../support/server.ts';
+import { startTestServer, type TestServer, type VariablesAndHeaders } from '../../support/server.ts';
+import { graphql, type ResultOf, type TimeGranularity, type TypedDocumentNode, type VariablesOf } from '../../support/graphql.ts';
 
-const STATS = `query($c: String!, $from: Date!, $to: Date!, $g: TimeGranularity, $w: Int) {
+const STATS = graphql(`query CampaignStatsStats($c: String!, $from: Date!, $to: Date!, $g: TimeGranularity, $w: Int) {
   campaignStats(campaignExternalId: $c, from: $from, to: $to, granularity: $g, attributionWindowDays: $w) {
     campaign { externalId } from to granularity attributionWindowDays
     buckets {
@@ -14,48 +15,25 @@ const STATS = `query($c: String!, $from: Date!, $to: Date!, $g: TimeGranularity,
     total { impressions clicks conversions spend revenue ctr conversionRate costPerAcquisition roas }
     totalAttribution { trackedClicks purchases directPurchases clickThroughPurchases units buyers purchasesPerClick }
   }
-}`;
+}`);
 
-interface Metrics {
-  impressions: number;
-  clicks: number;
-  conversions: number;
-  spend: number;
-  revenue: number;
-  ctr: number | null;
-  conversionRate: number | null;
-  costPerAcquisition: number | null;
-  roas: number | null;
-}
-interface Attribution {
-  trackedClicks: number;
-  purchases: number;
-  directPurchases: number;
-  clickThroughPurchases: number;
-  units: number;
-  buyers: number;
-  purchasesPerClick: number | null;
-}
-interface Stats {
-  campaign: { externalId: string };
-  buckets: { start: string; end: string; metrics: Metrics; attribution: Attribution }[];
-  total: Metrics;
-  totalAttribution: Attribution;
-}
+type Stats = ResultOf<typeof STATS>['campaignStats'];
+type Metrics = Stats['total'];
+type Attribution = Stats['totalAttribution'];
 
 const ZERO: Metrics = { impressions: 0, clicks: 0, conversions: 0, spend: 0, revenue: 0, ctr: null, conversionRate: null, costPerAcquisition: null, roas: null };
 const NO_ATTRIBUTION: Attribution = { trackedClicks: 0, purchases: 0, directPurchases: 0, clickThroughPurchases: 0, units: 0, buyers: 0, purchasesPerClick: null };
 
 let api: TestServer;
 
-async function ok<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
-  const result = await api.gql<T>(query, variables);
+async function ok<R, V>(document: TypedDocumentNode<R, V>, ...rest: VariablesAndHeaders<V>): Promise<R> {
+  const result = await api.gql(document, ...rest);
   expect(result.errors).toBeUndefined();
   return result.data!;
 }
 
-async function stats(from: string, to: string, granularity: string, window?: number, campaign = 'a-1'): Promise<Stats> {
-  return (await ok<{ campaignStats: Stats }>(STATS, { c: campaign, from, to, g: granularity, w: window })).campaignStats;
+async function stats(from: string, to: string, granularity: TimeGranularity, window?: number, campaign = 'a-1'): Promise<Stats> {
+  return (await ok(STATS, { c: campaign, from, to, g: granularity, w: window })).campaignStats;
 }
 
 beforeAll(async () => {
@@ -66,19 +44,19 @@ beforeAll(async () => {
   await client.query(`ALTER DATABASE "${new URL(database.url).pathname.slice(1)}" SET timezone TO 'Pacific/Kiritimati'`);
   await client.end();
   api = await startTestServer({}, { database });
-  await ok(`mutation($u: [UserInput!]!, $p: [ProductInput!]!) { upsertUsers(input: $u) { failed } upsertProducts(input: $p) { failed } }`, {
+  await ok(graphql(`mutation CampaignStatsUpsertUsersUpsertProducts($u: [UserInput!]!, $p: [ProductInput!]!) { upsertUsers(input: $u) { failed } upsertProducts(input: $p) { failed } }`), {
     u: ['u1', 'u2', 'u3', 'u4'].map((externalId) => ({ externalId, marketingConsent: true })),
     p: ['p1', 'p2', 'p3'].map((externalId) => ({ externalId, name: externalId.toUpperCase(), category: 'home' })),
   });
-  await ok(`mutation($c: [CampaignInput!]!) { upsertCampaigns(input: $c) { failed } }`, {
+  await ok(graphql(`mutation CampaignStatsUpsertCampaigns($c: [CampaignInput!]!) { upsertCampaigns(input: $c) { failed } }`), {
     c: [
       { externalId: 'a-1', name: 'Spring', channel: 'EMAIL', productExternalIds: ['p1', 'p2'] },
       { externalId: 'a-2', name: 'Search', channel: 'SEARCH', productExternalIds: ['p3'] },
       { externalId: 'a-3', name: 'Nothing yet', channel: 'SMS' },
     ],
   });
-  const metrics = await ok<{ recordCampaignMetrics: { failed: number } }>(
-    `mutation($m: [CampaignMetricInput!]!) { recordCampaignMetrics(input: $m) { failed } }`,
+  const metrics = await ok(
+    graphql(`mutation CampaignStatsRecordCampaignMetrics($m: [CampaignMetricInput!]!) { recordCampaignMetrics(input: $m) { failed } }`),
     {
       m: [
         { campaignExternalId: 'a-1', date: '2026-02-27', impressions: 1000, clicks: 50, conversions: 5, spend: 100, revenue: 400 },
@@ -91,8 +69,8 @@ beforeAll(async () => {
     },
   );
   expect(metrics.recordCampaignMetrics.failed).toBe(0);
-  const events = await ok<{ recordInteractions: { failed: number; errors: unknown[] } }>(
-    `mutation($i: [InteractionInput!]!) { recordInteractions(input: $i) { failed errors { index message } } }`,
+  const events = await ok(
+    graphql(`mutation CampaignStatsRecordInteractions($i: [InteractionInput!]!) { recordInteractions(input: $i) { failed errors { index message } } }`),
     {
       i: [
         // u4: click before the range, click-through purchase inside it, then a direct purchase
@@ -191,13 +169,12 @@ describe('campaignStats', () => {
 });
 
 describe('campaignLeaderboard', () => {
-  const BOARD = `query($m: CampaignMetricName!, $asc: Boolean, $f: CampaignFilter, $limit: Int, $from: Date, $to: Date) {
+  const BOARD = graphql(`query CampaignStatsBoard($m: CampaignMetricName!, $asc: Boolean, $f: CampaignFilter, $limit: Int, $from: Date, $to: Date) {
     campaignLeaderboard(metric: $m, ascending: $asc, filter: $f, limit: $limit, from: $from, to: $to) {
       rank value campaign { externalId } totals { impressions ctr }
     }
-  }`;
-  type Entry = { rank: number; value: number | null; campaign: { externalId: string }; totals: { impressions: number; ctr: number | null } };
-  const board = async (variables: Record<string, unknown>) => (await ok<{ campaignLeaderboard: Entry[] }>(BOARD, variables)).campaignLeaderboard;
+  }`);
+  const board = async (variables: VariablesOf<typeof BOARD>) => (await ok(BOARD, variables)).campaignLeaderboard;
 
   it('ranks by a ratio with nulls last, either direction', async () => {
     expect((await board({ m: 'CTR' })).map((e) => [e.rank, e.campaign.externalId, e.value])).toEqual([

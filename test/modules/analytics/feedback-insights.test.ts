@@ -1,24 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../support/server.ts';
+import { startTestServer, type TestServer, type VariablesAndHeaders } from '../../support/server.ts';
+import { graphql, type FeedbackInput, type TypedDocumentNode, type VariablesOf } from '../../support/graphql.ts';
 
-const INSIGHTS = `query($p: String, $cat: String, $c: String, $from: Date!, $to: Date!, $g: TimeGranularity, $n: Int, $sample: Int) {
+const INSIGHTS = graphql(`query InsightsInsights($p: String, $cat: String, $c: String, $from: Date!, $to: Date!, $g: TimeGranularity, $n: Int, $sample: Int) {
   feedbackInsights(productExternalId: $p, category: $cat, campaignExternalId: $c, from: $from, to: $to, granularity: $g, termsPerLabel: $n, termSampleSize: $sample) {
     task from to granularity termTextsInSlice termTextsAnalysed
     buckets { start end volume ratedCount averageRating predicted { label count share } human { label count share } }
     total { start end volume ratedCount averageRating predicted { label count share } human { label count share } }
     terms { label texts terms { term score count otherCount } }
   }
-}`;
-
-interface LabelCount { label: string; count: number; share: number | null }
-interface Bucket { start: string; end: string; volume: number; ratedCount: number; averageRating: number | null; predicted: LabelCount[]; human: LabelCount[] }
-interface Insights {
-  termTextsInSlice: number;
-  termTextsAnalysed: number;
-  buckets: Bucket[];
-  total: Bucket;
-  terms: { label: string; texts: number; terms: { term: string; score: number; count: number; otherCount: number }[] }[];
-}
+}`);
 
 const NEGATIVE_EN = ['The delivery was late and the box arrived damaged.', 'Slow delivery, I waited two weeks for it.', 'Delivery took forever, really disappointed.', 'Terrible delivery service, the courier lost my parcel.', 'The delivery came broken and late.', 'Awful delivery experience, never again.'];
 const NEGATIVE_ZH = ['送货太慢了，等了一个星期。', '送货员态度很差，包装也破了。', '送货延迟，非常失望。', '送货速度太慢，再也不买了。', '送货的时候东西坏了。', '送货拖了好久，很生气。'];
@@ -27,18 +18,18 @@ const POSITIVE_ZH = ['质量很好，非常满意。', '做工精细，质量不
 
 let api: TestServer;
 
-async function ok<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
-  const result = await api.gql<T>(query, variables);
+async function ok<R, V>(document: TypedDocumentNode<R, V>, ...rest: VariablesAndHeaders<V>): Promise<R> {
+  const result = await api.gql(document, ...rest);
   expect(result.errors).toBeUndefined();
   return result.data!;
 }
-const insights = async (variables: Record<string, unknown>) => (await ok<{ feedbackInsights: Insights }>(INSIGHTS, variables)).feedbackInsights;
+const insights = async (variables: VariablesOf<typeof INSIGHTS>) => (await ok(INSIGHTS, variables)).feedbackInsights;
 
 beforeAll(async () => {
   api = await startTestServer();
-  await ok(`mutation($u: [UserInput!]!, $p: [ProductInput!]!, $c: [CampaignInput!]!) {
+  await ok(graphql(`mutation InsightsUpsertUsersUpsertProducts($u: [UserInput!]!, $p: [ProductInput!]!, $c: [CampaignInput!]!) {
     upsertUsers(input: $u) { failed } upsertProducts(input: $p) { failed } upsertCampaigns(input: $c) { failed }
-  }`, {
+  }`), {
     u: [{ externalId: 'fan' }],
     p: [
       { externalId: 'px', name: 'Kettle X', category: 'home', attributes: { weight: 1.5, color: 'red', flag: true, empty: null } },
@@ -48,9 +39,9 @@ beforeAll(async () => {
     ],
     c: [{ externalId: 'cmp', name: 'Ads', channel: 'SOCIAL' }],
   });
-  const feedback: Record<string, unknown>[] = [];
+  const feedback: FeedbackInput[] = [];
   let n = 0;
-  const add = (productExternalId: string, texts: string[], label: string, rating: number, month: string, extra: Record<string, unknown> = {}) => {
+  const add = (productExternalId: string, texts: string[], label: string, rating: number, month: string, extra: Partial<FeedbackInput> = {}) => {
     for (const text of texts) {
       n += 1;
       feedback.push({
@@ -66,8 +57,8 @@ beforeAll(async () => {
   // Another product of the category complains about the battery, not delivery.
   add('py', ['The battery died after a day.', 'Battery life is awful.', '电池不耐用。', '电池坏了。'], 'negative', 1, '03');
   add('pz', ['Nice phone.'], 'positive', 5, '03', { channel: 'AD_COMMENT', campaignExternalId: 'cmp' });
-  const written = await ok<{ submitFeedback: { failed: number; errors: unknown[] } }>(
-    `mutation($f: [FeedbackInput!]!) { submitFeedback(input: $f) { failed errors { index message } } }`,
+  const written = await ok(
+    graphql(`mutation InsightsSubmitFeedback($f: [FeedbackInput!]!) { submitFeedback(input: $f) { failed errors { index message } } }`),
     { f: feedback },
   );
   expect(written.submitFeedback.errors).toEqual([]);
@@ -151,7 +142,7 @@ describe('feedbackInsights', () => {
   it('is readable by ANALYST and refused to INTEGRATION', async () => {
     const analyst = await api.createKey('ANALYST');
     const integration = await api.createKey('INTEGRATION');
-    const variables = { p: 'px', from: '2026-01-01', to: '2026-01-31', g: 'MONTH' };
+    const variables: VariablesOf<typeof INSIGHTS> = { p: 'px', from: '2026-01-01', to: '2026-01-31', g: 'MONTH' };
     expect((await api.gqlAs(analyst.secret, INSIGHTS, variables)).errors).toBeUndefined();
     expect((await api.gqlAs(integration.secret, INSIGHTS, variables)).errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
   });
@@ -159,8 +150,8 @@ describe('feedbackInsights', () => {
 
 describe('productSentiment and sentimentSummary', () => {
   it('summarise a page of products with one batched statement, predictions first then human labels', async () => {
-    const query = `{ products(first: 10) { edges { node { externalId productSentiment { task feedbackCount labelledCount fromPredictions fromHumanLabels averageRating labels { label count share } } } } } }`;
-    const result = await api.gql<{ products: { edges: { node: { externalId: string; productSentiment: Record<string, unknown> } }[] } }>(query);
+    const query = graphql(`query InsightsProductSentiments { products(first: 10) { edges { node { externalId productSentiment { task feedbackCount labelledCount fromPredictions fromHumanLabels averageRating labels { label count share } } } } } }`);
+    const result = await api.gql(query);
     expect(result.errors).toBeUndefined();
     const byId = Object.fromEntries(result.data!.products.edges.map((edge) => [edge.node.externalId, edge.node.productSentiment]));
     expect(byId.px).toEqual({
@@ -172,22 +163,22 @@ describe('productSentiment and sentimentSummary', () => {
     });
     expect(byId.pw).toEqual({ task: 'sentiment', feedbackCount: 0, labelledCount: 0, fromPredictions: 0, fromHumanLabels: 0, averageRating: null, labels: [] });
     // products page (2) + one sentiment GROUP BY, whatever the page size; a few more for auth/transactions at most.
-    const single = await api.gql(`{ products(first: 1) { edges { node { productSentiment { feedbackCount } } } } }`);
+    const single = await api.gql(graphql(`query InsightsProductsByFirst { products(first: 1) { edges { node { productSentiment { feedbackCount } } } } }`));
     expect(result.sqlStatements).toBe(single.sqlStatements);
   });
 
   it('summarises a campaign by the feedback naming it', async () => {
-    const result = await ok<{ campaign: { sentimentSummary: Record<string, unknown> } }>(
-      `{ campaign(externalId: "cmp") { sentimentSummary(task: "sentiment") { feedbackCount labels { label count } } } }`,
+    const result = await ok(
+      graphql(`query InsightsCampaignByExternalId { campaign(externalId: "cmp") { sentimentSummary(task: "sentiment") { feedbackCount labels { label count } } } }`),
     );
-    expect(result.campaign.sentimentSummary).toEqual({ feedbackCount: 1, labels: [{ label: 'positive', count: 1 }] });
+    expect(result.campaign!.sentimentSummary).toEqual({ feedbackCount: 1, labels: [{ label: 'positive', count: 1 }] });
   });
 });
 
 describe('productFeatureReport', () => {
   it('reports missing values per feature with the recommender imputation, computed in SQL', async () => {
-    const result = await ok<{ productFeatureReport: { products: number; features: Record<string, unknown>[] } }>(
-      `{ productFeatureReport { products features { name kind present missing missingRate distinctValues imputation median mostFrequent } } }`,
+    const result = await ok(
+      graphql(`query InsightsProductFeatureReport { productFeatureReport { products features { name kind present missing missingRate distinctValues imputation median mostFrequent } } }`),
     );
     const report = result.productFeatureReport;
     expect(report.products).toBe(4);

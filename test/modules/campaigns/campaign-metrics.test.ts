@@ -1,49 +1,25 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../support/server.ts';
+import { graphql, type CampaignInput, type CampaignMetricInput } from '../../support/graphql.ts';
 
-const RECORD = `mutation($input: [CampaignMetricInput!]!) {
+const RECORD = graphql(`mutation CampaignMetricsRecord($input: [CampaignMetricInput!]!) {
   recordCampaignMetrics(input: $input) { created updated unchanged failed errors { index externalId code message field } }
-}`;
-const UPSERT = `mutation($input: [CampaignInput!]!) { upsertCampaigns(input: $input) { created updated unchanged failed } }`;
-const UPSERT_PRODUCTS = `mutation($input: [ProductInput!]!) { upsertProducts(input: $input) { created failed } }`;
-const STATS = `query($externalId: String, $from: Date, $to: Date) {
+}`);
+const UPSERT = graphql(`mutation CampaignMetricsUpsert($input: [CampaignInput!]!) { upsertCampaigns(input: $input) { created updated unchanged failed } }`);
+const UPSERT_PRODUCTS = graphql(`mutation CampaignMetricsUpsertProducts($input: [ProductInput!]!) { upsertProducts(input: $input) { created failed } }`);
+const STATS = graphql(`query CampaignMetricsStats($externalId: String, $from: Date, $to: Date) {
   campaign(externalId: $externalId) {
     dailyMetrics(from: $from, to: $to) { date impressions clicks conversions spend revenue }
     totals(from: $from, to: $to) { impressions clicks conversions spend revenue ctr conversionRate costPerAcquisition roas }
   }
-}`;
-
-interface BulkShape {
-  created: number;
-  updated: number;
-  unchanged: number;
-  failed: number;
-  errors: { index: number; externalId: string | null; code: string; message: string; field: string | null }[];
-}
-interface Totals {
-  impressions: number;
-  clicks: number;
-  conversions: number;
-  spend: number;
-  revenue: number;
-  ctr: number | null;
-  conversionRate: number | null;
-  costPerAcquisition: number | null;
-  roas: number | null;
-}
-interface StatsShape {
-  campaign: {
-    dailyMetrics: { date: string; impressions: number; clicks: number; conversions: number; spend: number; revenue: number }[];
-    totals: Totals;
-  };
-}
+}`);
 
 let api: TestServer;
 let campaignId: string;
 
 beforeAll(async () => {
   api = await startTestServer();
-  const created = await api.gql<{ upsertCampaigns: BulkShape }>(UPSERT, {
+  const created = await api.gql(UPSERT, {
     input: [
       { externalId: 'm-1', name: 'Metrics', channel: 'SEARCH' },
       { externalId: 'm-empty', name: 'No metrics', channel: 'EMAIL' },
@@ -51,23 +27,23 @@ beforeAll(async () => {
     ],
   });
   expect(created.data?.upsertCampaigns.created).toBe(3);
-  const found = await api.gql<{ campaign: { id: string } }>(`{ campaign(externalId: "m-1") { id } }`);
-  campaignId = found.data!.campaign.id;
+  const found = await api.gql(graphql(`query CampaignMetricsCampaignByExternalId { campaign(externalId: "m-1") { id } }`));
+  campaignId = found.data!.campaign!.id;
 });
 afterAll(async () => {
   await api?.stop();
 });
 
-async function record(input: unknown[]): Promise<BulkShape> {
-  const result = await api.gql<{ recordCampaignMetrics: BulkShape }>(RECORD, { input });
+async function record(input: CampaignMetricInput[]) {
+  const result = await api.gql(RECORD, { input });
   expect(result.errors).toBeUndefined();
   return result.data!.recordCampaignMetrics;
 }
 
-async function stats(externalId: string, from?: string, to?: string): Promise<StatsShape['campaign']> {
-  const result = await api.gql<StatsShape>(STATS, { externalId, from, to });
+async function stats(externalId: string, from?: string, to?: string) {
+  const result = await api.gql(STATS, { externalId, from, to });
   expect(result.errors).toBeUndefined();
-  return result.data!.campaign;
+  return result.data!.campaign!;
 }
 
 describe('recordCampaignMetrics', () => {
@@ -185,23 +161,23 @@ describe('recordCampaignMetrics', () => {
 });
 
 describe('DataLoader bound', () => {
-  const PAGE = `query($first: Int, $from: Date, $to: Date) {
+  const PAGE = graphql(`query CampaignMetricsPage($first: Int, $from: Date, $to: Date) {
     campaigns(first: $first, filter: { search: "bulk-" }) {
       edges { node { externalId products { id } dailyMetrics(from: $from, to: $to) { date } totals(from: $from, to: $to) { ctr } } }
     }
-  }`;
+  }`);
 
   beforeAll(async () => {
     const products = Array.from({ length: 150 }, (_, i) => ({ externalId: `bp-${i}`, name: `Bulk product ${i}` }));
-    const createdProducts = await api.gql<{ upsertProducts: { created: number } }>(UPSERT_PRODUCTS, { input: products });
+    const createdProducts = await api.gql(UPSERT_PRODUCTS, { input: products });
     expect(createdProducts.data?.upsertProducts.created).toBe(150);
-    const campaigns = Array.from({ length: 50 }, (_, i) => ({
+    const campaigns = Array.from({ length: 50 }, (_, i): CampaignInput => ({
       externalId: `bulk-${i}`,
       name: `Bulk ${i}`,
       channel: 'DISPLAY',
       productExternalIds: [`bp-${3 * i}`, `bp-${3 * i + 1}`, `bp-${3 * i + 2}`],
     }));
-    const createdCampaigns = await api.gql<{ upsertCampaigns: BulkShape }>(UPSERT, { input: campaigns });
+    const createdCampaigns = await api.gql(UPSERT, { input: campaigns });
     expect(createdCampaigns.data?.upsertCampaigns.created).toBe(50);
     const metrics = campaigns.flatMap((campaign, i) =>
       ['2026-06-01', '2026-06-02'].map((date) => ({
@@ -217,9 +193,8 @@ describe('DataLoader bound', () => {
   });
 
   it('costs the same number of SQL statements for 5 and for 50 campaigns', async () => {
-    type Page = { campaigns: { edges: { node: { products: unknown[]; dailyMetrics: unknown[]; totals: { ctr: number } } }[] } };
-    const small = await api.gql<Page>(PAGE, { first: 5 });
-    const large = await api.gql<Page>(PAGE, { first: 50 });
+    const small = await api.gql(PAGE, { first: 5 });
+    const large = await api.gql(PAGE, { first: 50 });
     expect(small.errors).toBeUndefined();
     expect(large.errors).toBeUndefined();
     expect(large.data?.campaigns.edges).toHaveLength(50);
@@ -233,15 +208,15 @@ describe('DataLoader bound', () => {
     // One statement for the page, one per loader.
     expect(large.sqlStatements).toBeLessThanOrEqual(4);
     // A date range shared by the whole page batches the same way.
-    const ranged = await api.gql<Page>(PAGE, { first: 50, from: '2026-06-02', to: '2026-06-02' });
+    const ranged = await api.gql(PAGE, { first: 50, from: '2026-06-02', to: '2026-06-02' });
     expect(ranged.sqlStatements).toBe(small.sqlStatements);
     expect(ranged.data!.campaigns.edges[0]!.node.dailyMetrics).toHaveLength(1);
   });
 
   it('batches Product.campaigns across a page of products', async () => {
-    const query = `query($first: Int) { products(first: $first, filter: { search: "bp-" }) { edges { node { campaigns { externalId } } } } }`;
-    const small = await api.gql<{ products: { edges: { node: { campaigns: unknown[] } }[] } }>(query, { first: 5 });
-    const large = await api.gql<{ products: { edges: { node: { campaigns: unknown[] } }[] } }>(query, { first: 100 });
+    const query = graphql(`query CampaignMetricsProductCampaigns($first: Int) { products(first: $first, filter: { search: "bp-" }) { edges { node { campaigns { externalId } } } } }`);
+    const small = await api.gql(query, { first: 5 });
+    const large = await api.gql(query, { first: 100 });
     expect(large.data?.products.edges.every((edge) => edge.node.campaigns.length === 1)).toBe(true);
     expect(large.sqlStatements).toBe(small.sqlStatements);
   });

@@ -1,52 +1,24 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from '../../support/server.ts';
+import { startTestServer, type GraphQLResponse, type TestServer } from '../../support/server.ts';
+import { graphql, unchecked, type CampaignFilter, type CampaignInput, type ResultOf } from '../../support/graphql.ts';
 
-const UPSERT = `mutation($input: [CampaignInput!]!) {
+const UPSERT = graphql(`mutation CampaignsUpsert($input: [CampaignInput!]!) {
   upsertCampaigns(input: $input) { created updated unchanged failed errors { index externalId code message field } }
-}`;
-const UPSERT_PRODUCTS = `mutation($input: [ProductInput!]!) { upsertProducts(input: $input) { created failed } }`;
-const PAGE = `query($first: Int, $after: String, $filter: CampaignFilter) {
+}`);
+const UPSERT_PRODUCTS = graphql(`mutation CampaignsUpsertProducts($input: [ProductInput!]!) { upsertProducts(input: $input) { created failed } }`);
+const PAGE = graphql(`query CampaignsPage($first: Int, $after: String, $filter: CampaignFilter) {
   campaigns(first: $first, after: $after, filter: $filter) {
     totalCount
     edges { cursor node { id externalId name status channel } }
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
   }
-}`;
-const CAMPAIGN = `query($id: ID, $externalId: String) {
+}`);
+const CAMPAIGN = graphql(`query CampaignsCampaign($id: ID, $externalId: String) {
   campaign(id: $id, externalId: $externalId) {
     id externalId name description channel status budget startsAt endsAt adCopies createdAt updatedAt
     products { externalId }
   }
-}`;
-
-interface BulkShape {
-  created: number;
-  updated: number;
-  unchanged: number;
-  failed: number;
-  errors: { index: number; externalId: string | null; code: string; message: string; field: string | null }[];
-}
-interface PageShape {
-  campaigns: {
-    totalCount: number;
-    edges: { cursor: string; node: { id: string; externalId: string; name: string; status: string; channel: string } }[];
-    pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-  };
-}
-interface CampaignShape {
-  id: string;
-  externalId: string;
-  name: string;
-  description: string | null;
-  channel: string;
-  status: string;
-  budget: number | null;
-  startsAt: string | null;
-  endsAt: string | null;
-  adCopies: string[];
-  updatedAt: string;
-  products: { externalId: string }[];
-}
+}`);
 
 let api: TestServer;
 const productIds = new Map<string, string>();
@@ -54,38 +26,38 @@ const productIds = new Map<string, string>();
 beforeAll(async () => {
   api = await startTestServer();
   const products = ['tea', 'cup', 'pot', 'towel'].map((name) => ({ externalId: `prod-${name}`, name }));
-  const created = await api.gql<{ upsertProducts: { created: number } }>(UPSERT_PRODUCTS, { input: products });
+  const created = await api.gql(UPSERT_PRODUCTS, { input: products });
   expect(created.data?.upsertProducts.created).toBe(4);
   for (const { externalId } of products) {
-    const found = await api.gql<{ product: { id: string } }>(`query($e: String) { product(externalId: $e) { id } }`, { e: externalId });
-    productIds.set(externalId, found.data!.product.id);
+    const found = await api.gql(graphql(`query CampaignsProductByExternalId($e: String) { product(externalId: $e) { id } }`), { e: externalId });
+    productIds.set(externalId, found.data!.product!.id);
   }
 });
 afterAll(async () => {
   await api?.stop();
 });
 
-async function upsert(input: unknown[]): Promise<BulkShape> {
-  const result = await api.gql<{ upsertCampaigns: BulkShape }>(UPSERT, { input });
+async function upsert(input: CampaignInput[]) {
+  const result = await api.gql(UPSERT, { input });
   expect(result.errors).toBeUndefined();
   return result.data!.upsertCampaigns;
 }
 
-async function campaign(externalId: string): Promise<CampaignShape | null> {
-  const result = await api.gql<{ campaign: CampaignShape | null }>(CAMPAIGN, { externalId });
+async function campaign(externalId: string) {
+  const result = await api.gql(CAMPAIGN, { externalId });
   expect(result.errors).toBeUndefined();
   return result.data!.campaign;
 }
 
-async function page(filter: Record<string, unknown>): Promise<string[]> {
-  const result = await api.gql<PageShape>(PAGE, { first: 100, filter });
+async function page(filter: CampaignFilter): Promise<string[]> {
+  const result = await api.gql(PAGE, { first: 100, filter });
   expect(result.errors).toBeUndefined();
   return result.data!.campaigns.edges.map((edge) => edge.node.externalId).sort();
 }
 
 describe('upsertCampaigns', () => {
   it('creates campaigns with target products, then reports a re-sent batch as unchanged', async () => {
-    const input = [
+    const input: CampaignInput[] = [
       {
         externalId: 'c-1',
         name: 'Spring tea sale',
@@ -97,9 +69,9 @@ describe('upsertCampaigns', () => {
         endsAt: '2026-03-31T23:59:59.000Z',
         adCopies: ['  Fresh spring tea, 20% off ', '春茶上新'],
         productExternalIds: ['prod-tea', 'prod-cup'],
-        productIds: [productIds.get('prod-tea')],
+        productIds: [productIds.get('prod-tea')!],
       },
-      { externalId: 'c-2', name: 'Teaware retargeting', channel: 'DISPLAY', productIds: [productIds.get('prod-pot')] },
+      { externalId: 'c-2', name: 'Teaware retargeting', channel: 'DISPLAY', productIds: [productIds.get('prod-pot')!] },
     ];
     expect(await upsert(input)).toEqual({ created: 2, updated: 0, unchanged: 0, failed: 0, errors: [] });
     expect(await upsert(input)).toEqual({ created: 0, updated: 0, unchanged: 2, failed: 0, errors: [] });
@@ -130,7 +102,7 @@ describe('upsertCampaigns', () => {
     expect(retargeted.products).toEqual([{ externalId: 'prod-towel' }]);
     expect(new Date(retargeted.updatedAt).getTime()).toBeGreaterThan(new Date(before.updatedAt).getTime());
     // The same set again, by global ID this time: unchanged.
-    expect(await upsert([{ externalId: 'c-1', productIds: [productIds.get('prod-towel')] }])).toMatchObject({ unchanged: 1 });
+    expect(await upsert([{ externalId: 'c-1', productIds: [productIds.get('prod-towel')!] }])).toMatchObject({ unchanged: 1 });
     // An empty list clears the targets.
     expect(await upsert([{ externalId: 'c-2', productExternalIds: [] }])).toMatchObject({ updated: 1 });
     expect((await campaign('c-2'))!.products).toEqual([]);
@@ -138,12 +110,12 @@ describe('upsertCampaigns', () => {
 
   it('lists the campaigns targeting a product through Product.campaigns', async () => {
     await upsert([{ externalId: 'c-3', name: 'Towel promo', channel: 'SOCIAL', productExternalIds: ['prod-towel', 'prod-cup'] }]);
-    const result = await api.gql<{ product: { campaigns: { externalId: string }[] } }>(
-      `{ product(externalId: "prod-towel") { campaigns { externalId } } }`,
+    const result = await api.gql(
+      graphql(`query CampaignsProductByExternalId2 { product(externalId: "prod-towel") { campaigns { externalId } } }`),
     );
-    expect(result.data?.product.campaigns.map((c) => c.externalId)).toEqual(['c-3', 'c-1']);
-    const none = await api.gql<{ product: { campaigns: unknown[] } }>(`{ product(externalId: "prod-pot") { campaigns { externalId } } }`);
-    expect(none.data?.product.campaigns).toEqual([]);
+    expect(result.data?.product?.campaigns.map((c) => c.externalId)).toEqual(['c-3', 'c-1']);
+    const none = await api.gql(graphql(`query CampaignsProductByExternalId3 { product(externalId: "prod-pot") { campaigns { externalId } } }`));
+    expect(none.data?.product?.campaigns).toEqual([]);
   });
 
   it('refuses bad rows by index and code, writing neither them nor their links, and still writes the good ones', async () => {
@@ -193,7 +165,7 @@ describe('upsertCampaigns', () => {
   });
 
   it('rejects an unknown enum value at the GraphQL layer', async () => {
-    const result = await api.gql(UPSERT, { input: [{ externalId: 'enum', name: 'x', channel: 'PIGEON' }] });
+    const result = await api.gql(unchecked(UPSERT), { input: [{ externalId: 'enum', name: 'x', channel: 'PIGEON' }] });
     expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     expect(await campaign('enum')).toBeNull();
   });
@@ -201,7 +173,7 @@ describe('upsertCampaigns', () => {
 
 describe('campaigns connection', () => {
   beforeAll(async () => {
-    const rows = [
+    const rows: CampaignInput[] = [
       { externalId: 'f-1', name: 'Winter Email', channel: 'EMAIL', status: 'COMPLETED', startsAt: '2026-01-01T00:00:00Z', endsAt: '2026-01-31T00:00:00Z' },
       { externalId: 'f-2', name: 'Spring SMS', channel: 'SMS', status: 'ACTIVE', startsAt: '2026-03-10T12:00:00Z', endsAt: '2026-03-20T12:00:00Z' },
       { externalId: 'f-3', name: 'Evergreen Search', channel: 'SEARCH', status: 'ACTIVE', startsAt: '2026-02-15T00:00:00Z' },
@@ -232,8 +204,8 @@ describe('campaigns connection', () => {
     let after: string | null = null;
     let pages = 0;
     for (;;) {
-      const result: Awaited<ReturnType<typeof api.gql<PageShape>>> = await api.gql<PageShape>(PAGE, { first: 2, after, filter: { search: 'f-' } });
-      const connection: PageShape['campaigns'] = result.data!.campaigns;
+      const result: GraphQLResponse<ResultOf<typeof PAGE>> = await api.gql(PAGE, { first: 2, after, filter: { search: 'f-' } });
+      const connection: ResultOf<typeof PAGE>['campaigns'] = result.data!.campaigns;
       expect(connection.totalCount).toBe(5);
       expect(connection.pageInfo.hasPreviousPage).toBe(after !== null);
       seen.push(...connection.edges.map((edge) => edge.node.externalId));
@@ -246,7 +218,7 @@ describe('campaigns connection', () => {
   });
 
   it('returns an empty page with null cursors and rejects invalid cursors', async () => {
-    const empty = await api.gql<PageShape>(PAGE, { first: 3, filter: { search: 'no-such-campaign' } });
+    const empty = await api.gql(PAGE, { first: 3, filter: { search: 'no-such-campaign' } });
     expect(empty.data?.campaigns).toEqual({
       totalCount: 0,
       edges: [],
@@ -260,10 +232,10 @@ describe('campaigns connection', () => {
 describe('single campaign lookups', () => {
   it('finds a campaign by global id, by externalId and through node()', async () => {
     const id = (await campaign('c-1'))!.id;
-    const byId = await api.gql<{ campaign: { externalId: string } }>(CAMPAIGN, { id });
-    expect(byId.data?.campaign.externalId).toBe('c-1');
-    const node = await api.gql<{ node: unknown }>(
-      `query($id: ID!) { node(id: $id) { __typename id ... on Campaign { externalId channel products { externalId } } } }`,
+    const byId = await api.gql(CAMPAIGN, { id });
+    expect(byId.data?.campaign?.externalId).toBe('c-1');
+    const node = await api.gql(
+      graphql(`query CampaignsNodeById($id: ID!) { node(id: $id) { __typename id ... on Campaign { externalId channel products { externalId } } } }`),
       { id },
     );
     expect(node.data?.node).toEqual({ __typename: 'Campaign', id, externalId: 'c-1', channel: 'EMAIL', products: [{ externalId: 'prod-towel' }] });
@@ -271,8 +243,8 @@ describe('single campaign lookups', () => {
 
   it('answers null for unknown campaigns and BAD_USER_INPUT for malformed or ambiguous lookups', async () => {
     const unknownId = Buffer.from('Campaign:00000000-0000-0000-0000-000000000000').toString('base64url');
-    const unknown = await api.gql<{ campaign: unknown; node: unknown }>(
-      `query($id: ID!) { campaign(id: $id) { id } node(id: $id) { id } }`,
+    const unknown = await api.gql(
+      graphql(`query CampaignsCampaignNode($id: ID!) { campaign(id: $id) { id } node(id: $id) { id } }`),
       { id: unknownId },
     );
     expect(unknown.data).toEqual({ campaign: null, node: null });

@@ -1,48 +1,37 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../support/server.ts';
+import { graphql, type FeedbackInput, type FeedbackLabelAssignment, type ResultOf, type VariablesOf } from '../../support/graphql.ts';
 
-const SUBMIT = `mutation($input: [FeedbackInput!]!) {
+const SUBMIT = graphql(`mutation FeedbackSubmit($input: [FeedbackInput!]!) {
   submitFeedback(input: $input) { created updated unchanged failed errors { index externalId code message field } }
-}`;
-const LABEL = `mutation($input: [FeedbackLabelAssignment!]!) {
+}`);
+const LABEL = graphql(`mutation FeedbackLabel($input: [FeedbackLabelAssignment!]!) {
   labelFeedback(input: $input) { created updated unchanged failed errors { index externalId code message field } }
-}`;
-const PAGE = `query($first: Int, $after: String, $filter: FeedbackFilter) {
+}`);
+const PAGE = graphql(`query FeedbackPage($first: Int, $after: String, $filter: FeedbackFilter) {
   feedback(first: $first, after: $after, filter: $filter) {
     totalCount
     edges { cursor node { id externalId text rating language channel user { externalId } product { externalId } campaign { externalId } labels { task label } } }
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
   }
-}`;
+}`);
 
-interface Bulk {
-  created: number;
-  updated: number;
-  unchanged: number;
-  failed: number;
-  errors: { index: number; externalId: string | null; code: string; message: string; field: string | null }[];
-}
-interface Page {
-  totalCount: number;
-  edges: { cursor: string; node: { id: string; externalId: string | null; text: string; rating: number | null; language: string; labels: { task: string; label: string }[] } }[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-}
 
 let api: TestServer;
-const submit = async (input: unknown[]) => {
-  const result = await api.gql<{ submitFeedback: Bulk }>(SUBMIT, { input });
+const submit = async (input: FeedbackInput[]) => {
+  const result = await api.gql(SUBMIT, { input });
   expect(result.errors).toBeUndefined();
   return result.data!.submitFeedback;
 };
-const label = async (input: unknown[]) => {
-  const result = await api.gql<{ labelFeedback: Bulk }>(LABEL, { input });
+const label = async (input: FeedbackLabelAssignment[]) => {
+  const result = await api.gql(LABEL, { input });
   expect(result.errors).toBeUndefined();
   return result.data!.labelFeedback;
 };
-const page = (variables: Record<string, unknown>) => api.gql<{ feedback: Page }>(PAGE, variables);
+const page = (variables: VariablesOf<typeof PAGE>) => api.gql(PAGE, variables);
 const item = async (externalId: string) =>
-  (await api.gql<{ feedbackItem: Page['edges'][number]['node'] | null }>(
-    `query($e: String) { feedbackItem(externalId: $e) { id externalId text rating language labels { task label } } }`,
+  (await api.gql(
+    graphql(`query FeedbackFeedbackItemByExternalId($e: String) { feedbackItem(externalId: $e) { id externalId text rating language labels { task label } } }`),
     { e: externalId },
   )).data!.feedbackItem;
 
@@ -59,7 +48,7 @@ afterAll(async () => {
 
 describe('submitFeedback', () => {
   it('creates feedback with detected language and labels, then reports a re-send as unchanged', async () => {
-    const input = [
+    const input: FeedbackInput[] = [
       { externalId: 'f1', userExternalId: 'u1', productExternalId: 'p1', channel: 'REVIEW', text: '  Great headphones, fast delivery. ', rating: 5, labels: [{ task: 'sentiment', label: 'positive' }] },
       { externalId: 'f2', productExternalId: 'p1', channel: 'REVIEW', text: '送货太慢了，耳机质量一般', rating: 2 },
       { externalId: 'f3', campaignExternalId: 'c1', channel: 'AD_COMMENT', text: '这个 sale 太 good 了 love it so much', language: 'ZH-Hant' },
@@ -77,15 +66,15 @@ describe('submitFeedback', () => {
       { externalId: 'f2', channel: 'REVIEW', text: '送货太慢了，耳机质量一般', labels: [{ task: 'sentiment', label: 'negative' }] },
     ]);
     expect(result).toEqual({ created: 0, updated: 2, unchanged: 0, failed: 0, errors: [] });
-    const f1 = await api.gql<{ feedbackItem: { rating: number | null; user: { externalId: string }; product: { externalId: string } } }>(
-      `{ feedbackItem(externalId: "f1") { rating user { externalId } product { externalId } } }`,
+    const f1 = await api.gql(
+      graphql(`query FeedbackFeedbackItemByExternalId2 { feedbackItem(externalId: "f1") { rating user { externalId } product { externalId } } }`),
     );
     expect(f1.data?.feedbackItem).toEqual({ rating: null, user: { externalId: 'u1' }, product: { externalId: 'p1' } });
     expect((await item('f2'))?.labels).toEqual([{ task: 'sentiment', label: 'negative' }]);
   });
 
   it('always creates rows without externalId', async () => {
-    const input = [{ channel: 'SURVEY', text: 'no id here' }];
+    const input: FeedbackInput[] = [{ channel: 'SURVEY', text: 'no id here' }];
     expect((await submit(input)).created).toBe(1);
     expect((await submit(input)).created).toBe(1);
   });
@@ -179,7 +168,7 @@ describe('feedback connection', () => {
     const seen: string[] = [];
     let after: string | null = null;
     let pages = 0;
-    let last: Page | undefined;
+    let last: ResultOf<typeof PAGE>['feedback'] | undefined;
     for (;;) {
       const result = await page({ first: 10, after, filter: { userExternalId: 'u50' } });
       expect(result.errors).toBeUndefined();
@@ -233,12 +222,12 @@ describe('feedback connection', () => {
 
   it('fetches feedback by id, externalId and node(), and refuses ambiguous lookups', async () => {
     const byExternal = await item('walk-00');
-    const node = await api.gql<{ node: { __typename: string; externalId: string } }>(
-      `query($id: ID!) { node(id: $id) { __typename ... on Feedback { externalId } } }`,
+    const node = await api.gql(
+      graphql(`query FeedbackNodeById($id: ID!) { node(id: $id) { __typename ... on Feedback { externalId } } }`),
       { id: byExternal!.id },
     );
     expect(node.data?.node).toEqual({ __typename: 'Feedback', externalId: 'walk-00' });
-    const both = await api.gql(`query($id: ID) { feedbackItem(id: $id, externalId: "walk-00") { id } }`, { id: byExternal!.id });
+    const both = await api.gql(graphql(`query FeedbackFeedbackItemByIdAndExternalId($id: ID) { feedbackItem(id: $id, externalId: "walk-00") { id } }`), { id: byExternal!.id });
     expect(both.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
@@ -249,13 +238,13 @@ describe('feedback connection', () => {
     await db.feedbackPrediction.create({
       data: { feedbackId: target.id, task: 'sentiment', label: 'negative', confidence: 0.8, scores: [{ label: 'positive', score: 0.2 }, { label: 'negative', score: 0.8 }], modelVersionId: version.id },
     });
-    const result = await api.gql<{ feedbackItem: { predictions: { task: string; label: string; confidence: number; scores: { label: string; score: number }[]; modelVersionId: string }[] } }>(
-      `{ feedbackItem(externalId: "walk-00") { predictions { task label confidence scores { label score } modelVersionId createdAt } } }`,
+    const result = await api.gql(
+      graphql(`query FeedbackFeedbackItemByExternalId3 { feedbackItem(externalId: "walk-00") { predictions { task label confidence scores { label score } modelVersionId createdAt } } }`),
     );
     expect(result.errors).toBeUndefined();
-    const [prediction] = result.data!.feedbackItem.predictions;
+    const [prediction] = result.data!.feedbackItem!.predictions;
     expect(prediction).toMatchObject({ task: 'sentiment', label: 'negative', confidence: 0.8, scores: [{ label: 'negative', score: 0.8 }, { label: 'positive', score: 0.2 }] });
-    expect(Buffer.from(prediction.modelVersionId, 'base64url').toString()).toBe(`ModelVersion:${version.id}`);
+    expect(Buffer.from(prediction.modelVersionId!, 'base64url').toString()).toBe(`ModelVersion:${version.id}`);
     const filtered = await page({ first: 10, filter: { predictedLabel: { task: 'sentiment', label: 'negative' } } });
     expect(filtered.data!.feedback.edges.map((e) => e.node.externalId)).toEqual(['walk-00']);
   });
@@ -286,21 +275,17 @@ describe('nested feedback lists', () => {
   let userIds: string[] = [];
 
   // Users through nodes(ids:), so the test depends on nothing but the User loader; products and campaigns through their connections.
-  const NESTED = `query($first: Int, $userIds: [ID!]!) {
+  const NESTED = graphql(`query FeedbackNested($first: Int, $userIds: [ID!]!) {
     nodes(ids: $userIds) { ... on User { feedback { text labels { label } product { externalId } } } }
     products(first: $first, filter: { search: "nest-p" }) { edges { node { feedback { text campaign { externalId } } } } }
     campaigns(first: $first, filter: { search: "nest-c" }) { edges { node { externalId feedback(first: 5) { text user { externalId } } } } }
-  }`;
+  }`);
 
   it('lists the newest items per parent with the default limits', async () => {
-    const result = await api.gql<{
-      nodes: { feedback: { text: string }[] }[];
-      products: { edges: { node: { feedback: { text: string }[] } }[] };
-      campaigns: { edges: { node: { feedback: { text: string }[] } }[] };
-    }>(NESTED, { first: 50, userIds });
+    const result = await api.gql(NESTED, { first: 50, userIds });
     expect(result.errors).toBeUndefined();
     expect(result.data!.nodes).toHaveLength(50);
-    for (const node of result.data!.nodes) expect(node.feedback.map((f) => f.text)).toEqual(['nested 5', 'nested 4', 'nested 3', 'nested 2', 'nested 1', 'nested 0']);
+    for (const node of result.data!.nodes) expect(node!.feedback.map((f) => f.text)).toEqual(['nested 5', 'nested 4', 'nested 3', 'nested 2', 'nested 1', 'nested 0']);
     for (const edge of result.data!.products.edges) expect(edge.node.feedback).toHaveLength(5);
     for (const edge of result.data!.campaigns.edges) expect(edge.node.feedback[0].text).toBe('nested 5');
   });

@@ -1,38 +1,27 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../support/server.ts';
+import { graphql, unchecked, type InteractionInput, type InteractionType, type ResultOf, type VariablesOf } from '../../support/graphql.ts';
 
-const RECORD = `mutation($input: [InteractionInput!]!) {
+const RECORD = graphql(`mutation InteractionsRecord($input: [InteractionInput!]!) {
   recordInteractions(input: $input) { created updated unchanged failed errors { index externalId code message field } }
-}`;
-const PAGE = `query($first: Int, $after: String, $filter: InteractionFilter) {
+}`);
+const PAGE = graphql(`query InteractionsPage($first: Int, $after: String, $filter: InteractionFilter) {
   interactions(first: $first, after: $after, filter: $filter) {
     totalCount
     edges { cursor node { id externalId type value occurredAt user { externalId } product { externalId } campaign { externalId } } }
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
   }
-}`;
+}`);
 
-interface Bulk {
-  created: number;
-  updated: number;
-  unchanged: number;
-  failed: number;
-  errors: { index: number; externalId: string | null; code: string; message: string; field: string | null }[];
-}
-interface Page {
-  totalCount: number;
-  edges: { cursor: string; node: { id: string; externalId: string | null; type: string; value: number | null; occurredAt: string; user: { externalId: string }; product: { externalId: string }; campaign: { externalId: string } | null } }[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-}
 
 let api: TestServer;
-const record = async (input: unknown[]) => {
-  const result = await api.gql<{ recordInteractions: Bulk }>(RECORD, { input });
+const record = async (input: InteractionInput[]) => {
+  const result = await api.gql(RECORD, { input });
   expect(result.errors).toBeUndefined();
   return result.data!.recordInteractions;
 };
-const page = async (variables: Record<string, unknown>) => {
-  const result = await api.gql<{ interactions: Page }>(PAGE, variables);
+const page = async (variables: VariablesOf<typeof PAGE>) => {
+  const result = await api.gql(PAGE, variables);
   return result;
 };
 
@@ -52,7 +41,7 @@ const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
 
 describe('recordInteractions', () => {
   it('creates events, then reports a re-sent batch as unchanged (with and without externalId)', async () => {
-    const input = [
+    const input: InteractionInput[] = [
       { externalId: 'e1', userExternalId: 'u1', productExternalId: 'p1', type: 'VIEW', occurredAt: at(1) },
       { externalId: 'e2', userExternalId: 'u1', productExternalId: 'p2', type: 'PURCHASE', occurredAt: at(2) },
       { userExternalId: 'u2', productExternalId: 'p1', type: 'RATING', value: 4, occurredAt: at(3), campaignExternalId: 'c1' },
@@ -66,18 +55,18 @@ describe('recordInteractions', () => {
   });
 
   it('treats the same content referenced by id instead of externalId as the same event', async () => {
-    const user = await api.gql<{ user: { id: string } }>(`{ user(externalId: "u2") { id } }`);
+    const user = await api.gql(graphql(`query InteractionsUserByExternalId { user(externalId: "u2") { id } }`));
     const product = await api.database.prisma.product.findUniqueOrThrow({ where: { externalId: 'p2' } });
     const productId = Buffer.from(`Product:${product.id}`).toString('base64url');
-    const result = await record([{ userId: user.data!.user.id, productId, type: 'CLICK', occurredAt: at(4) }]);
+    const result = await record([{ userId: user.data!.user!.id, productId, type: 'CLICK', occurredAt: at(4) }]);
     expect(result).toMatchObject({ created: 0, unchanged: 1 });
   });
 
   it('updates an event whose externalId is re-sent with changed content', async () => {
     const result = await record([{ externalId: 'e1', userExternalId: 'u1', productExternalId: 'p1', type: 'CLICK', occurredAt: at(1) }]);
     expect(result).toEqual({ created: 0, updated: 1, unchanged: 0, failed: 0, errors: [] });
-    const stored = await api.gql<{ interaction: { type: string } }>(`{ interaction(externalId: "e1") { type } }`);
-    expect(stored.data?.interaction.type).toBe('CLICK');
+    const stored = await api.gql(graphql(`query InteractionsInteractionByExternalId { interaction(externalId: "e1") { type } }`));
+    expect(stored.data?.interaction?.type).toBe('CLICK');
   });
 
   it('refuses bad rows with index, code and field, and still writes the valid ones', async () => {
@@ -113,17 +102,17 @@ describe('recordInteractions', () => {
       [11, 'BAD_USER_INPUT', 'userId'],
     ]);
     expect(result.errors[0]).toMatchObject({ externalId: 'bad-0', message: expect.stringContaining('nobody') });
-    const missing = await api.gql<{ interaction: unknown }>(`{ interaction(externalId: "bad-2") { id } }`);
+    const missing = await api.gql(graphql(`query InteractionsInteractionByExternalId2 { interaction(externalId: "bad-2") { id } }`));
     expect(missing.data?.interaction).toBeNull();
   });
 
   it('rejects a wrong enum value before anything is written', async () => {
-    const result = await api.gql(RECORD, { input: [{ userExternalId: 'u1', productExternalId: 'p1', type: 'LIKE', occurredAt: at(0) }] });
+    const result = await api.gql(unchecked(RECORD), { input: [{ userExternalId: 'u1', productExternalId: 'p1', type: 'LIKE', occurredAt: at(0) }] });
     expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
   it('takes 10,000 interactions in one request, and the same batch again as unchanged', async () => {
-    const input = Array.from({ length: 10_000 }, (_, i) => ({
+    const input: InteractionInput[] = Array.from({ length: 10_000 }, (_, i) => ({
       ...(i % 2 ? { externalId: `bulk-${i}` } : {}),
       userExternalId: `u${i % 50}`,
       productExternalId: `p${(i * 7) % 50}`,
@@ -138,7 +127,7 @@ describe('recordInteractions', () => {
 
 describe('interactions connection', () => {
   beforeAll(async () => {
-    const input = Array.from({ length: 25 }, (_, i) => ({
+    const input: InteractionInput[] = Array.from({ length: 25 }, (_, i) => ({
       externalId: `walk-${String(i).padStart(2, '0')}`,
       userExternalId: 'u55',
       productExternalId: i % 2 ? 'p40' : 'p41',
@@ -153,7 +142,7 @@ describe('interactions connection', () => {
     const seen: string[] = [];
     let after: string | null = null;
     let pages = 0;
-    let last: Page | undefined;
+    let last: ResultOf<typeof PAGE>['interactions'] | undefined;
     for (;;) {
       const result = await page({ first: 10, after, filter: { userExternalId: 'u55' } });
       last = result.data!.interactions;
@@ -173,7 +162,7 @@ describe('interactions connection', () => {
   it('filters by product, campaign, types and time window, and counts', async () => {
     const product = await page({ first: 100, filter: { userExternalId: 'u55', productExternalId: 'p40' } });
     expect(product.data!.interactions.totalCount).toBe(12);
-    const campaign = await api.gql<{ campaign: { id: string } | null }>(`{ campaign(externalId: "c1") { id } }`);
+    const campaign = await api.gql(graphql(`query InteractionsCampaignByExternalId { campaign(externalId: "c1") { id } }`));
     const byCampaign = await page({ first: 100, filter: { userExternalId: 'u55', campaignId: campaign.data!.campaign!.id } });
     expect(byCampaign.data!.interactions.totalCount).toBe(7);
     expect(byCampaign.data!.interactions.edges.every((e) => e.node.campaign?.externalId === 'c1')).toBe(true);
@@ -208,8 +197,8 @@ describe('interactions connection', () => {
     const first = await page({ first: 1, filter: { userExternalId: 'u55' } });
     const id = first.data!.interactions.edges[0].node.id;
     expect(Buffer.from(id, 'base64url').toString()).toMatch(/^Interaction:\d+$/);
-    const node = await api.gql<{ node: { __typename: string; externalId: string } }>(
-      `query($id: ID!) { node(id: $id) { __typename ... on Interaction { externalId } } }`,
+    const node = await api.gql(
+      graphql(`query InteractionsNodeById($id: ID!) { node(id: $id) { __typename ... on Interaction { externalId } } }`),
       { id },
     );
     expect(node.data?.node).toEqual({ __typename: 'Interaction', externalId: first.data!.interactions.edges[0].node.externalId });
@@ -221,7 +210,7 @@ describe('nested interaction lists', () => {
     // Three events for each of 50 "nest" users, on the matching product.
     await api.database.prisma.user.createMany({ data: Array.from({ length: 50 }, (_, i) => ({ externalId: `nest-${i}` })) });
     await api.database.prisma.product.createMany({ data: Array.from({ length: 50 }, (_, i) => ({ externalId: `nest-p${i}`, name: `Nest ${i}` })) });
-    const input = Array.from({ length: 150 }, (_, i) => ({
+    const input: InteractionInput[] = Array.from({ length: 150 }, (_, i) => ({
       userExternalId: `nest-${i % 50}`,
       productExternalId: `nest-p${i % 50}`,
       type: i < 50 ? 'VIEW' : i < 100 ? 'CLICK' : 'PURCHASE',
@@ -233,21 +222,21 @@ describe('nested interaction lists', () => {
   });
 
   // Parents through nodes(ids:), so the test depends on nothing but this module and the User loader.
-  const USERS_BY_ID = `query($ids: [ID!]!, $n: Int, $types: [InteractionType!]) {
+  const USERS_BY_ID = graphql(`query InteractionsUsersById($ids: [ID!]!, $n: Int, $types: [InteractionType!]) {
     nodes(ids: $ids) { ... on User { externalId interactions(first: $n, types: $types) { type product { externalId } } } }
-  }`;
+  }`);
   let userIds: string[] = [];
-  const users = async (variables: { first: number; n: number; types?: string[] }) => {
-    const result = await api.gql<{ nodes: { externalId: string; interactions: { type: string }[] }[] }>(USERS_BY_ID, {
+  const users = async (variables: { first: number; n: number; types?: InteractionType[] }) => {
+    const result = await api.gql(USERS_BY_ID, {
       ids: userIds.slice(0, variables.first),
       n: variables.n,
       types: variables.types,
     });
-    return { ...result, data: result.data ? { users: { edges: result.data.nodes.map((node) => ({ node })) } } : result.data };
+    return { ...result, data: result.data ? { users: { edges: result.data.nodes.map((node) => ({ node: node! })) } } : result.data };
   };
-  const PRODUCTS = `query($first: Int) {
+  const PRODUCTS = graphql(`query InteractionsProducts($first: Int) {
     products(first: $first, filter: { search: "nest-p" }) { edges { node { externalId interactionCount all: interactionCount purchases: interactionCount(types: [PURCHASE]) } } }
-  }`;
+  }`);
 
   it('lists each user newest first, limited and filtered by type', async () => {
     const result = await users({ first: 50, n: 2 });
@@ -267,7 +256,7 @@ describe('nested interaction lists', () => {
   });
 
   it('counts events per product with one statement per type filter, for 5 and 50 products alike', async () => {
-    const five = await api.gql<{ products: { edges: { node: { interactionCount: number; purchases: number } }[] } }>(PRODUCTS, { first: 5 });
+    const five = await api.gql(PRODUCTS, { first: 5 });
     expect(five.errors).toBeUndefined();
     for (const edge of five.data!.products.edges) expect(edge.node).toMatchObject({ interactionCount: 3, purchases: 1 });
     const fifty = await api.gql(PRODUCTS, { first: 50 });

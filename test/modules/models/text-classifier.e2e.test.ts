@@ -4,28 +4,22 @@ import { generateFeedbackText } from '../../../src/seed/feedback-text.ts';
 import { parseGlobalId } from '../../../src/graphql/global-id.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { startTestServer, type TestServer } from '../../support/server.ts';
+import { graphql, type ActivationPolicy, type FeedbackInput } from '../../support/graphql.ts';
+import { waitForJob } from '../../support/jobs.ts';
 
-const SUBMIT = `mutation($input: [FeedbackInput!]!) { submitFeedback(input: $input) { created failed errors { index message } } }`;
-const TRAIN = `mutation($task: String!, $hp: JSONObject, $activation: ActivationPolicy) {
+const SUBMIT = graphql(`mutation ClassifierSubmit($input: [FeedbackInput!]!) { submitFeedback(input: $input) { created failed errors { index message } } }`);
+const TRAIN = graphql(`mutation ClassifierTrain($task: String!, $hp: JSONObject, $activation: ActivationPolicy) {
   trainModel(kind: TEXT_CLASSIFIER, task: $task, hyperparameters: $hp, activation: $activation) { id status }
-}`;
-const JOB = `query($id: ID!) { trainingJob(id: $id) {
+}`);
+const JOB = graphql(`query ClassifierJob($id: ID!) { trainingJob(id: $id) {
   status error errorCode attempts activationDecision
   progress { stage epoch epochs loss validationAccuracy fraction }
   modelVersion { id version active labels backend trainingSeconds artifactBytes metrics dataStats }
-} }`;
-const CLASSIFY = `query($task: String!, $texts: [String!]!) {
+} }`);
+const CLASSIFY = graphql(`query ClassifierClassify($task: String!, $texts: [String!]!) {
   classify(task: $task, texts: $texts) { modelVersion { id version } results { text label confidence scores { label score } explanation { token weight } } }
-}`;
+}`);
 
-interface Job {
-  status: string;
-  error: string | null;
-  errorCode: string | null;
-  activationDecision: string | null;
-  progress: { stage: string; epoch: number | null; fraction: number };
-  modelVersion: { id: string; version: number; active: boolean; labels: string[]; backend: string; artifactBytes: number; metrics: { accuracy: number; macroF1: number; confusion: number[][] } } | null;
-}
 
 let database: TestDatabase;
 let api: TestServer;
@@ -37,29 +31,19 @@ const corpus = Array.from({ length: 360 }, (_, i) => {
 const training = corpus.slice(0, 300);
 const heldOut = corpus.slice(300);
 
-async function waitForJob(server: TestServer, id: string): Promise<Job> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const result = await server.gql<{ trainingJob: Job }>(JOB, { id });
-    const job = result.data!.trainingJob;
-    if (job.status === 'SUCCEEDED' || job.status === 'FAILED') return job;
-    if (Date.now() > deadline) throw new Error(`job ${id} still ${job.status}`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
-async function train(server: TestServer, task: string, activation = 'AUTO', hp: Record<string, unknown> = {}): Promise<Job> {
-  const queued = await server.gql<{ trainModel: { id: string; status: string } }>(TRAIN, { task, hp, activation });
+async function train(server: TestServer, task: string, activation: ActivationPolicy = 'AUTO', hp: Record<string, unknown> = {}) {
+  const queued = await server.gql(TRAIN, { task, hp, activation });
   expect(queued.errors).toBeUndefined();
   expect(queued.data!.trainModel.status).toBe('QUEUED');
-  return waitForJob(server, queued.data!.trainModel.id);
+  return waitForJob(server, JOB, queued.data!.trainModel.id, { pollMs: 250 });
 }
 
 beforeAll(async () => {
   database = await createTestDatabase();
   api = await startTestServer({}, { database });
-  const submitted = await api.gql<{ submitFeedback: { created: number; failed: number } }>(SUBMIT, {
-    input: training.map((row) => ({
+  const submitted = await api.gql(SUBMIT, {
+    input: training.map((row): FeedbackInput => ({
       externalId: row.externalId,
       channel: 'REVIEW',
       text: row.text,
@@ -100,7 +84,7 @@ describe('text classification as a service', () => {
   });
 
   it('classifies held-out texts with the planted labels, with scores and an explanation', async () => {
-    const result = await api.gql<{ classify: { modelVersion: { id: string }; results: { label: string; confidence: number; scores: { score: number }[]; explanation: { token: string }[] }[] } }>(
+    const result = await api.gql(
       CLASSIFY,
       { task: 'sentiment', texts: heldOut.map((row) => row.text) },
     );
@@ -137,7 +121,7 @@ describe('text classification as a service', () => {
 
   it('fails a job with too few examples per class, naming the classes, and leaves the active model alone', async () => {
     await api.gql(SUBMIT, {
-      input: Array.from({ length: 14 }, (_, i) => ({
+      input: Array.from({ length: 14 }, (_, i): FeedbackInput => ({
         channel: 'SURVEY',
         text: `survey answer ${i}`,
         labels: [{ task: 'tiny', label: i < 12 ? 'common' : 'rare' }],
@@ -148,7 +132,7 @@ describe('text classification as a service', () => {
     expect(job.errorCode).toBe('INSUFFICIENT_TRAINING_DATA');
     expect(job.error).toMatch(/rare/);
     expect(job.modelVersion).toBeNull();
-    const models = await api.gql<{ models: { id: string }[] }>(`{ models(kind: TEXT_CLASSIFIER, task: "sentiment", activeOnly: true) { id } }`);
+    const models = await api.gql(graphql(`query ClassifierModelsByKindAndTaskAndActiveOnly { models(kind: TEXT_CLASSIFIER, task: "sentiment", activeOnly: true) { id } }`));
     expect(models.data!.models.map((m) => m.id)).toEqual([firstVersionId]);
   });
 
@@ -168,19 +152,19 @@ describe('text classification as a service', () => {
     expect(second.version).toBe(2);
     expect(second.active).toBe(false);
 
-    const activate = `mutation($id: ID!) { activateModel(id: $id) { id version active } }`;
-    const promoted = await api.gql<{ activateModel: { active: boolean } }>(activate, { id: second.id });
+    const activate = graphql(`mutation ClassifierActivate($id: ID!) { activateModel(id: $id) { id version active } }`);
+    const promoted = await api.gql(activate, { id: second.id });
     expect(promoted.data!.activateModel.active).toBe(true);
-    const served = await api.gql<{ classify: { modelVersion: { id: string } } }>(CLASSIFY, { task: 'sentiment', texts: ['fine'] });
+    const served = await api.gql(CLASSIFY, { task: 'sentiment', texts: ['fine'] });
     // The cache re-reads the active version at most once a second.
     await new Promise((resolve) => setTimeout(resolve, 1100));
-    const servedLater = await api.gql<{ classify: { modelVersion: { id: string } } }>(CLASSIFY, { task: 'sentiment', texts: ['fine'] });
+    const servedLater = await api.gql(CLASSIFY, { task: 'sentiment', texts: ['fine'] });
     expect([served.data!.classify.modelVersion.id, servedLater.data!.classify.modelVersion.id]).toContain(second.id);
     expect(servedLater.data!.classify.modelVersion.id).toBe(second.id);
 
     // Backfill: the unlabelled feedback predicted by version 1 is re-predicted by version 2.
-    const reclassify = await api.gql<{ reclassifyFeedback: { pending: number; modelVersion: { id: string } } }>(
-      `mutation { reclassifyFeedback(task: "sentiment") { pending modelVersion { id } } }`,
+    const reclassify = await api.gql(
+      graphql(`mutation ClassifierReclassifyFeedbackByTask { reclassifyFeedback(task: "sentiment") { pending modelVersion { id } } }`),
     );
     expect(reclassify.data!.reclassifyFeedback.modelVersion.id).toBe(second.id);
     expect(reclassify.data!.reclassifyFeedback.pending).toBeGreaterThanOrEqual(1);
@@ -191,12 +175,12 @@ describe('text classification as a service', () => {
       stale = await database.prisma.feedbackPrediction.count({ where: { task: 'sentiment', NOT: { modelVersionId: secondLocal } } });
     }
     expect(stale).toBe(0);
-    const notReady = await api.gql(`mutation { reclassifyFeedback(task: "no-such-task") { pending } }`);
+    const notReady = await api.gql(graphql(`mutation ClassifierReclassifyFeedbackByTask2 { reclassifyFeedback(task: "no-such-task") { pending } }`));
     expect(notReady.errors?.[0]?.extensions?.code).toBe('MODEL_NOT_READY');
 
-    const rolledBack = await api.gql<{ activateModel: { id: string } }>(activate, { id: firstVersionId });
+    const rolledBack = await api.gql(activate, { id: firstVersionId });
     expect(rolledBack.data!.activateModel.id).toBe(firstVersionId);
-    const models = await api.gql<{ models: { id: string; active: boolean }[] }>(`{ models(kind: TEXT_CLASSIFIER, task: "sentiment") { id active } }`);
+    const models = await api.gql(graphql(`query ClassifierModelsByKindAndTask { models(kind: TEXT_CLASSIFIER, task: "sentiment") { id active } }`));
     expect(models.data!.models.filter((m) => m.active).map((m) => m.id)).toEqual([firstVersionId]);
 
     const unknown = await api.gql(activate, { id: 'TW9kZWxWZXJzaW9uOjAwMDAwMDAwLTAwMDAtMDAwMC0wMDAwLTAwMDAwMDAwMDAwMA' });
@@ -205,14 +189,14 @@ describe('text classification as a service', () => {
 
   it('serves the same active model after a restart, without retraining', async () => {
     await new Promise((resolve) => setTimeout(resolve, 1100)); // let the rollback reach the cache
-    const before = await api.gql<{ classify: { modelVersion: { id: string }; results: { label: string; confidence: number }[] } }>(CLASSIFY, {
+    const before = await api.gql(CLASSIFY, {
       task: 'sentiment',
       texts: heldOut.slice(0, 10).map((r) => r.text),
     });
     expect(before.data!.classify.modelVersion.id).toBe(firstVersionId);
     await api.stop();
     api = await startTestServer({}, { database });
-    const after = await api.gql<{ classify: { modelVersion: { id: string }; results: { label: string; confidence: number }[] } }>(CLASSIFY, {
+    const after = await api.gql(CLASSIFY, {
       task: 'sentiment',
       texts: heldOut.slice(0, 10).map((r) => r.text),
     });

@@ -1,11 +1,12 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseGlobalId } from '../../../src/graphql/global-id.ts';
-import { createRandom } from '../../../src/ml/shared/random.ts';
 import { generateSyntheticBehaviour } from '../../../src/ml/synthetic/behaviour.ts';
-import { generateFeedbackText } from '../../../src/seed/feedback-text.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { startTestServer, type TestServer } from '../../support/server.ts';
+import { graphql, type ModelKind } from '../../support/graphql.ts';
+import { sentimentFeedback, submitFeedback } from '../../support/fixtures.ts';
+import { waitForJob } from '../../support/jobs.ts';
 
 // Training jobs run by the API server itself (WORKER_MODE=in-process) with TRAINING_THREAD=worker:
 // the compute runs on a thread of its own, so this process's event loop keeps serving requests.
@@ -13,18 +14,12 @@ import { startTestServer, type TestServer } from '../../support/server.ts';
 // the responsiveness test must then fail, the event loop stalling for about the training time.
 const THREAD = process.env.TRAINING_THREAD === 'main' ? 'main' : 'worker';
 
-const TRAIN = `mutation($kind: ModelKind!, $task: String!, $hp: JSONObject) { trainModel(kind: $kind, task: $task, hyperparameters: $hp) { id } }`;
-const JOB = `query($id: ID!) { trainingJob(id: $id) {
+const TRAIN = graphql(`mutation ThreadTrain($kind: ModelKind!, $task: String!, $hp: JSONObject) { trainModel(kind: $kind, task: $task, hyperparameters: $hp) { id } }`);
+const JOB = graphql(`query ThreadJob($id: ID!) { trainingJob(id: $id) {
   status error errorCode progress { stage epoch epochs loss fraction }
   modelVersion { id active backend trainingSeconds metrics }
-} }`;
-
-interface Job {
-  status: string;
-  error: string | null;
-  errorCode: string | null;
-  modelVersion: { id: string; active: boolean; backend: string; trainingSeconds: number; metrics: Record<string, unknown> } | null;
-}
+} }`);
+const SERVICE_INFO = graphql(`query ThreadServiceInfo { serviceInfo { version } }`);
 
 interface LoggedProgress {
   stage: string;
@@ -39,22 +34,14 @@ let database: TestDatabase;
 let api: TestServer;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function startJob(kind: string, task: string, hp: Record<string, unknown> = {}): Promise<string> {
-  const queued = await api.gql<{ trainModel: { id: string } }>(TRAIN, { kind, task, hp });
+async function startJob(kind: ModelKind, task: string, hp: Record<string, unknown> = {}): Promise<string> {
+  const queued = await api.gql(TRAIN, { kind, task, hp });
   expect(queued.errors).toBeUndefined();
   return queued.data!.trainModel.id;
 }
 
-async function waitForJob(id: string, pollMs = 200): Promise<Job> {
-  const deadline = Date.now() + 180_000;
-  for (;;) {
-    // Inline training (TRAINING_THREAD=main) can stall the server long enough to reset a connection.
-    const job = (await api.gql<{ trainingJob: Job }>(JOB, { id }).catch(() => null))?.data?.trainingJob;
-    if (job?.status === 'SUCCEEDED' || job?.status === 'FAILED') return job;
-    if (Date.now() > deadline) throw new Error(`job ${id} still ${job?.status}`);
-    await sleep(pollMs);
-  }
-}
+// Inline training (TRAINING_THREAD=main) can stall the server long enough to reset a connection.
+const untilDone = (id: string, pollMs = 200) => waitForJob(api, JOB, id, { timeoutMs: 180_000, pollMs, retryFailedRequests: true });
 
 /** Every progress value written to the job row, in write order (a trigger logs them). */
 async function progressLog(jobId: string): Promise<LoggedProgress[]> {
@@ -106,18 +93,10 @@ beforeAll(async () => {
   `);
   api = await startTestServer({ TRAINING_THREAD: THREAD }, { database });
   expect(api.config.TRAINING_THREAD).toBe(THREAD);
-  const random = createRandom(17);
-  const labelled = Array.from({ length: 240 }, (_, i) => {
-    const row = generateFeedbackText(random, { productName: ['kettle', 'lamp', 'scarf'][i % 3] });
-    return { externalId: `tt-${i}`, channel: 'REVIEW', text: row.text, labels: [{ task: 'sentiment', label: row.sentiment }] };
-  });
+  const labelled = sentimentFeedback({ seed: 17, count: 240, idPrefix: 'tt-', productNames: ['kettle', 'lamp', 'scarf'] });
   // 10 + 10 passes the trainer's check (10 per class) but not the core's on the training split.
   const edge = labelled.slice(0, 20).map((row, i) => ({ ...row, externalId: `edge-${i}`, labels: [{ task: 'edge', label: i < 10 ? 'a' : 'b' }] }));
-  const submitted = await api.gql<{ submitFeedback: { created: number } }>(
-    `mutation($input: [FeedbackInput!]!) { submitFeedback(input: $input) { created } }`,
-    { input: [...labelled, ...edge] },
-  );
-  expect(submitted.data!.submitFeedback.created).toBe(260);
+  expect(await submitFeedback(api, [...labelled, ...edge])).toBe(260);
   await seedBehaviour({ users: 1200, products: 600, interactions: 10_000 });
 }, 180_000);
 
@@ -129,15 +108,15 @@ afterAll(async () => {
 describe(`training jobs with TRAINING_THREAD=${THREAD}`, () => {
   it('trains a text classifier that serves; its epochs and losses reach the job row in order', async () => {
     const id = await startJob('TEXT_CLASSIFIER', 'sentiment', { epochs: 6 });
-    const job = await waitForJob(id);
+    const job = await untilDone(id);
     expect(job.error).toBeNull();
     expect(job.status).toBe('SUCCEEDED');
     expect(job.modelVersion!.active).toBe(true);
     expect(['tensorflow', 'wasm', 'cpu']).toContain(job.modelVersion!.backend);
     if (!process.env.TFJS_BACKEND) expect(job.modelVersion!.backend).not.toBe('cpu');
 
-    const classified = await api.gql<{ classify: { modelVersion: { id: string }; results: { label: string }[] } }>(
-      `{ classify(task: "sentiment", texts: ["送货太慢了，包装也破了", "Great value for the money!"]) { modelVersion { id } results { label } } }`,
+    const classified = await api.gql(
+      graphql(`query ThreadClassifyByTaskAndTexts { classify(task: "sentiment", texts: ["送货太慢了，包装也破了", "Great value for the money!"]) { modelVersion { id } results { label } } }`),
     );
     expect(classified.errors).toBeUndefined();
     expect(classified.data!.classify.modelVersion.id).toBe(job.modelVersion!.id);
@@ -158,7 +137,7 @@ describe(`training jobs with TRAINING_THREAD=${THREAD}`, () => {
   }, 120_000);
 
   it('fails with INSUFFICIENT_TRAINING_DATA when the core finds too few examples in the training split', async () => {
-    const job = await waitForJob(await startJob('TEXT_CLASSIFIER', 'edge'));
+    const job = await untilDone(await startJob('TEXT_CLASSIFIER', 'edge'));
     expect(job.status).toBe('FAILED');
     expect(job.errorCode).toBe('INSUFFICIENT_TRAINING_DATA');
     expect(job.error).toMatch(/need at least 10 examples per class; too few for/);
@@ -179,7 +158,7 @@ describe(`training jobs with TRAINING_THREAD=${THREAD}`, () => {
       let lastAnswer = performance.now();
       while (training) {
         // A stalled server can reset a kept-alive connection (seen with inline training): a failure, not a crash.
-        const answer = await api.gql<{ serviceInfo: { version: string } }>('{ serviceInfo { version } }').catch(() => null);
+        const answer = await api.gql(SERVICE_INFO).catch(() => null);
         if (!answer?.data?.serviceInfo.version) failedQueries += 1;
         longestWithoutAnswer = Math.max(longestWithoutAnswer, performance.now() - lastAnswer);
         lastAnswer = performance.now();
@@ -187,9 +166,9 @@ describe(`training jobs with TRAINING_THREAD=${THREAD}`, () => {
         await sleep(20);
       }
     })();
-    let job: Job;
+    let job: Awaited<ReturnType<typeof untilDone>>;
     try {
-      job = await waitForJob(id, 250);
+      job = await untilDone(id, 250);
     } finally {
       training = false;
       delay.disable();
@@ -197,7 +176,7 @@ describe(`training jobs with TRAINING_THREAD=${THREAD}`, () => {
     }
     expect(job.error).toBeNull();
     expect(job.status).toBe('SUCCEEDED');
-    const trainingMs = job.modelVersion!.trainingSeconds * 1000;
+    const trainingMs = job.modelVersion!.trainingSeconds! * 1000;
     const stallMs = delay.max / 1e6;
     console.info(
       `TRAINING_THREAD=${THREAD}: recommender trained in ${(trainingMs / 1000).toFixed(2)} s (backend ${job.modelVersion!.backend}); ` +
@@ -210,8 +189,8 @@ describe(`training jobs with TRAINING_THREAD=${THREAD}`, () => {
     expect(longestWithoutAnswer).toBeLessThan(trainingMs / 4);
     expect(failedQueries).toBe(0);
 
-    const served = await api.gql<{ recommendations: { fallback: boolean; modelVersion: { id: string } | null; items: unknown[] } }>(
-      `{ recommendations(userExternalId: "su-3", limit: 5) { fallback modelVersion { id } items { product { externalId } } } }`,
+    const served = await api.gql(
+      graphql(`query ThreadRecommendationsByUserExternalIdAndLimit { recommendations(userExternalId: "su-3", limit: 5) { fallback modelVersion { id } items { product { externalId } } } }`),
     );
     expect(served.errors).toBeUndefined();
     expect(served.data!.recommendations.fallback).toBe(false);

@@ -1,43 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer } from '../../support/server.ts';
+import { graphql, unchecked, type ProductFilter, type ProductInput } from '../../support/graphql.ts';
 
-const UPSERT = `mutation($input: [ProductInput!]!) {
+const UPSERT = graphql(`mutation ProductsUpsert($input: [ProductInput!]!) {
   upsertProducts(input: $input) { created updated unchanged failed errors { index externalId code message field } }
-}`;
-const PAGE = `query($first: Int, $after: String, $filter: ProductFilter) {
+}`);
+const PAGE = graphql(`query ProductsPage($first: Int, $after: String, $filter: ProductFilter) {
   products(first: $first, after: $after, filter: $filter) {
     totalCount
     edges { cursor node { id externalId name category tags price active } }
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
   }
-}`;
-const PRODUCT = `query($id: ID, $externalId: String) {
+}`);
+const PRODUCT = graphql(`query ProductsProduct($id: ID, $externalId: String) {
   product(id: $id, externalId: $externalId) {
     id externalId sku name description category tags price attributes active createdAt updatedAt
   }
-}`;
-
-interface RowErrorShape {
-  index: number;
-  externalId: string | null;
-  code: string;
-  message: string;
-  field: string | null;
-}
-interface BulkShape {
-  created: number;
-  updated: number;
-  unchanged: number;
-  failed: number;
-  errors: RowErrorShape[];
-}
-interface PageShape {
-  products: {
-    totalCount: number;
-    edges: { cursor: string; node: { id: string; externalId: string; name: string; category: string | null; tags: string[]; price: number | null; active: boolean } }[];
-    pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-  };
-}
+}`);
 
 let api: TestServer;
 beforeAll(async () => {
@@ -47,14 +26,14 @@ afterAll(async () => {
   await api?.stop();
 });
 
-async function upsert(input: unknown[]): Promise<BulkShape> {
-  const result = await api.gql<{ upsertProducts: BulkShape }>(UPSERT, { input });
+async function upsert(input: ProductInput[]) {
+  const result = await api.gql(UPSERT, { input });
   expect(result.errors).toBeUndefined();
   return result.data!.upsertProducts;
 }
 
-async function page(filter: Record<string, unknown>, first = 100): Promise<string[]> {
-  const result = await api.gql<PageShape>(PAGE, { first, filter });
+async function page(filter: ProductFilter, first = 100): Promise<string[]> {
+  const result = await api.gql(PAGE, { first, filter });
   expect(result.errors).toBeUndefined();
   return result.data!.products.edges.map((edge) => edge.node.externalId).sort();
 }
@@ -76,7 +55,7 @@ describe('upsertProducts', () => {
     ];
     expect(await upsert(input)).toEqual({ created: 2, updated: 0, unchanged: 0, failed: 0, errors: [] });
     expect(await upsert(input)).toEqual({ created: 0, updated: 0, unchanged: 2, failed: 0, errors: [] });
-    const stored = await api.gql<{ product: Record<string, unknown> }>(PRODUCT, { externalId: 'p-1' });
+    const stored = await api.gql(PRODUCT, { externalId: 'p-1' });
     expect(stored.data?.product).toMatchObject({
       externalId: 'p-1',
       sku: 'SKU-1',
@@ -87,14 +66,14 @@ describe('upsertProducts', () => {
       attributes: { origin: 'Hangzhou', weight: null },
       active: true,
     });
-    const teapot = await api.gql<{ product: Record<string, unknown> }>(PRODUCT, { externalId: 'p-2' });
+    const teapot = await api.gql(PRODUCT, { externalId: 'p-2' });
     expect(teapot.data?.product).toMatchObject({ name: '紫砂壶', price: 0, tags: [], attributes: {}, description: null });
   });
 
   it('keeps omitted fields, clears fields sent as null, and counts the update', async () => {
     const result = await upsert([{ externalId: 'p-1', description: null, tags: null, price: 21.5, active: false }]);
     expect(result).toEqual({ created: 0, updated: 1, unchanged: 0, failed: 0, errors: [] });
-    const stored = await api.gql<{ product: Record<string, unknown> }>(PRODUCT, { externalId: 'p-1' });
+    const stored = await api.gql(PRODUCT, { externalId: 'p-1' });
     expect(stored.data?.product).toMatchObject({
       name: 'Green Tea',
       sku: 'SKU-1',
@@ -143,19 +122,19 @@ describe('upsertProducts', () => {
     expect(result.errors[2]).toMatchObject({ externalId: 'no-name', message: expect.stringContaining('required for a new product') });
     expect(result.errors[3]?.message).toContain('first at index 1');
     for (const externalId of ['bad-price', 'too-many-tags', 'no-name', 'huge-price']) {
-      const missing = await api.gql<{ product: unknown }>(PRODUCT, { externalId });
+      const missing = await api.gql(PRODUCT, { externalId });
       expect(missing.data?.product).toBeNull();
     }
-    const teapot = await api.gql<{ product: { name: string } }>(PRODUCT, { externalId: 'p-2' });
-    expect(teapot.data?.product.name).toBe('紫砂壶');
-    const good = await api.gql<{ product: { name: string } }>(PRODUCT, { externalId: 'good-1' });
-    expect(good.data?.product.name).toBe('Fine');
+    const teapot = await api.gql(PRODUCT, { externalId: 'p-2' });
+    expect(teapot.data?.product?.name).toBe('紫砂壶');
+    const good = await api.gql(PRODUCT, { externalId: 'good-1' });
+    expect(good.data?.product?.name).toBe('Fine');
   });
 
   it('rejects a price of the wrong type at the GraphQL layer before writing anything', async () => {
-    const result = await api.gql(UPSERT, { input: [{ externalId: 'typed', name: 'x', price: 'cheap' }] });
+    const result = await api.gql(unchecked(UPSERT), { input: [{ externalId: 'typed', name: 'x', price: 'cheap' }] });
     expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    const missing = await api.gql<{ product: unknown }>(PRODUCT, { externalId: 'typed' });
+    const missing = await api.gql(PRODUCT, { externalId: 'typed' });
     expect(missing.data?.product).toBeNull();
   });
 
@@ -199,25 +178,25 @@ describe('products connection', () => {
   });
 
   it('walks pages newest first, with a last page and exact totals', async () => {
-    const first = await api.gql<PageShape>(PAGE, { first: 4, filter: { search: 'f-' } });
+    const first = await api.gql(PAGE, { first: 4, filter: { search: 'f-' } });
     const one = first.data!.products;
     expect(one.totalCount).toBe(6);
     expect(one.edges.map((e) => e.node.externalId)).toEqual(['f-06', 'f-05', 'f-04', 'f-03']);
     expect(one.pageInfo).toMatchObject({ hasNextPage: true, hasPreviousPage: false });
-    const second = await api.gql<PageShape>(PAGE, { first: 4, after: one.pageInfo.endCursor, filter: { search: 'f-' } });
+    const second = await api.gql(PAGE, { first: 4, after: one.pageInfo.endCursor, filter: { search: 'f-' } });
     const two = second.data!.products;
     expect(two.edges.map((e) => e.node.externalId)).toEqual(['f-02', 'f-01']);
     expect(two.pageInfo).toMatchObject({ hasNextPage: false, hasPreviousPage: true, endCursor: two.edges[1]!.cursor });
   });
 
   it('returns an empty page with null cursors, and first: 0', async () => {
-    const empty = await api.gql<PageShape>(PAGE, { first: 5, filter: { category: 'nothing-here' } });
+    const empty = await api.gql(PAGE, { first: 5, filter: { category: 'nothing-here' } });
     expect(empty.data?.products).toEqual({
       totalCount: 0,
       edges: [],
       pageInfo: { hasNextPage: false, hasPreviousPage: false, startCursor: null, endCursor: null },
     });
-    const zero = await api.gql<PageShape>(PAGE, { first: 0, filter: { search: 'f-' } });
+    const zero = await api.gql(PAGE, { first: 0, filter: { search: 'f-' } });
     expect(zero.data?.products.edges).toEqual([]);
     expect(zero.data?.products.totalCount).toBe(6);
   });
@@ -234,12 +213,12 @@ describe('products connection', () => {
 
 describe('single product lookups', () => {
   it('finds a product by global id, by externalId and through node()', async () => {
-    const byExternal = await api.gql<{ product: { id: string } }>(PRODUCT, { externalId: 'p-1' });
-    const id = byExternal.data!.product.id;
-    const byId = await api.gql<{ product: { externalId: string } }>(PRODUCT, { id });
-    expect(byId.data?.product.externalId).toBe('p-1');
-    const node = await api.gql<{ node: unknown }>(
-      `query($id: ID!) { node(id: $id) { __typename id ... on Product { externalId price } } }`,
+    const byExternal = await api.gql(PRODUCT, { externalId: 'p-1' });
+    const id = byExternal.data!.product!.id;
+    const byId = await api.gql(PRODUCT, { id });
+    expect(byId.data?.product?.externalId).toBe('p-1');
+    const node = await api.gql(
+      graphql(`query ProductsNodeById($id: ID!) { node(id: $id) { __typename id ... on Product { externalId price } } }`),
       { id },
     );
     expect(node.data?.node).toEqual({ __typename: 'Product', id, externalId: 'p-1', price: 21.5 });
@@ -247,12 +226,12 @@ describe('single product lookups', () => {
 
   it('answers null for unknown products and BAD_USER_INPUT for malformed or ambiguous lookups', async () => {
     const unknownId = Buffer.from('Product:00000000-0000-0000-0000-000000000000').toString('base64url');
-    const unknown = await api.gql<{ product: unknown; node: unknown }>(
-      `query($id: ID!) { product(id: $id) { id } node(id: $id) { id } }`,
+    const unknown = await api.gql(
+      graphql(`query ProductsProductNode($id: ID!) { product(id: $id) { id } node(id: $id) { id } }`),
       { id: unknownId },
     );
     expect(unknown.data).toEqual({ product: null, node: null });
-    const missing = await api.gql<{ product: unknown }>(PRODUCT, { externalId: 'nope' });
+    const missing = await api.gql(PRODUCT, { externalId: 'nope' });
     expect(missing.data?.product).toBeNull();
     const userId = Buffer.from('User:00000000-0000-0000-0000-000000000000').toString('base64url');
     const foreign = await api.gql(PRODUCT, { id: userId });

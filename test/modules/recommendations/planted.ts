@@ -7,6 +7,8 @@
 import { expect } from 'vitest';
 import { createRandom } from '../../../src/ml/shared/random.ts';
 import type { TestServer } from '../../support/server.ts';
+import { graphql, type ActivationPolicy, type ProductInput, type ResultOf, type UserInput } from '../../support/graphql.ts';
+import { waitForJob } from '../../support/jobs.ts';
 
 export const GROUP_SIZE = 20;
 export const PRODUCTS_PER_GROUP = 12;
@@ -94,26 +96,26 @@ export function plantedInteractions(seed = 3): PlantedInteraction[] {
   return out;
 }
 
-const UPSERT_USERS = `mutation($input: [UserInput!]!) { upsertUsers(input: $input) { created updated failed errors { index message } } }`;
-const UPSERT_PRODUCTS = `mutation($input: [ProductInput!]!) { upsertProducts(input: $input) { created updated failed errors { index message } } }`;
-const RECORD = `mutation($input: [InteractionInput!]!) { recordInteractions(input: $input) { created failed errors { index message } } }`;
-const UPSERT_CAMPAIGNS = `mutation($input: [CampaignInput!]!) { upsertCampaigns(input: $input) { created updated failed errors { index message } } }`;
+const UPSERT_USERS = graphql(`mutation PlantedUpsertUsers($input: [UserInput!]!) { upsertUsers(input: $input) { created updated failed errors { index message } } }`);
+const UPSERT_PRODUCTS = graphql(`mutation PlantedUpsertProducts($input: [ProductInput!]!) { upsertProducts(input: $input) { created updated failed errors { index message } } }`);
+const RECORD = graphql(`mutation PlantedRecord($input: [InteractionInput!]!) { recordInteractions(input: $input) { created failed errors { index message } } }`);
+const UPSERT_CAMPAIGNS = graphql(`mutation PlantedUpsertCampaigns($input: [CampaignInput!]!) { upsertCampaigns(input: $input) { created updated failed errors { index message } } }`);
 
 export async function seedPlanted(api: TestServer): Promise<void> {
-  const users = await api.gql<{ upsertUsers: { failed: number } }>(UPSERT_USERS, {
+  const users = await api.gql(UPSERT_USERS, {
     input: plantedUsers().map((u) => ({ externalId: u.externalId, name: `Customer ${u.externalId}`, email: `${u.externalId}@example.com`, marketingConsent: u.consent, attributes: { segment: u.group } })),
   });
   expect(users.errors).toBeUndefined();
   expect(users.data!.upsertUsers.failed).toBe(0);
-  const products = await api.gql<{ upsertProducts: { failed: number } }>(UPSERT_PRODUCTS, {
+  const products = await api.gql(UPSERT_PRODUCTS, {
     input: plantedProducts().map(({ group: _group, ...p }) => p),
   });
   expect(products.errors).toBeUndefined();
   expect(products.data!.upsertProducts.failed).toBe(0);
-  const recorded = await api.gql<{ recordInteractions: { failed: number } }>(RECORD, { input: plantedInteractions() });
+  const recorded = await api.gql(RECORD, { input: plantedInteractions() });
   expect(recorded.errors).toBeUndefined();
   expect(recorded.data!.recordInteractions.failed).toBe(0);
-  const campaigns = await api.gql<{ upsertCampaigns: { failed: number; errors: unknown[] } }>(UPSERT_CAMPAIGNS, {
+  const campaigns = await api.gql(UPSERT_CAMPAIGNS, {
     input: [
       { externalId: 'c-aurora', name: 'Aurora week', channel: 'EMAIL', productExternalIds: ['p-a-0', 'p-a-1', 'p-a-2'] },
       { externalId: 'c-empty', name: 'Brand awareness', channel: 'SOCIAL' },
@@ -124,92 +126,58 @@ export async function seedPlanted(api: TestServer): Promise<void> {
 }
 
 export async function recordInteractions(api: TestServer, input: PlantedInteraction[]): Promise<void> {
-  const recorded = await api.gql<{ recordInteractions: { failed: number; errors: unknown[] } }>(RECORD, { input });
+  const recorded = await api.gql(RECORD, { input });
   expect(recorded.errors).toBeUndefined();
   expect(recorded.data!.recordInteractions.failed).toBe(0);
 }
 
-export async function upsertProducts(api: TestServer, input: Record<string, unknown>[]): Promise<void> {
-  const result = await api.gql<{ upsertProducts: { failed: number } }>(UPSERT_PRODUCTS, { input });
+export async function upsertProducts(api: TestServer, input: ProductInput[]): Promise<void> {
+  const result = await api.gql(UPSERT_PRODUCTS, { input });
   expect(result.errors).toBeUndefined();
   expect(result.data!.upsertProducts.failed).toBe(0);
 }
 
-export async function upsertUsers(api: TestServer, input: Record<string, unknown>[]): Promise<void> {
-  const result = await api.gql<{ upsertUsers: { failed: number } }>(UPSERT_USERS, { input });
+export async function upsertUsers(api: TestServer, input: UserInput[]): Promise<void> {
+  const result = await api.gql(UPSERT_USERS, { input });
   expect(result.errors).toBeUndefined();
   expect(result.data!.upsertUsers.failed).toBe(0);
 }
 
-export const TRAIN = `mutation($hp: JSONObject, $activation: ActivationPolicy, $task: String! = "default") {
+export const TRAIN = graphql(`mutation PlantedTrain($hp: JSONObject, $activation: ActivationPolicy, $task: String! = "default") {
   trainModel(kind: RECOMMENDER, task: $task, hyperparameters: $hp, activation: $activation) { id status }
-}`;
-const JOB = `query($id: ID!) { trainingJob(id: $id) {
+}`);
+const JOB = graphql(`query PlantedJob($id: ID!) { trainingJob(id: $id) {
   status error errorCode activationDecision
   progress { stage epoch epochs loss fraction }
   modelVersion { id version active backend trainingSeconds artifactBytes metrics dataStats hyperparameters }
-} }`;
+} }`);
 
-export interface Job {
-  status: string;
-  error: string | null;
-  errorCode: string | null;
-  activationDecision: string | null;
-  progress: { stage: string; fraction: number };
-  modelVersion: {
-    id: string;
-    version: number;
-    active: boolean;
-    artifactBytes: number;
-    metrics: Record<string, any>;
-    dataStats: Record<string, any>;
-    hyperparameters: Record<string, any>;
-  } | null;
-}
+export type Job = NonNullable<ResultOf<typeof JOB>['trainingJob']>;
 
-export async function train(api: TestServer, activation = 'AUTO', hp: Record<string, unknown> = TEST_HYPERPARAMETERS): Promise<Job> {
-  const queued = await api.gql<{ trainModel: { id: string; status: string } }>(TRAIN, { hp, activation });
+export async function train(api: TestServer, activation: ActivationPolicy = 'AUTO', hp: Record<string, unknown> = TEST_HYPERPARAMETERS): Promise<Job> {
+  const queued = await api.gql(TRAIN, { hp, activation });
   expect(queued.errors).toBeUndefined();
-  const id = queued.data!.trainModel.id;
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    const result = await api.gql<{ trainingJob: Job }>(JOB, { id });
-    const job = result.data!.trainingJob;
-    if (job.status === 'SUCCEEDED' || job.status === 'FAILED') return job;
-    if (Date.now() > deadline) throw new Error(`job ${id} still ${job.status}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  return waitForJob(api, JOB, queued.data!.trainModel.id);
 }
 
-export const RECOMMEND = `query($userId: ID, $userExternalId: String, $limit: Int, $strategy: RecommendationStrategy, $filter: RecommendationFilter) {
+export const RECOMMEND = graphql(`query PlantedRecommend($userId: ID, $userExternalId: String, $limit: Int, $strategy: RecommendationStrategy, $filter: RecommendationFilter) {
   recommendations(userId: $userId, userExternalId: $userExternalId, limit: $limit, strategy: $strategy, filter: $filter) {
     strategyUsed fallback modelVersion { id version }
     items { score product { id externalId name category price active } reason { kind text relatedProduct { id externalId name } } }
   }
-}`;
+}`);
 
-export interface RecommendationResult {
-  recommendations: {
-    strategyUsed: string;
-    fallback: boolean;
-    modelVersion: { id: string; version: number } | null;
-    items: {
-      score: number;
-      product: { id: string; externalId: string; name: string; category: string | null; price: number | null; active: boolean };
-      reason: { kind: string; text: string; relatedProduct: { id: string; externalId: string; name: string } | null };
-    }[];
-  };
-}
+export type RecommendationResult = ResultOf<typeof RECOMMEND>;
 
-export const SIMILAR = `query($productId: ID, $productExternalId: String, $limit: Int, $metric: SimilarityMetric) {
+export const SIMILAR = graphql(`query PlantedSimilar($productId: ID, $productExternalId: String, $limit: Int, $metric: SimilarityMetric) {
   similarProducts(productId: $productId, productExternalId: $productExternalId, limit: $limit, metric: $metric) { score product { id externalId active } }
-}`;
+}`);
 
-export const AUDIENCE = `query($campaignId: ID, $campaignExternalId: String, $limit: Int) {
+export const AUDIENCE = graphql(`query PlantedAudience($campaignId: ID, $campaignExternalId: String, $limit: Int) {
   campaignAudience(campaignId: $campaignId, campaignExternalId: $campaignExternalId, limit: $limit) {
     score reason user { id externalId email marketingConsent }
   }
-}`;
+}`);
 
 export function interactedBy(userExternalId: string): Set<string> {
   return new Set(plantedInteractions().filter((e) => e.userExternalId === userExternalId).map((e) => e.productExternalId));

@@ -16,25 +16,25 @@ import {
   type Job,
   type RecommendationResult,
 } from './planted.ts';
+import type { UncheckedDocument, VariablesOf } from '../../support/graphql.ts';
+import { graphql } from '../../support/graphql.ts';
 
 let api: TestServer;
 let job: Job;
 const productIds = new Map<string, string>();
 const userIds = new Map<string, string>();
 
-type Similar = { similarProducts: { score: number; product: { externalId: string; active: boolean } }[] };
-type Audience = { campaignAudience: { score: number; reason: string; user: { externalId: string; email: string | null; marketingConsent: boolean } }[] };
 
-const recommend = (variables: Record<string, unknown>) => api.gql<RecommendationResult>(RECOMMEND, variables);
+const recommend = (variables: VariablesOf<typeof RECOMMEND>) => api.gql(RECOMMEND, variables);
 const codeOf = (result: { errors?: { extensions?: Record<string, unknown> }[] }) => result.errors?.[0]?.extensions?.code;
 const groupOf = (externalId: string) => (externalId.startsWith('p-a-') ? 'A' : externalId.startsWith('p-b-') ? 'B' : '?');
 
 beforeAll(async () => {
   api = await startTestServer();
   await seedPlanted(api);
-  const products = await api.gql<{ products: { edges: { node: { id: string; externalId: string } }[] } }>(`{ products(first: 100) { edges { node { id externalId } } } }`);
+  const products = await api.gql(graphql(`query RecsProductsByFirst { products(first: 100) { edges { node { id externalId } } } }`));
   for (const { node } of products.data!.products.edges) productIds.set(node.externalId, node.id);
-  const users = await api.gql<{ users: { edges: { node: { id: string; externalId: string } }[] } }>(`{ users(first: 100) { edges { node { id externalId } } } }`);
+  const users = await api.gql(graphql(`query RecsUsersByFirst { users(first: 100) { edges { node { id externalId } } } }`));
   for (const { node } of users.data!.users.edges) userIds.set(node.externalId, node.id);
 });
 
@@ -97,7 +97,7 @@ describe('training from stored behaviour', () => {
     const version = job.modelVersion!;
     expect(version).toMatchObject({ version: 1, active: true });
     expect(version.artifactBytes).toBeGreaterThan(1000);
-    const m = version.metrics;
+    const m: Record<string, any> = version.metrics;
     for (const key of ['ndcgAt10', 'recallAt20', 'mapAt10', 'coverageAt20']) {
       expect(m[key]).toBeTypeOf('number');
       expect(m.popularity[key]).toBeTypeOf('number');
@@ -109,7 +109,7 @@ describe('training from stored behaviour', () => {
     expect(m.testInteractions).toBeGreaterThan(0);
     // Planted tastes: the model beats plain popularity on held-out behaviour.
     expect(m.ndcgAt10).toBeGreaterThan(m.popularity.ndcgAt10);
-    const s = version.dataStats;
+    const s: Record<string, any> = version.dataStats;
     expect(s).toMatchObject({ users: 40, products: 25, activeProducts: 24, coldProducts: expect.any(Number) });
     expect(s.interactions).toBeGreaterThan(300);
     const price = s.featureReport.attributes.find((a: { kind: string }) => a.kind === 'price');
@@ -143,7 +143,7 @@ describe('serving the active model', () => {
   });
 
   it('gives the same answer by userId and by userExternalId, for every strategy', async () => {
-    for (const strategy of ['HYBRID', 'COLLABORATIVE', 'CONTENT', 'POPULAR']) {
+    for (const strategy of ['HYBRID', 'COLLABORATIVE', 'CONTENT', 'POPULAR'] as const) {
       const byExternal = await recommend({ userExternalId: 'u-a-2', limit: 5, strategy });
       const byId = await recommend({ userId: userIds.get('u-a-2'), limit: 5, strategy });
       expect(byExternal.errors).toBeUndefined();
@@ -216,8 +216,8 @@ describe('serving the active model', () => {
   });
 
   it('finds similar products of the same taste group with every metric', async () => {
-    for (const metric of ['COSINE', 'PEARSON', 'EUCLIDEAN']) {
-      const result = await api.gql<Similar>(SIMILAR, { productExternalId: 'p-a-3', limit: 5, metric });
+    for (const metric of ['COSINE', 'PEARSON', 'EUCLIDEAN'] as const) {
+      const result = await api.gql(SIMILAR, { productExternalId: 'p-a-3', limit: 5, metric });
       expect(result.errors).toBeUndefined();
       const list = result.data!.similarProducts;
       expect(list).toHaveLength(5);
@@ -226,10 +226,10 @@ describe('serving the active model', () => {
       const scores = list.map((s) => s.score);
       expect([...scores].sort((a, b) => b - a)).toEqual(scores);
     }
-    const byId = await api.gql<Similar>(SIMILAR, { productId: productIds.get('p-a-3'), limit: 5 });
-    const byExternal = await api.gql<Similar>(SIMILAR, { productExternalId: 'p-a-3', limit: 5 });
+    const byId = await api.gql(SIMILAR, { productId: productIds.get('p-a-3'), limit: 5 });
+    const byExternal = await api.gql(SIMILAR, { productExternalId: 'p-a-3', limit: 5 });
     expect(byId.data).toEqual(byExternal.data);
-    const retired = await api.gql<Similar>(SIMILAR, { productExternalId: 'p-retired', limit: 30 });
+    const retired = await api.gql(SIMILAR, { productExternalId: 'p-retired', limit: 30 });
     expect(retired.data!.similarProducts.every((s) => s.product.active)).toBe(true);
   });
 
@@ -238,19 +238,19 @@ describe('serving the active model', () => {
       { externalId: 'p-a-new', name: 'Aurora Toaster', category: 'kitchen', tags: ['aurora'], price: 35 },
       { externalId: 'p-bare', name: 'Mystery box' },
     ]);
-    const result = await api.gql<Similar>(SIMILAR, { productExternalId: 'p-a-new', limit: 4 });
+    const result = await api.gql(SIMILAR, { productExternalId: 'p-a-new', limit: 4 });
     expect(result.errors).toBeUndefined();
     const list = result.data!.similarProducts;
     expect(list).toHaveLength(4);
     expect(list.map((s) => groupOf(s.product.externalId))).toEqual(['A', 'A', 'A', 'A']);
     expect(list.every((s) => s.score > 0 && s.score <= 1)).toBe(true);
-    const bare = await api.gql<Similar>(SIMILAR, { productExternalId: 'p-bare' });
+    const bare = await api.gql(SIMILAR, { productExternalId: 'p-bare' });
     expect(bare.errors).toBeUndefined();
     expect(bare.data!.similarProducts).toEqual([]);
   });
 
   it('ranks group-A consenting customers first for an Aurora campaign and never returns customers without consent', async () => {
-    const result = await api.gql<Audience>(AUDIENCE, { campaignExternalId: 'c-aurora', limit: 100 });
+    const result = await api.gql(AUDIENCE, { campaignExternalId: 'c-aurora', limit: 100 });
     expect(result.errors).toBeUndefined();
     const audience = result.data!.campaignAudience;
     const consenting = new Set(plantedUsers().filter((u) => u.consent).map((u) => u.externalId));
@@ -263,15 +263,15 @@ describe('serving the active model', () => {
     expect(audience.slice(0, 10).map((m) => m.user.externalId.slice(0, 3))).toEqual(Array(10).fill('u-a'));
     const scores = audience.map((m) => m.score);
     expect([...scores].sort((a, b) => b - a)).toEqual(scores);
-    const top3 = await api.gql<Audience>(AUDIENCE, { campaignExternalId: 'c-aurora', limit: 3 });
+    const top3 = await api.gql(AUDIENCE, { campaignExternalId: 'c-aurora', limit: 3 });
     expect(top3.data!.campaignAudience.map((m) => m.user.externalId)).toEqual(audience.slice(0, 3).map((m) => m.user.externalId));
   });
 
   it('respects a consent withdrawal at once', async () => {
-    const before = await api.gql<Audience>(AUDIENCE, { campaignExternalId: 'c-aurora', limit: 1 });
+    const before = await api.gql(AUDIENCE, { campaignExternalId: 'c-aurora', limit: 1 });
     const first = before.data!.campaignAudience[0].user.externalId;
     await upsertUsers(api, [{ externalId: first, marketingConsent: false }]);
-    const after = await api.gql<Audience>(AUDIENCE, { campaignExternalId: 'c-aurora', limit: 100 });
+    const after = await api.gql(AUDIENCE, { campaignExternalId: 'c-aurora', limit: 100 });
     expect(after.data!.campaignAudience.some((m) => m.user.externalId === first)).toBe(false);
     await upsertUsers(api, [{ externalId: first, marketingConsent: true }]);
   });
@@ -283,7 +283,7 @@ describe('serving the active model', () => {
       expect((await api.gqlAs(key, RECOMMEND, { userExternalId: 'u-a-1' })).errors).toBeUndefined();
       expect((await api.gqlAs(key, SIMILAR, { productExternalId: 'p-a-1' })).errors).toBeUndefined();
     }
-    const masked = await api.gqlAs<Audience>(integration.secret, AUDIENCE, { campaignExternalId: 'c-aurora', limit: 3 });
+    const masked = await api.gqlAs(integration.secret, AUDIENCE, { campaignExternalId: 'c-aurora', limit: 3 });
     expect(masked.errors).toBeUndefined();
     expect(masked.data!.campaignAudience.every((m) => m.user.email === null)).toBe(true);
   });
@@ -298,7 +298,7 @@ describe('serving the active model', () => {
 
 describe('errors', () => {
   it('refuses bad arguments with BAD_USER_INPUT', async () => {
-    const cases: [string, Record<string, unknown>][] = [
+    const cases: [UncheckedDocument, Record<string, unknown>][] = [
       [RECOMMEND, { userId: userIds.get('u-a-1'), userExternalId: 'u-a-1' }],
       [RECOMMEND, { userExternalId: 'u-a-1', limit: 0 }],
       [RECOMMEND, { userExternalId: 'u-a-1', limit: 101 }],

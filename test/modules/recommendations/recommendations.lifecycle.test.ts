@@ -2,12 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { startTestServer, type TestServer } from '../../support/server.ts';
 import { plantedInteractions, RECOMMEND, recordInteractions, seedPlanted, SIMILAR, AUDIENCE, train, TEST_HYPERPARAMETERS, upsertProducts, upsertUsers, type RecommendationResult } from './planted.ts';
+import { graphql, type UncheckedDocument, type VariablesOf } from '../../support/graphql.ts';
 
 let database: TestDatabase;
 let api: TestServer;
 
-const ACTIVATE = `mutation($id: ID!) { activateModel(id: $id) { id version active } }`;
-const recommend = (server: TestServer, variables: Record<string, unknown>) => server.gql<RecommendationResult>(RECOMMEND, variables);
+const ACTIVATE = graphql(`mutation RecsLifecycleActivate($id: ID!) { activateModel(id: $id) { id version active } }`);
+const recommend = (server: TestServer, variables: VariablesOf<typeof RECOMMEND>) => server.gql(RECOMMEND, variables);
 
 beforeAll(async () => {
   database = await createTestDatabase();
@@ -75,7 +76,7 @@ describe('recommender lifecycle', () => {
     };
     await waitForVersion(v2);
     const rolledBackAt = Date.now();
-    const rollback = await api.gql<{ activateModel: { id: string; active: boolean } }>(ACTIVATE, { id: v1 });
+    const rollback = await api.gql(ACTIVATE, { id: v1 });
     expect(rollback.data!.activateModel).toMatchObject({ id: v1, active: true });
     const { result, at } = await waitForVersion(v1);
     expect(at - rolledBackAt).toBeLessThan(1_800);
@@ -84,7 +85,7 @@ describe('recommender lifecycle', () => {
   });
 
   it('serves the same active model after a restart, without retraining', async () => {
-    const queries: [string, Record<string, unknown>][] = [
+    const queries: [UncheckedDocument, Record<string, unknown>][] = [
       [RECOMMEND, { userExternalId: 'u-b-2', limit: 6 }],
       [RECOMMEND, { userExternalId: 'u-a-5', limit: 6, strategy: 'COLLABORATIVE', filter: { category: 'electronics' } }],
       [SIMILAR, { productExternalId: 'p-b-4', limit: 6, metric: 'PEARSON' }],

@@ -1,16 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../../support/server.ts';
+import { graphql, unchecked, type ResultOf } from '../../support/graphql.ts';
 
-const UPSERT = `mutation($input: [UserInput!]!) {
+const UPSERT = graphql(`mutation UsersUpsert($input: [UserInput!]!) {
   upsertUsers(input: $input) { created updated unchanged failed errors { index externalId code message field } }
-}`;
-const PAGE = `query($first: Int, $after: String, $filter: UserFilter) {
+}`);
+const PAGE = graphql(`query UsersPage($first: Int, $after: String, $filter: UserFilter) {
   users(first: $first, after: $after, filter: $filter) {
     totalCount
     edges { cursor node { id externalId email name marketingConsent attributes } }
     pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
   }
-}`;
+}`);
 
 let api: TestServer;
 beforeAll(async () => {
@@ -30,8 +31,8 @@ describe('upsertUsers', () => {
     expect(first.data).toEqual({ upsertUsers: { created: 2, updated: 0, unchanged: 0, failed: 0, errors: [] } });
     const again = await api.gql(UPSERT, { input });
     expect(again.data).toEqual({ upsertUsers: { created: 0, updated: 0, unchanged: 2, failed: 0, errors: [] } });
-    const stored = await api.gql<{ user: { email: string; attributes: unknown } }>(
-      `{ user(externalId: "crm-1") { email attributes } }`,
+    const stored = await api.gql(
+      graphql(`query UsersUserByExternalId { user(externalId: "crm-1") { email attributes } }`),
     );
     expect(stored.data?.user).toEqual({ email: 'ann@example.com', attributes: { city: 'Shanghai', tier: null } });
   });
@@ -39,12 +40,12 @@ describe('upsertUsers', () => {
   it('keeps omitted fields, clears fields sent as null, and counts the update', async () => {
     const result = await api.gql(UPSERT, { input: [{ externalId: 'crm-2', name: null, marketingConsent: true }] });
     expect(result.data).toEqual({ upsertUsers: { created: 0, updated: 1, unchanged: 0, failed: 0, errors: [] } });
-    const stored = await api.gql<{ user: unknown }>(`{ user(externalId: "crm-2") { email name marketingConsent } }`);
+    const stored = await api.gql(graphql(`query UsersUserByExternalId2 { user(externalId: "crm-2") { email name marketingConsent } }`));
     expect(stored.data?.user).toEqual({ email: 'bob@example.com', name: null, marketingConsent: true });
   });
 
   it('refuses bad rows by index and still writes the good ones', async () => {
-    const result = await api.gql<{ upsertUsers: { created: number; failed: number; errors: { index: number; code: string; field: string }[] } }>(UPSERT, {
+    const result = await api.gql(UPSERT, {
       input: [
         { externalId: 'crm-3', email: 'not-an-email' },
         { externalId: 'crm-4', email: 'dee@example.com' },
@@ -64,7 +65,7 @@ describe('upsertUsers', () => {
       [4, 'CONFLICT', 'externalId'],
       [5, 'BAD_USER_INPUT', 'name'],
     ]);
-    const missing = await api.gql<{ user: unknown }>(`{ user(externalId: "crm-3") { id } }`);
+    const missing = await api.gql(graphql(`query UsersUserByExternalId3 { user(externalId: "crm-3") { id } }`));
     expect(missing.data?.user).toBeNull();
   });
 
@@ -75,7 +76,7 @@ describe('upsertUsers', () => {
       const result = await small.gql(UPSERT, { input });
       expect(result.errors?.[0]?.extensions?.code).toBe('BATCH_TOO_LARGE');
       expect(result.errors?.[0]?.extensions?.maxBatchSize).toBe(3);
-      const count = await small.gql<{ users: { totalCount: number } }>(`{ users { totalCount } }`);
+      const count = await small.gql(graphql(`query UsersUsers { users { totalCount } }`));
       expect(count.data?.users.totalCount).toBe(0);
     } finally {
       await small.stop();
@@ -83,9 +84,9 @@ describe('upsertUsers', () => {
   });
 
   it('rejects wrongly typed variables before anything is written', async () => {
-    const result = await api.gql(UPSERT, { input: [{ externalId: 'crm-9', marketingConsent: 'yes' }] });
+    const result = await api.gql(unchecked(UPSERT), { input: [{ externalId: 'crm-9', marketingConsent: 'yes' }] });
     expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    const missing = await api.gql<{ user: unknown }>(`{ user(externalId: "crm-9") { id } }`);
+    const missing = await api.gql(graphql(`query UsersUserByExternalId4 { user(externalId: "crm-9") { id } }`));
     expect(missing.data?.user).toBeNull();
   });
 });
@@ -105,8 +106,8 @@ describe('users connection', () => {
     let after: string | null = null;
     let pages = 0;
     for (;;) {
-      type Page = { users: { edges: { node: { externalId: string } }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } };
-      const result: GraphQLResponse<Page> = await api.gql<Page>(
+      type Page = ResultOf<typeof PAGE>;
+      const result: GraphQLResponse<Page> = await api.gql(
         PAGE,
         { first: 10, after, filter: { search: 'page-' } },
       );
@@ -124,7 +125,7 @@ describe('users connection', () => {
   });
 
   it('filters and counts', async () => {
-    const result = await api.gql<{ users: { totalCount: number; edges: unknown[] } }>(PAGE, {
+    const result = await api.gql(PAGE, {
       first: 100,
       filter: { search: 'page-', marketingConsent: true },
     });
@@ -133,7 +134,7 @@ describe('users connection', () => {
   });
 
   it('returns an empty page with null cursors when nothing matches', async () => {
-    const result = await api.gql<{ users: unknown }>(PAGE, { first: 5, filter: { search: 'nobody-has-this' } });
+    const result = await api.gql(PAGE, { first: 5, filter: { search: 'nobody-has-this' } });
     expect(result.data?.users).toEqual({
       totalCount: 0,
       edges: [],
@@ -153,23 +154,23 @@ describe('users connection', () => {
 
 describe('single lookups', () => {
   it('finds a user by global id, by externalId and through node()', async () => {
-    const byExternal = await api.gql<{ user: { id: string } }>(`{ user(externalId: "crm-1") { id } }`);
-    const id = byExternal.data!.user.id;
-    const byId = await api.gql<{ user: { externalId: string } }>(`query($id: ID!) { user(id: $id) { externalId } }`, { id });
-    expect(byId.data?.user.externalId).toBe('crm-1');
-    const node = await api.gql<{ node: { __typename: string; externalId: string } }>(
-      `query($id: ID!) { node(id: $id) { __typename ... on User { externalId } } }`,
+    const byExternal = await api.gql(graphql(`query UsersUserByExternalId5 { user(externalId: "crm-1") { id } }`));
+    const id = byExternal.data!.user!.id;
+    const byId = await api.gql(graphql(`query UsersUserById($id: ID!) { user(id: $id) { externalId } }`), { id });
+    expect(byId.data?.user?.externalId).toBe('crm-1');
+    const node = await api.gql(
+      graphql(`query UsersNodeById($id: ID!) { node(id: $id) { __typename ... on User { externalId } } }`),
       { id },
     );
     expect(node.data?.node).toEqual({ __typename: 'User', externalId: 'crm-1' });
   });
 
   it('answers null for unknown ids and BAD_USER_INPUT for malformed or ambiguous lookups', async () => {
-    const unknown = await api.gql<{ node: unknown }>(`{ node(id: "VXNlcjowMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDA") { id } }`);
+    const unknown = await api.gql(graphql(`query UsersNodeById2 { node(id: "VXNlcjowMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDA") { id } }`));
     expect(unknown.data?.node).toBeNull();
-    const malformed = await api.gql(`{ user(id: "garbage") { id } }`);
+    const malformed = await api.gql(graphql(`query UsersUserById2 { user(id: "garbage") { id } }`));
     expect(malformed.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
-    const both = await api.gql(`{ user(id: "x", externalId: "y") { id } }`);
+    const both = await api.gql(graphql(`query UsersUserByIdAndExternalId { user(id: "x", externalId: "y") { id } }`));
     expect(both.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 });
