@@ -8,7 +8,8 @@ import {
   isUnionType,
 } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { buildSchema, printSchemaSdl } from '../../src/app/schema.ts';
+import { buildSchema } from '../../src/app/schema.ts';
+import { printSchemaSdl } from '../../src/app/sdl.ts';
 
 describe('schema', () => {
   const schema = buildSchema();
