@@ -5,7 +5,7 @@
  * relevant = test items not already in the user's training history. Metrics
  * for the model's default strategy and the baselines come from the same run.
  */
-import { createRng } from './random.js';
+import { createRng } from '../shared/random.js';
 import { averagePrecisionAtK, catalogueCoverage, ndcgAtK, recallAtK, topK } from './metrics.js';
 import { easeScores, type EaseLists } from './ease.js';
 import { blendScores, standardStats, type RecommenderModel, type ScoreComponents, type UserHistory } from './model.js';

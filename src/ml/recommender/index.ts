@@ -17,4 +17,4 @@ export { temporalSplit, relevantItems, evaluateModel, evaluateHistories, sampleU
 export type { TemporalSplit, RelevanceMode, ModelEvaluation, HeldOutUser } from './evaluation.js';
 export { trainRecommender, DEFAULT_BLEND, DEFAULT_NEIGHBOURS } from './train.js';
 export type { TrainRecommenderOptions, TrainRecommenderResult } from './train.js';
-export { createRng } from './random.js';
+export { createRng } from '../shared/random.js';
