@@ -547,7 +547,8 @@ export class RecommenderModel {
     for (const b of buffers) {
       // Copy into fresh (aligned) buffers; the input may be a Node Buffer slice at any offset.
       const width = b.dtype === 'f64' ? 8 : 4;
-      const raw = bytes.slice(start + b.offset, start + b.offset + b.length * width);
+      // Uint8Array's slice copies; a Node Buffer's own slice() would share (and the typed array below would then start at the file's byte 0).
+      const raw = Uint8Array.prototype.slice.call(bytes, start + b.offset, start + b.offset + b.length * width);
       arrays[b.name] = b.dtype === 'f64' ? new Float64Array(raw.buffer) : b.dtype === 'i32' ? new Int32Array(raw.buffer) : new Float32Array(raw.buffer);
     }
     if (version === 1) {
