@@ -6,6 +6,7 @@
  * for the model's default strategy and the baselines come from the same run.
  */
 import { createRng } from '../shared/random.js';
+import { TopKBuffer } from '../shared/top-k.js';
 import { averagePrecisionAtK, catalogueCoverage, ndcgAtK, recallAtK, topK } from './metrics.js';
 import { easeScores, type EaseLists } from './ease.js';
 import { blendScores, standardStats, type RecommenderModel, type ScoreComponents, type UserHistory } from './model.js';
@@ -378,8 +379,7 @@ export function tuneBlend(
   const out = new Float32Array(maxLen);
   // Summation order of blendScores (popularity first), so float rounding and ties match serving.
   const order = [3, 0, 1, 2, 4];
-  const topVal = new Float64Array(10);
-  const topRel = new Uint8Array(10);
+  const top = new TopKBuffer(10);
   const memo = new Map<string, number>();
   // The evaluation loop of the search: weighted sum over candidates, then an
   // allocation-free top 10 (ties keep the lower item index first, as topK does).
@@ -398,22 +398,10 @@ export function tuneBlend(
         const base = k * len;
         for (let p = 0; p < len; p++) out[p] += wk * c.z[base + p];
       }
-      let size = 0;
-      for (let p = 0; p < len; p++) {
-        const v = out[p];
-        if (size === 10 && v <= topVal[9]) continue;
-        let pos = size < 10 ? size : 9;
-        while (pos > 0 && topVal[pos - 1] < v) {
-          topVal[pos] = topVal[pos - 1];
-          topRel[pos] = topRel[pos - 1];
-          pos--;
-        }
-        topVal[pos] = v;
-        topRel[pos] = c.rel[p];
-        if (size < 10) size++;
-      }
+      top.reset();
+      for (let p = 0; p < len; p++) top.offer(out[p], p);
       let dcg = 0;
-      for (let r = 0; r < size; r++) if (topRel[r] === 1) dcg += discount[r];
+      for (let r = 0; r < top.size; r++) if (c.rel[top.ids[r]] === 1) dcg += discount[r];
       total += dcg / c.idcg;
     }
     const v = cache.length === 0 ? 0 : total / cache.length;
