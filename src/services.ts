@@ -28,12 +28,12 @@ type PrivacyConfig = Partial<
 
 export function createServices(
   db: Db,
-  config: Pick<Config, 'MAX_BATCH_SIZE' | 'MAX_PAGE_SIZE'> & PrivacyConfig & Partial<Pick<Config, 'TRAINING_THREAD'>>,
+  config: Pick<Config, 'MAX_BATCH_SIZE' | 'MAX_PAGE_SIZE'> & PrivacyConfig & Partial<Pick<Config, 'TRAINING_THREAD' | 'TFJS_BACKEND'>>,
   runtime: ServiceRuntime = {},
 ) {
   const logger = runtime.logger ?? createLogger('silent');
   const cipher = fieldCipherFromConfig(config, logger);
-  const models = createModelServices(db, { logger, queue: runtime.queue ?? (() => null), trainingThread: config.TRAINING_THREAD });
+  const models = createModelServices(db, { logger, queue: runtime.queue ?? (() => null), trainingThread: config.TRAINING_THREAD, tfjsBackend: config.TFJS_BACKEND });
   const limits = { maxBatchSize: config.MAX_BATCH_SIZE, maxPageSize: config.MAX_PAGE_SIZE };
   return {
     limits,
