@@ -39,3 +39,5 @@ export {
 export type { BackendPreference } from '../shared/backend.js';
 export type { TrainRecommenderOptions, TrainRecommenderResult } from './train.js';
 export { createRng } from '../shared/random.js';
+export { contentNeighbours, audienceReason } from './catalogue.js';
+export type { ItemCatalogue, ItemDescription, AudienceReason } from './catalogue.js';

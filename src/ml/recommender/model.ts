@@ -200,6 +200,12 @@ export class RecommenderModel {
     return { indptr: this.arrays.easeIndptr, indices: this.arrays.easeIndices, weights: this.arrays.easeWeights };
   }
 
+  /** Whether a trained user has any stored interaction (false for unknown users). */
+  hasHistory(user: number | null): boolean {
+    if (user === null || !(user >= 0 && user < this.userCount)) return false;
+    return this.arrays.historyIndptr[user + 1] > this.arrays.historyIndptr[user];
+  }
+
   /** Stored history of a trained user merged with extra (post-training) events. */
   historyOf(user: number | null, extra?: readonly HistoryEntry[]): UserHistory {
     const merged = new Map<number, number>();
