@@ -41,3 +41,5 @@ export type { TrainRecommenderOptions, TrainRecommenderResult } from './train.js
 export { createRng } from '../shared/random.js';
 export { contentNeighbours, audienceReason } from './catalogue.js';
 export type { ItemCatalogue, ItemDescription, AudienceReason } from './catalogue.js';
+export { CollaborativeScorer, ContentScorer, KnnScorer, EaseScorer, PopularityScorer, blendScores } from './scorers/index.js';
+export type { CollaborativeFactors, ContentRows, ScoreComponents, UserHistory } from './scorers/index.js';

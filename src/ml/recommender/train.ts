@@ -12,7 +12,8 @@ import { resolveRecommenderHyperparameters, type RecommenderHyperparameters } fr
 import { buildContentFeatures, type ContentFeatures } from './features.js';
 import { buildItemKnn, type NeighbourLists } from './knn.js';
 import { cholesky, choleskySolve, gramian } from './linalg.js';
-import { MODEL_FORMAT, MODEL_VERSION, RecommenderModel, standardise, type ModelHeader } from './model.js';
+import { MODEL_FORMAT, MODEL_VERSION, RecommenderModel, type ModelHeader } from './model.js';
+import { standardise } from './scorers/index.js';
 import { buildInteractionMatrix, timeOf, transpose, type CsrMatrix } from './signals.js';
 import { denseMatMul, ensureBackend, fastMatMulAvailable } from './tf-ops.js';
 import {
