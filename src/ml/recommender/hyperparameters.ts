@@ -115,6 +115,8 @@ export const RecommenderHyperparametersSchema = z
 
 /** Hyperparameters as given: every key optional (`blend.ease` too). */
 export type RecommenderHyperparameters = z.input<typeof RecommenderHyperparametersSchema>;
+/** Blend given as a hyperparameter: `ease` may be left out (0), as before EASE existed. */
+export type BlendInput = z.input<typeof FixedBlendSchema>;
 /** Every key set but trendingHalfLifeDays (it depends on the data): what a model is trained with. */
 export type ResolvedRecommenderHyperparameters = z.output<typeof RecommenderHyperparametersSchema>;
 

@@ -35,6 +35,7 @@ export {
   DEFAULT_NEIGHBOURS,
   type RecommenderHyperparameters,
   type ResolvedRecommenderHyperparameters,
+  type BlendInput,
 } from './hyperparameters.js';
 export type { BackendPreference } from '../shared/backend.js';
 export type { TrainRecommenderOptions, TrainRecommenderResult } from './train.js';

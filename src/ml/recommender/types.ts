@@ -81,8 +81,6 @@ export interface BlendWeights {
   ease: number;
 }
 
-/** Blend given as a hyperparameter: `ease` may be left out (0), as before EASE existed. */
-export type BlendInput = Omit<BlendWeights, 'ease'> & { ease?: number };
 
 export interface RecommendOptions {
   limit: number;

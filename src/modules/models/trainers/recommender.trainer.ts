@@ -11,6 +11,8 @@ import {
   type ItemFeatureInput,
   type TrainingProgress,
 } from '../../../ml/recommender/index.ts';
+// The task the recommendations are served for: the one the recommender may be trained for.
+import { RECOMMENDER_TASK } from '../../recommendations/recommendations.service.ts';
 import { parseHyperparameters, TrainingInputError, type ModelTrainer, type TrainingProgressUpdate } from './trainer.ts';
 import { packInteractions } from './training-compute.ts';
 import { runTrainingWithProgress } from './training-thread.ts';
@@ -127,8 +129,8 @@ export const recommenderTrainer: ModelTrainer = {
   kind: 'RECOMMENDER',
 
   validate(task, hyperparameters) {
-    if (task !== 'default') {
-      throw userInputError(`The recommender is trained and served for task "default" only; got "${task}".`, { argument: 'task' });
+    if (task !== RECOMMENDER_TASK) {
+      throw userInputError(`The recommender is trained and served for task "${RECOMMENDER_TASK}" only; got "${task}".`, { argument: 'task' });
     }
     parseHyperparameters(RecommenderHyperparametersSchema, hyperparameters);
   },
