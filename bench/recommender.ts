@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { generateSyntheticBehaviour, MOVIELENS_LIKE, type SyntheticBehaviourOptions } from '../src/ml/synthetic/behaviour.js';
 import { syntheticToTrainingData } from '../src/ml/synthetic/training-data.js';
 import { RecommenderModel, trainRecommender, type RankingMetrics } from '../src/ml/recommender/index.js';
-import { createRng } from '../src/ml/recommender/random.js';
+import { createRng } from '../src/ml/shared/random.js';
 
 interface Shape {
   name: string;

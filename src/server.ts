@@ -47,7 +47,7 @@ export async function startServer(options: {
   host?: string;
 }): Promise<RunningServer> {
   const { config, database, logger } = options;
-  const { name: backend } = await initTensorflowBackend();
+  const { name: backend } = await initTensorflowBackend(config.TFJS_BACKEND);
   logger.info({ backend }, 'TensorFlow.js backend ready');
   const queue = await JobQueue.start(options.databaseUrl, logger, config);
   const services = createServices(database.prisma, config, { logger, queue: () => queue });

@@ -1,10 +1,9 @@
 export {
   trainTextClassifier,
   loadTextClassifier,
+  textClassifierSplit,
   InsufficientTrainingDataError,
-  DEFAULT_HYPERPARAMETERS,
   type LabelledText,
-  type TextClassifierHyperparameters,
   type EpochProgress,
   type TrainResult,
   type TrainOptions,
@@ -12,3 +11,11 @@ export {
   type TextClassifier,
   type ClassificationMetrics,
 } from './text-classifier.js';
+export {
+  TextClassifierHyperparametersSchema,
+  resolveTextClassifierHyperparameters,
+  DEFAULT_HYPERPARAMETERS,
+  type TextClassifierHyperparameters,
+  type ResolvedTextClassifierHyperparameters,
+} from './hyperparameters.js';
+export type { BackendPreference } from '../shared/backend.js';

@@ -2,42 +2,22 @@ import { tokenize, displayFeature, resolveTokenizeOptions, type TokenizeOptions,
 import { TfidfVectorizer, type SparseVector } from '../text/vectorizer.js';
 import { SparseNet, type SparseNetWeights } from './sparse-net.js';
 import { encodeArtifact, decodeArtifact } from './artifact.js';
-import { initTensorflowBackend } from '../shared/backend.js';
-import { stratifiedSplit } from '../shared/split.js';
+import { initTensorflowBackend, type BackendPreference } from '../shared/backend.js';
+import { stratifiedSplit, type StratifiedSplit } from '../shared/split.js';
 import { createRandom, shuffleInPlace } from '../shared/random.js';
 import { classificationMetrics, type ClassificationMetrics } from '../shared/classification-metrics.js';
+import {
+  resolveTextClassifierHyperparameters,
+  type ResolvedTextClassifierHyperparameters,
+  type TextClassifierHyperparameters,
+} from './hyperparameters.js';
 
 export type { ClassificationMetrics } from '../shared/classification-metrics.js';
+export type { TextClassifierHyperparameters, ResolvedTextClassifierHyperparameters } from './hyperparameters.js';
 
 export interface LabelledText {
   text: string;
   label: string;
-}
-
-export interface TextClassifierHyperparameters {
-  /** Maximum passes over the training split (early stopping usually ends sooner). */
-  epochs?: number;
-  /** Adam step size. */
-  learningRate?: number;
-  batchSize?: number;
-  /** Vocabulary cap (most document-frequent features kept). */
-  maxFeatures?: number;
-  /** Hidden ReLU units; 0 = linear softmax (the default, see docs/classifier.md). */
-  hidden?: number;
-  /** L2 penalty on weights. */
-  l2?: number;
-  /** Dropout on the hidden layer (ignored when hidden = 0). */
-  dropout?: number;
-  /** Epochs without validation-loss improvement before stopping. */
-  patience?: number;
-  seed?: number;
-  validationFraction?: number;
-  testFraction?: number;
-  minExamplesPerClass?: number;
-  /** Features must occur in at least this many training texts. */
-  minDf?: number;
-  /** Scale features by naive-Bayes log-count ratios (NBSVM-style prior). */
-  nbScale?: boolean;
 }
 
 export interface EpochProgress {
@@ -61,7 +41,7 @@ export interface TrainResult {
   /** Epoch (1-based) whose weights were kept. */
   bestEpoch: number;
   vocabularySize: number;
-  hyperparameters: Required<TextClassifierHyperparameters>;
+  hyperparameters: ResolvedTextClassifierHyperparameters;
 }
 
 export interface TrainOptions {
@@ -71,6 +51,8 @@ export interface TrainOptions {
   split?: { train: LabelledText[]; validation?: LabelledText[]; test: LabelledText[] };
   /** Tokenizer settings stored in the artifact. */
   tokenizer?: TokenizeOptions;
+  /** Backend to start TensorFlow.js with if it is not running yet (default 'auto'). */
+  backend?: BackendPreference;
 }
 
 export interface Prediction {
@@ -98,23 +80,6 @@ export class InsufficientTrainingDataError extends Error {
   }
 }
 
-export const DEFAULT_HYPERPARAMETERS: Readonly<Required<TextClassifierHyperparameters>> = Object.freeze({
-  epochs: 12,
-  learningRate: 0.01,
-  batchSize: 32,
-  maxFeatures: 200_000,
-  hidden: 0,
-  l2: 1e-5,
-  dropout: 0.3,
-  patience: 2,
-  seed: 42,
-  validationFraction: 0.1,
-  testFraction: 0.1,
-  minExamplesPerClass: 10,
-  minDf: 2,
-  nbScale: true,
-});
-
 interface ArtifactHeader {
   format: 'text-classifier';
   version: 1;
@@ -123,7 +88,7 @@ interface ArtifactHeader {
   tokenizer: ResolvedTokenizeOptions;
   sublinearTf: boolean;
   hidden: number;
-  hyperparameters: Required<TextClassifierHyperparameters>;
+  hyperparameters: ResolvedTextClassifierHyperparameters;
   trainedAt: string;
   backend: string;
 }
@@ -206,9 +171,9 @@ export async function trainTextClassifier(
   hp?: TextClassifierHyperparameters,
   opts?: TrainOptions,
 ): Promise<TrainResult> {
-  const h: Required<TextClassifierHyperparameters> = { ...DEFAULT_HYPERPARAMETERS, ...stripUndefined(hp ?? {}) };
+  const h = resolveTextClassifierHyperparameters(hp);
   const started = performance.now();
-  const { name: backend } = await initTensorflowBackend();
+  const { name: backend } = await initTensorflowBackend(opts?.backend);
 
   let train: LabelledText[];
   let validation: LabelledText[];
@@ -226,8 +191,7 @@ export async function trainTextClassifier(
     }
   } else {
     checkClasses(examples, h.minExamplesPerClass);
-    const s = stratifiedSplit(examples, (e) => e.label, { validation: h.validationFraction, test: h.testFraction }, h.seed);
-    ({ train, validation, test } = s);
+    ({ train, validation, test } = textClassifierSplit(examples, h));
   }
   const labels = checkClasses(train, 1);
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
@@ -322,8 +286,17 @@ export async function trainTextClassifier(
   }
 }
 
-function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+/**
+ * The seeded, stratified train / validation / test split of `examples` that training makes when
+ * it is given no split: callers that need the test split afterwards (to score another version on
+ * it) make it with this function and hand it in, rather than re-deriving it.
+ */
+export function textClassifierSplit(
+  examples: readonly LabelledText[],
+  hyperparameters: Pick<ResolvedTextClassifierHyperparameters, 'validationFraction' | 'testFraction' | 'seed'>,
+): StratifiedSplit<LabelledText> {
+  const { validationFraction, testFraction, seed } = hyperparameters;
+  return stratifiedSplit(examples, (e) => e.label, { validation: validationFraction, test: testFraction }, seed);
 }
 
 class LoadedTextClassifier implements TextClassifier {
@@ -393,8 +366,8 @@ class LoadedTextClassifier implements TextClassifier {
   }
 }
 
-export async function loadTextClassifier(artifact: Uint8Array): Promise<TextClassifier> {
-  const { name: backend } = await initTensorflowBackend();
+export async function loadTextClassifier(artifact: Uint8Array, options: { backend?: BackendPreference } = {}): Promise<TextClassifier> {
+  const { name: backend } = await initTensorflowBackend(options.backend);
   const { header, buffers } = decodeArtifact<ArtifactHeader>(artifact);
   if (header.format !== 'text-classifier' || header.version !== 1) throw new Error(`unsupported artifact ${header.format} v${header.version}`);
   const vectorizer = new TfidfVectorizer({ features: header.features, idf: buffers.idf, sublinearTf: header.sublinearTf });

@@ -10,7 +10,7 @@
  * α0 is given relative to density: α0 = unobservedWeight · nnz / (U·I), so the
  * same default works for 1% and 0.01% dense data.
  */
-import { createRng } from './random.js';
+import { createRng } from '../shared/random.js';
 import { gramian } from './linalg.js';
 import type { CsrMatrix } from './signals.js';
 import type { AlsConfig } from './types.js';

@@ -14,6 +14,7 @@
  * and stored as CSR neighbour lists over global item indices, so serving costs
  * O(|history|·k) and the artifact grows by ≈ 8·M·k bytes.
  */
+import { TopKBuffer } from '../shared/top-k.js';
 import { invertSpd, jsMatMul, type MatMul } from './linalg.js';
 import type { CsrMatrix } from './signals.js';
 import type { EaseConfig } from './types.js';
@@ -141,33 +142,22 @@ export function solveEase(gram: Float64Array, m: number, lambda: number, matmul:
 export function pruneEase(b: Float32Array, items: Int32Array, itemCount: number, k: number): EaseLists {
   const m = items.length;
   const keep = Math.min(k, Math.max(0, m - 1));
-  const heapIdx = new Int32Array(keep);
-  const heapVal = new Float64Array(keep);
+  const top = new TopKBuffer(keep);
   const rowLen = new Int32Array(itemCount);
   const rows: { item: number; idx: Int32Array; val: Float32Array }[] = [];
   for (let i = 0; i < m; i++) {
     const o = i * m;
-    let size = 0;
+    top.reset();
     for (let j = 0; j < m; j++) {
       const v = b[o + j];
-      if (j === i || !(v > 0)) continue;
-      if (size === keep && v <= heapVal[size - 1]) continue;
-      // Sorted insertion (descending); ties keep the lower position first.
-      let p = size < keep ? size : keep - 1;
-      while (p > 0 && heapVal[p - 1] < v) {
-        heapVal[p] = heapVal[p - 1];
-        heapIdx[p] = heapIdx[p - 1];
-        p--;
-      }
-      heapVal[p] = v;
-      heapIdx[p] = j;
-      if (size < keep) size++;
+      if (j !== i && v > 0) top.offer(v, j);
     }
+    const size = top.size;
     const idx = new Int32Array(size);
     const val = new Float32Array(size);
     for (let t = 0; t < size; t++) {
-      idx[t] = items[heapIdx[t]];
-      val[t] = heapVal[t];
+      idx[t] = items[top.ids[t]];
+      val[t] = top.values[t];
     }
     rows.push({ item: items[i], idx, val });
     rowLen[items[i]] = size;

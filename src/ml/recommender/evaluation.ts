@@ -5,12 +5,15 @@
  * relevant = test items not already in the user's training history. Metrics
  * for the model's default strategy and the baselines come from the same run.
  */
-import { createRng } from './random.js';
+import { createRng } from '../shared/random.js';
+import { TopKBuffer } from '../shared/top-k.js';
 import { averagePrecisionAtK, catalogueCoverage, ndcgAtK, recallAtK, topK } from './metrics.js';
 import { easeScores, type EaseLists } from './ease.js';
-import { blendScores, standardStats, type RecommenderModel, type ScoreComponents, type UserHistory } from './model.js';
+import type { RecommenderModel } from './model.js';
+import { blendScores, standardStats, type ScoreComponents, type UserHistory } from './scorers/index.js';
 import { timeOf, signalWeight, type CsrMatrix } from './signals.js';
 import { itemMatrix } from './tf-ops.js';
+import type { ResolvedRecommenderHyperparameters } from './hyperparameters.js';
 import type { BlendWeights, HistoryEntry, InteractionInput, RankingMetrics, SignalConfig, Strategy } from './types.js';
 
 export interface TemporalSplit {
@@ -23,7 +26,7 @@ export interface TemporalSplit {
  * every evaluated user keeps some history) are test. Users with < 2 events are
  * train-only.
  */
-export function temporalSplit(interactions: readonly InteractionInput[], testFraction = 0.2): TemporalSplit {
+export function temporalSplit(interactions: readonly InteractionInput[], testFraction: number): TemporalSplit {
   const byUser = new Map<number, number[]>();
   interactions.forEach((it, idx) => {
     let list = byUser.get(it.user);
@@ -75,6 +78,68 @@ export function relevantItems(
     if (s.size > 0) out.set(u, s);
   }
   return out;
+}
+
+/** The hold-out of one training run: its temporal split, the relevant test items and the users scored. */
+export interface HoldOut {
+  split: TemporalSplit;
+  relevant: Map<number, Set<number>>;
+  /** At most maxEvalUsers users with relevant items, sampled with the seed (ascending). */
+  users: number[];
+}
+
+/**
+ * The evaluation protocol of trainRecommender (temporal hold-out of the latest `testFraction`
+ * of each user's interactions, at most `maxEvalUsers` users): the one place it is derived, for
+ * the run's own metrics and for scoring earlier versions on the same split.
+ */
+export function recommenderHoldOut(
+  data: { interactions: readonly InteractionInput[]; userCount: number },
+  hp: Pick<ResolvedRecommenderHyperparameters, 'testFraction' | 'maxEvalUsers' | 'seed'>,
+  signals: SignalConfig,
+): HoldOut {
+  const split = temporalSplit(data.interactions, hp.testFraction);
+  const relevant = relevantItems(split, signals);
+  const users = sampleUsers([...relevant.keys()].filter((u) => u < data.userCount), hp.maxEvalUsers, hp.seed);
+  return { split, relevant, users };
+}
+
+/** How the hold-out is made, in words (stored with a version's metrics). */
+export function holdOutProtocol(hp: Pick<ResolvedRecommenderHyperparameters, 'testFraction' | 'maxEvalUsers'>): string {
+  return `temporal hold-out: latest ${Math.round(hp.testFraction * 100)}% of each user's interactions, full-catalogue ranking excluding training items, at most ${hp.maxEvalUsers} users`;
+}
+
+/**
+ * Scores another model (an earlier stored version, with its own index space) on this run's
+ * hold-out with `evaluateHistories`: each sampled user is folded in from the training part of
+ * their history (items matched by id; items the other model does not know are left out), and
+ * relevant items it does not know count as misses. Null when the model has no id mapping.
+ */
+export function evaluateOnHoldOut(
+  other: RecommenderModel,
+  hold: HoldOut,
+  itemIds: readonly string[],
+  strategy: Strategy = 'HYBRID',
+): RankingMetrics | null {
+  const otherItems = other.ids?.items;
+  if (!otherItems) return null;
+  const toOther = new Map(otherItems.map((id, index) => [id, index]));
+  const wanted = new Set(hold.users);
+  const histories = new Map<number, HistoryEntry[]>();
+  for (const it of hold.split.train) {
+    if (!wanted.has(it.user)) continue;
+    const item = toOther.get(itemIds[it.item]);
+    if (item === undefined) continue;
+    let list = histories.get(it.user);
+    if (!list) histories.set(it.user, (list = []));
+    list.push({ item, type: it.type, value: it.value, occurredAt: it.occurredAt });
+  }
+  const heldOut: HeldOutUser[] = hold.users.map((user) => ({
+    history: histories.get(user) ?? [],
+    // Negative placeholders: relevant, and never recommended.
+    relevant: new Set([...hold.relevant.get(user)!].map((item) => toOther.get(itemIds[item]) ?? -1 - item)),
+  }));
+  return evaluateHistories(other, heldOut, strategy);
 }
 
 /** Deterministic sample of at most `max` users (sorted for stable output). */
@@ -185,9 +250,10 @@ function withPopularityTies(scores: Float32Array, popularityZ: Float32Array, out
 export function evaluateModel(
   model: RecommenderModel,
   relevant: ReadonlyMap<number, ReadonlySet<number>>,
-  opts: { maxUsers?: number; seed?: number; blend?: BlendWeights } = {},
+  opts: { maxUsers?: number; seed?: number; blend?: BlendWeights; users?: readonly number[] } = {},
 ): ModelEvaluation {
-  const users = sampleUsers([...relevant.keys()].filter((u) => u < model.userCount), opts.maxUsers ?? 3000, opts.seed);
+  // `users`: a hold-out's own sample (see recommenderHoldOut).
+  const users = opts.users ?? sampleUsers([...relevant.keys()].filter((u) => u < model.userCount), opts.maxUsers ?? 3000, opts.seed);
   const n = model.itemCount;
   const acc = {
     hybrid: new MetricAccumulator(),
@@ -378,8 +444,7 @@ export function tuneBlend(
   const out = new Float32Array(maxLen);
   // Summation order of blendScores (popularity first), so float rounding and ties match serving.
   const order = [3, 0, 1, 2, 4];
-  const topVal = new Float64Array(10);
-  const topRel = new Uint8Array(10);
+  const top = new TopKBuffer(10);
   const memo = new Map<string, number>();
   // The evaluation loop of the search: weighted sum over candidates, then an
   // allocation-free top 10 (ties keep the lower item index first, as topK does).
@@ -398,22 +463,10 @@ export function tuneBlend(
         const base = k * len;
         for (let p = 0; p < len; p++) out[p] += wk * c.z[base + p];
       }
-      let size = 0;
-      for (let p = 0; p < len; p++) {
-        const v = out[p];
-        if (size === 10 && v <= topVal[9]) continue;
-        let pos = size < 10 ? size : 9;
-        while (pos > 0 && topVal[pos - 1] < v) {
-          topVal[pos] = topVal[pos - 1];
-          topRel[pos] = topRel[pos - 1];
-          pos--;
-        }
-        topVal[pos] = v;
-        topRel[pos] = c.rel[p];
-        if (size < 10) size++;
-      }
+      top.reset();
+      for (let p = 0; p < len; p++) top.offer(out[p], p);
       let dcg = 0;
-      for (let r = 0; r < size; r++) if (topRel[r] === 1) dcg += discount[r];
+      for (let r = 0; r < top.size; r++) if (c.rel[top.ids[r]] === 1) dcg += discount[r];
       total += dcg / c.idcg;
     }
     const v = cache.length === 0 ? 0 : total / cache.length;

@@ -3,7 +3,7 @@ export * from './types.js';
 export { cosineSimilarity, pearsonCorrelation, euclideanDistance, euclideanSimilarity, similarity, sparseSimilarity } from './similarity.js';
 export type { SimilarityMetric, SparseVector } from './similarity.js';
 export { recallAtK, precisionAtK, ndcgAtK, averagePrecisionAtK, catalogueCoverage, topK } from './metrics.js';
-export { DEFAULT_SIGNALS, resolveSignals, signalWeight, decayFactor, buildInteractionMatrix } from './signals.js';
+export { DEFAULT_SIGNALS, signalWeight, decayFactor, buildInteractionMatrix } from './signals.js';
 export type { CsrMatrix } from './signals.js';
 export { buildContentFeatures } from './features.js';
 export type { ContentFeatures } from './features.js';
@@ -13,8 +13,34 @@ export { DEFAULT_EASE, easeProblem, fitEase, easeScores } from './ease.js';
 export type { EaseFit, EaseLists, EaseProblem } from './ease.js';
 export { RecommenderModel, MODEL_FORMAT, MODEL_VERSION } from './model.js';
 export type { ModelHeader, ModelArrays, EaseHeader } from './model.js';
-export { temporalSplit, relevantItems, evaluateModel, evaluateHistories, sampleUsers, tuneBlend, collaborativeNdcg, easeNdcg } from './evaluation.js';
-export type { TemporalSplit, RelevanceMode, ModelEvaluation, HeldOutUser } from './evaluation.js';
-export { trainRecommender, DEFAULT_BLEND, DEFAULT_NEIGHBOURS } from './train.js';
+export {
+  temporalSplit,
+  relevantItems,
+  recommenderHoldOut,
+  holdOutProtocol,
+  evaluateOnHoldOut,
+  evaluateModel,
+  evaluateHistories,
+  sampleUsers,
+  tuneBlend,
+  collaborativeNdcg,
+  easeNdcg,
+} from './evaluation.js';
+export type { TemporalSplit, RelevanceMode, ModelEvaluation, HeldOutUser, HoldOut } from './evaluation.js';
+export { trainRecommender, DEFAULT_BLEND } from './train.js';
+export {
+  RecommenderHyperparametersSchema,
+  resolveRecommenderHyperparameters,
+  resolveSignals,
+  DEFAULT_NEIGHBOURS,
+  type RecommenderHyperparameters,
+  type ResolvedRecommenderHyperparameters,
+  type BlendInput,
+} from './hyperparameters.js';
+export type { BackendPreference } from '../shared/backend.js';
 export type { TrainRecommenderOptions, TrainRecommenderResult } from './train.js';
-export { createRng } from './random.js';
+export { createRng } from '../shared/random.js';
+export { contentNeighbours, audienceReason } from './catalogue.js';
+export type { ItemCatalogue, ItemDescription, AudienceReason } from './catalogue.js';
+export { CollaborativeScorer, ContentScorer, KnnScorer, EaseScorer, PopularityScorer, blendScores } from './scorers/index.js';
+export type { CollaborativeFactors, ContentRows, ScoreComponents, UserHistory } from './scorers/index.js';

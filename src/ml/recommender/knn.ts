@@ -4,6 +4,7 @@
  * item. Co-occurrences are accumulated per item over its users' rows, so the
  * cost is Σ_u n_u² and memory O(items·K).
  */
+import { TopKBuffer } from '../shared/top-k.js';
 import type { CsrMatrix } from './signals.js';
 
 export interface NeighbourLists {
@@ -24,8 +25,7 @@ export function buildItemKnn(userItem: CsrMatrix, itemUser: CsrMatrix, k: number
   const sims = new Float32Array(nItems * k);
   const acc = new Float64Array(nItems);
   const touched = new Int32Array(nItems);
-  const heapIdx = new Int32Array(k);
-  const heapVal = new Float64Array(k);
+  const top = new TopKBuffer(k);
   for (let i = 0; i < nItems; i++) {
     if (counts[i] === 0) continue;
     let nTouched = 0;
@@ -40,26 +40,16 @@ export function buildItemKnn(userItem: CsrMatrix, itemUser: CsrMatrix, k: number
         acc[j] += 1;
       }
     }
-    // Sorted insertion of the top k.
-    let size = 0;
+    // Touched items come in visiting order, not by index: the buffer orders ties by index.
+    top.reset();
     for (let t = 0; t < nTouched; t++) {
       const j = touched[t];
-      const s = acc[j] / Math.sqrt(counts[i] * counts[j]);
+      top.offer(acc[j] / Math.sqrt(counts[i] * counts[j]), j);
       acc[j] = 0;
-      if (size === k && s <= heapVal[size - 1]) continue;
-      let pos = size < k ? size : k - 1;
-      while (pos > 0 && (heapVal[pos - 1] < s || (heapVal[pos - 1] === s && heapIdx[pos - 1] > j))) {
-        heapVal[pos] = heapVal[pos - 1];
-        heapIdx[pos] = heapIdx[pos - 1];
-        pos--;
-      }
-      heapVal[pos] = s;
-      heapIdx[pos] = j;
-      if (size < k) size++;
     }
-    for (let t = 0; t < size; t++) {
-      indices[i * k + t] = heapIdx[t];
-      sims[i * k + t] = heapVal[t];
+    for (let t = 0; t < top.size; t++) {
+      indices[i * k + t] = top.ids[t];
+      sims[i * k + t] = top.values[t];
     }
   }
   return { k, indices, sims };

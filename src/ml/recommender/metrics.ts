@@ -3,6 +3,7 @@
  * Recall@K is normalised by min(K, |relevant|) (as in Liang et al. 2018 /
  * Steck 2019) so a perfect list scores 1 even when |relevant| > K.
  */
+import { TopKBuffer } from '../shared/top-k.js';
 
 function countRelevant(relevant: ReadonlySet<number>): number {
   return relevant.size;
@@ -79,25 +80,13 @@ export function topK(
   k: number,
   skip?: (index: number) => boolean,
 ): { items: Int32Array; scores: Float32Array } {
-  const items = new Int32Array(Math.max(0, k));
-  const vals = new Float64Array(Math.max(0, k));
-  let size = 0;
-  if (k <= 0) return { items, scores: new Float32Array(0) };
+  const top = new TopKBuffer(k);
   for (let i = 0; i < scores.length; i++) {
     const s = scores[i];
-    if (!Number.isFinite(s)) continue;
-    if (size === k && s <= vals[size - 1]) continue;
+    // `skip` (a Set lookup, a filter) only for scores that would enter.
+    if (!Number.isFinite(s) || !top.admits(s)) continue;
     if (skip !== undefined && skip(i)) continue;
-    // Insertion into the small sorted buffer (k is small: 10–100).
-    let pos = size < k ? size : k - 1;
-    while (pos > 0 && vals[pos - 1] < s) {
-      vals[pos] = vals[pos - 1];
-      items[pos] = items[pos - 1];
-      pos--;
-    }
-    vals[pos] = s;
-    items[pos] = i;
-    if (size < k) size++;
+    top.offer(s, i);
   }
-  return { items: items.slice(0, size), scores: Float32Array.from(vals.subarray(0, size)) };
+  return { items: top.ids.slice(0, top.size), scores: Float32Array.from(top.values.subarray(0, top.size)) };
 }

@@ -13,21 +13,6 @@ export const DEFAULT_SIGNALS: SignalConfig = {
   halfLifeDays: null,
 };
 
-export function resolveSignals(partial?: Partial<Omit<SignalConfig, 'weights'>> & { weights?: Partial<SignalConfig['weights']> }): SignalConfig {
-  const cfg: SignalConfig = {
-    weights: { ...DEFAULT_SIGNALS.weights, ...(partial?.weights ?? {}) },
-    ratingNegativeMax: partial?.ratingNegativeMax ?? DEFAULT_SIGNALS.ratingNegativeMax,
-    ratingScale: partial?.ratingScale ?? DEFAULT_SIGNALS.ratingScale,
-    halfLifeDays: partial?.halfLifeDays === undefined ? DEFAULT_SIGNALS.halfLifeDays : partial.halfLifeDays,
-  };
-  const w = cfg.weights;
-  if (!(w.VIEW > 0 && w.VIEW <= w.CLICK && w.CLICK <= w.ADD_TO_CART && w.ADD_TO_CART <= w.PURCHASE)) {
-    throw new RangeError('signal weights must satisfy 0 < VIEW <= CLICK <= ADD_TO_CART <= PURCHASE');
-  }
-  if (cfg.halfLifeDays !== null && !(cfg.halfLifeDays > 0)) throw new RangeError('halfLifeDays must be > 0 or null');
-  return cfg;
-}
-
 /** Signed weight of one event before time decay. */
 export function signalWeight(cfg: SignalConfig, type: InteractionKind, value?: number | null): number {
   if (type !== 'RATING') return cfg.weights[type];

@@ -6,15 +6,15 @@
  * set-up would cost more than the 10k×64 product itself).
  */
 import * as tf from '@tensorflow/tfjs';
-import { initTensorflowBackend } from '../shared/backend.js';
+import { initTensorflowBackend, type BackendPreference } from '../shared/backend.js';
 import { jsMatMul, type MatMul } from './linalg.js';
 
 let backendName: string | null = null;
 
-export async function ensureBackend(): Promise<string> {
+export async function ensureBackend(preference?: BackendPreference): Promise<string> {
   if (backendName !== null) return backendName;
   try {
-    backendName = (await initTensorflowBackend()).name;
+    backendName = (await initTensorflowBackend(preference)).name;
   } catch {
     backendName = 'js';
   }

@@ -4,14 +4,17 @@
  * blend weights) are chosen on an internal temporal validation split carved
  * from the training data only, so the reported test metrics are not tuned on test.
  */
-import { DEFAULT_ALS, trainAls } from './als.js';
-import { DEFAULT_EASE, easeProblem, emptyEaseLists, fitEase, type EaseFit } from './ease.js';
-import { collaborativeNdcg, easeNdcg, evaluateModel, relevantItems, temporalSplit, tuneBlend } from './evaluation.js';
+import type { BackendPreference } from '../shared/backend.js';
+import { trainAls } from './als.js';
+import { easeProblem, emptyEaseLists, fitEase, type EaseFit } from './ease.js';
+import { collaborativeNdcg, easeNdcg, evaluateModel, recommenderHoldOut, relevantItems, temporalSplit, tuneBlend } from './evaluation.js';
+import { resolveRecommenderHyperparameters, type RecommenderHyperparameters } from './hyperparameters.js';
 import { buildContentFeatures, type ContentFeatures } from './features.js';
 import { buildItemKnn, type NeighbourLists } from './knn.js';
 import { cholesky, choleskySolve, gramian } from './linalg.js';
-import { MODEL_FORMAT, MODEL_VERSION, RecommenderModel, standardise, type ModelHeader } from './model.js';
-import { buildInteractionMatrix, resolveSignals, timeOf, transpose, type CsrMatrix } from './signals.js';
+import { MODEL_FORMAT, MODEL_VERSION, RecommenderModel, type ModelHeader } from './model.js';
+import { standardise } from './scorers/index.js';
+import { buildInteractionMatrix, timeOf, transpose, type CsrMatrix } from './signals.js';
 import { denseMatMul, ensureBackend, fastMatMulAvailable } from './tf-ops.js';
 import {
   InsufficientInteractionDataError,
@@ -22,7 +25,6 @@ import {
   type EvaluationReport,
   type FeatureReport,
   type InteractionInput,
-  type RecommenderHyperparameters,
   type RecommenderTrainingData,
   type SignalConfig,
   type TrainingProgress,
@@ -30,6 +32,8 @@ import {
 
 export interface TrainRecommenderOptions {
   onProgress?: (p: TrainingProgress) => void;
+  /** Backend to start TensorFlow.js with if it is not running yet (default 'auto'). */
+  backend?: BackendPreference;
 }
 
 export interface TrainRecommenderResult {
@@ -50,8 +54,6 @@ export interface TrainRecommenderResult {
   } | null;
 }
 
-export const DEFAULT_NEIGHBOURS = 100;
-
 export const DEFAULT_BLEND: BlendWeights = { collaborative: 1, knn: 0.5, content: 0.2, popularity: 0.2, ease: 0.25 };
 
 /**
@@ -63,15 +65,6 @@ const BLEND_STARTS: readonly BlendWeights[] = [
   { ...DEFAULT_BLEND, ease: 0 },
   { collaborative: 0, knn: 0, content: 0, popularity: 0.25, ease: 1 },
 ];
-
-function resolveEase(partial: Partial<EaseConfig> | undefined): EaseConfig {
-  const cfg: EaseConfig = { ...DEFAULT_EASE, ...(partial ?? {}) };
-  if (!(Number.isInteger(cfg.maxItems) && cfg.maxItems >= 0)) throw new RangeError('ease.maxItems must be an integer >= 0');
-  if (!(cfg.coverage > 0 && cfg.coverage <= 1)) throw new RangeError('ease.coverage must be in (0, 1]');
-  if (!(cfg.regularization > 0 && Number.isFinite(cfg.regularization))) throw new RangeError('ease.regularization must be > 0');
-  if (!(Number.isInteger(cfg.neighbours) && cfg.neighbours >= 1)) throw new RangeError('ease.neighbours must be an integer >= 1');
-  return cfg;
-}
 
 function validate(data: RecommenderTrainingData): void {
   const { userCount, itemCount, interactions } = data;
@@ -274,6 +267,19 @@ const BLEND_EXTRA_ITERATIONS = 2;
 /** Fewer epochs while comparing candidates: their ranking stabilises early. */
 const TUNE_ITERATIONS = 4;
 
+/**
+ * Regularisation needs differ by orders of magnitude across data shapes: tries `base`, ×4 and
+ * ÷4 (in that order), then one more ×4 step beyond an edge that wins. `score` fits and records
+ * each candidate (the caller keeps the best).
+ */
+function searchRegularization(base: number, score: (regularization: number) => number): void {
+  const mid = score(base);
+  const up = score(base * 4);
+  const down = score(base / 4);
+  if (up > mid && up >= down) score(base * 16);
+  else if (down > mid && down > up) score(base / 16);
+}
+
 export async function trainRecommender(
   data: RecommenderTrainingData,
   hyperparameters: RecommenderHyperparameters = {},
@@ -283,15 +289,11 @@ export async function trainRecommender(
   const onProgress = options.onProgress;
   validate(data);
   onProgress?.({ stage: 'prepare', message: 'validating input' });
-  const backend = await ensureBackend();
-  const signals = resolveSignals(hyperparameters.signals);
-  const baseAls: AlsConfig = { ...DEFAULT_ALS, ...(hyperparameters.als ?? {}) };
-  const requestedEase = resolveEase(hyperparameters.ease);
+  const hp = resolveRecommenderHyperparameters(hyperparameters);
+  const backend = await ensureBackend(options.backend);
+  const { signals, als: baseAls, seed, testFraction, maxEvalUsers } = hp;
   // The plain-JS product is ~5× slower than the wasm kernel: keep the O(M³) solve near the same time budget.
-  const baseEase = fastMatMulAvailable() ? requestedEase : { ...requestedEase, maxItems: Math.min(requestedEase.maxItems, JS_EASE_MAX_ITEMS) };
-  const seed = hyperparameters.seed ?? 42;
-  const testFraction = hyperparameters.testFraction ?? 0.2;
-  const maxEvalUsers = hyperparameters.maxEvalUsers ?? 2000;
+  const baseEase = fastMatMulAvailable() ? hp.ease : { ...hp.ease, maxItems: Math.min(hp.ease.maxItems, JS_EASE_MAX_ITEMS) };
   onProgress?.({ stage: 'features', message: 'building content features' });
   const features = buildContentFeatures(data.items, data.itemCount);
 
@@ -307,21 +309,20 @@ export async function trainRecommender(
     data,
     features,
     signals,
-    neighbours: hyperparameters.neighbours ?? DEFAULT_NEIGHBOURS,
+    neighbours: hp.neighbours,
     ease: baseEase,
     seed,
-    trendingHalfLifeDays: hyperparameters.trendingHalfLifeDays ?? Math.max(1, spanDays / 8),
+    trendingHalfLifeDays: hp.trendingHalfLifeDays ?? Math.max(1, spanDays / 8),
     backend,
     onProgress,
   };
 
-  const given = hyperparameters.blend;
-  // A fixed blend given without `ease` (as before EASE existed) means no EASE.
-  const fixedBlend: BlendWeights | null = given !== undefined && given !== 'auto' ? { ...given, ease: given.ease ?? 0 } : null;
-  const tuneAls = hyperparameters.tuneAls ?? true;
+  // A fixed blend given without `ease` (as before EASE existed) resolves to ease 0: no EASE.
+  const fixedBlend: BlendWeights | null = hp.blend === 'auto' ? null : hp.blend;
+  const tuneAls = hp.tuneAls;
   // EASE is skipped entirely (no O(M³) solve) when a fixed blend gives it no weight.
   const easeEnabled = baseEase.maxItems >= 2 && (fixedBlend === null || fixedBlend.ease > 0);
-  const tuneEase = easeEnabled && (hyperparameters.tuneEase ?? true);
+  const tuneEase = easeEnabled && hp.tuneEase;
   let chosenAls = baseAls;
   let chosenEaseReg = baseEase.regularization;
   let chosenBlend = fixedBlend ?? DEFAULT_BLEND;
@@ -353,13 +354,7 @@ export async function trainRecommender(
         }
         return ndcg;
       };
-      // As for ALS: ×4 steps, one more step when an edge wins.
-      const base = baseEase.regularization;
-      const mid = tryEase(base);
-      const up = tryEase(base * 4);
-      const down = tryEase(base / 4);
-      if (up > mid && up >= down) tryEase(base * 16);
-      else if (down > mid && down > up) tryEase(base / 16);
+      searchRegularization(baseEase.regularization, tryEase);
     }
     // The blend is tuned with the λ search's winner (the most engaged half of the items):
     // a full-size solve here costs as much as the whole search and changed little
@@ -377,18 +372,9 @@ export async function trainRecommender(
       if (best === null || ndcg > best.ndcg) best = { model: m, ndcg, als };
       return ndcg;
     };
-    if (tuneAls || fixedBlend === null) {
-      const base = baseAls.regularization;
-      const mid = tryLambda(base);
-      if (tuneAls) {
-        // Regularisation needs differ by orders of magnitude across data shapes:
-        // search ×4 steps and extend one more step when the edge wins.
-        const up = tryLambda(base * 4);
-        const down = tryLambda(base / 4);
-        if (up > mid && up >= down) tryLambda(base * 16);
-        else if (down > mid && down > up) tryLambda(base / 16);
-      }
-    }
+    // Without tuneAls, one fit at the given λ still carries the blend search.
+    if (tuneAls) searchRegularization(baseAls.regularization, tryLambda);
+    else if (fixedBlend === null) tryLambda(baseAls.regularization);
     const winner = best as { model: RecommenderModel; ndcg: number; als: AlsConfig } | null;
     if (winner !== null) chosenAls = { ...winner.als, iterations: baseAls.iterations };
     let blendNdcg = 0;
@@ -417,16 +403,16 @@ export async function trainRecommender(
   };
 
   let metrics: EvaluationReport | null = null;
-  if (hyperparameters.evaluate ?? true) {
-    const split = temporalSplit(data.interactions, testFraction);
+  if (hp.evaluate) {
+    const hold = recommenderHoldOut(data, hp, signals);
+    const split = hold.split;
     tune(split.train);
     onProgress?.({ stage: 'evaluate', message: 'temporal hold-out' });
     const prep = prepare(ctx, split.train, 'evaluate');
     // Fitted even when the blend gives EASE no weight, so its hold-out metrics are reported.
     const ease = easeEnabled ? fitEaseOn(ctx, prep, chosenEaseReg, 'hold-out fit') : null;
     const evalModel = fit(ctx, prep, chosenAls, chosenBlend, null, 'evaluate', ease);
-    const rel = relevantItems(split, signals);
-    const ev = evaluateModel(evalModel, rel, { maxUsers: maxEvalUsers, seed });
+    const ev = evaluateModel(evalModel, hold.relevant, { users: hold.users });
     metrics = {
       model: ev.hybrid,
       collaborative: ev.collaborative,

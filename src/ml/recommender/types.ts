@@ -81,31 +81,6 @@ export interface BlendWeights {
   ease: number;
 }
 
-/** Blend given as a hyperparameter: `ease` may be left out (0), as before EASE existed. */
-export type BlendInput = Omit<BlendWeights, 'ease'> & { ease?: number };
-
-export interface RecommenderHyperparameters {
-  signals?: Partial<Omit<SignalConfig, 'weights'>> & { weights?: Partial<SignalConfig['weights']> };
-  als?: Partial<AlsConfig>;
-  /** Neighbours kept per item for item-kNN. Default 100. */
-  neighbours?: number;
-  /** Fixed blend, or 'auto' (default): chosen on an internal temporal validation split. */
-  blend?: BlendInput | 'auto';
-  /** Try a small grid of ALS regularisations on the validation split. Default true. */
-  tuneAls?: boolean;
-  ease?: Partial<EaseConfig>;
-  /** Try a small grid of EASE regularisations on the validation split. Default true. */
-  tuneEase?: boolean;
-  /** Run the temporal 80/20 evaluation (model + baselines). Default true. */
-  evaluate?: boolean;
-  /** Fraction of each user's latest interactions held out for evaluation. Default 0.2. */
-  testFraction?: number;
-  /** Cap on users scored during evaluation / tuning (sampled deterministically). Default 2000. */
-  maxEvalUsers?: number;
-  /** Half-life (days) of the "trending" popularity prior. Default: 1/8 of the data's time span. */
-  trendingHalfLifeDays?: number;
-  seed?: number;
-}
 
 export interface RecommendOptions {
   limit: number;

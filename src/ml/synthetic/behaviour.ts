@@ -17,7 +17,7 @@
  * - numeric / categorical attributes and price are missing (null or absent key)
  *   at `missingRate`.
  */
-import { createRng, shuffleInPlace, WeightedSampler } from '../recommender/random.js';
+import { createRng, shuffleInPlace, WeightedSampler } from '../shared/random.js';
 
 export type InteractionKind = 'VIEW' | 'CLICK' | 'ADD_TO_CART' | 'PURCHASE' | 'RATING';
 

@@ -1,7 +1,7 @@
 import type { Db } from '../../db/prisma.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
 import type { Logger } from '../../logger.ts';
-import { loadTextClassifier, type TextClassifier } from '../../ml/classifier/index.ts';
+import { loadTextClassifier, type BackendPreference, type TextClassifier } from '../../ml/classifier/index.ts';
 import { ActiveModelCache } from './active-model-cache.ts';
 import { ClassificationService } from './classification.service.ts';
 import { ModelRegistry } from './registry.service.ts';
@@ -11,17 +11,20 @@ import { recommenderTrainer } from './trainers/recommender.trainer.ts';
 import type { TrainingThreadMode } from './trainers/training-thread.ts';
 
 /** The model registry, training and serving services, sharing one registry and model cache. */
-export function createModelServices(db: Db, runtime: { logger: Logger; queue: () => JobQueue | null; trainingThread?: TrainingThreadMode }) {
+export function createModelServices(
+  db: Db,
+  runtime: { logger: Logger; queue: () => JobQueue | null; trainingThread?: TrainingThreadMode; tfjsBackend?: BackendPreference },
+) {
   const registry = new ModelRegistry(db);
   const classifiers = new ActiveModelCache<TextClassifier>(
     registry,
     'TEXT_CLASSIFIER',
-    (artifact) => loadTextClassifier(artifact),
+    (artifact) => loadTextClassifier(artifact, { backend: runtime.tfjsBackend }),
     (model) => model.dispose(),
   );
   return {
     registry,
-    training: new TrainingService(db, registry, [textClassifierTrainer, recommenderTrainer], runtime.queue, runtime.logger, runtime.trainingThread),
+    training: new TrainingService(db, registry, [textClassifierTrainer, recommenderTrainer], runtime.queue, runtime.logger, runtime.trainingThread, runtime.tfjsBackend),
     classification: new ClassificationService(db, classifiers, runtime.logger),
     queue: runtime.queue,
   };

@@ -3,11 +3,11 @@ import type { ActivationPolicy, ModelKind, Prisma, TrainingJob } from '../../gen
 import { appError, ErrorCode, userInputError } from '../../graphql/errors.ts';
 import { QUEUES, type JobQueue } from '../../jobs/queue.ts';
 import type { Logger } from '../../logger.ts';
+import type { BackendPreference } from '../../ml/shared/backend.ts';
+import { parseTaskName } from '../common/task-name.ts';
 import type { ModelRegistry } from './registry.service.ts';
 import { TrainingInputError, type ModelTrainer, type TrainedModel, type TrainingProgressUpdate } from './trainers/trainer.ts';
 import type { TrainingThreadMode } from './trainers/training-thread.ts';
-
-const TASK_PATTERN = /^[a-z0-9][a-z0-9_-]{0,49}$/;
 
 /** Queues training jobs and runs them (in a worker): data → model → stored version → activation. */
 export class TrainingService {
@@ -21,6 +21,8 @@ export class TrainingService {
     private readonly logger: Logger,
     /** TRAINING_THREAD: where the trainers run their compute. */
     private readonly thread: TrainingThreadMode = 'worker',
+    /** TFJS_BACKEND, for the training thread's own TensorFlow.js. */
+    private readonly backend?: BackendPreference,
   ) {
     this.trainers = new Map(trainers.map((trainer) => [trainer.kind, trainer]));
   }
@@ -32,17 +34,16 @@ export class TrainingService {
     activation?: ActivationPolicy | null;
   }): Promise<TrainingJob> {
     const trainer = this.trainerFor(input.kind);
-    if (!TASK_PATTERN.test(input.task)) {
-      throw userInputError('task must be 1-50 characters of a-z, 0-9, "_" or "-", starting with a letter or digit.', { argument: 'task' });
-    }
+    // The rule labels are stored under, so every labelled task can be trained.
+    const task = parseTaskName(input.task);
     const hyperparameters = input.hyperparameters ?? {};
-    trainer.validate(input.task, hyperparameters);
+    trainer.validate(task, hyperparameters);
     const queue = this.queue();
     if (!queue) throw appError(ErrorCode.INTERNAL_SERVER_ERROR, 'The job queue is not running on this server.');
     const job = await this.db.trainingJob.create({
       data: {
         kind: input.kind,
-        task: input.task,
+        task,
         hyperparameters: hyperparameters as Prisma.InputJsonValue,
         activationPolicy: input.activation ?? 'AUTO',
         progress: { stage: 'queued', fraction: 0 },
@@ -56,11 +57,12 @@ export class TrainingService {
    * Runs one job to completion. Safe to call again for the same job (a retry after a worker
    * died): a finished job is left alone, a RUNNING one is restarted from the data.
    */
-  async runTrainingJob(trainingJobId: string, options: { maxAttempts?: number } = {}): Promise<void> {
+  async runTrainingJob(trainingJobId: string, options: { maxAttempts: number }): Promise<void> {
     const job = await this.db.trainingJob.findUnique({ where: { id: trainingJobId } });
     if (!job || job.status === 'SUCCEEDED' || job.status === 'CANCELLED' || job.status === 'FAILED') return;
     // Delivered again while RUNNING: the worker(s) running it died. Past the attempts, give up clearly.
-    const maxAttempts = options.maxAttempts ?? 2;
+    // TRAINING_MAX_ATTEMPTS, passed by the worker (its default lives in the configuration only).
+    const { maxAttempts } = options;
     if (job.status === 'RUNNING' && job.attempts >= maxAttempts) {
       this.logger.warn({ trainingJobId: job.id, attempts: job.attempts }, 'training abandoned: its workers stopped during training');
       await this.db.trainingJob.update({
@@ -88,6 +90,7 @@ export class TrainingService {
         hyperparameters: job.hyperparameters as Record<string, unknown>,
         onProgress: (update) => this.reportProgress(job.id, update, log),
         thread: this.thread,
+        backend: this.backend,
       });
       try {
         await this.storeResult(job, trained, log);

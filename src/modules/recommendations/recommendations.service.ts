@@ -1,13 +1,16 @@
-import type pg from 'pg';
 import type { Db } from '../../db/prisma.ts';
-import { poolOf } from '../../db/prisma.ts';
+import { raw, type RawRunner } from '../../db/raw.ts';
 import type { Product, User } from '../../generated/prisma/client.ts';
 import { appError, ErrorCode, notFoundError, userInputError } from '../../graphql/errors.ts';
 import { localIdOf } from '../../graphql/global-id.ts';
 import type { Logger } from '../../logger.ts';
 import {
+  audienceReason,
+  contentNeighbours,
   RecommenderModel,
+  type AudienceReason,
   type HistoryEntry,
+  type ItemCatalogue,
   type InteractionKind,
   type Recommendation as CoreRecommendation,
   type SimilarityMetric,
@@ -59,9 +62,7 @@ export interface EntityLoaders {
 }
 
 /** Product metadata by model item index, for filters and reason texts without per-request SQL. */
-interface Catalogue {
-  active: Uint8Array;
-  price: Float64Array;
+interface Catalogue extends ItemCatalogue {
   category: (string | null)[];
   name: string[];
   tags: string[][];
@@ -137,7 +138,7 @@ function priceOf(product: Product): number | null {
  */
 export class RecommendationService {
   readonly models: ActiveModelCache<LoadedRecommender>;
-  private readonly pool: pg.Pool | undefined;
+  private readonly sql: RawRunner;
   private readonly catalogueRefreshMs: number;
   private readonly popularRefreshMs: number;
   private readonly eligibleRefreshMs: number;
@@ -145,23 +146,16 @@ export class RecommendationService {
   private popularRefresh: Promise<void> | undefined;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     registry: ModelRegistry,
     private readonly logger: Logger,
     options: RecommendationServiceOptions = {},
   ) {
-    this.pool = poolOf(db);
+    this.sql = raw(db);
     this.catalogueRefreshMs = options.catalogueRefreshMs ?? 30_000;
     this.popularRefreshMs = options.popularRefreshMs ?? 60_000;
     this.eligibleRefreshMs = options.eligibleRefreshMs ?? 5_000;
     this.models = new ActiveModelCache<LoadedRecommender>(registry, 'RECOMMENDER', (artifact, version) => this.loadModel(artifact, version));
-  }
-
-  /** Rows as arrays, through the pg pool when there is one (the hot path), else through Prisma. */
-  private async rows<T extends unknown[]>(text: string, values: unknown[] = []): Promise<T[]> {
-    if (this.pool) return (await this.pool.query<T>({ text, values, rowMode: 'array' })).rows;
-    const rows = await this.db.$queryRawUnsafe<Record<string, unknown>[]>(text, ...values);
-    return rows.map((row) => Object.values(row) as T);
   }
 
   private async loadModel(artifact: Uint8Array, version: ModelVersion): Promise<LoadedRecommender> {
@@ -193,7 +187,7 @@ export class RecommendationService {
       tags: new Array<string[]>(n).fill([]),
     };
     const index = new Map(itemIds.map((id, i) => [id, i]));
-    const rows = await this.rows<[string, string, string | null, string[] | null, number | null, boolean]>(
+    const rows = await this.sql.arrays<[string, string, string | null, string[] | null, number | null, boolean]>(
       'SELECT id::text, name, category, tags, price::float8, active FROM products WHERE id = ANY($1::uuid[])',
       [itemIds],
     );
@@ -234,7 +228,7 @@ export class RecommendationService {
   private async userActivity(ref: { id: string | null; externalId: string | null }, snapshotAt: Date | null): Promise<{ userId: string; events: RecentEvent[] } | null> {
     if (!ref.id && !ref.externalId) return null;
     const where = ref.id ? 'u.id = $1::uuid' : 'u.external_id = $1';
-    const rows = await this.rows<[string, string | null, InteractionKind | null, number | null, number | null, boolean | null]>(
+    const rows = await this.sql.arrays<[string, string | null, InteractionKind | null, number | null, number | null, boolean | null]>(
       `SELECT u.id::text, i.product_id::text, i.type::text, i.value, (extract(epoch FROM i.occurred_at) * 1000)::float8, i.created_at > $2
        FROM users u
        LEFT JOIN LATERAL (
@@ -335,8 +329,7 @@ export class RecommendationService {
         (category === null || catalogue.category[i] === category) &&
         (priceMax === null || catalogue.price[i] <= priceMax),
     });
-    const hasHistory =
-      extra.length > 0 || (userIndex !== null && model.arrays.historyIndptr[userIndex + 1] > model.arrays.historyIndptr[userIndex]);
+    const hasHistory = extra.length > 0 || model.hasHistory(userIndex);
 
     const related = recs.map((rec) => (rec.reason.itemIndex !== undefined && rec.reason.itemIndex >= 0 ? loaded.itemIds[rec.reason.itemIndex] : null));
     const ids = [...new Set([...recs.map((rec) => loaded.itemIds[rec.item]), ...related.filter((id): id is string => id !== null)])];
@@ -362,7 +355,7 @@ export class RecommendationService {
     const cached = this.popular;
     const stale = !cached || Date.now() - cached.loadedAt >= this.popularRefreshMs;
     if (stale && !this.popularRefresh) {
-      this.popularRefresh = this.rows<[string, string | null, number | null, number]>(
+      this.popularRefresh = this.sql.arrays<[string, string | null, number | null, number]>(
         `SELECT p.id::text, p.category, p.price::float8, count(DISTINCT i.user_id)::int AS users
          FROM interactions i JOIN products p ON p.id = i.product_id
          WHERE p.active AND NOT (i.type = 'RATING' AND i.value IS NOT NULL AND i.value <= 2)
@@ -397,7 +390,7 @@ export class RecommendationService {
       if (!self) throw notFoundError('Product', args.productId!);
       return this.similarFrom(scored, products, id!, limit);
     }
-    const [found] = await this.rows<[string, string | null, string[] | null, number | null]>(
+    const [found] = await this.sql.arrays<[string, string | null, string[] | null, number | null]>(
       `SELECT id::text, category, tags, price::float8 FROM products WHERE ${id ? 'id = $1::uuid' : 'external_id = $1'}`,
       [id ?? args.productExternalId],
     );
@@ -432,7 +425,7 @@ export class RecommendationService {
     singleRef(args.campaignId, args.campaignExternalId, ['campaignId', 'campaignExternalId'], true);
     const limit = ensureLimit(args.limit, 100, MAX_AUDIENCE);
     const id = args.campaignId ? localIdOf('Campaign', args.campaignId, 'campaignId') : null;
-    const [found] = await this.rows<[string, string, string[] | null]>(
+    const [found] = await this.sql.arrays<[string, string, string[] | null]>(
       `SELECT c.id::text, c.name, array_remove(array_agg(cp.product_id::text), NULL)
        FROM campaigns c LEFT JOIN campaign_products cp ON cp.campaign_id = c.id
        WHERE ${id ? 'c.id = $1::uuid' : 'c.external_id = $1'} GROUP BY c.id`,
@@ -459,7 +452,7 @@ export class RecommendationService {
       const user = users[i];
       // Consent is re-checked on the row just read: a withdrawal is respected at once.
       if (!user || !user.marketingConsent || user.erasedAt || out.length >= limit) return;
-      out.push({ user, score: s.score, reason: audienceReason(loaded, s.user, targets) });
+      out.push({ user, score: s.score, reason: audienceText(audienceReason(loaded.model, s.user, targets), loaded.catalogue) });
     });
     return out;
   }
@@ -468,7 +461,7 @@ export class RecommendationService {
   private async eligibleUsers(loaded: LoadedRecommender): Promise<Uint8Array> {
     const cached = loaded.eligible;
     if (cached && Date.now() - cached.loadedAt < this.eligibleRefreshMs) return cached.users;
-    loaded.eligibleRefresh ??= this.rows<[string]>('SELECT id::text FROM users WHERE marketing_consent AND erased_at IS NULL')
+    loaded.eligibleRefresh ??= this.sql.arrays<[string]>('SELECT id::text FROM users WHERE marketing_consent AND erased_at IS NULL')
       .then((rows) => {
         const users = new Uint8Array(loaded.model.userCount);
         for (const [id] of rows) {
@@ -524,70 +517,14 @@ function reasonText(
   }
 }
 
-/**
- * Content neighbours of a product the model does not know: same category (1), tag overlap
- * (Jaccard) and price closeness (1 at equal prices, 0 at a factor of 4 apart), averaged over
- * the parts the product has. Empty when it has no category, tags or price.
- */
-export function contentNeighbours(
-  catalogue: Catalogue,
-  product: { category: string | null; tags: readonly string[]; price: number | null },
-  limit: number,
-): { item: number; score: number }[] {
-  const parts = (product.category ? 1 : 0) + (product.tags.length ? 1 : 0) + (product.price !== null && product.price > 0 ? 1 : 0);
-  if (parts === 0) return [];
-  const tags = new Set(product.tags);
-  const scored: { item: number; score: number }[] = [];
-  for (let i = 0; i < catalogue.active.length; i++) {
-    if (!catalogue.active[i]) continue;
-    let s = 0;
-    if (product.category && catalogue.category[i] === product.category) s += 1;
-    if (tags.size) {
-      let shared = 0;
-      for (const tag of catalogue.tags[i]) if (tags.has(tag)) shared += 1;
-      const union = tags.size + catalogue.tags[i].length - shared;
-      s += union > 0 ? shared / union : 0;
-    }
-    if (product.price !== null && product.price > 0 && catalogue.price[i] > 0) {
-      s += Math.max(0, 1 - Math.abs(Math.log(catalogue.price[i] / product.price)) / Math.log(4));
-    }
-    if (s > 0) scored.push({ item: i, score: s / parts });
-  }
-  scored.sort((a, b) => b.score - a.score || a.item - b.item);
-  return scored.slice(0, limit);
-}
-
-/** Why a user is in an audience: their engaged product closest (in learned factors) to a target. */
-function audienceReason(loaded: LoadedRecommender, user: number, targets: readonly number[]): string {
-  const { model, catalogue } = loaded;
-  const a = model.arrays;
-  const k = model.header.factors;
-  const f = a.itemFactors;
-  const history: { item: number; weight: number }[] = [];
-  for (let q = a.historyIndptr[user]; q < a.historyIndptr[user + 1]; q++) if (a.historyWeights[q] > 0) history.push({ item: a.historyItems[q], weight: a.historyWeights[q] });
-  if (history.length === 0) return 'Predicted from the behaviour of similar customers';
-  const targetSet = new Set(targets);
+function audienceText(reason: AudienceReason, catalogue: Catalogue): string {
   const name = (i: number) => catalogue.name[i] || 'a product';
-  const direct = history.filter((h) => targetSet.has(h.item)).sort((x, y) => y.weight - x.weight)[0];
-  if (direct) return `Already engaged with campaign product ${name(direct.item)}`;
-  history.sort((x, y) => y.weight - x.weight);
-  const norm = (i: number) => {
-    let s = 0;
-    for (let d = 0; d < k; d++) s += f[i * k + d] * f[i * k + d];
-    return Math.sqrt(s) || 1;
-  };
-  let best = { h: history[0].item, t: targets[0], sim: -Infinity };
-  const someTargets = targets.slice(0, 50);
-  const targetNorms = someTargets.map(norm);
-  for (const h of history.slice(0, 20)) {
-    const nh = norm(h.item);
-    for (let ti = 0; ti < someTargets.length; ti++) {
-      const t = someTargets[ti];
-      let s = 0;
-      for (let d = 0; d < k; d++) s += f[h.item * k + d] * f[t * k + d];
-      const sim = s / (nh * targetNorms[ti]);
-      if (sim > best.sim) best = { h: h.item, t, sim };
-    }
+  switch (reason.kind) {
+    case 'SIMILAR_CUSTOMERS':
+      return 'Predicted from the behaviour of similar customers';
+    case 'ENGAGED_WITH_TARGET':
+      return `Already engaged with campaign product ${name(reason.item)}`;
+    case 'SIMILAR_TO_TARGET':
+      return `Engaged with ${name(reason.item)}, similar to campaign product ${name(reason.target)}`;
   }
-  return `Engaged with ${name(best.h)}, similar to campaign product ${name(best.t)}`;
 }

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../../src/graphql/global-id.ts';
+import { RecommenderHyperparametersSchema } from '../../../src/ml/recommender/index.ts';
 import { startTestServer, type TestServer } from '../../support/server.ts';
 import {
   AUDIENCE,
@@ -118,6 +119,9 @@ describe('training from stored behaviour', () => {
     expect(weight.missing).toBe(7); // i % 4 === 0 in both groups, plus the retired product
     expect(version.hyperparameters).toMatchObject({ tuneAls: false, als: { factors: 8, iterations: 6 } });
     expect(version.hyperparameters.ease).toMatchObject({ maxItems: expect.any(Number), regularization: expect.any(Number) });
+    // Stored resolved: every key of the core's schema, defaults included (tuneEase was left out before).
+    expect(Object.keys(version.hyperparameters).sort()).toEqual(Object.keys(RecommenderHyperparametersSchema.shape).sort());
+    expect(version.hyperparameters).toMatchObject({ tuneEase: true, evaluate: true, seed: 7, neighbours: 20, testFraction: 0.2, maxEvalUsers: 2000 });
   });
 });
 

@@ -1,5 +1,9 @@
+import { z } from 'zod';
 import type { Db } from '../../../db/prisma.ts';
 import type { ModelKind } from '../../../generated/prisma/client.ts';
+import { userInputError } from '../../../graphql/errors.ts';
+import type { BackendPreference } from '../../../ml/shared/backend.ts';
+import { describeFirstIssue } from '../../common/zod-issues.ts';
 import type { TrainingThreadMode } from './training-thread.ts';
 
 export interface TrainingProgressUpdate {
@@ -46,7 +50,20 @@ export interface ModelTrainer {
     signal?: AbortSignal;
     /** TRAINING_THREAD: 'worker' (default) runs the compute off the caller's event loop. */
     thread?: TrainingThreadMode;
+    /** TFJS_BACKEND, for the training thread's own TensorFlow.js. */
+    backend?: BackendPreference;
   }): Promise<TrainedModel>;
+}
+
+/**
+ * trainModel's hyperparameters, checked with the ML core's own schema and with its defaults
+ * applied. The first problem becomes BAD_USER_INPUT naming the key, e.g.
+ * "hyperparameters.epoch: unknown key".
+ */
+export function parseHyperparameters<S extends z.ZodType>(schema: S, hyperparameters: Record<string, unknown>): z.output<S> {
+  const parsed = schema.safeParse(hyperparameters);
+  if (!parsed.success) throw userInputError(describeFirstIssue(parsed.error, 'hyperparameters').message, { argument: 'hyperparameters' });
+  return parsed.data;
 }
 
 /** A training failure the user can act on (too little data, ...): reported with its code. */

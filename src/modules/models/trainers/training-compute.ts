@@ -5,15 +5,13 @@
  * Everything crossing the thread boundary is structured-clone data; big arrays are transferred.
  */
 import {
-  evaluateHistories,
+  evaluateOnHoldOut,
   InsufficientInteractionDataError,
+  recommenderHoldOut,
   RecommenderModel,
-  relevantItems,
-  sampleUsers,
-  temporalSplit,
+  resolveRecommenderHyperparameters,
   trainRecommender,
-  type HeldOutUser,
-  type HistoryEntry,
+  type BackendPreference,
   type InteractionInput,
   type InteractionKind,
   type ItemFeatureInput,
@@ -24,6 +22,8 @@ import {
 import {
   InsufficientTrainingDataError,
   loadTextClassifier,
+  resolveTextClassifierHyperparameters,
+  textClassifierSplit,
   trainTextClassifier,
   type EpochProgress,
   type LabelledText,
@@ -31,7 +31,6 @@ import {
   type TrainResult,
 } from '../../../ml/classifier/index.ts';
 import { classificationMetrics } from '../../../ml/shared/classification-metrics.ts';
-import { stratifiedSplit } from '../../../ml/shared/split.ts';
 
 /**
  * Interactions as columns of typed arrays: transferred to the thread without a copy, and without
@@ -130,29 +129,33 @@ export interface ComputeSession<Output> {
   evaluate(artifact: Uint8Array): Promise<number | null>;
 }
 
+export interface ComputeOptions {
+  signal?: AbortSignal;
+  /** TFJS_BACKEND, for a thread that starts TensorFlow.js itself. */
+  backend?: BackendPreference;
+}
+
 export type ComputeFunction<K extends ComputeKind> = (
   input: ComputeTasks[K]['input'],
   onProgress: (progress: ComputeTasks[K]['progress']) => void,
-  signal?: AbortSignal,
+  options?: ComputeOptions,
 ) => Promise<ComputeSession<ComputeTasks[K]['output']>>;
 
 async function computeRecommender(
   input: RecommenderComputeInput,
   onProgress: (progress: TrainingProgress) => void,
+  options: ComputeOptions = {},
 ): Promise<ComputeSession<RecommenderComputeOutput>> {
-  const hp = input.hyperparameters;
+  const hp = resolveRecommenderHyperparameters(input.hyperparameters);
   const interactions = unpackInteractions(input.interactions);
-  const result = await trainRecommender(
-    {
-      userCount: input.userIds.length,
-      itemCount: input.productIds.length,
-      interactions,
-      items: input.items,
-      ids: { users: input.userIds, items: input.productIds },
-    },
-    hp,
-    { onProgress },
-  );
+  const data = {
+    userCount: input.userIds.length,
+    itemCount: input.productIds.length,
+    interactions,
+    items: input.items,
+    ids: { users: input.userIds, items: input.productIds },
+  };
+  const result = await trainRecommender(data, hp, { onProgress, backend: options.backend });
   const { model, ...rest } = result;
   const output: RecommenderComputeOutput = {
     ...rest,
@@ -160,38 +163,13 @@ async function computeRecommender(
     model: { knnK: model.header.knnK, trendingHalfLifeDays: model.header.trendingHalfLifeDays, arrayBytes: model.arrayBytes },
   };
   const { metrics, chosen } = result;
-  const testFraction = hp.testFraction ?? 0.2;
-  const maxEvalUsers = hp.maxEvalUsers ?? 2000;
-  const seed = hp.seed ?? 42;
-  const productIds = input.productIds;
   return {
     output,
     async evaluate(previousArtifact) {
       if (!metrics) return null;
-      const previous = RecommenderModel.deserialize(previousArtifact);
-      const previousItems = previous.ids?.items;
-      if (!previousItems) return null;
-      const toPrevious = new Map(previousItems.map((id, index) => [id, index]));
-      // This run's split (same function and input order as inside trainRecommender).
-      const split = temporalSplit(interactions, testFraction);
-      const relevant = relevantItems(split, chosen.signals);
-      const users = sampleUsers(relevant.keys(), maxEvalUsers, seed);
-      const wanted = new Set(users);
-      const histories = new Map<number, HistoryEntry[]>();
-      for (const it of split.train) {
-        if (!wanted.has(it.user)) continue;
-        const item = toPrevious.get(productIds[it.item]);
-        if (item === undefined) continue;
-        let list = histories.get(it.user);
-        if (!list) histories.set(it.user, (list = []));
-        list.push({ item, type: it.type, value: it.value, occurredAt: it.occurredAt });
-      }
-      const heldOut: HeldOutUser[] = users.map((user) => ({
-        history: histories.get(user) ?? [],
-        // Items the old model does not know stay relevant (as misses) via negative placeholders.
-        relevant: new Set([...relevant.get(user)!].map((item) => toPrevious.get(productIds[item]) ?? -1 - item)),
-      }));
-      return evaluateHistories(previous, heldOut, 'HYBRID').ndcgAt10;
+      // This run's hold-out, made by the function trainRecommender evaluated on.
+      const hold = recommenderHoldOut(data, hp, chosen.signals);
+      return evaluateOnHoldOut(RecommenderModel.deserialize(previousArtifact), hold, input.productIds)?.ndcgAt10 ?? null;
     },
   };
 }
@@ -199,20 +177,16 @@ async function computeRecommender(
 async function computeTextClassifier(
   input: TextClassifierComputeInput,
   onProgress: (progress: EpochProgress) => void,
-  signal?: AbortSignal,
+  options: ComputeOptions = {},
 ): Promise<ComputeSession<TextClassifierComputeOutput>> {
-  const hp = input.hyperparameters;
-  const split = stratifiedSplit(
-    input.examples,
-    (example) => example.label,
-    { validation: hp.validationFraction ?? 0.1, test: hp.testFraction ?? 0.1 },
-    hp.seed ?? 42,
-  );
-  const output = await trainTextClassifier(input.examples, hp, { split, onEpoch: onProgress, signal });
+  const hp = resolveTextClassifierHyperparameters(input.hyperparameters);
+  // The split training makes, kept here to score earlier versions on its test part.
+  const split = textClassifierSplit(input.examples, hp);
+  const output = await trainTextClassifier(input.examples, hp, { split, onEpoch: onProgress, signal: options.signal, backend: options.backend });
   return {
     output,
     async evaluate(artifact) {
-      const previous = await loadTextClassifier(artifact);
+      const previous = await loadTextClassifier(artifact, { backend: options.backend });
       try {
         const predictions = previous.predict(split.test.map((example) => example.text));
         return classificationMetrics(

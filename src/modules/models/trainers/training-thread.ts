@@ -4,6 +4,8 @@
  * calling thread and hand over plain data only.
  */
 import { Worker } from 'node:worker_threads';
+import type { BackendPreference } from '../../../ml/shared/backend.ts';
+import type { TrainingProgressUpdate } from './trainer.ts';
 import { COMPUTE, inputTransferList, reviveError, type ComputeFunction, type ComputeKind, type ComputeTasks, type SerializedError } from './training-compute.ts';
 
 export type TrainingThreadMode = 'worker' | 'main';
@@ -12,6 +14,8 @@ export type TrainingThreadMode = 'worker' | 'main';
 export interface ThreadStart<K extends ComputeKind> {
   kind: K;
   input: ComputeTasks[K]['input'];
+  /** TFJS_BACKEND: the thread starts TensorFlow.js of its own. */
+  backend?: BackendPreference;
 }
 
 /** Main thread → training thread, after the result: score an earlier version on this run's split. */
@@ -45,6 +49,8 @@ export interface TrainingRunOptions<K extends ComputeKind> {
   signal?: AbortSignal;
   /** Another worker script speaking the same protocol (tests: crashes). */
   entry?: URL;
+  /** TFJS_BACKEND (default 'auto'). */
+  backend?: BackendPreference;
 }
 
 // A .mjs bootstrap: worker threads do not get the TypeScript loader of the process (see it).
@@ -59,10 +65,46 @@ export async function runTraining<K extends ComputeKind>(
   options.signal?.throwIfAborted();
   if (options.thread === 'main') {
     const compute = COMPUTE[kind] as ComputeFunction<K>;
-    const session = await compute(input, options.onProgress, options.signal);
+    const session = await compute(input, options.onProgress, { signal: options.signal, backend: options.backend });
     return { output: session.output, thread: 'main', evaluate: (artifact) => session.evaluate(artifact), dispose: () => undefined };
   }
   return runOnWorker(kind, input, options);
+}
+
+/**
+ * A trainer's run: the core's progress mapped to job updates and written in order (the core
+ * does not wait for them), then the 'storing' update. If that write fails the session is ended
+ * here, as no caller will get it to dispose.
+ */
+export async function runTrainingWithProgress<K extends ComputeKind>(
+  kind: K,
+  input: ComputeTasks[K]['input'],
+  options: Omit<TrainingRunOptions<K>, 'onProgress'> & {
+    onProgress: (update: TrainingProgressUpdate) => Promise<void>;
+    toUpdate: (progress: ComputeTasks[K]['progress']) => TrainingProgressUpdate;
+  },
+): Promise<TrainingSession<ComputeTasks[K]['output']>> {
+  const { onProgress, toUpdate, ...run } = options;
+  let chain: Promise<void> = Promise.resolve();
+  let session: TrainingSession<ComputeTasks[K]['output']>;
+  try {
+    session = await runTraining(kind, input, {
+      ...run,
+      onProgress: (progress) => {
+        const update = toUpdate(progress);
+        chain = chain.then(() => onProgress(update)).catch(() => undefined);
+      },
+    });
+  } finally {
+    await chain;
+  }
+  try {
+    await onProgress({ stage: 'storing', fraction: 0.97 });
+  } catch (error) {
+    session.dispose();
+    throw error;
+  }
+  return session;
 }
 
 function abortError(signal: AbortSignal): Error {
@@ -78,7 +120,7 @@ function runOnWorker<K extends ComputeKind>(
   options: TrainingRunOptions<K>,
 ): Promise<TrainingSession<ComputeTasks[K]['output']>> {
   type Output = ComputeTasks[K]['output'];
-  const start: ThreadStart<K> = { kind, input };
+  const start: ThreadStart<K> = { kind, input, backend: options.backend };
   const worker = new Worker(options.entry ?? WORKER_ENTRY, { workerData: start, transferList: inputTransferList(kind, input) });
   const pending = new Map<number, { resolve: (score: number | null) => void; reject: (error: Error) => void }>();
   let nextId = 1;

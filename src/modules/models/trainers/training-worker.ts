@@ -24,10 +24,10 @@ port.on('message', (request: ThreadRequest) => {
   })();
 });
 
-async function train<K extends ComputeKind>({ kind, input }: ThreadStart<K>): Promise<void> {
+async function train<K extends ComputeKind>({ kind, input, backend }: ThreadStart<K>): Promise<void> {
   try {
     const compute = COMPUTE[kind] as ComputeFunction<K>;
-    const opened = await compute(input, (progress) => post({ type: 'progress', progress }));
+    const opened = await compute(input, (progress) => post({ type: 'progress', progress }), { backend });
     const transfer = outputTransferList(opened.output);
     session = opened;
     post({ type: 'result', output: opened.output }, transfer);
