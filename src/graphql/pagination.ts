@@ -1,3 +1,4 @@
+import { integerArgument } from './arguments.ts';
 import { userInputError } from './errors.ts';
 
 export interface PageArgs {
@@ -64,11 +65,7 @@ export function decodeCursor(cursor: string, idPattern: RegExp = CURSOR_ID.uuid)
  * to the configured maximum (MAX_PAGE_SIZE); omitted, the list's default, cut to that maximum.
  */
 export function pageSize(first: number | null | undefined, max: number, fallback: number = DEFAULT_PAGE_SIZE): number {
-  const size = first ?? Math.min(fallback, max);
-  if (!Number.isInteger(size) || size < 0 || size > max) {
-    throw userInputError(`"first" must be an integer between 0 and ${max}.`, { argument: 'first', max });
-  }
-  return size;
+  return integerArgument(first ?? Math.min(fallback, max), { min: 0, max, argument: 'first' });
 }
 
 /**

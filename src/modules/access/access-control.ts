@@ -4,7 +4,6 @@ import { maskPersonal, type PersonalDataMask } from '../../privacy/masking.ts';
 import type { Role, Viewer } from './viewer.ts';
 import { ErrorCode } from '../../graphql/errors.ts';
 
-export const ROLES: readonly Role[] = ['ADMIN', 'ANALYST', 'INTEGRATION'];
 
 export function forbiddenError(what: string, allowed: readonly Role[], role: Role): GraphQLError {
   return new GraphQLError(`${what} needs an API key with role ${allowed.join(' or ')}; this key has role ${role}.`, {

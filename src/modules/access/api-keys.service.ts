@@ -22,7 +22,7 @@ export function generateSecret(): string {
 /**
  * API keys: creation (secret shown once, SHA-256 stored), revocation and authentication.
  *
- * Lookups are cached in memory for `cacheSeconds` (default 5), unknown keys included, so a
+ * Lookups are cached in memory for `cacheSeconds` (API_KEY_CACHE_SECONDS), unknown keys included, so a
  * request costs no key query; revoking through this process clears its cache entry at once,
  * other processes stop accepting the key within `cacheSeconds`. `lastUsedAt` is written at most
  * once a minute per key, in the background.
@@ -34,7 +34,7 @@ export class ApiKeysService {
 
   constructor(
     private readonly db: Db,
-    private readonly options: { adminApiKey?: string; cacheSeconds?: number; logger?: Logger } = {},
+    private readonly options: { adminApiKey?: string; cacheSeconds: number; logger?: Logger },
   ) {
     this.envAdminHash = options.adminApiKey ? Buffer.from(hashSecret(options.adminApiKey), 'hex') : null;
   }
@@ -54,7 +54,7 @@ export class ApiKeysService {
     const key = await this.db.apiKey.findUnique({ where: { secretHash: hash } });
     const viewer: Viewer | null = key && !key.revokedAt ? { keyId: key.id, keyName: key.name, role: key.role } : null;
     if (this.cache.size >= MAX_CACHE_ENTRIES) this.cache.clear();
-    const ttl = (this.options.cacheSeconds ?? 5) * 1000;
+    const ttl = this.options.cacheSeconds * 1000;
     if (ttl > 0) this.cache.set(hash, { viewer, expires: now + ttl });
     if (viewer && key) {
       if (!this.lastTouched.has(key.id) && key.lastUsedAt) this.lastTouched.set(key.id, key.lastUsedAt.getTime());

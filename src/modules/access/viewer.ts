@@ -1,5 +1,6 @@
-/** Role of an API key (the `Role` enum of the schema). */
-export type Role = 'ADMIN' | 'ANALYST' | 'INTEGRATION';
+/** The roles of API keys (the `Role` enum of the schema). */
+export const ROLES = ['ADMIN', 'ANALYST', 'INTEGRATION'] as const;
+export type Role = (typeof ROLES)[number];
 
 /** Who is calling. Filled from the API key by the access-control layer. */
 export interface Viewer {

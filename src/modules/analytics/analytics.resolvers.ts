@@ -1,7 +1,6 @@
 import type { Resolvers } from '../../generated/graphql.ts';
 import { optionalLocalId, refArgs } from '../common/references.ts';
 import { parseTaskName } from '../common/task-name.ts';
-import { DEFAULT_TASK } from './analytics.service.ts';
 
 export const analyticsResolvers: Resolvers = {
   Query: {
@@ -24,10 +23,10 @@ export const analyticsResolvers: Resolvers = {
   },
   Product: {
     productSentiment: (product, { task }, { loaders }) =>
-      loaders.sentimentByProductId.load({ parentId: product.id, task: parseTaskName(task ?? DEFAULT_TASK) }),
+      loaders.sentimentByProductId.load({ parentId: product.id, task: parseTaskName(task) }),
   },
   Campaign: {
     sentimentSummary: (campaign, { task }, { loaders }) =>
-      loaders.sentimentByCampaignId.load({ parentId: campaign.id, task: parseTaskName(task ?? DEFAULT_TASK) }),
+      loaders.sentimentByCampaignId.load({ parentId: campaign.id, task: parseTaskName(task) }),
   },
 };

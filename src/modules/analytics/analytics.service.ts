@@ -1,6 +1,7 @@
 import type { Db } from '../../db/prisma.ts';
 import { findByRef } from '../../db/references.ts';
 import type { Campaign } from '../../generated/prisma/client.ts';
+import { integerArgument } from '../../graphql/arguments.ts';
 import { notFoundError, userInputError } from '../../graphql/errors.ts';
 import type { CampaignTotalsValues } from '../campaigns/campaigns.loaders.ts';
 import { campaignWhere, type CampaignFilter } from '../campaigns/campaigns.service.ts';
@@ -21,18 +22,11 @@ import {
 import { assertBucketRange, bucketEnd, type Granularity } from './buckets.ts';
 import { characteristicTerms, type LabelTerms } from './terms.ts';
 
-export const DEFAULT_ATTRIBUTION_WINDOW_DAYS = 7;
 export const MAX_ATTRIBUTION_WINDOW_DAYS = 90;
 /** Upper bound of texts tokenised per feedbackInsights request (tokenising runs in Node). */
 export const MAX_TERM_SAMPLE = 5000;
-/** Texts tokenised when the request does not say: enough for stable terms, cheap enough for dashboards. */
-export const DEFAULT_TERM_SAMPLE = 2000;
 const MAX_TERMS_PER_LABEL = 50;
 const MAX_LEADERBOARD = 100;
-const DEFAULT_LEADERBOARD = 10;
-const DEFAULT_TERMS_PER_LABEL = 10;
-/** The task analysed when a request does not name one. */
-export const DEFAULT_TASK = 'sentiment';
 
 export interface AttributionValues {
   trackedClicks: number;
@@ -175,9 +169,9 @@ export class AnalyticsService {
     granularity?: Granularity | null;
     attributionWindowDays?: number | null;
   }): Promise<CampaignStatsValues> {
-    const granularity = args.granularity ?? 'DAY';
-    const window = args.attributionWindowDays ?? DEFAULT_ATTRIBUTION_WINDOW_DAYS;
-    assertIntegerIn(window, 0, MAX_ATTRIBUTION_WINDOW_DAYS, 'attributionWindowDays');
+    // Argument defaults are the schema's (analytics.graphql); an explicit null is refused.
+    const granularity = granularityArgument(args.granularity);
+    const window = integerArgument(args.attributionWindowDays, { min: 0, max: MAX_ATTRIBUTION_WINDOW_DAYS, argument: 'attributionWindowDays' });
     assertBucketRange(args.from, args.to, granularity);
     const campaign = await findByRef(this.db.campaign, args.campaign);
     if (!campaign) throw notFoundError('Campaign', args.campaign.id ? 'with this id' : `"${args.campaign.externalId}"`);
@@ -210,8 +204,7 @@ export class AnalyticsService {
     limit?: number | null;
     ascending?: boolean | null;
   }): Promise<LeaderboardEntry[]> {
-    const limit = args.limit ?? DEFAULT_LEADERBOARD;
-    assertIntegerIn(limit, 1, MAX_LEADERBOARD, 'limit');
+    const limit = integerArgument(args.limit, { min: 1, max: MAX_LEADERBOARD, argument: 'limit' });
     assertDayRange(args.from, args.to);
     const column = METRIC_COLUMN[args.metric];
     if (!column) throw userInputError(`Unknown metric ${String(args.metric)}.`, { argument: 'metric' });
@@ -259,12 +252,10 @@ export class AnalyticsService {
     termsPerLabel?: number | null;
     termSampleSize?: number | null;
   }): Promise<FeedbackInsightsValues> {
-    const task = parseTaskName(args.task ?? DEFAULT_TASK);
-    const granularity = args.granularity ?? 'WEEK';
-    const termsPerLabel = args.termsPerLabel ?? DEFAULT_TERMS_PER_LABEL;
-    const sample = args.termSampleSize ?? DEFAULT_TERM_SAMPLE;
-    assertIntegerIn(termsPerLabel, 0, MAX_TERMS_PER_LABEL, 'termsPerLabel');
-    assertIntegerIn(sample, 0, MAX_TERM_SAMPLE, 'termSampleSize');
+    const task = parseTaskName(args.task);
+    const granularity = granularityArgument(args.granularity);
+    const termsPerLabel = integerArgument(args.termsPerLabel, { min: 0, max: MAX_TERMS_PER_LABEL, argument: 'termsPerLabel' });
+    const sample = integerArgument(args.termSampleSize, { min: 0, max: MAX_TERM_SAMPLE, argument: 'termSampleSize' });
     assertBucketRange(args.from, args.to, granularity);
     const query = { slice: await this.slice(args), task, from: args.from, to: args.to, granularity };
 
@@ -361,10 +352,9 @@ export class AnalyticsService {
   }
 }
 
-function assertIntegerIn(value: number, min: number, max: number, argument: string): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw userInputError(`${argument} must be an integer from ${min} to ${max}.`, { argument });
-  }
+function granularityArgument(value: Granularity | null | undefined): Granularity {
+  if (!value) throw userInputError('"granularity" must be one of DAY, WEEK or MONTH.', { argument: 'granularity' });
+  return value;
 }
 
 /** Sums with money rounded to cents (float8 sums carry representation noise). */

@@ -17,8 +17,10 @@ export function isTaskName(value: string): boolean {
 }
 
 /** The trimmed task name of an argument, or BAD_USER_INPUT naming the argument. */
-export function parseTaskName(value: string, argument = 'task'): string {
-  const trimmed = value.trim();
-  if (!TASK_NAME_PATTERN.test(trimmed)) throw userInputError(`${argument} must be ${TASK_NAME_RULE}; got "${value.slice(0, 60)}".`, { argument });
+export function parseTaskName(value: string | null | undefined, argument = 'task'): string {
+  const trimmed = (value ?? '').trim();
+  if (!TASK_NAME_PATTERN.test(trimmed)) {
+    throw userInputError(`${argument} must be ${TASK_NAME_RULE}; got ${value == null ? 'null' : `"${value.slice(0, 60)}"`}.`, { argument });
+  }
   return trimmed;
 }

@@ -12,11 +12,11 @@ import type { BulkWriteResult, IndexedRow, ServiceLimits } from '../common/bulk.
 import { relatedConditions, type RelatedFilter } from '../common/filters.ts';
 import { missingRefMessage, oneOfProblem, oneRefRefinement, readRowRef, RowFieldError, type EntityRef, type RowRef } from '../common/references.ts';
 import { taskNameField } from '../common/task-name.ts';
+import { MAX_TEXT_LENGTH } from '../common/text.ts';
 
 export const FEEDBACK_CHANNELS = ['REVIEW', 'SURVEY', 'SOCIAL', 'SUPPORT', 'AD_COMMENT'] as const;
 type FeedbackChannelName = (typeof FEEDBACK_CHANNELS)[number];
 
-const MAX_TEXT = 5000;
 
 export interface LabelCondition {
   task: string;
@@ -61,7 +61,7 @@ const FeedbackInputSchema = z
       .string()
       .trim()
       .min(1, 'must not be empty')
-      .max(MAX_TEXT, `must be at most ${MAX_TEXT} characters`),
+      .max(MAX_TEXT_LENGTH, `must be at most ${MAX_TEXT_LENGTH} characters`),
     rating: z.number().int('must be an integer').min(1, 'must be between 1 and 5').max(5, 'must be between 1 and 5').nullish(),
     language: z
       .string()

@@ -7,9 +7,9 @@ import { ERASED_TEXT } from '../users/users.service.ts';
 import { QUEUES, type JobQueue } from '../../jobs/queue.ts';
 import type { Prediction, TextClassifier } from '../../ml/classifier/index.ts';
 import type { ActiveModelCache } from './active-model-cache.ts';
+import { MAX_TEXT_LENGTH } from '../common/text.ts';
 
 export const MAX_TEXTS_PER_CALL = 1_000;
-export const MAX_TEXT_LENGTH = 5_000;
 const PREDICTION_CHUNK = 500;
 
 export interface ClassifiedText extends Prediction {

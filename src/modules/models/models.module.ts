@@ -8,12 +8,12 @@ import { ModelRegistry } from './registry.service.ts';
 import { TrainingService } from './training.service.ts';
 import { textClassifierTrainer } from './trainers/text-classifier.trainer.ts';
 import { recommenderTrainer } from './trainers/recommender.trainer.ts';
-import type { TrainingThreadMode } from './trainers/training-thread.ts';
+import type { TrainingThreadMode } from './trainers/trainer.ts';
 
 /** The model registry, training and serving services, sharing one registry and model cache. */
 export function createModelServices(
   db: Db,
-  runtime: { logger: Logger; queue: () => JobQueue | null; trainingThread?: TrainingThreadMode; tfjsBackend?: BackendPreference },
+  runtime: { logger: Logger; queue: () => JobQueue | null; trainingThread: TrainingThreadMode; tfjsBackend: BackendPreference },
 ) {
   const registry = new ModelRegistry(db);
   const classifiers = new ActiveModelCache<TextClassifier>(

@@ -7,7 +7,7 @@ import type { BackendPreference } from '../../ml/shared/backend.ts';
 import { parseTaskName } from '../common/task-name.ts';
 import type { ModelRegistry } from './registry.service.ts';
 import { TrainingInputError, type ModelTrainer, type TrainedModel, type TrainingProgressUpdate } from './trainers/trainer.ts';
-import type { TrainingThreadMode } from './trainers/training-thread.ts';
+import type { TrainingThreadMode } from './trainers/trainer.ts';
 
 /** Queues training jobs and runs them (in a worker): data → model → stored version → activation. */
 export class TrainingService {
@@ -20,9 +20,9 @@ export class TrainingService {
     private readonly queue: () => JobQueue | null,
     private readonly logger: Logger,
     /** TRAINING_THREAD: where the trainers run their compute. */
-    private readonly thread: TrainingThreadMode = 'worker',
+    private readonly thread: TrainingThreadMode,
     /** TFJS_BACKEND, for the training thread's own TensorFlow.js. */
-    private readonly backend?: BackendPreference,
+    private readonly backend: BackendPreference,
   ) {
     this.trainers = new Map(trainers.map((trainer) => [trainer.kind, trainer]));
   }

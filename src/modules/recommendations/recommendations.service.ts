@@ -1,7 +1,9 @@
 import type { Db } from '../../db/prisma.ts';
 import { raw, type RawRunner } from '../../db/raw.ts';
 import type { Product, User } from '../../generated/prisma/client.ts';
+import { integerArgument } from '../../graphql/arguments.ts';
 import { appError, ErrorCode, notFoundError, userInputError } from '../../graphql/errors.ts';
+import { assertOneRef } from '../common/references.ts';
 import { localIdOf } from '../../graphql/global-id.ts';
 import type { Logger } from '../../logger.ts';
 import {
@@ -109,19 +111,6 @@ export interface RecommendationServiceOptions {
 
 const TYPE_RANK: Record<InteractionKind, number> = { PURCHASE: 5, ADD_TO_CART: 4, RATING: 3, CLICK: 2, VIEW: 1 };
 
-function ensureLimit(limit: number | null | undefined, fallback: number, max: number, argument = 'limit'): number {
-  const value = limit ?? fallback;
-  if (!Number.isInteger(value) || value < 1 || value > max) {
-    throw userInputError(`"${argument}" must be between 1 and ${max}; got ${value}.`, { argument });
-  }
-  return value;
-}
-
-function singleRef(id: string | null | undefined, externalId: string | null | undefined, names: [string, string], required: boolean): void {
-  const given = [id, externalId].filter((value) => value !== undefined && value !== null).length;
-  if (given > 1) throw userInputError(`Give either ${names[0]} or ${names[1]}, not both.`, { argument: names[0] });
-  if (required && given === 0) throw userInputError(`Give one of ${names[0]} or ${names[1]}.`, { argument: names[0] });
-}
 
 function present<T>(rows: (T | null | Error)[]): (T | null)[] {
   return rows.map((row) => (row instanceof Error ? null : row));
@@ -257,8 +246,9 @@ export class RecommendationService {
     },
     loaders: EntityLoaders,
   ): Promise<RecommendationListModel> {
-    singleRef(args.userId, args.userExternalId, ['userId', 'userExternalId'], false);
-    const limit = ensureLimit(args.limit, 10, MAX_RECOMMENDATIONS);
+    assertOneRef(args.userId, args.userExternalId, ['userId', 'userExternalId'], { required: false });
+    // The default is the schema's (`limit: Int = 10`); an explicit null is refused.
+    const limit = integerArgument(args.limit, { min: 1, max: MAX_RECOMMENDATIONS, argument: 'limit' });
     const strategy: Strategy = args.strategy ?? 'HYBRID';
     const filter = args.filter ?? {};
     const category = filter.category ?? null;
@@ -376,8 +366,8 @@ export class RecommendationService {
     args: { productId?: string | null; productExternalId?: string | null; limit?: number | null; metric?: SimilarityMetric | null },
     loaders: EntityLoaders,
   ): Promise<SimilarProductModel[]> {
-    singleRef(args.productId, args.productExternalId, ['productId', 'productExternalId'], true);
-    const limit = ensureLimit(args.limit, 10, MAX_RECOMMENDATIONS);
+    assertOneRef(args.productId, args.productExternalId, ['productId', 'productExternalId']);
+    const limit = integerArgument(args.limit, { min: 1, max: MAX_RECOMMENDATIONS, argument: 'limit' });
     const metric: SimilarityMetric = args.metric ?? 'COSINE';
     const id = args.productId ? localIdOf('Product', args.productId, 'productId') : null;
     const active = await this.active();
@@ -422,8 +412,8 @@ export class RecommendationService {
     args: { campaignId?: string | null; campaignExternalId?: string | null; limit?: number | null },
     loaders: EntityLoaders,
   ): Promise<AudienceMemberModel[]> {
-    singleRef(args.campaignId, args.campaignExternalId, ['campaignId', 'campaignExternalId'], true);
-    const limit = ensureLimit(args.limit, 100, MAX_AUDIENCE);
+    assertOneRef(args.campaignId, args.campaignExternalId, ['campaignId', 'campaignExternalId']);
+    const limit = integerArgument(args.limit, { min: 1, max: MAX_AUDIENCE, argument: 'limit' });
     const id = args.campaignId ? localIdOf('Campaign', args.campaignId, 'campaignId') : null;
     const [found] = await this.sql.arrays<[string, string, string[] | null]>(
       `SELECT c.id::text, c.name, array_remove(array_agg(cp.product_id::text), NULL)

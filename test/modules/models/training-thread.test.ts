@@ -12,7 +12,8 @@ import {
   type RecommenderComputeOutput,
   type TextClassifierComputeInput,
 } from '../../../src/modules/models/trainers/training-compute.ts';
-import { runTraining, type TrainingSession, type TrainingThreadMode } from '../../../src/modules/models/trainers/training-thread.ts';
+import type { TrainingThreadMode } from '../../../src/modules/models/trainers/trainer.ts';
+import { runTraining, type TrainingSession } from '../../../src/modules/models/trainers/training-thread.ts';
 
 // The compute of a training job on its own thread (TRAINING_THREAD=worker), compared with the
 // inline path (main); the trainers' database side is covered by training-thread.e2e.test.ts.

@@ -4,7 +4,9 @@ import type { ModelKind } from '../../../generated/prisma/client.ts';
 import { userInputError } from '../../../graphql/errors.ts';
 import type { BackendPreference } from '../../../ml/shared/backend.ts';
 import { describeFirstIssue } from '../../common/zod-issues.ts';
-import type { TrainingThreadMode } from './training-thread.ts';
+
+/** TRAINING_THREAD: where a job's compute runs (its default is config.ts's). */
+export type TrainingThreadMode = 'worker' | 'main';
 
 export interface TrainingProgressUpdate {
   stage: string;
@@ -48,7 +50,7 @@ export interface ModelTrainer {
     hyperparameters: Record<string, unknown>;
     onProgress: (update: TrainingProgressUpdate) => Promise<void>;
     signal?: AbortSignal;
-    /** TRAINING_THREAD: 'worker' (default) runs the compute off the caller's event loop. */
+    /** TRAINING_THREAD: 'worker' runs the compute off the caller's event loop. */
     thread?: TrainingThreadMode;
     /** TFJS_BACKEND, for the training thread's own TensorFlow.js. */
     backend?: BackendPreference;

@@ -5,10 +5,9 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { BackendPreference } from '../../../ml/shared/backend.ts';
-import type { TrainingProgressUpdate } from './trainer.ts';
+import type { TrainingProgressUpdate, TrainingThreadMode } from './trainer.ts';
 import { COMPUTE, inputTransferList, reviveError, type ComputeFunction, type ComputeKind, type ComputeTasks, type SerializedError } from './training-compute.ts';
 
-export type TrainingThreadMode = 'worker' | 'main';
 
 /** workerData of the training thread. */
 export interface ThreadStart<K extends ComputeKind> {
