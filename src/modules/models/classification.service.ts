@@ -7,6 +7,7 @@ import { ERASED_TEXT } from '../users/users.service.ts';
 import { QUEUES, type JobQueue } from '../../jobs/queue.ts';
 import type { Prediction, TextClassifier } from '../../ml/classifier/index.ts';
 import type { ActiveModelCache } from './active-model-cache.ts';
+import { parseTaskName } from '../common/task-name.ts';
 import { MAX_TEXT_LENGTH } from '../common/text.ts';
 
 export const MAX_TEXTS_PER_CALL = 1_000;
@@ -24,7 +25,9 @@ export class ClassificationService {
     private readonly logger: Logger,
   ) {}
 
-  async classify(task: string, texts: readonly string[]): Promise<{ modelVersion: ModelVersion; results: ClassifiedText[] }> {
+  async classify(taskName: string, texts: readonly string[]): Promise<{ modelVersion: ModelVersion; results: ClassifiedText[] }> {
+    // The task-name rule of labelling and training: a name that can never be trained is refused.
+    const task = parseTaskName(taskName);
     if (texts.length === 0 || texts.length > MAX_TEXTS_PER_CALL) {
       throw userInputError(`texts must hold 1 to ${MAX_TEXTS_PER_CALL} texts; got ${texts.length}.`, { argument: 'texts' });
     }
@@ -97,7 +100,8 @@ export class ClassificationService {
   }
 
   /** Queues the backfill of stale predictions for a task (the reclassifyFeedback mutation). */
-  async requestReclassification(task: string, queue: JobQueue | null) {
+  async requestReclassification(taskName: string, queue: JobQueue | null) {
+    const task = parseTaskName(taskName);
     const active = await this.models.get(task);
     if (!active) {
       throw appError(ErrorCode.MODEL_NOT_READY, `No classifier is active for task "${task}"; nothing to reclassify with.`, { task });
