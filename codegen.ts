@@ -3,6 +3,20 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 // Resolver types come from the SDL; parents are the Prisma rows the services return.
 // Tests get typed documents: every `graphql(`...`)` in test/ becomes a TypedDocumentNode whose
 // result and variables types are those of its operation, with scalars as they travel in JSON.
+/** Types as resolvers and services see them (DateTime as a Date). */
+const serverTypes = {
+  useTypeImports: true,
+  enumsAsTypes: true,
+  avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
+  maybeValue: 'T | null',
+  inputMaybeValue: 'T | null | undefined',
+  scalars: {
+    DateTime: 'Date',
+    Date: 'string',
+    JSONObject: 'Record<string, unknown>',
+  },
+};
+
 const config: CodegenConfig = {
   // The assembled SDL (`npm run schema`, kept current by a test): module SDL with @connection expanded.
   schema: 'schema.graphql',
@@ -34,21 +48,18 @@ const config: CodegenConfig = {
         },
       },
     },
+    // The schema's input and enum types alone, for services (they must not import the resolver
+    // types, which import the request context and so the whole composition root).
+    'src/generated/schema-types.ts': {
+      plugins: ['typescript'],
+      config: serverTypes,
+    },
     'src/generated/graphql.ts': {
       plugins: ['typescript', 'typescript-resolvers'],
       config: {
+        ...serverTypes,
         useIndexSignature: true,
         contextType: '../app/context.ts#GraphQLContext',
-        useTypeImports: true,
-        enumsAsTypes: true,
-        avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
-        maybeValue: 'T | null',
-        inputMaybeValue: 'T | null | undefined',
-        scalars: {
-          DateTime: 'Date',
-          Date: 'string',
-          JSONObject: 'Record<string, unknown>',
-        },
         mappers: {
           User: '../app/mappers.ts#UserModel',
           Product: '../app/mappers.ts#ProductModel',

@@ -22,11 +22,16 @@ import {
 import { assertBucketRange, bucketEnd, type Granularity } from './buckets.ts';
 import { characteristicTerms, type LabelTerms } from './terms.ts';
 
-export const MAX_ATTRIBUTION_WINDOW_DAYS = 90;
-/** Upper bound of texts tokenised per feedbackInsights request (tokenising runs in Node). */
-export const MAX_TERM_SAMPLE = 5000;
-const MAX_TERMS_PER_LABEL = 50;
-const MAX_LEADERBOARD = 100;
+/**
+ * The ranges of the dashboard arguments (their defaults are the schema's, analytics.graphql).
+ * termSampleSize bounds the texts tokenised per feedbackInsights request: tokenising runs in Node.
+ */
+export const ANALYTICS_ARGUMENT_RANGES = {
+  attributionWindowDays: { min: 0, max: 90 },
+  limit: { min: 1, max: 100 },
+  termsPerLabel: { min: 0, max: 50 },
+  termSampleSize: { min: 0, max: 5000 },
+} as const;
 
 export interface AttributionValues {
   trackedClicks: number;
@@ -171,7 +176,7 @@ export class AnalyticsService {
   }): Promise<CampaignStatsValues> {
     // Argument defaults are the schema's (analytics.graphql); an explicit null is refused.
     const granularity = granularityArgument(args.granularity);
-    const window = integerArgument(args.attributionWindowDays, { min: 0, max: MAX_ATTRIBUTION_WINDOW_DAYS, argument: 'attributionWindowDays' });
+    const window = integerArgument(args.attributionWindowDays, { ...ANALYTICS_ARGUMENT_RANGES.attributionWindowDays, argument: 'attributionWindowDays' });
     assertBucketRange(args.from, args.to, granularity);
     const campaign = await findByRef(this.db.campaign, args.campaign);
     if (!campaign) throw notFoundError('Campaign', args.campaign.id ? 'with this id' : `"${args.campaign.externalId}"`);
@@ -204,7 +209,7 @@ export class AnalyticsService {
     limit?: number | null;
     ascending?: boolean | null;
   }): Promise<LeaderboardEntry[]> {
-    const limit = integerArgument(args.limit, { min: 1, max: MAX_LEADERBOARD, argument: 'limit' });
+    const limit = integerArgument(args.limit, { ...ANALYTICS_ARGUMENT_RANGES.limit, argument: 'limit' });
     assertDayRange(args.from, args.to);
     const column = METRIC_COLUMN[args.metric];
     if (!column) throw userInputError(`Unknown metric ${String(args.metric)}.`, { argument: 'metric' });
@@ -254,8 +259,8 @@ export class AnalyticsService {
   }): Promise<FeedbackInsightsValues> {
     const task = parseTaskName(args.task);
     const granularity = granularityArgument(args.granularity);
-    const termsPerLabel = integerArgument(args.termsPerLabel, { min: 0, max: MAX_TERMS_PER_LABEL, argument: 'termsPerLabel' });
-    const sample = integerArgument(args.termSampleSize, { min: 0, max: MAX_TERM_SAMPLE, argument: 'termSampleSize' });
+    const termsPerLabel = integerArgument(args.termsPerLabel, { ...ANALYTICS_ARGUMENT_RANGES.termsPerLabel, argument: 'termsPerLabel' });
+    const sample = integerArgument(args.termSampleSize, { ...ANALYTICS_ARGUMENT_RANGES.termSampleSize, argument: 'termSampleSize' });
     assertBucketRange(args.from, args.to, granularity);
     const query = { slice: await this.slice(args), task, from: args.from, to: args.to, granularity };
 

@@ -5,8 +5,8 @@ import { assertDayRange } from '../common/days.ts';
 
 export const campaignsResolvers: Resolvers = {
   Query: {
-    campaigns: (_parent, args, { services }) => services.campaigns.listCampaigns(args),
-    campaign: (_parent, args, { services }) => services.campaigns.findCampaign(refArgs('Campaign', args)),
+    campaigns: (_parent, args, { services }) => services.campaigns.list(args),
+    campaign: (_parent, args, { services }) => services.campaigns.find(refArgs('Campaign', args)),
   },
   Mutation: {
     upsertCampaigns: (_parent, { input }, { services }) => services.campaigns.upsertCampaigns(input),

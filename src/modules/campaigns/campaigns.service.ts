@@ -5,29 +5,19 @@ import type { Campaign, CampaignChannel, CampaignStatus, Prisma } from '../../ge
 import { ErrorCode, userInputError } from '../../graphql/errors.ts';
 import { toGlobalId, tryLocalIdOf } from '../../graphql/global-id.ts';
 import { rawIn } from '../../db/raw.ts';
-import { findByRef, resolveRefs } from '../../db/references.ts';
-import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
-import { BULK_TRANSACTION, bulkResult, checkBatch, fields, nothingWritten, rejectDuplicateKeys } from '../common/bulk.ts';
+import { resolveRefs } from '../../db/references.ts';
+import { BULK_TRANSACTION, bulkResult, checkBatch, fields, notCleared, nothingWritten, rejectDuplicateKeys } from '../common/bulk.ts';
 import type { BulkWriteResult, IndexedRow, ServiceLimits } from '../common/bulk.ts';
-import { missingRefMessage, oneRefRefinement, readRowRef, RowFieldError, type EntityRef, type RowRef } from '../common/references.ts';
+import { missingRefMessage, oneRefRefinement, readRowRef, RowFieldError, type RowRef } from '../common/references.ts';
 import { money, sameMoney } from '../products/products.service.ts';
 import { pick } from '../users/users.service.ts';
 import { utcDay } from '../common/days.ts';
 import { CAMPAIGN_COLUMNS, campaignFromRow, type CampaignRow as CampaignDbRow } from './campaigns.rows.ts';
+import { EntityService } from '../common/entity-service.ts';
+import type { CampaignFilter } from '../../generated/schema-types.ts';
 
-export interface CampaignFilter {
-  status?: CampaignStatus | null;
-  statuses?: readonly CampaignStatus[] | null;
-  channel?: CampaignChannel | null;
-  channels?: readonly CampaignChannel[] | null;
-  /** A UTC day, YYYY-MM-DD. */
-  activeOn?: string | null;
-  startsFrom?: Date | null;
-  startsTo?: Date | null;
-  search?: string | null;
-}
-
-export type CampaignRef = EntityRef;
+/** The CampaignFilter input of the schema (codegen): what the list's filter may hold. */
+export type { CampaignFilter } from '../../generated/schema-types.ts';
 
 export const MAX_CAMPAIGN_MONEY = 100_000_000_000;
 const MAX_TARGET_PRODUCTS = 1000;
@@ -39,19 +29,10 @@ const timestamp = z
   .date()
   .refine((value) => value.getUTCFullYear() >= 1900 && value.getUTCFullYear() <= 9999, 'must be between the years 1900 and 9999');
 
-/** Refinement arguments refusing an explicit null for a column that cannot be cleared. */
-const notCleared = (what: string) => [(value: unknown) => value !== null, `cannot be cleared; ${what}`] as const;
-
 const CampaignInputSchema = z.object({
   externalId: fields.externalId,
-  name: z
-    .string()
-    .trim()
-    .min(1, 'must not be empty')
-    .max(500, 'must be at most 500 characters')
-    .nullish()
-    .refine(...notCleared('a campaign always has a name')),
-  description: fields.shortText(5000).nullish(),
+  name: fields.entityName('campaign'),
+  description: fields.description,
   channel: z.enum(CHANNELS).nullish().refine(...notCleared('a campaign always has a channel')),
   status: z.enum(STATUSES).nullish().refine(...notCleared('a campaign always has a status')),
   budget: money(MAX_CAMPAIGN_MONEY).nullish(),
@@ -108,18 +89,10 @@ interface CampaignRow {
   targets?: { ids: string[]; externalIds: string[] };
 }
 
-export class CampaignsService {
-  constructor(
-    private readonly db: Db,
-    private readonly limits: ServiceLimits,
-  ) {}
-
-  findCampaign(ref: CampaignRef): Promise<Campaign | null> {
-    return findByRef(this.db.campaign, ref);
-  }
-
-  listCampaigns(args: PageArgs & { filter?: CampaignFilter | null }): Promise<Connection<Campaign>> {
-    return listNewestFirst(args, { source: this.db.campaign, where: campaignWhere(args.filter), sortField: 'createdAt', maxPageSize: this.limits.maxPageSize });
+/** campaigns / campaign (EntityService), upsertCampaigns and recordCampaignMetrics. */
+export class CampaignsService extends EntityService<Campaign, CampaignFilter, Prisma.CampaignWhereInput> {
+  constructor(db: Db, limits: ServiceLimits) {
+    super(db, limits, db.campaign, campaignWhere);
   }
 
   /**

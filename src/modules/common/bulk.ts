@@ -144,7 +144,21 @@ export function notTooFarInFuture(date: Date, now = Date.now()): boolean {
 }
 
 /** Shared field rules, so every module validates the same way. */
+/** Refinement arguments refusing an explicit null for a column that cannot be cleared. */
+export const notCleared = (what: string) => [(value: unknown) => value !== null, `cannot be cleared; ${what}`] as const;
+
 export const fields = {
+  /** The display name of a product or campaign: required for a new row, never cleared. */
+  entityName: (entity: string) =>
+    z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(500, 'must be at most 500 characters')
+      .nullish()
+      .refine(...notCleared(`a ${entity} always has a name`)),
+  /** Free-text description of a product or campaign. */
+  description: z.string().trim().max(5000, 'must be at most 5000 characters').nullish(),
   externalId: z.string().trim().min(1, 'must not be empty').max(MAX_EXTERNAL_ID, `must be at most ${MAX_EXTERNAL_ID} characters`),
   shortText: (max: number) => z.string().trim().max(max, `must be at most ${max} characters`),
   attributes: z

@@ -4,8 +4,8 @@ import { refArgs } from '../common/references.ts';
 
 export const productsResolvers: Resolvers = {
   Query: {
-    products: (_parent, args, { services }) => services.products.listProducts(args),
-    product: (_parent, args, { services }) => services.products.findProduct(refArgs('Product', args)),
+    products: (_parent, args, { services }) => services.products.list(args),
+    product: (_parent, args, { services }) => services.products.find(refArgs('Product', args)),
   },
   Mutation: {
     upsertProducts: (_parent, { input }, { services }) => services.products.upsertProducts(input),

@@ -1,28 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../../db/prisma.ts';
-import { findByRef } from '../../db/references.ts';
 import { Prisma, type Product } from '../../generated/prisma/client.ts';
 import { ErrorCode, userInputError } from '../../graphql/errors.ts';
-import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
 import { BULK_TRANSACTION, bulkResult, checkBatch, fields, nothingWritten } from '../common/bulk.ts';
 import type { BulkWriteResult, ServiceLimits } from '../common/bulk.ts';
-import type { EntityRef } from '../common/references.ts';
 import { jsonEqual, pick } from '../users/users.service.ts';
 import { PRODUCT_COLUMNS, productFromRow, type ProductRow } from './products.rows.ts';
+import { EntityService } from '../common/entity-service.ts';
+import type { ProductFilter } from '../../generated/schema-types.ts';
 
-export interface ProductFilter {
-  category?: string | null;
-  categories?: readonly string[] | null;
-  tag?: string | null;
-  tags?: readonly string[] | null;
-  priceMin?: number | null;
-  priceMax?: number | null;
-  search?: string | null;
-  active?: boolean | null;
-}
-
-export type ProductRef = EntityRef;
+/** The ProductFilter input of the schema (codegen): what the list's filter may hold. */
+export type { ProductFilter } from '../../generated/schema-types.ts';
 
 export const MAX_PRICE = 1_000_000_000;
 const MAX_FILTER_LIST = 100;
@@ -55,14 +44,8 @@ const tagList = z
 const ProductInputSchema = z.object({
   externalId: fields.externalId,
   sku: fields.shortText(100).nullish(),
-  name: z
-    .string()
-    .trim()
-    .min(1, 'must not be empty')
-    .max(500, 'must be at most 500 characters')
-    .nullish()
-    .refine((value) => value !== null, 'cannot be cleared; a product always has a name'),
-  description: fields.shortText(5000).nullish(),
+  name: fields.entityName('product'),
+  description: fields.description,
   category: fields
     .shortText(100)
     .nullish()
@@ -87,18 +70,10 @@ interface ProductValues {
   active: boolean;
 }
 
-export class ProductsService {
-  constructor(
-    private readonly db: Db,
-    private readonly limits: ServiceLimits,
-  ) {}
-
-  findProduct(ref: ProductRef): Promise<Product | null> {
-    return findByRef(this.db.product, ref);
-  }
-
-  listProducts(args: PageArgs & { filter?: ProductFilter | null }): Promise<Connection<Product>> {
-    return listNewestFirst(args, { source: this.db.product, where: productWhere(args.filter), sortField: 'createdAt', maxPageSize: this.limits.maxPageSize });
+/** products / product (EntityService) and upsertProducts. */
+export class ProductsService extends EntityService<Product, ProductFilter, Prisma.ProductWhereInput> {
+  constructor(db: Db, limits: ServiceLimits) {
+    super(db, limits, db.product, productWhere);
   }
 
   /**
