@@ -216,3 +216,30 @@ describe('reference messages', () => {
     ]);
   });
 });
+
+describe('argument defaults live in the schema', () => {
+  const LEADERBOARD = graphql(`query LimitsLeaderboard($limit: Int) { campaignLeaderboard(metric: CTR, limit: $limit) { rank } }`);
+  const LEADERBOARD_DEFAULT = graphql(`query LimitsLeaderboardDefault { campaignLeaderboard(metric: CTR) { rank } }`);
+  const RECOMMENDATIONS = graphql(`query LimitsRecommendations($limit: Int) { recommendations(userExternalId: "u1", limit: $limit) { fallback } }`);
+  const INSIGHTS = graphql(`query LimitsInsights($task: String) {
+    feedbackInsights(task: $task, from: "2026-01-01", to: "2026-01-31") { task granularity termTextsAnalysed }
+  }`);
+
+  it('an omitted argument takes the schema default; an explicit null is refused, naming the argument', async () => {
+    expect((await api.gql(LEADERBOARD_DEFAULT)).errors).toBeUndefined();
+    const nullLimit = await api.gql(LEADERBOARD, { limit: null });
+    expect(firstError(nullLimit)?.message).toBe('"limit" must be an integer between 1 and 100.');
+    expect(firstError(nullLimit)?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'limit' });
+
+    const recommendations = await api.gql(RECOMMENDATIONS, { limit: null });
+    expect(firstError(recommendations)?.message).toBe('"limit" must be an integer between 1 and 100.');
+    const tooMany = await api.gql(RECOMMENDATIONS, { limit: 101 });
+    expect(firstError(tooMany)?.message).toBe('"limit" must be an integer between 1 and 100.');
+
+    const insights = await api.gql(INSIGHTS, {});
+    expect(insights.errors).toBeUndefined();
+    expect(insights.data?.feedbackInsights).toMatchObject({ task: 'sentiment', granularity: 'WEEK' });
+    const nullTask = await api.gql(INSIGHTS, { task: null });
+    expect(firstError(nullTask)?.message).toBe('task must be 1 to 50 characters of a-z, 0-9, _ and -; got null.');
+  });
+});
