@@ -17,6 +17,11 @@ const CONSENT = graphql(`query LimitsConsent($first: Int) { user(externalId: "u1
 const JOBS = graphql(`query LimitsJobs($first: Int) { trainingJobs(first: $first) { id } }`);
 const PRODUCT_FEEDBACK = graphql(`query LimitsProductFeedback($first: Int) { product(externalId: "p1") { feedback(first: $first) { id } } }`);
 const USER_INTERACTIONS = graphql(`query LimitsUserInteractions($first: Int) { user(externalId: "u1") { interactions(first: $first) { id } } }`);
+const NESTED_DEFAULTS = graphql(`query LimitsNestedDefaults {
+  product(externalId: "p1") { feedback { id } }
+  user(externalId: "u1") { feedback { id } consentHistory { granted } interactions { id } }
+}`);
+const JOBS_DEFAULT = graphql(`query LimitsJobsDefault { trainingJobs { id } }`);
 const NODES = graphql(`query LimitsNodes($ids: [ID!]!) { nodes(ids: $ids) { id } }`);
 const LABEL = graphql(`mutation LimitsLabel($i: [FeedbackLabelAssignment!]!) { labelFeedback(input: $i) { created updated unchanged failed errors { index code field message } } }`);
 const SENTIMENT = graphql(`query LimitsSentiment($t: String) { product(externalId: "p1") { productSentiment(task: $t) { task } } }`);
@@ -94,6 +99,17 @@ describe('MAX_PAGE_SIZE', () => {
     expect(firstError(tooMany)?.message).toBe(`"first" must be an integer between 0 and ${MAX}.`);
     const tooManyUser = await api.gql(USER_INTERACTIONS, { first: MAX + 1 });
     expect(firstError(tooManyUser)?.message).toBe(`"first" must be an integer between 0 and ${MAX}.`);
+  });
+
+  it('cuts the default of every nested list to MAX_PAGE_SIZE when first is omitted (it used to refuse)', async () => {
+    const nested = await api.gql(NESTED_DEFAULTS);
+    expect(nested.errors).toBeUndefined();
+    expect(nested.data?.product?.feedback).toHaveLength(MAX);
+    expect(nested.data?.user?.feedback).toHaveLength(MAX);
+    expect(nested.data?.user?.consentHistory).toHaveLength(MAX);
+    expect(nested.data?.user?.interactions).toEqual([]);
+    const jobs = await api.gql(JOBS_DEFAULT);
+    expect(jobs.errors).toBeUndefined();
   });
 
   it('does not apply to nodes(ids), which has its own limit of 100', async () => {

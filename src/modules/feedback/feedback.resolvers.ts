@@ -4,6 +4,12 @@ import { limitedKey } from '../common/loaders.ts';
 import { refArgs } from '../common/references.ts';
 import { pageSize } from '../../graphql/pagination.ts';
 
+/**
+ * Default sizes of the nested feedback lists (feedback.graphql states them): a default, not the
+ * schema's, because pageSize cuts it to MAX_PAGE_SIZE when that is smaller.
+ */
+const NESTED_FEEDBACK_PAGE = { user: 10, product: 5, campaign: 5 } as const;
+
 export const feedbackResolvers: Resolvers = {
   Query: {
     feedback: (_parent, args, { services }) => services.feedback.listFeedback(args),
@@ -31,15 +37,15 @@ export const feedbackResolvers: Resolvers = {
   },
   User: {
     feedback: (user, { first }, { services, loaders }) =>
-      loaders.feedbackByUser.load(limitedKey(user.id, pageSize(first, services.limits.maxPageSize, 10))),
+      loaders.feedbackByUser.load(limitedKey(user.id, pageSize(first, services.limits.maxPageSize, NESTED_FEEDBACK_PAGE.user))),
   },
   Product: {
     feedback: (product, { first }, { services, loaders }) =>
-      loaders.feedbackByProduct.load(limitedKey(product.id, pageSize(first, services.limits.maxPageSize, 5))),
+      loaders.feedbackByProduct.load(limitedKey(product.id, pageSize(first, services.limits.maxPageSize, NESTED_FEEDBACK_PAGE.product))),
   },
   Campaign: {
     feedback: (campaign, { first }, { services, loaders }) =>
-      loaders.feedbackByCampaign.load(limitedKey(campaign.id, pageSize(first, services.limits.maxPageSize, 5))),
+      loaders.feedbackByCampaign.load(limitedKey(campaign.id, pageSize(first, services.limits.maxPageSize, NESTED_FEEDBACK_PAGE.campaign))),
   },
 };
 

@@ -21,7 +21,7 @@ export const interactionsResolvers: Resolvers = {
   },
   User: {
     interactions: (user, { first, types }, { services, loaders }) =>
-      loaders.interactionsByUser.load(userInteractionsKey(user.id, pageSize(first, services.limits.maxPageSize, 20), types)),
+      loaders.interactionsByUser.load(userInteractionsKey(user.id, pageSize(first, services.limits.maxPageSize), types)),
   },
   Product: {
     interactionCount: (product, { types }, { loaders }) => loaders.interactionCountByProduct.load(productCountKey(product.id, types)),
