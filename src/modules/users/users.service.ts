@@ -164,7 +164,7 @@ export class UsersService {
             index,
             externalId: value.externalId,
             code: ErrorCode.CONFLICT,
-            message: `email is already used by another user (externalId "${owner}").`,
+            message: 'email is already used by another customer.',
             field: 'email',
           });
           continue;
