@@ -73,8 +73,8 @@ describe('demo data set', () => {
     expect(page.totalCount).toBe(size.campaigns);
     expect(page.edges).toHaveLength(25);
     expect(page.pageInfo.hasNextPage).toBe(true);
-    expect(page.edges.every((edge) => edge.node.products.length > 0)).toBe(true);
-    expect(page.edges.some((edge) => edge.node.feedback.length > 0)).toBe(true);
+    expect(page.edges.every((edge) => edge.node.products!.length > 0)).toBe(true);
+    expect(page.edges.some((edge) => edge.node.feedback!.length > 0)).toBe(true);
     const second = await api.gql(DASHBOARD, { first: 50, after: page.pageInfo.endCursor });
     expect(second.data!.campaigns.edges).toHaveLength(35);
     expect(second.data!.campaigns.pageInfo.hasNextPage).toBe(false);
@@ -99,8 +99,8 @@ describe('demo data set', () => {
     expect(submitted.data!.submitFeedback.failed).toBe(0);
     const small = await api.gql(DASHBOARD, { first: 5 });
     const large = await api.gql(DASHBOARD, { first: 50 });
-    expect(small.data!.campaigns.edges.every((edge) => edge.node.feedback.length === 5)).toBe(true);
-    expect(large.data!.campaigns.edges.every((edge) => edge.node.feedback.length === 5)).toBe(true);
+    expect(small.data!.campaigns.edges.every((edge) => edge.node.feedback!.length === 5)).toBe(true);
+    expect(large.data!.campaigns.edges.every((edge) => edge.node.feedback!.length === 5)).toBe(true);
     expect(large.data!.campaigns.edges).toHaveLength(50);
     expect(small.sqlStatements).toBeGreaterThan(0);
     expect(large.sqlStatements).toBe(small.sqlStatements);

@@ -84,10 +84,10 @@ describe('recordCampaignMetrics', () => {
       roas: 700 / 250.5,
     });
     const range = await stats('m-1', '2026-04-02', '2026-04-03');
-    expect(range.dailyMetrics.map((m) => m.date)).toEqual(['2026-04-02', '2026-04-03']);
+    expect(range.dailyMetrics!.map((m) => m.date)).toEqual(['2026-04-02', '2026-04-03']);
     expect(range.totals).toMatchObject({ impressions: 2000, clicks: 120, conversions: 23, spend: 150.5, revenue: 300 });
     const from = await stats('m-1', '2026-04-03');
-    expect(from.dailyMetrics.map((m) => m.date)).toEqual(['2026-04-03', '2026-04-04']);
+    expect(from.dailyMetrics!.map((m) => m.date)).toEqual(['2026-04-03', '2026-04-04']);
   });
 
   it('answers null ratios, never Infinity or NaN, when a denominator is 0', async () => {
@@ -144,7 +144,7 @@ describe('recordCampaignMetrics', () => {
     expect(result).toMatchObject({ created: 2, updated: 0, unchanged: 0, failed: 10 });
     expect(result.errors[3]).toMatchObject({ externalId: 'ghost', message: expect.stringContaining('ghost') });
     const may = await stats('m-1', '2026-05-01', '2026-05-31');
-    expect(may.dailyMetrics.map((m) => [m.date, m.impressions, m.conversions])).toEqual([
+    expect(may.dailyMetrics!.map((m) => [m.date, m.impressions, m.conversions])).toEqual([
       ['2026-05-09', 10, 0],
       ['2026-05-10', 10, 5],
     ]);
@@ -201,7 +201,7 @@ describe('DataLoader bound', () => {
     for (const { node } of large.data!.campaigns.edges) {
       expect(node.products).toHaveLength(3);
       expect(node.dailyMetrics).toHaveLength(2);
-      expect(node.totals.ctr).toBeGreaterThanOrEqual(0);
+      expect(node.totals!.ctr).toBeGreaterThanOrEqual(0);
     }
     expect(small.sqlStatements).toBeGreaterThan(0);
     expect(large.sqlStatements).toBe(small.sqlStatements);
@@ -217,7 +217,7 @@ describe('DataLoader bound', () => {
     const query = graphql(`query CampaignMetricsProductCampaigns($first: Int) { products(first: $first, filter: { search: "bp-" }) { edges { node { campaigns { externalId } } } } }`);
     const small = await api.gql(query, { first: 5 });
     const large = await api.gql(query, { first: 100 });
-    expect(large.data?.products.edges.every((edge) => edge.node.campaigns.length === 1)).toBe(true);
+    expect(large.data?.products.edges.every((edge) => edge.node.campaigns!.length === 1)).toBe(true);
     expect(large.sqlStatements).toBe(small.sqlStatements);
   });
 });

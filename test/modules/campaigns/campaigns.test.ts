@@ -94,7 +94,7 @@ describe('upsertCampaigns', () => {
     expect(await upsert([{ externalId: 'c-1', description: null, adCopies: null }])).toMatchObject({ updated: 1, unchanged: 0 });
     const cleared = (await campaign('c-1'))!;
     expect(cleared).toMatchObject({ description: null, adCopies: [], name: 'Spring tea sale', budget: 1500.56 });
-    expect(cleared.products.map((p) => p.externalId)).toEqual(['prod-cup', 'prod-tea']);
+    expect(cleared.products!.map((p) => p.externalId)).toEqual(['prod-cup', 'prod-tea']);
 
     // Only the target set changes: still an update, and updatedAt moves.
     expect(await upsert([{ externalId: 'c-1', productExternalIds: ['prod-towel'] }])).toMatchObject({ updated: 1, unchanged: 0 });
@@ -113,7 +113,7 @@ describe('upsertCampaigns', () => {
     const result = await api.gql(
       graphql(`query CampaignsProductByExternalId2 { product(externalId: "prod-towel") { campaigns { externalId } } }`),
     );
-    expect(result.data?.product?.campaigns.map((c) => c.externalId)).toEqual(['c-3', 'c-1']);
+    expect(result.data?.product?.campaigns?.map((c) => c.externalId)).toEqual(['c-3', 'c-1']);
     const none = await api.gql(graphql(`query CampaignsProductByExternalId3 { product(externalId: "prod-pot") { campaigns { externalId } } }`));
     expect(none.data?.product?.campaigns).toEqual([]);
   });

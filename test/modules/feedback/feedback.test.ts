@@ -285,9 +285,9 @@ describe('nested feedback lists', () => {
     const result = await api.gql(NESTED, { first: 50, userIds });
     expect(result.errors).toBeUndefined();
     expect(result.data!.nodes).toHaveLength(50);
-    for (const node of result.data!.nodes) expect(node!.feedback.map((f) => f.text)).toEqual(['nested 5', 'nested 4', 'nested 3', 'nested 2', 'nested 1', 'nested 0']);
+    for (const node of result.data!.nodes) expect(node!.feedback!.map((f) => f.text)).toEqual(['nested 5', 'nested 4', 'nested 3', 'nested 2', 'nested 1', 'nested 0']);
     for (const edge of result.data!.products.edges) expect(edge.node.feedback).toHaveLength(5);
-    for (const edge of result.data!.campaigns.edges) expect(edge.node.feedback[0].text).toBe('nested 5');
+    for (const edge of result.data!.campaigns.edges) expect(edge.node.feedback![0].text).toBe('nested 5');
   });
 
   it('costs the same number of SQL statements for 5 and for 50 parents', async () => {

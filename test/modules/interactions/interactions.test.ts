@@ -242,9 +242,9 @@ describe('nested interaction lists', () => {
     const result = await users({ first: 50, n: 2 });
     expect(result.data!.users.edges).toHaveLength(50);
     expect(result.errors).toBeUndefined();
-    for (const edge of result.data!.users.edges) expect(edge.node.interactions.map((i) => i.type)).toEqual(['PURCHASE', 'CLICK']);
+    for (const edge of result.data!.users.edges) expect(edge.node.interactions!.map((i) => i.type)).toEqual(['PURCHASE', 'CLICK']);
     const views = await users({ first: 5, n: 20, types: ['VIEW'] });
-    for (const edge of views.data!.users.edges) expect(edge.node.interactions.map((i) => i.type)).toEqual(['VIEW']);
+    for (const edge of views.data!.users.edges) expect(edge.node.interactions!.map((i) => i.type)).toEqual(['VIEW']);
   });
 
   it('costs the same number of SQL statements for 5 and for 50 users', async () => {
