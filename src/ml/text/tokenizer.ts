@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { redactPersonalIdentifiers } from './personal-identifiers.js';
 
 /**
  * Text → feature strings for the classifier. Every feature carries a short
@@ -10,6 +11,9 @@ import { createRequire } from 'node:module';
  *   b:<w1> <w2>     adjacent word bigram (within a clause)
  *   c:<chars>       character n-gram of a Han run (default 1–3)
  *   s:<chars>       character n-gram inside a Latin word, with < > boundaries (default 3–4)
+ * Personal identifiers (emails, phone numbers, ID numbers: ./personal-identifiers.ts) are replaced
+ * before tokenising by one placeholder word each, `w:[email]`, `w:[phone]`, `w:[id-number]`, so
+ * no vocabulary, weight or explanation ever holds one.
  */
 export interface TokenizeOptions {
   /** Han character n-gram range; [0, 0] disables. Default [1, 3]. */
@@ -69,6 +73,7 @@ const SEGMENT = new RegExp(
     '([!?]+)', // 4: exclamation/question runs (full-width forms are NFKC-normalised to these)
     '(\\.{3,}|…+)', // 5: ellipsis
     '([.,;:。，；：、()\\[\\]{}"\\n])', // 6: clause boundary
+    '\\uE000([a-z-]+)\\uE001', // 7: placeholder of a personal identifier (see tokenize)
   ].join('|'),
   'gu',
 );
@@ -111,7 +116,10 @@ export function tokenize(text: string, opts?: TokenizeOptions): string[] {
   const o = resolveTokenizeOptions(opts);
   const out: string[] = [];
   if (!text) return out;
-  const norm = normalizeText(text, o.maxChars);
+  // Identifiers become private-use-delimited placeholders first (on a little more than maxChars,
+  // so one crossing the cut is still found whole).
+  const redacted = redactPersonalIdentifiers(text.length > o.maxChars + IDENTIFIER_MARGIN ? text.slice(0, o.maxChars + IDENTIFIER_MARGIN) : text, placeholderMark);
+  const norm = normalizeText(redacted, o.maxChars);
   const cap = o.maxTokens;
   const [cMin, cMax] = o.charNgrams;
   const [sMin, sMax] = o.subwordNgrams;
@@ -135,7 +143,7 @@ export function tokenize(text: string, opts?: TokenizeOptions): string[] {
 
   for (const m of norm.matchAll(SEGMENT)) {
     if (out.length >= cap) break;
-    const [, han, word, emoji, punct, ellipsis] = m;
+    const [, han, word, emoji, punct, ellipsis, , identifier] = m;
     if (han !== undefined) {
       negation = 0;
       if (o.words || o.wordBigrams) {
@@ -159,6 +167,8 @@ export function tokenize(text: string, opts?: TokenizeOptions): string[] {
     } else if (ellipsis !== undefined) {
       emitWord('…', false);
       boundary();
+    } else if (identifier !== undefined) {
+      emitWord(`[${identifier}]`, false);
     } else {
       boundary();
     }
@@ -166,6 +176,10 @@ export function tokenize(text: string, opts?: TokenizeOptions): string[] {
   if (out.length > cap) out.length = cap;
   return out;
 }
+
+/** Characters read past maxChars to find an identifier crossing the cut (the longest email is 254). */
+const IDENTIFIER_MARGIN = 256;
+const placeholderMark = (kind: string): string => `\uE000${kind}\uE001`;
 
 function emitNgrams(s: string, min: number, max: number, prefix: string, out: string[], cap: number): void {
   // Han and Latin runs are in the BMP apart from rare characters; iterate code points to be safe.
