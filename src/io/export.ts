@@ -3,6 +3,8 @@
  * recommendations and campaign audiences. Personal fields (email, name) are written only for an
  * ADMIN API key, validated exactly as the server does (ApiKeysService.authenticate: the api_keys
  * table or ADMIN_API_KEY); audiences and recommendations hold only consenting, non-erased users.
+ * Free-text columns (product names, reasons) are masked for other keys as the API masks free text
+ * (emails, phone numbers, ID numbers → `[email]`, `[phone]`, `[id-number]`: src/privacy/masking.ts).
  */
 import fs from 'node:fs';
 import { once } from 'node:events';
@@ -15,6 +17,7 @@ import { toGlobalId } from '../graphql/global-id.ts';
 import { createLoaders } from '../app/loaders.ts';
 import type { Services } from '../app/services.ts';
 import { csvLine } from './csv.ts';
+import { maskFreeText } from '../privacy/masking.ts';
 
 export const EXPORT_KINDS = ['predictions', 'recommendations', 'audience'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
@@ -102,6 +105,7 @@ export async function runExport(
 
   const personalHeader = personal ? ['email', 'name'] : [];
   const personalValues = (user: User) => (personal ? [services.users.emailOf(user), services.users.nameOf(user)] : []);
+  const freeText = (text: string) => (personal ? text : maskFreeText(text));
 
   if (options.kind === 'audience') {
     if (!options.campaign) throw new ExportError('audience needs --campaign <externalId>.');
@@ -119,7 +123,7 @@ export async function runExport(
       // Consent and erasure are checked again on the row: an audience never holds anyone else.
       if (!member.user.marketingConsent || member.user.erasedAt) continue;
       summary.rows += 1;
-      await writeTo(out, csvLine([summary.rows, member.user.externalId, ...personalValues(member.user), member.score, member.reason]));
+      await writeTo(out, csvLine([summary.rows, member.user.externalId, ...personalValues(member.user), member.score, freeText(member.reason)]));
     }
     return summary;
   }
@@ -149,7 +153,7 @@ export async function runExport(
       for (const item of list.items) {
         rank += 1;
         summary.rows += 1;
-        await writeTo(out, csvLine([user.externalId, ...personalValues(user), rank, item.product.externalId, item.product.name, item.score, item.reason.text]));
+        await writeTo(out, csvLine([user.externalId, ...personalValues(user), rank, item.product.externalId, freeText(item.product.name), item.score, freeText(item.reason.text)]));
       }
     }
     users += page.length;

@@ -1,13 +1,16 @@
 import type { Role } from '../modules/access/viewer.ts';
+import { redactPersonalIdentifiers } from '../ml/text/personal-identifiers.ts';
 
 /** How a personal field is shown to roles other than ADMIN (the `@personal(mask:)` directive). */
-export type PersonalDataMask = 'EMAIL' | 'INITIALS' | 'ATTRIBUTES';
+export type PersonalDataMask = 'EMAIL' | 'INITIALS' | 'ATTRIBUTES' | 'FREE_TEXT';
 
 /**
  * Masking policy for roles without access to personal data:
  * - ANALYST sees the shape of the data: `j***@example.com`, initials `L. W.`, non-personal attributes.
  * - INTEGRATION sees no email or name at all (null): a sync job never needs them back;
  *   attributes are reduced to the non-personal keys like for analysts.
+ * - Free text (feedback) keeps its words, with emails, phone numbers and ID numbers replaced by
+ *   `[email]`, `[phone]`, `[id-number]` (the one detector: src/ml/text/personal-identifiers.ts).
  * ADMIN sees everything unmasked.
  */
 export function maskPersonal(mask: PersonalDataMask, value: unknown, role: Role, nonPersonalKeys: readonly string[]): unknown {
@@ -19,7 +22,14 @@ export function maskPersonal(mask: PersonalDataMask, value: unknown, role: Role,
       return role === 'ANALYST' && typeof value === 'string' ? initials(value) : null;
     case 'ATTRIBUTES':
       return nonPersonalAttributes(value as Record<string, unknown>, nonPersonalKeys);
+    case 'FREE_TEXT':
+      return typeof value === 'string' ? maskFreeText(value) : value;
   }
+}
+
+/** Free text as roles without access to personal data see it: identifiers replaced by placeholders. */
+export function maskFreeText(text: string): string {
+  return redactPersonalIdentifiers(text);
 }
 
 /** `john.doe@example.com` → `j***@example.com`. */
@@ -40,8 +50,33 @@ export function initials(name: string): string {
     .join(' ');
 }
 
-/** Only the allow-listed keys (NON_PERSONAL_ATTRIBUTE_KEYS); everything else (city, phone, …) is dropped. */
+/**
+ * Only the allow-listed keys (NON_PERSONAL_ATTRIBUTE_KEYS); everything else (city, phone, …) is
+ * dropped, at every depth: an object nested in an allowed key (`segment: { email, tier }`) keeps
+ * only allow-listed keys too, and every string kept is masked as free text (`[email]`, …).
+ */
 export function nonPersonalAttributes(attributes: Record<string, unknown>, allowed: readonly string[]): Record<string, unknown> {
-  if (!attributes || typeof attributes !== 'object') return {};
-  return Object.fromEntries(Object.entries(attributes).filter(([key]) => allowed.includes(key)));
+  if (!attributes || typeof attributes !== 'object' || Array.isArray(attributes)) return {};
+  return nonPersonalObject(attributes, allowed, 0);
+}
+
+/** Deeper than this, a nested value is dropped rather than walked (attributes are small JSON). */
+const MAX_ATTRIBUTE_DEPTH = 16;
+
+function nonPersonalObject(object: Record<string, unknown>, allowed: readonly string[], depth: number): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(object)) {
+    if (!allowed.includes(key)) continue;
+    const masked = nonPersonalValue(value, allowed, depth + 1);
+    if (masked !== undefined) out[key] = masked;
+  }
+  return out;
+}
+
+function nonPersonalValue(value: unknown, allowed: readonly string[], depth: number): unknown {
+  if (typeof value === 'string') return maskFreeText(value);
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > MAX_ATTRIBUTE_DEPTH) return undefined;
+  if (Array.isArray(value)) return value.map((item) => nonPersonalValue(item, allowed, depth + 1) ?? null);
+  return nonPersonalObject(value as Record<string, unknown>, allowed, depth);
 }

@@ -23,6 +23,9 @@ import { getDirective } from '@graphql-tools/utils';
 import { buildSchema } from '../../src/app/schema.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { graphql } from '../support/graphql.ts';
+import { PassThrough } from 'node:stream';
+import { runExport } from '../../src/io/export.ts';
+import { createServices } from '../../src/app/services.ts';
 
 type Role = 'ADMIN' | 'ANALYST' | 'INTEGRATION';
 const ROLES: Role[] = ['ADMIN', 'ANALYST', 'INTEGRATION'];
@@ -248,6 +251,20 @@ const SEED_CAMPAIGNS = graphql(`mutation PrivacyPathsSeedCampaigns($input: [Camp
 const SEED_METRICS = graphql(`mutation PrivacyPathsSeedMetrics($input: [CampaignMetricInput!]!) { recordCampaignMetrics(input: $input) { failed } }`);
 const SEED_FEEDBACK = graphql(`mutation PrivacyPathsSeedFeedback($input: [FeedbackInput!]!) { submitFeedback(input: $input) { failed errors { message } } }`);
 
+/** Free text with every kind of identifier, and what roles without personal-data access see of it. */
+const RAW_TEXT = '快递太慢了！电话13812345678 / +86 138 1234 5678，邮箱 ann.lee@example.com，身份证11010519491231002X. UK: +44 20 7946 0958, US: (555) 123-4567. Paid ¥129.00 on 2026-03-01 for 3 boxes.';
+const MASKED_TEXT = '快递太慢了！电话[phone] / [phone]，邮箱 [email]，身份证[id-number]. UK: [phone], US: [phone]. Paid ¥129.00 on 2026-03-01 for 3 boxes.';
+/** Attributes with personal data at the top level, nested inside an allowed key, and inside allowed texts. */
+const ATTRIBUTES = {
+  // Nested objects keep only NON_PERSONAL_ATTRIBUTE_KEYS too (segment, tier, channel, language, country, ... by default).
+  segment: { email: 'ann.lee@example.com', tier: 'gold', channel: { phone: '13812345678', language: 'zh' }, country: [{ name: 'Ann', tier: 'vip' }, 'CN'], contact: 'Ann' },
+  tier: 'gold',
+  channel: 'call 13812345678 after 18:00',
+  city: 'Shanghai',
+  phone: '+86 138 1234 5678',
+};
+const MASKED_ATTRIBUTES = { segment: { tier: 'gold', channel: { language: 'zh' }, country: [{ tier: 'vip' }, 'CN'] }, tier: 'gold', channel: 'call [phone] after 18:00' };
+
 let api: TestServer;
 const keys: Record<Role, string> = { ADMIN: '', ANALYST: '', INTEGRATION: '' };
 /** The externalId of the seeded entity of each type nested fields hang from. */
@@ -258,7 +275,7 @@ beforeAll(async () => {
   for (const role of ROLES) keys[role] = (await api.createKey(role, `privacy paths ${role.toLowerCase()}`)).secret;
   const users = await api.gql(SEED_USERS, {
     input: [
-      { externalId: 'pp-ann', email: 'ann.lee@example.com', name: 'Ann Lee', marketingConsent: true, attributes: { segment: 'vip', city: 'Shanghai' } },
+      { externalId: 'pp-ann', email: 'ann.lee@example.com', name: 'Ann Lee', marketingConsent: true, attributes: ATTRIBUTES },
       { externalId: 'pp-bob', email: 'bob.ma@example.com', name: 'Bob Ma' },
     ],
   });
@@ -268,7 +285,10 @@ beforeAll(async () => {
   const metrics = await api.gql(SEED_METRICS, { input: [{ campaignExternalId: 'pp-spring', date: '2026-03-01', impressions: 100, clicks: 5, conversions: 1, spend: 10, revenue: 30 }] });
   expect(metrics.data?.recordCampaignMetrics.failed).toBe(0);
   const feedback = await api.gql(SEED_FEEDBACK, {
-    input: [{ externalId: 'pp-fb-1', userExternalId: 'pp-ann', productExternalId: 'pp-tea', campaignExternalId: 'pp-spring', channel: 'REVIEW', text: 'Lovely tea', rating: 5 }],
+    input: [
+      { externalId: 'pp-fb-1', userExternalId: 'pp-ann', productExternalId: 'pp-tea', campaignExternalId: 'pp-spring', channel: 'REVIEW', text: 'Lovely tea', rating: 5 },
+      { externalId: 'pp-fb-2', userExternalId: 'pp-ann', productExternalId: 'pp-tea', campaignExternalId: 'pp-spring', channel: 'SUPPORT', text: RAW_TEXT, rating: 2 },
+    ],
   });
   expect(feedback.data?.submitFeedback.failed).toBe(0);
 });
@@ -335,5 +355,89 @@ describe('one role rule per piece of data (over HTTP)', () => {
     );
     expect(analyst.errors).toBeUndefined();
     expect(analyst.data?.campaign).toEqual({ totals: { revenue: 30 }, dailyMetrics: [{ clicks: 5 }], products: [{ externalId: 'pp-tea' }] });
+  });
+});
+
+describe('free text and nested attributes are masked for roles without personal-data access', () => {
+  const feedbackPaths = {
+    feedbackItem: graphql(`query PrivacyPathsFeedbackItem { feedbackItem(externalId: "pp-fb-2") { id text user { externalId attributes } } }`),
+    list: graphql(`query PrivacyPathsFeedbackList { feedback(filter: { productExternalId: "pp-tea", ratingMax: 2 }) { edges { node { text } } } }`),
+    product: graphql(`query PrivacyPathsProductFeedback { product(externalId: "pp-tea") { feedback(first: 10) { text } } }`),
+    campaign: graphql(`query PrivacyPathsCampaignFeedback { campaign(externalId: "pp-spring") { feedback(first: 10) { text } } }`),
+    user: graphql(`query PrivacyPathsUserFeedback { user(externalId: "pp-ann") { attributes feedback(first: 10) { text } } }`),
+    users: graphql(`query PrivacyPathsUsers { users(filter: { search: "pp-ann" }) { edges { node { attributes } } } }`),
+  };
+  const NODE = graphql(`query PrivacyPathsNode($id: ID!) { node(id: $id) { ... on Feedback { text user { attributes } } } nodes(ids: [$id]) { ... on Feedback { text } } }`);
+
+  /** Every feedback text and attributes object in a response. */
+  function collect(value: unknown, into: { texts: string[]; attributes: unknown[] } = { texts: [], attributes: [] }) {
+    if (Array.isArray(value)) for (const item of value) collect(item, into);
+    else if (value && typeof value === 'object') {
+      for (const [key, item] of Object.entries(value)) {
+        if (key === 'text' && typeof item === 'string') into.texts.push(item);
+        else if (key === 'attributes') into.attributes.push(item);
+        else collect(item, into);
+      }
+    }
+    return into;
+  }
+
+  it('shows ADMIN the text and attributes as written, on every path', async () => {
+    const id = (await api.gql(feedbackPaths.feedbackItem)).data!.feedbackItem!.id;
+    for (const document of [...Object.values(feedbackPaths), NODE]) {
+      const result = await api.gqlAs(keys.ADMIN, document as typeof NODE, { id });
+      expect(result.errors).toBeUndefined();
+      const { texts, attributes } = collect(result.data);
+      for (const text of texts) expect([RAW_TEXT, 'Lovely tea']).toContain(text);
+      for (const value of attributes) expect(value).toEqual(ATTRIBUTES);
+    }
+  });
+
+  it('replaces identifiers in feedback text and drops personal keys at every depth, for ANALYST and INTEGRATION on every path', async () => {
+    const id = (await api.gql(feedbackPaths.feedbackItem)).data!.feedbackItem!.id;
+    for (const role of ['ANALYST', 'INTEGRATION'] as const) {
+      let texts = 0;
+      let attributes = 0;
+      for (const [path, document] of [...Object.entries(feedbackPaths), ['node', NODE] as const]) {
+        const result = await api.gqlAs(keys[role], document as typeof NODE, { id });
+        const refused = result.errors?.every((error) => error.extensions?.code === 'FORBIDDEN');
+        if (result.errors) {
+          // Lists are ANALYST's only; INTEGRATION is refused them (part 2), never shown them unmasked.
+          expect(role === 'INTEGRATION' && refused, `${path} as ${role}: ${result.errors[0]!.message}`).toBe(true);
+        }
+        const found = collect(result.data);
+        for (const text of found.texts) expect([MASKED_TEXT, 'Lovely tea'], `${path} as ${role}`).toContain(text);
+        for (const value of found.attributes) expect(value, `${path} as ${role}`).toEqual(MASKED_ATTRIBUTES);
+        texts += found.texts.length;
+        attributes += found.attributes.length;
+        expect(JSON.stringify(result.data)).not.toMatch(/13812345678|138 1234|ann\.lee|11010519491231002X|7946|123-4567|Shanghai/);
+      }
+      expect(texts).toBeGreaterThanOrEqual(role === 'ANALYST' ? 6 : 3);
+      expect(attributes).toBeGreaterThanOrEqual(role === 'ANALYST' ? 3 : 2);
+    }
+  });
+});
+
+describe('exports mask free text as the API does', () => {
+  it('writes identifiers in free-text columns only for ADMIN keys', async () => {
+    const services = createServices(api.database.prisma, api.config);
+    const audience = async () => {
+      const user = await api.database.prisma.user.findUniqueOrThrow({ where: { externalId: 'pp-ann' } });
+      return [{ user, score: 0.9, reason: 'wrote from ann.lee@example.com, call 13812345678' }];
+    };
+    const run = async (apiKey: string) => {
+      const out = new PassThrough();
+      const chunks: Buffer[] = [];
+      out.on('data', (chunk: Buffer) => chunks.push(chunk));
+      await runExport(services, api.database.prisma, { kind: 'audience', campaign: 'pp-spring', apiKey }, out, { audience });
+      out.end();
+      return Buffer.concat(chunks).toString('utf8');
+    };
+    expect(await run(keys.ADMIN)).toContain('wrote from ann.lee@example.com, call 13812345678');
+    for (const role of ['ANALYST', 'INTEGRATION'] as const) {
+      const csv = await run(keys[role]);
+      expect(csv).toContain('wrote from [email], call [phone]');
+      expect(csv).not.toMatch(/ann\.lee|13812345678/);
+    }
   });
 });
