@@ -3,7 +3,9 @@
 // - one role rule per piece of data, whichever field reaches it: the schema walk below visits EVERY
 //   field of every object type and holds each to one declared rule, so a new nested path cannot
 //   bypass the rule of its root equivalent; then every nested field with its own @allow is called
-//   as every role over HTTP.
+//   as every role over HTTP;
+// - free text and nested attributes masked for every role but ADMIN, on every path and in exports.
+import { PassThrough } from 'node:stream';
 import {
   getNamedType,
   isEnumType,
@@ -21,11 +23,10 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getDirective } from '@graphql-tools/utils';
 import { buildSchema } from '../../src/app/schema.ts';
+import { createServices } from '../../src/app/services.ts';
+import { runExport } from '../../src/io/export.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 import { graphql } from '../support/graphql.ts';
-import { PassThrough } from 'node:stream';
-import { runExport } from '../../src/io/export.ts';
-import { createServices } from '../../src/app/services.ts';
 
 type Role = 'ADMIN' | 'ANALYST' | 'INTEGRATION';
 const ROLES: Role[] = ['ADMIN', 'ANALYST', 'INTEGRATION'];
