@@ -17,7 +17,7 @@ import { toGlobalId } from '../graphql/global-id.ts';
 import { createLoaders } from '../app/loaders.ts';
 import type { Services } from '../app/services.ts';
 import { csvLine } from './csv.ts';
-import { maskFreeText } from '../privacy/masking.ts';
+import { maskFreeText, seesPersonalData } from '../privacy/masking.ts';
 
 export const EXPORT_KINDS = ['predictions', 'recommendations', 'audience'] as const;
 export type ExportKind = (typeof EXPORT_KINDS)[number];
@@ -69,7 +69,7 @@ export async function runExport(
     if (!viewer) throw new ExportError('The API key is not valid: it is unknown or has been revoked. Nothing was exported.');
     role = viewer.role;
   }
-  const personal = role === 'ADMIN';
+  const personal = role !== null && seesPersonalData(role);
   const summary: ExportSummary = { kind: options.kind, rows: 0, role, personalFields: personal };
 
   if (options.kind === 'predictions') {

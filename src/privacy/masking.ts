@@ -14,7 +14,7 @@ export type PersonalDataMask = 'EMAIL' | 'INITIALS' | 'ATTRIBUTES' | 'FREE_TEXT'
  * ADMIN sees everything unmasked.
  */
 export function maskPersonal(mask: PersonalDataMask, value: unknown, role: Role, nonPersonalKeys: readonly string[]): unknown {
-  if (role === 'ADMIN' || value === null || value === undefined) return value;
+  if (seesPersonalData(role) || value === null || value === undefined) return value;
   switch (mask) {
     case 'EMAIL':
       return role === 'ANALYST' && typeof value === 'string' ? maskEmail(value) : null;
@@ -30,6 +30,11 @@ export function maskPersonal(mask: PersonalDataMask, value: unknown, role: Role,
 /** Free text as roles without access to personal data see it: identifiers replaced by placeholders. */
 export function maskFreeText(text: string): string {
   return redactPersonalIdentifiers(text);
+}
+
+/** Whether a role sees personal data unmasked (ADMIN only); every other role gets the masks below. */
+export function seesPersonalData(role: Role): boolean {
+  return role === 'ADMIN';
 }
 
 /** `john.doe@example.com` → `j***@example.com`. */

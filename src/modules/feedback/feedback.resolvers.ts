@@ -3,6 +3,7 @@ import { toGlobalId } from '../../graphql/global-id.ts';
 import { limitedKey } from '../common/loaders.ts';
 import { refArgs } from '../common/references.ts';
 import { pageSize } from '../../graphql/pagination.ts';
+import { seesPersonalData } from '../../privacy/masking.ts';
 
 /**
  * Default sizes of the nested feedback lists (feedback.graphql states them): a default, not the
@@ -12,7 +13,7 @@ const NESTED_FEEDBACK_PAGE = { user: 10, product: 5, campaign: 5 } as const;
 
 export const feedbackResolvers: Resolvers = {
   Query: {
-    feedback: (_parent, args, { services }) => services.feedback.listFeedback(args),
+    feedback: (_parent, args, { services, viewer }) => services.feedback.listFeedback(args, { maskedText: !seesPersonalData(viewer.role) }),
     feedbackItem: (_parent, args, { services }) => services.feedback.findFeedback(refArgs('Feedback', args)),
   },
   Mutation: {

@@ -13,6 +13,7 @@ import { relatedConditions, type RelatedFilter } from '../common/filters.ts';
 import { missingRefMessage, oneOfProblem, oneRefRefinement, readRowRef, RowFieldError, type EntityRef, type RowRef } from '../common/references.ts';
 import { taskNameField } from '../common/task-name.ts';
 import { MAX_TEXT_LENGTH } from '../common/text.ts';
+import { maskFreeText } from '../../privacy/masking.ts';
 
 export const FEEDBACK_CHANNELS = ['REVIEW', 'SURVEY', 'SOCIAL', 'SUPPORT', 'AD_COMMENT'] as const;
 type FeedbackChannelName = (typeof FEEDBACK_CHANNELS)[number];
@@ -132,8 +133,31 @@ export class FeedbackService {
     return findByRef(this.db.feedback, { id: ref.id, externalId: ref.externalId?.trim() });
   }
 
-  listFeedback(args: PageArgs & { filter?: FeedbackFilter | null }): Promise<Connection<Feedback>> {
-    return listNewestFirst(args, { source: this.db.feedback, where: feedbackWhere(args.filter), sortField: 'createdAt', maxPageSize: this.limits.maxPageSize });
+  /**
+   * Feedback, newest first. With `maskedText` (roles that see the text masked), `filter.search`
+   * matches the text as they see it: a row whose text matches only inside an email, phone number
+   * or ID number is left out, so a search cannot probe identifiers it would not show.
+   */
+  async listFeedback(args: PageArgs & { filter?: FeedbackFilter | null }, options: { maskedText?: boolean } = {}): Promise<Connection<Feedback>> {
+    let where = feedbackWhere(args.filter);
+    const search = args.filter?.search;
+    if (options.maskedText && search) {
+      const hidden = await this.matchingOnlyInsideIdentifiers(search);
+      if (hidden.length > 0) where = { AND: [where, { id: { notIn: hidden } }] };
+    }
+    return listNewestFirst(args, { source: this.db.feedback, where, sortField: 'createdAt', maxPageSize: this.limits.maxPageSize });
+  }
+
+  /**
+   * IDs of feedback whose text contains `search` (as filter.search matches it) but whose masked
+   * text does not. Only texts with a digit or an @ can hold an identifier, so only those are read.
+   */
+  private async matchingOnlyInsideIdentifiers(search: string): Promise<string[]> {
+    const pattern = `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const rows = await this.db.$queryRaw<{ id: string; text: string }[]>`
+      SELECT id::text AS id, text FROM feedback WHERE text ILIKE ${pattern} AND text ~ '[0-9０-９@＠]'`;
+    const needle = search.toLowerCase();
+    return rows.filter((row) => !maskFreeText(row.text).toLowerCase().includes(needle)).map((row) => row.id);
   }
 
   /**
