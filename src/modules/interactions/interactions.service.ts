@@ -5,7 +5,7 @@ import { resolveRefs } from '../../db/references.ts';
 import type { Interaction, Prisma } from '../../generated/prisma/client.ts';
 import { ErrorCode } from '../../graphql/errors.ts';
 import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
-import { assertBatchSize, bulkResult, FUTURE_MESSAGE, MAX_EXTERNAL_ID, notTooFarInFuture, nothingWritten } from '../common/bulk.ts';
+import { assertBatchSize, bulkResult, FUTURE_MESSAGE, invalidTextError, MAX_EXTERNAL_ID, notTooFarInFuture, nothingWritten } from '../common/bulk.ts';
 import type { BulkWriteResult, RowError, ServiceLimits } from '../common/bulk.ts';
 import { relatedConditions, type RelatedFilter } from '../common/filters.ts';
 import { missingRefMessage, readRowRef, RowFieldError, type RowRef } from '../common/references.ts';
@@ -65,6 +65,11 @@ export class InteractionsService {
     const rows: ParsedRow[] = [];
     for (let index = 0; index < input.length; index += 1) {
       const raw = input[index];
+      const invalid = invalidTextError(raw, index, externalIdOf);
+      if (invalid) {
+        errors.push(invalid);
+        continue;
+      }
       try {
         rows.push(parseRow(raw, index, now));
       } catch (error) {

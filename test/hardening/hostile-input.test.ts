@@ -1,0 +1,196 @@
+import { print } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ATTRIBUTE_LIMITS } from '../../src/modules/common/json-input.ts';
+import { graphql, type TypedDocumentNode } from '../support/graphql.ts';
+import { startTestServer, type GraphQLResponse, type TestServer } from '../support/server.ts';
+
+// Hostile and careless clients against the real server: every bad value is refused with a
+// stable code (a row error with its index in bulk mutations), the batch's good rows are still
+// written, and the server keeps answering.
+
+const UPSERT_USERS = graphql(`
+  mutation HostileUpsertUsers($input: [UserInput!]!) {
+    upsertUsers(input: $input) { created updated unchanged failed errors { index externalId code message field } }
+  }
+`);
+const UPSERT_PRODUCTS = graphql(`
+  mutation HostileUpsertProducts($input: [ProductInput!]!) {
+    upsertProducts(input: $input) { created updated unchanged failed errors { index externalId code message field } }
+  }
+`);
+const RECORD_INTERACTIONS = graphql(`
+  mutation HostileRecordInteractions($input: [InteractionInput!]!) {
+    recordInteractions(input: $input) { created failed errors { index code message field } }
+  }
+`);
+const SUBMIT_FEEDBACK = graphql(`
+  mutation HostileSubmitFeedback($input: [FeedbackInput!]!) {
+    submitFeedback(input: $input) { created failed errors { index code message field } }
+  }
+`);
+const USER_ATTRIBUTES = graphql(`query HostileUserAttributes($externalId: String) { user(externalId: $externalId) { externalId attributes } }`);
+const PRODUCT_COUNT = graphql(`query HostileProductCount { products { totalCount } }`);
+
+let api: TestServer;
+beforeAll(async () => {
+  api = await startTestServer({ RATE_LIMIT_ADMIN_PER_MINUTE: '0', WORKER_MODE: 'off' });
+}, 120_000);
+afterAll(async () => {
+  await api?.stop();
+});
+
+async function healthy(): Promise<void> {
+  const health = await fetch(api.url.replace('/graphql', '/healthz'));
+  expect(health.status).toBe(200);
+  const ping = await api.gql(graphql(`mutation HostilePing { ping }`));
+  expect(ping.data?.ping).toBe(true);
+}
+
+/** An object nested `levels` deep: { k: { k: … { k: leaf } } }, built without recursion. */
+function nested(levels: number, leaf: unknown, key = 'k'): Record<string, unknown> {
+  let value: unknown = leaf;
+  for (let i = 1; i < levels; i += 1) value = { [key]: value };
+  return { [key]: value };
+}
+
+/** JSON text too deep for JSON.stringify (the client's own stack), spliced into the request body. */
+class DeepJson {
+  readonly text: string;
+  constructor(levels: number, leaf: unknown) {
+    this.text = `${'{"k":'.repeat(levels)}${JSON.stringify(leaf)}${'}'.repeat(levels)}`;
+  }
+}
+
+/** Sends `document` with variables that may hold DeepJson values. */
+async function gqlDeep<R, V>(document: TypedDocumentNode<R, V>, variables: Record<string, unknown>): Promise<GraphQLResponse<R>> {
+  const deep: string[] = [];
+  let body = JSON.stringify({ query: print(document), variables }, (_key, value: unknown) => {
+    if (!(value instanceof DeepJson)) return value;
+    deep.push(value.text);
+    return `@@deep-${deep.length - 1}@@`;
+  });
+  deep.forEach((text, i) => {
+    body = body.replace(`"@@deep-${i}@@"`, () => text);
+  });
+  const response = await api.post(body);
+  const parsed = (await response.json()) as { data?: R; errors?: GraphQLResponse['errors'] };
+  return { status: response.status, data: parsed.data, errors: parsed.errors, sqlStatements: 0 };
+}
+
+const codes = (errors: { extensions?: Record<string, unknown> }[] | undefined) => (errors ?? []).map((error) => error.extensions?.code);
+
+describe('JSON attributes', () => {
+  it('refuses deep, wide and huge attributes row by row and writes the good rows', async () => {
+    const wide = Object.fromEntries(Array.from({ length: ATTRIBUTE_LIMITS.maxEntries + 1 }, (_, i) => [`k${i}`, i]));
+    const wideArray = { list: Array.from({ length: ATTRIBUTE_LIMITS.maxEntries + 1 }, (_, i) => i) };
+    const result = await gqlDeep(UPSERT_USERS, {
+      input: [
+        { externalId: 'json-good-1', attributes: { city: 'Lyon', nested: nested(ATTRIBUTE_LIMITS.maxDepth - 1, 'ok') } },
+        { externalId: 'json-deep', attributes: new DeepJson(100_000, 'x') },
+        { externalId: 'json-wide', attributes: wide },
+        { externalId: 'json-wide-array', attributes: wideArray },
+        { externalId: 'json-huge', attributes: { blob: 'x'.repeat(ATTRIBUTE_LIMITS.maxChars) } },
+        { externalId: 'json-long-key', attributes: { ['k'.repeat(ATTRIBUTE_LIMITS.maxKeyLength + 1)]: 1 } },
+        { externalId: 'json-too-deep-by-one', attributes: nested(ATTRIBUTE_LIMITS.maxDepth + 1, 1) },
+        { externalId: 'json-good-2', attributes: {} },
+      ],
+    });
+    expect(result.errors).toBeUndefined();
+    const bulk = result.data!.upsertUsers;
+    expect(bulk).toMatchObject({ created: 2, failed: 6 });
+    expect(bulk.errors.map((error) => [error.index, error.externalId, error.code])).toEqual([
+      [1, 'json-deep', 'BAD_USER_INPUT'],
+      [2, 'json-wide', 'BAD_USER_INPUT'],
+      [3, 'json-wide-array', 'BAD_USER_INPUT'],
+      [4, 'json-huge', 'BAD_USER_INPUT'],
+      [5, 'json-long-key', 'BAD_USER_INPUT'],
+      [6, 'json-too-deep-by-one', 'BAD_USER_INPUT'],
+    ]);
+    for (const error of bulk.errors) expect(error.field).toMatch(/^attributes/);
+    expect(bulk.errors[0]!.message).toMatch(/nested more than 10 levels/);
+    expect(bulk.errors[1]!.message).toMatch(/at most 1000 keys/);
+    expect(bulk.errors[3]!.message).toMatch(/16384 characters of JSON/);
+    expect(bulk.errors[4]!.message).toMatch(/keys must be at most 100 characters/);
+    const stored = await api.gql(USER_ATTRIBUTES, { externalId: 'json-good-1' });
+    expect(stored.data?.user?.attributes).toEqual({ city: 'Lyon', nested: nested(ATTRIBUTE_LIMITS.maxDepth - 1, 'ok') });
+    await healthy();
+  });
+
+  it('refuses NUL and lone surrogates at any depth, in keys and values, with the row index and field', async () => {
+    const deepNul = new DeepJson(100_000, 'bad\u0000value');
+    const result = await gqlDeep(UPSERT_PRODUCTS, {
+      input: [
+        { externalId: 'text-good-1', name: 'Kettle', attributes: { origin: 'Hangzhou 杭州 😀' } },
+        { externalId: 'text-nul-deep', name: 'Deep', attributes: deepNul },
+        { externalId: 'text-nul-nested', name: 'Nested', attributes: { a: { b: [1, { c: 'x\u0000' }] } } },
+        { externalId: 'text-nul-key', name: 'Key', attributes: { a: { 'bad\u0000key': 1 } } },
+        { externalId: 'text-high-surrogate', name: 'High', attributes: { a: ['\ud83d'] } },
+        { externalId: 'text-low-surrogate-key', name: 'Low', attributes: { ['\ude00']: true } },
+        { externalId: 'text-nul-name', name: 'Nul\u0000name' },
+        { externalId: 'text-surrogate-description', name: 'Desc', description: 'tail \ud800' },
+        { externalId: 'text-nul-tag', name: 'Tag', tags: ['ok', 'b\u0000d'] },
+        { externalId: 'text-good-2', name: 'Lamp', description: 'pair kept: 😀' },
+      ],
+    });
+    expect(result.errors).toBeUndefined();
+    const bulk = result.data!.upsertProducts;
+    expect(bulk).toMatchObject({ created: 2, failed: 8 });
+    expect(bulk.errors.map((error) => [error.index, error.externalId, error.code, error.field])).toEqual([
+      [1, 'text-nul-deep', 'BAD_USER_INPUT', expect.stringMatching(/^attributes\.k\.k/)],
+      [2, 'text-nul-nested', 'BAD_USER_INPUT', 'attributes.a.b.1.c'],
+      [3, 'text-nul-key', 'BAD_USER_INPUT', 'attributes.a.bad?key'],
+      [4, 'text-high-surrogate', 'BAD_USER_INPUT', 'attributes.a.0'],
+      [5, 'text-low-surrogate-key', 'BAD_USER_INPUT', 'attributes.?'],
+      [6, 'text-nul-name', 'BAD_USER_INPUT', 'name'],
+      [7, 'text-surrogate-description', 'BAD_USER_INPUT', 'description'],
+      [8, 'text-nul-tag', 'BAD_USER_INPUT', 'tags.1'],
+    ]);
+    for (const error of bulk.errors) {
+      expect(error.message).toMatch(/NUL characters or unpaired UTF-16 surrogates/);
+      expect(error.message.length).toBeLessThan(500);
+      expect(error.message).not.toMatch(/[\u0000\ud800-\udfff]/);
+    }
+    expect((await api.gql(PRODUCT_COUNT)).data?.products.totalCount).toBe(2);
+    await healthy();
+  });
+
+  it('gives interactions and feedback rows the same text rule', async () => {
+    await api.gql(UPSERT_USERS, { input: [{ externalId: 'text-user' }] });
+    const interactions = await api.gql(RECORD_INTERACTIONS, {
+      input: [
+        { userExternalId: 'text-user', productExternalId: 'text-good-1', type: 'VIEW', occurredAt: '2026-01-01T00:00:00Z' },
+        { userExternalId: 'text-user\u0000', productExternalId: 'text-good-1', type: 'VIEW', occurredAt: '2026-01-01T00:00:00Z' },
+        { externalId: 'ev-\ud800', userExternalId: 'text-user', productExternalId: 'text-good-1', type: 'VIEW', occurredAt: '2026-01-01T00:00:00Z' },
+      ],
+    });
+    expect(interactions.errors).toBeUndefined();
+    expect(interactions.data!.recordInteractions).toMatchObject({ created: 1, failed: 2 });
+    expect(interactions.data!.recordInteractions.errors.map((error) => [error.index, error.code, error.field])).toEqual([
+      [1, 'BAD_USER_INPUT', 'userExternalId'],
+      [2, 'BAD_USER_INPUT', 'externalId'],
+    ]);
+    const feedback = await api.gql(SUBMIT_FEEDBACK, {
+      input: [
+        { channel: 'REVIEW', text: 'Fine kettle' },
+        { channel: 'REVIEW', text: 'Broken \u0000 text' },
+      ],
+    });
+    expect(feedback.errors).toBeUndefined();
+    expect(feedback.data!.submitFeedback).toMatchObject({ created: 1, failed: 1, errors: [{ index: 1, code: 'BAD_USER_INPUT', field: 'text' }] });
+    await healthy();
+  });
+
+  it('refuses invalid text outside bulk rows for the whole request, at any depth', async () => {
+    const search = await api.gql(graphql(`query HostileSearchNul($search: String) { products(filter: { search: $search }) { totalCount } }`), { search: 'a\u0000b' });
+    expect(search.status).toBe(400);
+    expect(codes(search.errors)).toEqual(['BAD_USER_INPUT']);
+    const literal = await api.gql('query HostileLiteralNul { products(filter: { search: "a\\u0000b" }) { totalCount } }');
+    expect(codes(literal.errors)).toEqual(['BAD_USER_INPUT']);
+    const deep = await gqlDeep(
+      graphql(`mutation HostileTrainDeep($hyperparameters: JSONObject) { trainModel(kind: TEXT_CLASSIFIER, task: "sentiment", hyperparameters: $hyperparameters) { id } }`),
+      { hyperparameters: new DeepJson(100_000, '\ud800') },
+    );
+    expect(codes(deep.errors)).toEqual(['BAD_USER_INPUT']);
+    await healthy();
+  });
+});
