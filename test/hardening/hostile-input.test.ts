@@ -1,6 +1,9 @@
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ATTRIBUTE_LIMITS } from '../../src/modules/common/json-input.ts';
+import { MAX_CAMPAIGN_MONEY, MAX_DAILY_COUNT } from '../../src/modules/campaigns/campaigns.service.ts';
+import { MAX_INTERACTION_VALUE } from '../../src/modules/interactions/interactions.service.ts';
+import { MAX_PRICE } from '../../src/modules/products/products.service.ts';
 import { graphql, type TypedDocumentNode } from '../support/graphql.ts';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../support/server.ts';
 
@@ -193,4 +196,112 @@ describe('JSON attributes', () => {
     expect(codes(deep.errors)).toEqual(['BAD_USER_INPUT']);
     await healthy();
   });
+});
+
+describe('extreme numbers', () => {
+  const UPSERT_CAMPAIGNS = graphql(`
+    mutation HostileUpsertCampaigns($input: [CampaignInput!]!) {
+      upsertCampaigns(input: $input) { created failed errors { index code message field } }
+    }
+  `);
+  const RECORD_METRICS = graphql(`
+    mutation HostileRecordMetrics($input: [CampaignMetricInput!]!) {
+      recordCampaignMetrics(input: $input) { created updated failed errors { index code message field } }
+    }
+  `);
+  const STATS = graphql(`query HostileCampaignStats($c: String!, $from: Date!, $to: Date!, $g: TimeGranularity) {
+    campaignStats(campaignExternalId: $c, from: $from, to: $to, granularity: $g) {
+      buckets { start metrics { impressions spend ctr roas } attribution { purchases units } }
+      total { impressions clicks conversions spend revenue ctr conversionRate costPerAcquisition roas }
+      totalAttribution { trackedClicks purchases units buyers purchasesPerClick }
+    }
+  }`);
+  const BOARD = graphql(`query HostileLeaderboard($m: CampaignMetricName!) {
+    campaignLeaderboard(metric: $m) { rank value campaign { externalId } totals { impressions spend revenue roas } }
+  }`);
+  const TOTALS = graphql(`query HostileCampaignTotals {
+    campaigns { edges { node { externalId budget totals { impressions clicks conversions spend revenue ctr conversionRate costPerAcquisition roas }
+      dailyMetrics(to: "2020-01-05") { impressions spend revenue } } } }
+  }`);
+
+  const DAYS = 1500;
+  const day = (i: number) => new Date(Date.UTC(2020, 0, 1) + i * 86_400_000).toISOString().slice(0, 10);
+
+  it('answers every campaign read after the extreme allowed values on many days, and refuses values beyond the range', async () => {
+    await api.gql(UPSERT_USERS, { input: [{ externalId: 'num-user' }] });
+    await api.gql(UPSERT_PRODUCTS, { input: [{ externalId: 'num-product', name: 'Max', price: MAX_PRICE }] });
+    const campaigns = await api.gql(UPSERT_CAMPAIGNS, {
+      input: [
+        { externalId: 'num-max', name: 'Max', channel: 'EMAIL', status: 'ACTIVE', budget: MAX_CAMPAIGN_MONEY, productExternalIds: ['num-product'] },
+        { externalId: 'num-min', name: 'Min', channel: 'SEARCH', status: 'ACTIVE', budget: 0.01 },
+        { externalId: 'num-over', name: 'Over', channel: 'SMS', status: 'ACTIVE', budget: MAX_CAMPAIGN_MONEY * 10 },
+      ],
+    });
+    expect(campaigns.errors, JSON.stringify(campaigns.data)).toBeUndefined();
+    expect(campaigns.data!.upsertCampaigns, JSON.stringify(campaigns.data)).toMatchObject({ created: 2, failed: 1, errors: [{ index: 2, code: 'BAD_USER_INPUT', field: 'budget' }] });
+
+    const max = MAX_DAILY_COUNT;
+    const rows = Array.from({ length: DAYS }, (_, i) => ({
+      campaignExternalId: 'num-max', date: day(i), impressions: max, clicks: max, conversions: max, spend: MAX_CAMPAIGN_MONEY, revenue: MAX_CAMPAIGN_MONEY,
+    }));
+    rows.push({ campaignExternalId: 'num-min', date: day(0), impressions: max, clicks: 1, conversions: max, spend: 0.01, revenue: MAX_CAMPAIGN_MONEY });
+    const recorded = await api.gql(RECORD_METRICS, { input: rows });
+    expect(recorded.errors).toBeUndefined();
+    expect(recorded.data!.recordCampaignMetrics).toMatchObject({ created: DAYS + 1, failed: 0 });
+
+    const value = MAX_INTERACTION_VALUE;
+    const events = Array.from({ length: 50 }, (_, i) => ({
+      userExternalId: 'num-user', productExternalId: 'num-product', campaignExternalId: 'num-max', type: 'PURCHASE' as const, value, occurredAt: `${day(i)}T12:00:00Z`,
+    }));
+    const purchases = await api.gql(RECORD_INTERACTIONS, { input: events });
+    expect(purchases.data!.recordInteractions).toMatchObject({ created: 50, failed: 0 });
+
+    const stats = await api.gql(STATS, { c: 'num-max', from: day(0), to: day(DAYS - 1), g: 'MONTH' });
+    expect(stats.errors).toBeUndefined();
+    const total = stats.data!.campaignStats.total;
+    expect(total.impressions).toBe(max * DAYS);
+    expect(total.spend).toBeCloseTo(MAX_CAMPAIGN_MONEY * DAYS, -2);
+    expect(total.ctr).toBe(1);
+    expect(stats.data!.campaignStats.totalAttribution).toMatchObject({ purchases: 50, units: value * 50 });
+    const daily = await api.gql(STATS, { c: 'num-max', from: day(0), to: day(999), g: 'DAY' });
+    expect(daily.errors).toBeUndefined();
+    for (const metric of ['IMPRESSIONS', 'SPEND', 'REVENUE', 'CTR', 'ROAS', 'COST_PER_ACQUISITION', 'CONVERSION_RATE'] as const) {
+      const board = await api.gql(BOARD, { m: metric });
+      expect(board.errors, metric).toBeUndefined();
+      expect(board.data!.campaignLeaderboard.length).toBeGreaterThan(0);
+    }
+    const totals = await api.gql(TOTALS);
+    expect(totals.errors).toBeUndefined();
+    const byId = Object.fromEntries(totals.data!.campaigns.edges.map((edge) => [edge.node.externalId, edge.node]));
+    expect(byId['num-max']!.budget).toBe(MAX_CAMPAIGN_MONEY);
+    expect(byId['num-min']!.totals.roas).toBe(MAX_CAMPAIGN_MONEY / 0.01);
+
+    const beyond = await api.gql(RECORD_METRICS, {
+      input: [
+        { campaignExternalId: 'num-min', date: day(1), impressions: 10, clicks: 1, conversions: 1, spend: MAX_CAMPAIGN_MONEY * 2 },
+        { campaignExternalId: 'num-min', date: day(2), impressions: 10, clicks: 1, conversions: 1, spend: 1, revenue: MAX_CAMPAIGN_MONEY + 1 },
+        { campaignExternalId: 'num-min', date: day(3), impressions: -1, clicks: 0, conversions: 0, spend: 1 },
+        { campaignExternalId: 'num-min', date: day(4), impressions: 10, clicks: 1, conversions: 1, spend: 1 },
+      ],
+    });
+    expect(beyond.data!.recordCampaignMetrics).toMatchObject({ created: 1, failed: 3 });
+    expect(beyond.data!.recordCampaignMetrics.errors.map((error) => [error.index, error.code, error.field])).toEqual([
+      [0, 'BAD_USER_INPUT', 'spend'],
+      [1, 'BAD_USER_INPUT', 'revenue'],
+      [2, 'BAD_USER_INPUT', 'impressions'],
+    ]);
+    const tooBig = await api.gql(RECORD_INTERACTIONS, {
+      input: [
+        { userExternalId: 'num-user', productExternalId: 'num-product', type: 'PURCHASE', value: value * 2, occurredAt: '2026-01-01T00:00:00Z' },
+        { userExternalId: 'num-user', productExternalId: 'num-product', type: 'VIEW', value: -1e308, occurredAt: '2026-01-01T00:00:00Z' },
+        { userExternalId: 'num-user', productExternalId: 'num-product', type: 'VIEW', value: 1e308, occurredAt: '2026-01-01T00:00:00Z' },
+        { userExternalId: 'num-user', productExternalId: 'num-product', type: 'VIEW', occurredAt: '2026-01-01T00:00:00Z' },
+      ],
+    });
+    expect(tooBig.data!.recordInteractions).toMatchObject({ created: 1, failed: 3 });
+    expect(tooBig.data!.recordInteractions.errors.map((error) => [error.index, error.field])).toEqual([[0, 'value'], [1, 'value'], [2, 'value']]);
+    const products = await api.gql(UPSERT_PRODUCTS, { input: [{ externalId: 'num-product-2', name: 'Over', price: MAX_PRICE + 1 }] });
+    expect(products.data!.upsertProducts).toMatchObject({ failed: 1, errors: [{ index: 0, field: 'price' }] });
+    await healthy();
+  }, 120_000);
 });

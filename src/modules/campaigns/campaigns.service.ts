@@ -19,7 +19,19 @@ import type { CampaignFilter } from '../../generated/schema-types.ts';
 /** The CampaignFilter input of the schema (codegen): what the list's filter may hold. */
 export type { CampaignFilter } from '../../generated/schema-types.ts';
 
+/** Largest budget, and largest spend and revenue of one day (Decimal(14,2) holds them; sums are numeric). */
 export const MAX_CAMPAIGN_MONEY = 100_000_000_000;
+/**
+ * Largest impressions, clicks or conversions of one day: the 32-bit Int of the schema and of the
+ * column. Sums are bigint in SQL and exact as float8 (2^31 a day for every day from 1970 to 2999
+ * stays below 2^53), so no stored value can make a total, ratio or ranking fail.
+ */
+export const MAX_DAILY_COUNT = 2_147_483_647;
+const dailyCount = z
+  .number()
+  .int('must be a whole number')
+  .min(0, 'must not be negative')
+  .max(MAX_DAILY_COUNT, `must be at most ${MAX_DAILY_COUNT}`);
 const MAX_TARGET_PRODUCTS = 1000;
 const CHANNELS = ['EMAIL', 'SMS', 'SOCIAL', 'SEARCH', 'DISPLAY'] as const;
 const STATUSES = ['DRAFT', 'SCHEDULED', 'ACTIVE', 'PAUSED', 'COMPLETED'] as const;
@@ -55,9 +67,9 @@ const MetricInputSchema = z
       .string()
       .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a YYYY-MM-DD date')
       .refine((day) => day >= '1970-01-01' && day <= '2999-12-31', 'must be between 1970-01-01 and 2999-12-31'),
-    impressions: z.number().int().min(0, 'must not be negative'),
-    clicks: z.number().int().min(0, 'must not be negative'),
-    conversions: z.number().int().min(0, 'must not be negative'),
+    impressions: dailyCount,
+    clicks: dailyCount,
+    conversions: dailyCount,
     spend: money(MAX_CAMPAIGN_MONEY),
     revenue: money(MAX_CAMPAIGN_MONEY).nullish(),
   })

@@ -14,6 +14,13 @@ export const INTERACTION_TYPES = ['VIEW', 'CLICK', 'ADD_TO_CART', 'PURCHASE', 'R
 export type InteractionTypeName = (typeof INTERACTION_TYPES)[number];
 const TYPE_SET: ReadonlySet<string> = new Set(INTERACTION_TYPES);
 
+/**
+ * Largest magnitude of `value` (a PURCHASE quantity, a RATING's 1 to 5, any other event's own
+ * figure): sums of values over every stored event (attributed units, training signals) stay far
+ * inside float8, so no stored event can make a read overflow.
+ */
+export const MAX_INTERACTION_VALUE = 1_000_000;
+
 
 export interface InteractionFilter extends RelatedFilter {
   types?: readonly string[] | null;
@@ -223,6 +230,9 @@ function parseRow(raw: unknown, index: number, now: number): ParsedRow {
   let value: number | null = null;
   if (row.value !== undefined && row.value !== null) {
     if (typeof row.value !== 'number' || !Number.isFinite(row.value)) throw new RowFieldError('value', 'must be a finite number');
+    if (Math.abs(row.value) > MAX_INTERACTION_VALUE) {
+      throw new RowFieldError('value', `must be between -${MAX_INTERACTION_VALUE} and ${MAX_INTERACTION_VALUE}`);
+    }
     value = row.value;
   }
   if (type === 'RATING') {
