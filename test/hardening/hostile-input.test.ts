@@ -305,3 +305,65 @@ describe('extreme numbers', () => {
     await healthy();
   }, 120_000);
 });
+
+describe('dates', () => {
+  const UPSERT_CAMPAIGNS = graphql(`
+    mutation HostileDateCampaigns($input: [CampaignInput!]!) {
+      upsertCampaigns(input: $input) { created failed errors { index code message field } }
+    }
+  `);
+  const RECORD_METRICS = graphql(`
+    mutation HostileDateMetrics($input: [CampaignMetricInput!]!) {
+      recordCampaignMetrics(input: $input) { created failed errors { index code message field } }
+    }
+  `);
+  const TOTALS = graphql(`query HostileDateTotals($e: String, $from: Date, $to: Date) { campaign(externalId: $e) { totals(from: $from, to: $to) { impressions } } }`);
+  const BOARD = graphql(`query HostileDateBoard($from: Date) { campaignLeaderboard(metric: SPEND, from: $from) { rank } }`);
+
+  it('refuses year-1 (and year-3000) dates in every date input, row by row, and writes the good rows', async () => {
+    await api.gql(UPSERT_USERS, { input: [{ externalId: 'date-user' }] });
+    await api.gql(UPSERT_PRODUCTS, { input: [{ externalId: 'date-product', name: 'Dated' }] });
+    const interactions = await api.gql(RECORD_INTERACTIONS, {
+      input: [
+        { userExternalId: 'date-user', productExternalId: 'date-product', type: 'VIEW', occurredAt: '0001-01-01T00:00:00Z' },
+        { userExternalId: 'date-user', productExternalId: 'date-product', type: 'VIEW', occurredAt: '1969-12-31T23:59:59Z' },
+        { userExternalId: 'date-user', productExternalId: 'date-product', type: 'VIEW', occurredAt: '1970-01-01T00:00:00Z' },
+      ],
+    });
+    expect(interactions.data!.recordInteractions).toMatchObject({ created: 1, failed: 2 });
+    expect(interactions.data!.recordInteractions.errors.map((error) => [error.index, error.field, error.message])).toEqual([
+      [0, 'occurredAt', 'occurredAt: must be between 1970-01-01 and 2999-12-31'],
+      [1, 'occurredAt', 'occurredAt: must be between 1970-01-01 and 2999-12-31'],
+    ]);
+    const feedback = await api.gql(SUBMIT_FEEDBACK, {
+      input: [
+        { channel: 'REVIEW', text: 'Old', createdAt: '0001-01-01T00:00:00Z' },
+        { channel: 'REVIEW', text: 'Fine', createdAt: '2020-01-01T00:00:00Z' },
+      ],
+    });
+    expect(feedback.data!.submitFeedback).toMatchObject({ created: 1, failed: 1, errors: [{ index: 0, code: 'BAD_USER_INPUT', field: 'createdAt' }] });
+    const campaigns = await api.gql(UPSERT_CAMPAIGNS, {
+      input: [
+        { externalId: 'date-1', name: 'Year 1', channel: 'EMAIL', status: 'DRAFT', startsAt: '0001-01-01T00:00:00Z' },
+        { externalId: 'date-3000', name: 'Year 3000', channel: 'EMAIL', status: 'DRAFT', endsAt: '3000-01-01T00:00:00Z' },
+        { externalId: 'date-ok', name: 'Fine', channel: 'EMAIL', status: 'DRAFT', startsAt: '2026-01-01T00:00:00Z', endsAt: '2999-12-31T23:59:59Z' },
+      ],
+    });
+    expect(campaigns.data!.upsertCampaigns).toMatchObject({ created: 1, failed: 2 });
+    expect(campaigns.data!.upsertCampaigns.errors.map((error) => [error.index, error.field])).toEqual([[0, 'startsAt'], [1, 'endsAt']]);
+    const day = { impressions: 1, clicks: 0, conversions: 0, spend: 0 };
+    const metrics = await api.gql(RECORD_METRICS, {
+      input: [
+        { campaignExternalId: 'date-ok', date: '0001-01-01', ...day },
+        { campaignExternalId: 'date-ok', date: '2026-01-01', ...day },
+      ],
+    });
+    expect(metrics.data!.recordCampaignMetrics).toMatchObject({ created: 1, failed: 1, errors: [{ index: 0, field: 'date' }] });
+    const totals = await api.gql(TOTALS, { e: 'date-ok', from: '0001-01-01' });
+    expect(codes(totals.errors)).toEqual(['BAD_USER_INPUT']);
+    const board = await api.gql(BOARD, { from: '0001-01-01' });
+    expect(codes(board.errors)).toEqual(['BAD_USER_INPUT']);
+    expect((await api.gql(TOTALS, { e: 'date-ok', from: '1970-01-01', to: '2999-12-31' })).data?.campaign?.totals.impressions).toBe(1);
+    await healthy();
+  });
+});

@@ -36,10 +36,6 @@ const MAX_TARGET_PRODUCTS = 1000;
 const CHANNELS = ['EMAIL', 'SMS', 'SOCIAL', 'SEARCH', 'DISPLAY'] as const;
 const STATUSES = ['DRAFT', 'SCHEDULED', 'ACTIVE', 'PAUSED', 'COMPLETED'] as const;
 
-/** Timestamps outside these years are almost certainly mistakes (and some overflow the column). */
-const timestamp = z
-  .date()
-  .refine((value) => value.getUTCFullYear() >= 1900 && value.getUTCFullYear() <= 9999, 'must be between the years 1900 and 9999');
 
 const CampaignInputSchema = z.object({
   externalId: fields.externalId,
@@ -48,8 +44,8 @@ const CampaignInputSchema = z.object({
   channel: z.enum(CHANNELS).nullish().refine(...notCleared('a campaign always has a channel')),
   status: z.enum(STATUSES).nullish().refine(...notCleared('a campaign always has a status')),
   budget: money(MAX_CAMPAIGN_MONEY).nullish(),
-  startsAt: timestamp.nullish(),
-  endsAt: timestamp.nullish(),
+  startsAt: fields.timestamp.nullish(),
+  endsAt: fields.timestamp.nullish(),
   adCopies: z
     .array(z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters'))
     .max(20, 'must hold at most 20 ad copies')
@@ -63,10 +59,7 @@ const MetricInputSchema = z
   .object({
     campaignId: z.string().nullish(),
     campaignExternalId: fields.externalId.nullish(),
-    date: z
-      .string()
-      .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a YYYY-MM-DD date')
-      .refine((day) => day >= '1970-01-01' && day <= '2999-12-31', 'must be between 1970-01-01 and 2999-12-31'),
+    date: fields.day,
     impressions: dailyCount,
     clicks: dailyCount,
     conversions: dailyCount,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { batchTooLargeError, ErrorCode } from '../../graphql/errors.ts';
 import { describeFirstIssue } from './zod-issues.ts';
+import { DATE_RANGE_MESSAGE, inDateRange } from './days.ts';
 import { ATTRIBUTE_LIMITS, findInvalidText, formatJsonPath, INVALID_TEXT_MESSAGE, jsonProblem } from './json-input.ts';
 
 /** A row that was refused, with its position in the submitted batch. */
@@ -168,6 +169,16 @@ export function notTooFarInFuture(date: Date, now = Date.now()): boolean {
   return date.getTime() <= now + MAX_FUTURE_MS;
 }
 
+/**
+ * The problem of an event's timestamp (an interaction's occurredAt, feedback's createdAt), or
+ * null: within the date range of days.ts and not more than a day in the future.
+ */
+export function eventTimeProblem(date: Date, now = Date.now()): string | null {
+  if (Number.isNaN(date.getTime())) return 'must be an ISO-8601 timestamp';
+  if (!inDateRange(date)) return DATE_RANGE_MESSAGE;
+  return notTooFarInFuture(date, now) ? null : FUTURE_MESSAGE;
+}
+
 /** Shared field rules, so every module validates the same way. */
 /** Refinement arguments refusing an explicit null for a column that cannot be cleared. */
 export const notCleared = (what: string) => [(value: unknown) => value !== null, `cannot be cleared; ${what}`] as const;
@@ -185,6 +196,18 @@ export const fields = {
   /** Free-text description of a product or campaign. */
   description: z.string().trim().max(5000, 'must be at most 5000 characters').nullish(),
   externalId: z.string().trim().min(1, 'must not be empty').max(MAX_EXTERNAL_ID, `must be at most ${MAX_EXTERNAL_ID} characters`),
+  /** A timestamp of an event (feedback's createdAt): eventTimeProblem's rule. */
+  eventTime: z.coerce.date('must be an ISO-8601 timestamp').superRefine((date, ctx) => {
+    const problem = eventTimeProblem(date);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+  /** Any other timestamp (a campaign's schedule): the date range of days.ts. */
+  timestamp: z.date('must be a timestamp').refine((date) => inDateRange(date), DATE_RANGE_MESSAGE),
+  /** A calendar day (YYYY-MM-DD) in the date range of days.ts. */
+  day: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a YYYY-MM-DD date')
+    .refine((day) => inDateRange(day), DATE_RANGE_MESSAGE),
   shortText: (max: number) => z.string().trim().max(max, `must be at most ${max} characters`),
   /**
    * Free-form attributes of users and products: a JSON object within ATTRIBUTE_LIMITS (depth,

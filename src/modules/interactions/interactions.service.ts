@@ -5,7 +5,7 @@ import { resolveRefs } from '../../db/references.ts';
 import type { Interaction, Prisma } from '../../generated/prisma/client.ts';
 import { ErrorCode } from '../../graphql/errors.ts';
 import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
-import { assertBatchSize, bulkResult, FUTURE_MESSAGE, invalidTextError, MAX_EXTERNAL_ID, notTooFarInFuture, nothingWritten } from '../common/bulk.ts';
+import { assertBatchSize, bulkResult, eventTimeProblem, invalidTextError, MAX_EXTERNAL_ID, nothingWritten } from '../common/bulk.ts';
 import type { BulkWriteResult, RowError, ServiceLimits } from '../common/bulk.ts';
 import { relatedConditions, type RelatedFilter } from '../common/filters.ts';
 import { missingRefMessage, readRowRef, RowFieldError, type RowRef } from '../common/references.ts';
@@ -245,8 +245,9 @@ function parseRow(raw: unknown, index: number, now: number): ParsedRow {
 
   const occurred = row.occurredAt;
   const occurredAt = occurred instanceof Date ? occurred : typeof occurred === 'string' ? new Date(occurred) : null;
-  if (!occurredAt || Number.isNaN(occurredAt.getTime())) throw new RowFieldError('occurredAt', 'must be an ISO-8601 timestamp');
-  if (!notTooFarInFuture(occurredAt, now)) throw new RowFieldError('occurredAt', FUTURE_MESSAGE);
+  if (!occurredAt) throw new RowFieldError('occurredAt', 'must be an ISO-8601 timestamp');
+  const problem = eventTimeProblem(occurredAt, now);
+  if (problem) throw new RowFieldError('occurredAt', problem);
 
   return { index, externalId, user, product, campaign, type: type as InteractionTypeName, value, occurredAt };
 }
