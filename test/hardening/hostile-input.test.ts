@@ -367,3 +367,36 @@ describe('dates', () => {
     await healthy();
   });
 });
+
+describe('search filters', () => {
+  const PRODUCTS = graphql(`query HostileSearchProducts($s: String) { products(filter: { search: $s }) { edges { node { externalId } } } }`);
+  const USERS = graphql(`query HostileSearchUsers($s: String) { users(filter: { search: $s }) { edges { node { externalId } } } }`);
+  const CAMPAIGNS = graphql(`query HostileSearchCampaigns($s: String) { campaigns(filter: { search: $s }) { edges { node { externalId } } } }`);
+  const FEEDBACK = graphql(`query HostileSearchFeedback($s: String) { feedback(filter: { search: $s }) { edges { node { text } } } }`);
+  const UPSERT_CAMPAIGNS = graphql(`mutation HostileSearchUpsertCampaigns($input: [CampaignInput!]!) { upsertCampaigns(input: $input) { created } }`);
+
+  it('matches %, _ and \\ literally in every search filter', async () => {
+    const ids = ['lit-100%-off', 'lit-100x-off', 'lit_under', 'litxunder', 'lit\\slash', 'litslash'];
+    await api.gql(UPSERT_USERS, { input: ids.map((externalId) => ({ externalId })) });
+    await api.gql(UPSERT_PRODUCTS, { input: ids.map((externalId) => ({ externalId, name: `Name ${externalId}` })) });
+    await api.gql(UPSERT_CAMPAIGNS, { input: ids.map((externalId) => ({ externalId, name: `Name ${externalId}`, channel: 'EMAIL' as const, status: 'DRAFT' as const })) });
+    await api.gql(SUBMIT_FEEDBACK, { input: ids.map((externalId) => ({ channel: 'REVIEW' as const, text: `Feedback ${externalId}` })) });
+    const expected: [string, string[]][] = [
+      ['0%-', ['lit-100%-off']],
+      ['t_u', ['lit_under']],
+      ['t\\s', ['lit\\slash']],
+      ['%', ['lit-100%-off']],
+      ['_', ['lit_under']],
+    ];
+    for (const [search, matches] of expected) {
+      const products = (await api.gql(PRODUCTS, { s: search })).data!.products.edges.map((edge) => edge.node.externalId);
+      expect(products.filter((id) => id.startsWith('lit')).sort(), `products ${search}`).toEqual(matches);
+      const users = (await api.gql(USERS, { s: search })).data!.users.edges.map((edge) => edge.node.externalId);
+      expect(users.sort(), `users ${search}`).toEqual(matches);
+      const campaigns = (await api.gql(CAMPAIGNS, { s: search })).data!.campaigns.edges.map((edge) => edge.node.externalId);
+      expect(campaigns.filter((id) => id.startsWith('lit')).sort(), `campaigns ${search}`).toEqual(matches);
+      const feedback = (await api.gql(FEEDBACK, { s: search })).data!.feedback.edges.map((edge) => edge.node.text);
+      expect(feedback.filter((text) => text.startsWith('Feedback lit')).sort(), `feedback ${search}`).toEqual(matches.map((id) => `Feedback ${id}`));
+    }
+  });
+});

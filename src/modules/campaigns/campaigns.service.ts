@@ -14,6 +14,7 @@ import { pick } from '../users/users.service.ts';
 import { utcDay } from '../common/days.ts';
 import { CAMPAIGN_COLUMNS, campaignFromRow, type CampaignRow as CampaignDbRow } from './campaigns.rows.ts';
 import { EntityService } from '../common/entity-service.ts';
+import { searchContains } from '../common/filters.ts';
 import type { CampaignFilter } from '../../generated/schema-types.ts';
 
 /** The CampaignFilter input of the schema (codegen): what the list's filter may hold. */
@@ -402,13 +403,8 @@ export function campaignWhere(filter: CampaignFilter | null | undefined): Prisma
   if (filter.startsFrom) conditions.push({ startsAt: { gte: filter.startsFrom } });
   if (filter.startsTo) conditions.push({ startsAt: { lt: filter.startsTo } });
   if (filter.search) {
-    const contains = filter.search;
-    conditions.push({
-      OR: [
-        { name: { contains, mode: 'insensitive' } },
-        { externalId: { contains, mode: 'insensitive' } },
-      ],
-    });
+    const matches = searchContains(filter.search);
+    conditions.push({ OR: [{ name: matches }, { externalId: matches }] });
   }
   return { AND: conditions };
 }

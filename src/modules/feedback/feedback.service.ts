@@ -9,7 +9,7 @@ import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/p
 import { detectLanguage } from '../../ml/text/language.ts';
 import { BULK_TRANSACTION, bulkResult, checkBatch, fields, nothingWritten } from '../common/bulk.ts';
 import type { BulkWriteResult, IndexedRow, ServiceLimits } from '../common/bulk.ts';
-import { relatedConditions, type RelatedFilter } from '../common/filters.ts';
+import { relatedConditions, searchContains, type RelatedFilter } from '../common/filters.ts';
 import { missingRefMessage, oneOfProblem, oneRefRefinement, readRowRef, RowFieldError, type EntityRef, type RowRef } from '../common/references.ts';
 import { taskNameField } from '../common/task-name.ts';
 import { MAX_TEXT_LENGTH } from '../common/text.ts';
@@ -398,6 +398,6 @@ function feedbackWhere(filter: FeedbackFilter | null | undefined): Prisma.Feedba
   if (filter.ratingMax != null) conditions.push({ rating: { lte: filter.ratingMax } });
   if (filter.createdFrom) conditions.push({ createdAt: { gte: filter.createdFrom } });
   if (filter.createdTo) conditions.push({ createdAt: { lt: filter.createdTo } });
-  if (filter.search) conditions.push({ text: { contains: filter.search, mode: 'insensitive' } });
+  if (filter.search) conditions.push({ text: searchContains(filter.search) });
   return { AND: conditions };
 }
