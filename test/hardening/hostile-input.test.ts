@@ -1,6 +1,7 @@
 import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ATTRIBUTE_LIMITS } from '../../src/modules/common/json-input.ts';
+import fs from 'node:fs';
+import { ATTRIBUTE_LIMITS, describeJsonLimits } from '../../src/modules/common/json-input.ts';
 import { MAX_CAMPAIGN_MONEY, MAX_DAILY_COUNT } from '../../src/modules/campaigns/campaigns.service.ts';
 import { MAX_INTERACTION_VALUE } from '../../src/modules/interactions/interactions.service.ts';
 import { MAX_PRICE } from '../../src/modules/products/products.service.ts';
@@ -116,6 +117,30 @@ describe('JSON attributes', () => {
     expect(bulk.errors[4]!.message).toMatch(/keys must be at most 100 characters/);
     const stored = await api.gql(USER_ATTRIBUTES, { externalId: 'json-good-1' });
     expect(stored.data?.user?.attributes).toEqual({ city: 'Lyon', nested: nested(ATTRIBUTE_LIMITS.maxDepth - 1, 'ok') });
+    await healthy();
+  });
+
+  it('states the limits of ATTRIBUTE_LIMITS in the schema', () => {
+    const schema = fs.readFileSync(new URL('../../schema.graphql', import.meta.url), 'utf8');
+    expect(schema.split(describeJsonLimits(ATTRIBUTE_LIMITS)).length - 1).toBe(2);
+  });
+
+  it('refuses deep attributes written as a literal of the document, and deep hyperparameters', async () => {
+    const literal = (levels: number) => `${'{k: '.repeat(levels)}1${' }'.repeat(levels)}`;
+    const deepLiteral = (levels: number) =>
+      api.gql(`mutation HostileDeepLiteral { upsertUsers(input: [{ externalId: "literal-deep", attributes: ${literal(levels)} }, { externalId: "literal-good" }]) { created failed errors { index code field } } }`);
+    // Deeper than graphql-js's parser can recurse, within QUERY_MAX_TOKENS (10,000): a parse error, never a 5xx.
+    const unparsable = await deepLiteral(2400);
+    expect(unparsable.status).toBe(400);
+    expect(codes(unparsable.errors)).toEqual(['GRAPHQL_PARSE_FAILED']);
+    const result = await deepLiteral(300);
+    expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
+    expect(result.data).toEqual({ upsertUsers: { created: 1, failed: 1, errors: [{ index: 0, code: 'BAD_USER_INPUT', field: expect.stringMatching(/^attributes/) }] } });
+    const hyperparameters = await gqlDeep(
+      graphql(`mutation HostileTrainDeepClean($hyperparameters: JSONObject) { trainModel(kind: TEXT_CLASSIFIER, task: "sentiment", hyperparameters: $hyperparameters) { id } }`),
+      { hyperparameters: new DeepJson(100_000, 1) },
+    );
+    expect(codes(hyperparameters.errors)).toEqual(['BAD_USER_INPUT']);
     await healthy();
   });
 
