@@ -51,7 +51,7 @@ function findInvalid(schema: GraphQLSchema, document: DocumentNode, variables: R
   if (literal) return 'a string literal';
   for (const name of used) {
     const path = findInvalidText(variables[name]);
-    if (path) return `$${[name, ...path].length > 1 ? formatJsonPath([name, ...path]) : name}`;
+    if (path) return `$${formatJsonPath([name, ...path])}`;
   }
   return null;
 }

@@ -212,6 +212,7 @@ describe('JSON attributes', () => {
     const search = await api.gql(graphql(`query HostileSearchNul($search: String) { products(filter: { search: $search }) { totalCount } }`), { search: 'a\u0000b' });
     expect(search.status).toBe(400);
     expect(codes(search.errors)).toEqual(['BAD_USER_INPUT']);
+    expect(search.errors![0]!.message).toMatch(/NUL characters or unpaired UTF-16 surrogates \(found in \$search\)/);
     const literal = await api.gql('query HostileLiteralNul { products(filter: { search: "a\\u0000b" }) { totalCount } }');
     expect(codes(literal.errors)).toEqual(['BAD_USER_INPUT']);
     const deep = await gqlDeep(
