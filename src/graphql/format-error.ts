@@ -10,6 +10,57 @@ export function isDatabaseUnavailable(error: unknown): boolean {
 }
 
 /**
+ * The SQLSTATE of a PostgreSQL error however it arrives: pg's DatabaseError (`code`), a driver
+ * adapter error (`cause.originalCode`), or a Prisma error wrapping one
+ * (`meta.driverAdapterError.cause.originalCode`, e.g. P2010 of a raw query).
+ */
+export function sqlStateOf(error: unknown): string | null {
+  if (!error || typeof error !== 'object') return null;
+  const e = error as { code?: unknown; cause?: { originalCode?: unknown }; meta?: { driverAdapterError?: { cause?: { originalCode?: unknown } } } };
+  const candidates = [e.meta?.driverAdapterError?.cause?.originalCode, e.cause?.originalCode, e.code];
+  for (const candidate of candidates) {
+    if (typeof candidate === 'string' && /^[0-9A-Z]{5}$/.test(candidate)) return candidate;
+  }
+  return null;
+}
+
+/**
+ * Prisma's codes for a value the database refused: too long (P2000), invalid (P2005–P2007,
+ * P2023), missing or null (P2011, P2012), a broken reference or constraint (P2003, P2004),
+ * out of range (P2020, P2033).
+ */
+const PRISMA_DATA_ERRORS: ReadonlySet<string> = new Set(['P2000', 'P2003', 'P2004', 'P2005', 'P2006', 'P2007', 'P2011', 'P2012', 'P2019', 'P2020', 'P2023', 'P2033']);
+
+/** What a database error means for the caller, or null when it is not one we can explain. */
+export type DatabaseErrorKind = 'unavailable' | 'conflict' | 'data';
+
+/**
+ * The one classification of database errors: unreachable (DATABASE_UNAVAILABLE), a unique value
+ * taken (23505, P2002: CONFLICT), or a value the database cannot store or compare (SQLSTATE class
+ * 22 data exceptions: invalid text, numbers or dates out of range, values too long; class 23
+ * integrity violations other than unique: null, foreign key, check, exclusion; and Prisma's
+ * codes for the same: BAD_USER_INPUT).
+ */
+export function databaseErrorKind(error: unknown): DatabaseErrorKind | null {
+  if (!(error instanceof Error)) return null;
+  const state = sqlStateOf(error);
+  const code = (error as { code?: unknown }).code;
+  const prismaCode = typeof code === 'string' ? code : null;
+  // The SQLSTATE first: a refused value's message may quote text that reads like an outage.
+  if (state === '23505' || prismaCode === 'P2002') return 'conflict';
+  if (state && /^2[23]/.test(state)) return 'data';
+  if (isDatabaseUnavailable(error)) return 'unavailable';
+  if (prismaCode && PRISMA_DATA_ERRORS.has(prismaCode)) return 'data';
+  return null;
+}
+
+export const DATABASE_MESSAGES: Record<DatabaseErrorKind, string> = {
+  unavailable: 'The database is unavailable; retry shortly.',
+  conflict: 'The write conflicts with a stored row (a unique value is already taken); re-read and retry.',
+  data: 'A value cannot be stored or compared by the database (invalid text, a number or date out of range, a value too long, or a reference or rule of the stored data broken).',
+};
+
+/**
  * Every error leaves with a stable code and never a stack trace. Errors we did not raise on
  * purpose are logged by the caller and reported as INTERNAL_SERVER_ERROR without details.
  */
@@ -20,37 +71,15 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
   if (typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
     return { ...formatted, extensions };
   }
-  if (isDatabaseUnavailable(original)) {
-    return {
-      message: 'The database is unavailable; retry shortly.',
-      locations: formatted.locations,
-      path: formatted.path,
-      extensions: { code: ErrorCode.DATABASE_UNAVAILABLE, retryable: true },
-    };
+  const where = { locations: formatted.locations, path: formatted.path };
+  switch (databaseErrorKind(original)) {
+    case 'unavailable':
+      return { message: DATABASE_MESSAGES.unavailable, ...where, extensions: { code: ErrorCode.DATABASE_UNAVAILABLE, retryable: true } };
+    case 'data':
+      return { message: DATABASE_MESSAGES.data, ...where, extensions: { code: ErrorCode.BAD_USER_INPUT } };
+    case 'conflict':
+      return { message: DATABASE_MESSAGES.conflict, ...where, extensions: { code: ErrorCode.CONFLICT } };
+    default:
+      return { message: 'Internal server error.', ...where, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   }
-  // PostgreSQL data exceptions (SQLSTATE class 22: bad encoding, out-of-range values, …) are the
-  // caller's input, not a server fault.
-  const sqlState = (original as { cause?: { originalCode?: unknown }; code?: unknown } | null)?.cause?.originalCode ?? (original as { code?: unknown } | null)?.code;
-  if (original instanceof Error && typeof sqlState === 'string' && /^22[0-9A-Z]{3}$/.test(sqlState)) {
-    return {
-      message: 'A value cannot be stored or compared by the database (invalid text or a number out of range).',
-      locations: formatted.locations,
-      path: formatted.path,
-      extensions: { code: ErrorCode.BAD_USER_INPUT },
-    };
-  }
-  if (original instanceof Error && 'code' in original && (original as { code?: string }).code === 'P2002') {
-    return {
-      message: 'The write conflicts with a stored row (a unique value is already taken); re-read and retry.',
-      locations: formatted.locations,
-      path: formatted.path,
-      extensions: { code: ErrorCode.CONFLICT },
-    };
-  }
-  return {
-    message: 'Internal server error.',
-    locations: formatted.locations,
-    path: formatted.path,
-    extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
-  };
 }

@@ -1,41 +1,70 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, visit, type DocumentNode } from 'graphql';
+import { GraphQLError, getNamedType, isNonNullType, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema } from 'graphql';
+import { ErrorCode } from '../graphql/errors.ts';
+import { findInvalidText, formatJsonPath, hasInvalidText, INVALID_TEXT_MESSAGE } from '../modules/common/json-input.ts';
 
-// NUL characters cannot be stored in PostgreSQL text, and unpaired UTF-16 surrogates are not
-// valid Unicode (Prisma's engine rejects them): refuse both up front with BAD_USER_INPUT instead
-// of failing deep in a resolver.
-const INVALID_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+/** The result type of the bulk mutations, whose `input` rows are checked one by one (row errors). */
+const BULK_RESULT = 'BulkWriteResult';
 
-function findInvalid(value: unknown, path: string, depth = 0): string | null {
-  if (typeof value === 'string') return INVALID_TEXT.test(value) ? path : null;
-  if (depth > 50 || value === null || typeof value !== 'object') return null;
-  for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-    if (INVALID_TEXT.test(key)) return `${path}.${key.replace(INVALID_TEXT, '?')}`;
-    const found = findInvalid(item, `${path}.${key}`, depth + 1);
-    if (found) return found;
-  }
-  return null;
+/**
+ * Whether an argument is the `input` list of a bulk mutation: its rows get the text rule of
+ * every bulk row (`invalidTextError` in modules/common/bulk.ts), so one bad row is refused
+ * with its index and the batch's good rows are still written.
+ */
+function isBulkRows(typeInfo: TypeInfo, schema: GraphQLSchema, name: string): boolean {
+  const field = typeInfo.getFieldDef();
+  const parent = typeInfo.getParentType();
+  if (name !== 'input' || !field || !parent || parent !== schema.getMutationType()) return false;
+  const type = isNonNullType(field.type) ? field.type.ofType : field.type;
+  return getNamedType(type).name === BULK_RESULT;
 }
 
-function invalidLiteral(document: DocumentNode): boolean {
-  let found = false;
-  visit(document, {
-    StringValue(node) {
-      if (INVALID_TEXT.test(node.value)) found = true;
-    },
-  });
-  return found;
+/**
+ * Where invalid text sits in the operation outside bulk rows: a string literal, or a variable
+ * used anywhere but inside a bulk mutation's `input` argument (a variable used in both places is
+ * checked). The walks are iterative, so any depth is searched.
+ */
+function findInvalid(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>): string | null {
+  const typeInfo = new TypeInfo(schema);
+  const used = new Set<string>();
+  let literal = false;
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Argument(node) {
+        if (isBulkRows(typeInfo, schema, node.name.value)) return false;
+        return undefined;
+      },
+      Variable(node) {
+        used.add(node.name.value);
+      },
+      VariableDefinition: {
+        enter() {
+          return false;
+        },
+      },
+      StringValue(node) {
+        if (hasInvalidText(node.value)) literal = true;
+      },
+    }),
+  );
+  if (literal) return 'a string literal';
+  for (const name of used) {
+    const path = findInvalidText(variables[name]);
+    if (path) return `$${formatJsonPath([name, ...path])}`;
+  }
+  return null;
 }
 
 export function inputGuardPlugin(): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document }) {
-          const where = findInvalid(request.variables ?? {}, '$') ?? (invalidLiteral(document) ? 'a string literal' : null);
+        async didResolveOperation({ request, document, schema }) {
+          const where = findInvalid(schema, document, request.variables ?? {});
           if (where) {
-            throw new GraphQLError(`Text may not contain NUL characters or unpaired UTF-16 surrogates (found in ${where}).`, {
-              extensions: { code: 'BAD_USER_INPUT', http: { status: 400 } },
+            throw new GraphQLError(`Text ${INVALID_TEXT_MESSAGE} (found in ${where}).`, {
+              extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } },
             });
           }
         },

@@ -83,9 +83,10 @@ export function campaignStatsRows(db: Db, p: BucketedRange & { campaignId: strin
           OFFSET 0
         ) p
       ),
+      -- Units summed as numeric (a float8 sum can overflow); MAX_INTERACTION_VALUE bounds each value.
       attributed AS (
         SELECT p.start, GROUPING(p.start) = 1 AS is_total, count(*)::int AS purchases,
-          (count(*) FILTER (WHERE p.direct))::int AS direct_purchases, COALESCE(sum(p.units), 0)::float8 AS units,
+          (count(*) FILTER (WHERE p.direct))::int AS direct_purchases, COALESCE(sum(p.units::numeric), 0)::float8 AS units,
           count(DISTINCT p.user_id)::int AS buyers
         FROM purchases p
         GROUP BY GROUPING SETS ((p.start), ())

@@ -39,11 +39,13 @@ export const EMPTY_TOTALS: CampaignTotalsValues = {
 
 /**
  * Sums of campaign_metrics rows (alias `m`) as float8 columns named like CampaignTotalsValues;
- * shared by Campaign.totals and the analytics module (buckets, leaderboard).
+ * shared by Campaign.totals and the analytics module (buckets, leaderboard). Summed as numeric,
+ * which cannot overflow, and only then turned into float8: with the input ranges
+ * (MAX_DAILY_COUNT, MAX_CAMPAIGN_MONEY per day) every sum and ratio of every stored range fits.
  */
-export const CAMPAIGN_SUMS_SQL = Prisma.sql`COALESCE(SUM(m.impressions), 0)::float8 AS impressions, COALESCE(SUM(m.clicks), 0)::float8 AS clicks,
-  COALESCE(SUM(m.conversions), 0)::float8 AS conversions, COALESCE(SUM(m.spend), 0)::float8 AS spend,
-  COALESCE(SUM(m.revenue), 0)::float8 AS revenue`;
+export const CAMPAIGN_SUMS_SQL = Prisma.sql`COALESCE(SUM(m.impressions::numeric), 0)::float8 AS impressions,
+  COALESCE(SUM(m.clicks::numeric), 0)::float8 AS clicks, COALESCE(SUM(m.conversions::numeric), 0)::float8 AS conversions,
+  COALESCE(SUM(m.spend::numeric), 0)::float8 AS spend, COALESCE(SUM(m.revenue::numeric), 0)::float8 AS revenue`;
 
 /** Derived ratios over the sums of CAMPAIGN_SUMS_SQL (alias `t`); null when the denominator is 0. */
 export const CAMPAIGN_RATIOS_SQL = Prisma.sql`t.clicks / NULLIF(t.impressions, 0) AS ctr,

@@ -14,20 +14,29 @@ import { pick } from '../users/users.service.ts';
 import { utcDay } from '../common/days.ts';
 import { CAMPAIGN_COLUMNS, campaignFromRow, type CampaignRow as CampaignDbRow } from './campaigns.rows.ts';
 import { EntityService } from '../common/entity-service.ts';
+import { searchContains } from '../common/filters.ts';
 import type { CampaignFilter } from '../../generated/schema-types.ts';
 
 /** The CampaignFilter input of the schema (codegen): what the list's filter may hold. */
 export type { CampaignFilter } from '../../generated/schema-types.ts';
 
+/** Largest budget, and largest spend and revenue of one day (Decimal(14,2) holds them; sums are numeric). */
 export const MAX_CAMPAIGN_MONEY = 100_000_000_000;
+/**
+ * Largest impressions, clicks or conversions of one day: the 32-bit Int of the schema and of the
+ * column. Sums are bigint in SQL and exact as float8 (2^31 a day for every day from 1970 to 2999
+ * stays below 2^53), so no stored value can make a total, ratio or ranking fail.
+ */
+export const MAX_DAILY_COUNT = 2_147_483_647;
+const dailyCount = z
+  .number()
+  .int('must be a whole number')
+  .min(0, 'must not be negative')
+  .max(MAX_DAILY_COUNT, `must be at most ${MAX_DAILY_COUNT}`);
 const MAX_TARGET_PRODUCTS = 1000;
 const CHANNELS = ['EMAIL', 'SMS', 'SOCIAL', 'SEARCH', 'DISPLAY'] as const;
 const STATUSES = ['DRAFT', 'SCHEDULED', 'ACTIVE', 'PAUSED', 'COMPLETED'] as const;
 
-/** Timestamps outside these years are almost certainly mistakes (and some overflow the column). */
-const timestamp = z
-  .date()
-  .refine((value) => value.getUTCFullYear() >= 1900 && value.getUTCFullYear() <= 9999, 'must be between the years 1900 and 9999');
 
 const CampaignInputSchema = z.object({
   externalId: fields.externalId,
@@ -36,8 +45,8 @@ const CampaignInputSchema = z.object({
   channel: z.enum(CHANNELS).nullish().refine(...notCleared('a campaign always has a channel')),
   status: z.enum(STATUSES).nullish().refine(...notCleared('a campaign always has a status')),
   budget: money(MAX_CAMPAIGN_MONEY).nullish(),
-  startsAt: timestamp.nullish(),
-  endsAt: timestamp.nullish(),
+  startsAt: fields.timestamp.nullish(),
+  endsAt: fields.timestamp.nullish(),
   adCopies: z
     .array(z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters'))
     .max(20, 'must hold at most 20 ad copies')
@@ -51,13 +60,10 @@ const MetricInputSchema = z
   .object({
     campaignId: z.string().nullish(),
     campaignExternalId: fields.externalId.nullish(),
-    date: z
-      .string()
-      .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a YYYY-MM-DD date')
-      .refine((day) => day >= '1970-01-01' && day <= '2999-12-31', 'must be between 1970-01-01 and 2999-12-31'),
-    impressions: z.number().int().min(0, 'must not be negative'),
-    clicks: z.number().int().min(0, 'must not be negative'),
-    conversions: z.number().int().min(0, 'must not be negative'),
+    date: fields.day,
+    impressions: dailyCount,
+    clicks: dailyCount,
+    conversions: dailyCount,
     spend: money(MAX_CAMPAIGN_MONEY),
     revenue: money(MAX_CAMPAIGN_MONEY).nullish(),
   })
@@ -397,13 +403,8 @@ export function campaignWhere(filter: CampaignFilter | null | undefined): Prisma
   if (filter.startsFrom) conditions.push({ startsAt: { gte: filter.startsFrom } });
   if (filter.startsTo) conditions.push({ startsAt: { lt: filter.startsTo } });
   if (filter.search) {
-    const contains = filter.search;
-    conditions.push({
-      OR: [
-        { name: { contains, mode: 'insensitive' } },
-        { externalId: { contains, mode: 'insensitive' } },
-      ],
-    });
+    const matches = searchContains(filter.search);
+    conditions.push({ OR: [{ name: matches }, { externalId: matches }] });
   }
   return { AND: conditions };
 }

@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { batchTooLargeError, ErrorCode } from '../../graphql/errors.ts';
 import { describeFirstIssue } from './zod-issues.ts';
+import { DATE_RANGE_MESSAGE, inDateRange } from './days.ts';
+import { ATTRIBUTE_LIMITS, findInvalidText, formatJsonPath, INVALID_TEXT_MESSAGE, jsonProblem } from './json-input.ts';
 
 /** A row that was refused, with its position in the submitted batch. */
 export interface RowError {
@@ -47,6 +49,11 @@ export function validateRows<S extends z.ZodType>(
   const valid: IndexedRow<z.output<S>>[] = [];
   const errors: RowError[] = [];
   rows.forEach((row, index) => {
+    const invalid = invalidTextError(row, index, externalIdOf);
+    if (invalid) {
+      errors.push(invalid);
+      return;
+    }
     const parsed = schema.safeParse(row);
     if (parsed.success) {
       valid.push({ index, value: parsed.data });
@@ -56,6 +63,25 @@ export function validateRows<S extends z.ZodType>(
     }
   });
   return { valid, errors };
+}
+
+/**
+ * The text rule of every bulk row, before any other check: a string anywhere in the row (values
+ * and object keys, at any depth) with a NUL character or an unpaired surrogate refuses the row,
+ * naming the field, instead of failing the batch's statement in the database.
+ */
+export function invalidTextError(row: unknown, index: number, externalIdOf: (row: unknown) => string | null = defaultExternalId): RowError | null {
+  const path = findInvalidText(row);
+  if (!path) return null;
+  const field = path.length ? formatJsonPath(path) : 'input';
+  const externalId = externalIdOf(row);
+  return {
+    index,
+    externalId: externalId !== null && findInvalidText(externalId) ? null : externalId,
+    code: ErrorCode.BAD_USER_INPUT,
+    message: `${field}: ${INVALID_TEXT_MESSAGE}`,
+    field,
+  };
 }
 
 /**
@@ -143,6 +169,16 @@ export function notTooFarInFuture(date: Date, now = Date.now()): boolean {
   return date.getTime() <= now + MAX_FUTURE_MS;
 }
 
+/**
+ * The problem of an event's timestamp (an interaction's occurredAt, feedback's createdAt), or
+ * null: within the date range of days.ts and not more than a day in the future.
+ */
+export function eventTimeProblem(date: Date, now = Date.now()): string | null {
+  if (Number.isNaN(date.getTime())) return 'must be an ISO-8601 timestamp';
+  if (!inDateRange(date)) return DATE_RANGE_MESSAGE;
+  return notTooFarInFuture(date, now) ? null : FUTURE_MESSAGE;
+}
+
 /** Shared field rules, so every module validates the same way. */
 /** Refinement arguments refusing an explicit null for a column that cannot be cleared. */
 export const notCleared = (what: string) => [(value: unknown) => value !== null, `cannot be cleared; ${what}`] as const;
@@ -160,10 +196,28 @@ export const fields = {
   /** Free-text description of a product or campaign. */
   description: z.string().trim().max(5000, 'must be at most 5000 characters').nullish(),
   externalId: z.string().trim().min(1, 'must not be empty').max(MAX_EXTERNAL_ID, `must be at most ${MAX_EXTERNAL_ID} characters`),
+  /** A timestamp of an event (feedback's createdAt): eventTimeProblem's rule. */
+  eventTime: z.coerce.date('must be an ISO-8601 timestamp').superRefine((date, ctx) => {
+    const problem = eventTimeProblem(date);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }),
+  /** Any other timestamp (a campaign's schedule): the date range of days.ts. */
+  timestamp: z.date('must be a timestamp').refine((date) => inDateRange(date), DATE_RANGE_MESSAGE),
+  /** A calendar day (YYYY-MM-DD) in the date range of days.ts. */
+  day: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a YYYY-MM-DD date')
+    .refine((day) => inDateRange(day), DATE_RANGE_MESSAGE),
   shortText: (max: number) => z.string().trim().max(max, `must be at most ${max} characters`),
-  attributes: z
-    .record(z.string().max(100), z.unknown())
-    .refine((value) => JSON.stringify(value).length <= 16_384, 'must serialise to at most 16 KB of JSON'),
+  /**
+   * Free-form attributes of users and products: a JSON object within ATTRIBUTE_LIMITS (depth,
+   * keys and elements, key length, serialised size), checked by an iterative walk that stops at
+   * the first limit crossed; the issue names the path inside the object.
+   */
+  attributes: z.custom<Record<string, unknown>>((value) => value !== null && typeof value === 'object' && !Array.isArray(value), 'must be a JSON object').superRefine((value, ctx) => {
+    const problem = jsonProblem(value, ATTRIBUTE_LIMITS);
+    if (problem) ctx.addIssue({ code: 'custom', path: problem.path.slice(0, 8).map((segment) => (typeof segment === 'string' ? formatJsonPath([segment]) : segment)), message: problem.message });
+  }),
 };
 
 /**

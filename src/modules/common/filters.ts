@@ -40,3 +40,18 @@ export function relatedConditions(filter: RelatedFilter): RelatedCondition[] {
   }
   return conditions;
 }
+
+/**
+ * The one condition of every `search` filter: a case-insensitive substring match in which `%`,
+ * `_` and `\` are literal characters. Prisma's `contains` puts the text between `%` wildcards of
+ * an ILIKE pattern as it is, so they are escaped here (backslash is PostgreSQL's LIKE escape).
+ */
+export function searchContains(search: string): { contains: string; mode: 'insensitive' } {
+  return { contains: escapeLike(search), mode: 'insensitive' };
+}
+
+/** `text` as a LIKE/ILIKE pattern matching exactly itself (for raw SQL, add the wildcards around it). */
+export function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (character) => `\\${character}`);
+}
+

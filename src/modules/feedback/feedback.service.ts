@@ -7,9 +7,9 @@ import { findByRef, resolveRefs } from '../../db/references.ts';
 import { ErrorCode, userInputError } from '../../graphql/errors.ts';
 import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
 import { detectLanguage } from '../../ml/text/language.ts';
-import { BULK_TRANSACTION, bulkResult, checkBatch, fields, FUTURE_MESSAGE, notTooFarInFuture, nothingWritten } from '../common/bulk.ts';
+import { BULK_TRANSACTION, bulkResult, checkBatch, fields, nothingWritten } from '../common/bulk.ts';
 import type { BulkWriteResult, IndexedRow, ServiceLimits } from '../common/bulk.ts';
-import { relatedConditions, type RelatedFilter } from '../common/filters.ts';
+import { relatedConditions, searchContains, type RelatedFilter } from '../common/filters.ts';
 import { missingRefMessage, oneOfProblem, oneRefRefinement, readRowRef, RowFieldError, type EntityRef, type RowRef } from '../common/references.ts';
 import { taskNameField } from '../common/task-name.ts';
 import { MAX_TEXT_LENGTH } from '../common/text.ts';
@@ -71,7 +71,7 @@ const FeedbackInputSchema = z
       .max(20, 'must be at most 20 characters')
       .regex(/^[a-z]{2,8}(-[a-z0-9]{1,8})*$/, 'must be a language code such as zh, en or pt-br')
       .nullish(),
-    createdAt: z.coerce.date('must be an ISO-8601 timestamp').refine((date) => notTooFarInFuture(date), FUTURE_MESSAGE).nullish(),
+    createdAt: fields.eventTime.nullish(),
     labels: z
       .array(z.object({ task: taskNameField, label: labelField }))
       .max(50, 'at most 50 labels per row')
@@ -422,6 +422,6 @@ function feedbackWhere(filter: FeedbackFilter | null | undefined): Prisma.Feedba
   if (filter.ratingMax != null) conditions.push({ rating: { lte: filter.ratingMax } });
   if (filter.createdFrom) conditions.push({ createdAt: { gte: filter.createdFrom } });
   if (filter.createdTo) conditions.push({ createdAt: { lt: filter.createdTo } });
-  if (filter.search) conditions.push({ text: { contains: filter.search, mode: 'insensitive' } });
+  if (filter.search) conditions.push({ text: searchContains(filter.search) });
   return { AND: conditions };
 }

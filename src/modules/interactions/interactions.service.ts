@@ -5,7 +5,7 @@ import { resolveRefs } from '../../db/references.ts';
 import type { Interaction, Prisma } from '../../generated/prisma/client.ts';
 import { ErrorCode } from '../../graphql/errors.ts';
 import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
-import { assertBatchSize, bulkResult, FUTURE_MESSAGE, MAX_EXTERNAL_ID, notTooFarInFuture, nothingWritten } from '../common/bulk.ts';
+import { assertBatchSize, bulkResult, eventTimeProblem, invalidTextError, MAX_EXTERNAL_ID, nothingWritten } from '../common/bulk.ts';
 import type { BulkWriteResult, RowError, ServiceLimits } from '../common/bulk.ts';
 import { relatedConditions, type RelatedFilter } from '../common/filters.ts';
 import { missingRefMessage, readRowRef, RowFieldError, type RowRef } from '../common/references.ts';
@@ -13,6 +13,13 @@ import { missingRefMessage, readRowRef, RowFieldError, type RowRef } from '../co
 export const INTERACTION_TYPES = ['VIEW', 'CLICK', 'ADD_TO_CART', 'PURCHASE', 'RATING'] as const;
 export type InteractionTypeName = (typeof INTERACTION_TYPES)[number];
 const TYPE_SET: ReadonlySet<string> = new Set(INTERACTION_TYPES);
+
+/**
+ * Largest magnitude of `value` (a PURCHASE quantity, a RATING's 1 to 5, any other event's own
+ * figure): sums of values over every stored event (attributed units, training signals) stay far
+ * inside float8, so no stored event can make a read overflow.
+ */
+export const MAX_INTERACTION_VALUE = 1_000_000;
 
 
 export interface InteractionFilter extends RelatedFilter {
@@ -65,6 +72,11 @@ export class InteractionsService {
     const rows: ParsedRow[] = [];
     for (let index = 0; index < input.length; index += 1) {
       const raw = input[index];
+      const invalid = invalidTextError(raw, index, externalIdOf);
+      if (invalid) {
+        errors.push(invalid);
+        continue;
+      }
       try {
         rows.push(parseRow(raw, index, now));
       } catch (error) {
@@ -218,6 +230,9 @@ function parseRow(raw: unknown, index: number, now: number): ParsedRow {
   let value: number | null = null;
   if (row.value !== undefined && row.value !== null) {
     if (typeof row.value !== 'number' || !Number.isFinite(row.value)) throw new RowFieldError('value', 'must be a finite number');
+    if (Math.abs(row.value) > MAX_INTERACTION_VALUE) {
+      throw new RowFieldError('value', `must be between -${MAX_INTERACTION_VALUE} and ${MAX_INTERACTION_VALUE}`);
+    }
     value = row.value;
   }
   if (type === 'RATING') {
@@ -230,8 +245,9 @@ function parseRow(raw: unknown, index: number, now: number): ParsedRow {
 
   const occurred = row.occurredAt;
   const occurredAt = occurred instanceof Date ? occurred : typeof occurred === 'string' ? new Date(occurred) : null;
-  if (!occurredAt || Number.isNaN(occurredAt.getTime())) throw new RowFieldError('occurredAt', 'must be an ISO-8601 timestamp');
-  if (!notTooFarInFuture(occurredAt, now)) throw new RowFieldError('occurredAt', FUTURE_MESSAGE);
+  if (!occurredAt) throw new RowFieldError('occurredAt', 'must be an ISO-8601 timestamp');
+  const problem = eventTimeProblem(occurredAt, now);
+  if (problem) throw new RowFieldError('occurredAt', problem);
 
   return { index, externalId, user, product, campaign, type: type as InteractionTypeName, value, occurredAt };
 }

@@ -8,6 +8,7 @@ import type { BulkWriteResult, ServiceLimits } from '../common/bulk.ts';
 import { jsonEqual, pick } from '../users/users.service.ts';
 import { PRODUCT_COLUMNS, productFromRow, type ProductRow } from './products.rows.ts';
 import { EntityService } from '../common/entity-service.ts';
+import { searchContains } from '../common/filters.ts';
 import type { ProductFilter } from '../../generated/schema-types.ts';
 
 /** The ProductFilter input of the schema (codegen): what the list's filter may hold. */
@@ -189,15 +190,8 @@ function productWhere(filter: ProductFilter | null | undefined): Prisma.ProductW
   if (filter.priceMin !== undefined && filter.priceMin !== null) conditions.push({ price: { gte: filter.priceMin } });
   if (filter.priceMax !== undefined && filter.priceMax !== null) conditions.push({ price: { lte: filter.priceMax } });
   if (filter.search) {
-    const contains = filter.search;
-    conditions.push({
-      OR: [
-        { name: { contains, mode: 'insensitive' } },
-        { description: { contains, mode: 'insensitive' } },
-        { sku: { contains, mode: 'insensitive' } },
-        { externalId: { contains, mode: 'insensitive' } },
-      ],
-    });
+    const matches = searchContains(filter.search);
+    conditions.push({ OR: [{ name: matches }, { description: matches }, { sku: matches }, { externalId: matches }] });
   }
   if (filter.active !== undefined && filter.active !== null) conditions.push({ active: filter.active });
   return { AND: conditions };

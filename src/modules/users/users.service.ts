@@ -7,6 +7,7 @@ import { ErrorCode, notFoundError } from '../../graphql/errors.ts';
 import type { EntityRef } from '../common/references.ts';
 import type { FieldCipher } from '../../privacy/field-crypto.ts';
 import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
+import { searchContains } from '../common/filters.ts';
 import { BULK_TRANSACTION, bulkResult, checkBatch, fields, nothingWritten, rejectDuplicateKeys } from '../common/bulk.ts';
 import type { BulkWriteResult, RowError, ServiceLimits } from '../common/bulk.ts';
 
@@ -106,9 +107,9 @@ export class UsersService {
     const conditions: Prisma.UserWhereInput[] = [];
     if (!filter?.includeErased) conditions.push({ erasedAt: null });
     if (filter?.search) {
-      const contains = filter.search;
-      const matches: Prisma.UserWhereInput[] = [{ externalId: { contains, mode: 'insensitive' } }];
-      if (personalSearch && contains.includes('@')) matches.push({ emailHash: this.cipher.hashEmail(contains) });
+      const search = filter.search;
+      const matches: Prisma.UserWhereInput[] = [{ externalId: searchContains(search) }];
+      if (personalSearch && search.includes('@')) matches.push({ emailHash: this.cipher.hashEmail(search) });
       conditions.push({ OR: matches });
     }
     if (filter?.marketingConsent !== undefined && filter?.marketingConsent !== null) {
