@@ -103,7 +103,10 @@ describe('a worker killed during training', () => {
     const stuck = await database.prisma.trainingJob.create({
       data: { kind: 'TEXT_CLASSIFIER', task: 'sentiment', status: 'RUNNING', attempts: 2, hyperparameters: {}, progress: { stage: 'training', fraction: 0.4 } },
     });
-    await createServices(database.prisma, api.config).models.training.runTrainingJob(stuck.id, { maxAttempts: 2 });
+    await createServices(database.prisma, api.config).models.training.runTrainingJob(stuck.id, {
+      maxAttempts: 2,
+      heartbeatStaleSeconds: api.config.TRAINING_HEARTBEAT_STALE_SECONDS,
+    });
     const failed = await database.prisma.trainingJob.findUniqueOrThrow({ where: { id: stuck.id } });
     expect(failed.status).toBe('FAILED');
     expect(failed.errorCode).toBe('TRAINING_INTERRUPTED');
