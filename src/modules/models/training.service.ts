@@ -68,6 +68,8 @@ class TrainingSupersededError extends Error {
 /** Queues training jobs and runs them (in a worker): data → model → stored version → activation. */
 export class TrainingService {
   private readonly trainers: Map<ModelKind, ModelTrainer>;
+  /** The end of the last request being queued in this process (see oneAtATime). */
+  private requestChain: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Db,
@@ -115,36 +117,57 @@ export class TrainingService {
     const queue = this.queue();
     if (!queue) throw appError(ErrorCode.INTERNAL_SERVER_ERROR, 'The job queue is not running on this server.');
     const { keyId } = requester;
-    const { job, created } = await this.db.$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`training-request:${requestKey}`}))`;
-      const queued = await tx.trainingJob.findFirst({ where: { requestKey, status: 'QUEUED' }, orderBy: { createdAt: 'asc' }, select: { id: true } });
-      if (queued) {
-        return { job: await tx.trainingJob.update({ where: { id: queued.id }, data: { requestCount: { increment: 1 } } }), created: false };
-      }
-      if (keyId !== null) {
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`training-key:${keyId}`}))`;
-        const active = await tx.trainingJob.count({ where: { requestedByKeyId: keyId, status: { in: ['QUEUED', 'RUNNING'] } } });
-        if (active >= this.policy.maxQueuedPerKey) throw tooManyTrainingJobsError(this.policy.maxQueuedPerKey, active);
-      }
-      const createdJob = await tx.trainingJob.create({
-        data: {
-          kind: input.kind,
-          task,
-          hyperparameters: hyperparameters as Prisma.InputJsonValue,
-          activationPolicy,
-          requestKey,
-          requestedByKeyId: keyId,
-          progress: { stage: 'queued', fraction: 0 },
-        },
+    const outcome = await this.oneAtATime(async () => {
+      const decided = await this.db.$transaction(async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`training-request:${requestKey}`}))`;
+        const queued = await tx.trainingJob.findFirst({ where: { requestKey, status: 'QUEUED' }, orderBy: { createdAt: 'asc' }, select: { id: true } });
+        if (queued) {
+          const job = await tx.trainingJob.update({ where: { id: queued.id }, data: { requestCount: { increment: 1 } } });
+          return { outcome: 'coalesced', job } as const;
+        }
+        if (keyId !== null) {
+          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`training-key:${keyId}`}))`;
+          const active = await tx.trainingJob.count({ where: { requestedByKeyId: keyId, status: { in: ['QUEUED', 'RUNNING'] } } });
+          // Refused after the transaction, which has written nothing and just commits.
+          if (active >= this.policy.maxQueuedPerKey) return { outcome: 'refused', active } as const;
+        }
+        const job = await tx.trainingJob.create({
+          data: {
+            kind: input.kind,
+            task,
+            hyperparameters: hyperparameters as Prisma.InputJsonValue,
+            activationPolicy,
+            requestKey,
+            requestedByKeyId: keyId,
+            progress: { stage: 'queued', fraction: 0 },
+          },
+        });
+        return { outcome: 'created', job } as const;
       });
-      return { job: createdJob, created: true };
+      if (decided.outcome !== 'created') return decided;
+      const queueJobId = await queue.send(QUEUES.training, { trainingJobId: decided.job.id });
+      return { outcome: 'created', job: await this.db.trainingJob.update({ where: { id: decided.job.id }, data: { queueJobId } }) } as const;
     });
-    if (!created) {
-      this.logger.info({ trainingJobId: job.id, requestCount: job.requestCount }, 'training request coalesced into a queued job');
-      return job;
+    if (outcome.outcome === 'refused') throw tooManyTrainingJobsError(this.policy.maxQueuedPerKey, outcome.active);
+    if (outcome.outcome === 'coalesced') {
+      this.logger.info({ trainingJobId: outcome.job.id, requestCount: outcome.job.requestCount }, 'training request coalesced into a queued job');
     }
-    const queueJobId = await queue.send(QUEUES.training, { trainingJobId: job.id });
-    return this.db.trainingJob.update({ where: { id: job.id }, data: { queueJobId } });
+    return outcome.job;
+  }
+
+  /**
+   * Runs the queuing of requests one at a time in this process (each takes milliseconds): a
+   * burst of trainModel calls then never holds every pooled connection in transactions waiting
+   * on the same lock, nor interleaves them with the queue's own connections (which stalls the
+   * embedded database). Across processes the advisory locks keep the decisions correct.
+   */
+  private oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.requestChain.then(work);
+    this.requestChain = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   /**

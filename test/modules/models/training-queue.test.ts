@@ -130,7 +130,7 @@ describe('the per-key cap on queued training jobs', () => {
     const results = await Promise.all(Array.from({ length: 6 }, (_, index) => train(key, { task: `cap-concurrent-${index}` })));
     const accepted = results.filter((result) => result.errors === undefined);
     const refused = results.filter((result) => result.errors !== undefined);
-    expect(accepted).toHaveLength(MAX_PER_KEY);
+    expect(accepted, JSON.stringify(refused.map((result) => result.errors))).toHaveLength(MAX_PER_KEY);
     for (const result of refused) expect(result.errors![0]!.extensions).toMatchObject({ code: 'TOO_MANY_TRAINING_JOBS', retryable: true, maxQueuedPerKey: MAX_PER_KEY });
   });
 
