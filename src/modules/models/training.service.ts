@@ -121,9 +121,10 @@ export class TrainingService {
       const decided = await this.db.$transaction(async (tx) => {
         await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`training-request:${requestKey}`}))`;
         const queued = await tx.trainingJob.findFirst({ where: { requestKey, status: 'QUEUED' }, orderBy: { createdAt: 'asc' }, select: { id: true } });
-        if (queued) {
-          const job = await tx.trainingJob.update({ where: { id: queued.id }, data: { requestCount: { increment: 1 } } });
-          return { outcome: 'coalesced', job } as const;
+        // Still QUEUED when counted (a worker may have claimed it since the read): else queue anew.
+        const counted = queued && (await tx.trainingJob.updateMany({ where: { id: queued.id, status: 'QUEUED' }, data: { requestCount: { increment: 1 } } }));
+        if (queued && counted && counted.count === 1) {
+          return { outcome: 'coalesced', job: await tx.trainingJob.findUniqueOrThrow({ where: { id: queued.id } }) } as const;
         }
         if (keyId !== null) {
           await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`training-key:${keyId}`}))`;
