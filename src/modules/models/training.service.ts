@@ -267,7 +267,8 @@ export class TrainingService {
    * TRAINING_HEARTBEAT_STALE_SECONDS lost their worker. Each such attempt counts as interrupted:
    * past TRAINING_MAX_ATTEMPTS the job is FAILED (TRAINING_INTERRUPTED), otherwise it is QUEUED
    * again and sent to the queue. Each UPDATE re-checks the stale condition row by row, so of
-   * two workers checking at once only one takes a job. Returns the ids queued again.
+   * two workers checking at once only one takes a job. Returns the ids queued again. A RUNNING
+   * job without any heartbeat (started before heartbeats existed) is left to the queue's expiry.
    */
   async takeOverStaleJobs(policy: TrainingRunPolicy): Promise<string[]> {
     const { maxAttempts, heartbeatStaleSeconds } = policy;
