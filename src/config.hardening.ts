@@ -38,6 +38,20 @@ export const hardeningConfigShape = {
   /** Attempts a training job gets when its worker dies mid-training; then it is marked FAILED. */
   TRAINING_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(10).default(2),
   /**
+   * Jobs one API key may have QUEUED or RUNNING at once; another trainModel fails with
+   * TOO_MANY_TRAINING_JOBS (retryable) until one of them ends. Identical requests that are
+   * coalesced into a queued job do not count.
+   */
+  TRAINING_MAX_QUEUED_PER_KEY: z.coerce.number().int().min(1).max(1000).default(3),
+  /**
+   * A RUNNING training job whose worker has not written its heartbeat for this many seconds is
+   * taken over: its attempt counts as interrupted and it is queued again (FAILED after
+   * TRAINING_MAX_ATTEMPTS). Workers write the heartbeat every sixth of this (at most every 10 s)
+   * and look for stale jobs as often. TRAINING_JOB_EXPIRE_SECONDS stays the outer bound. With
+   * TRAINING_THREAD=main the heartbeat stalls with the training: set this above the longest one.
+   */
+  TRAINING_HEARTBEAT_STALE_SECONDS: z.coerce.number().int().min(3).max(23 * 3600).default(60),
+  /**
    * HTTP server processes (node:cluster, sharing the port). One Node process uses one core for
    * GraphQL execution and model scoring; set this to the cores the service may use. Needs
    * DATABASE_URL (the embedded database serves one process). Per-key rate limits are split

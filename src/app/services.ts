@@ -25,7 +25,13 @@ export interface ServiceRuntime {
 export function createServices(db: Db, config: Config, runtime: ServiceRuntime = {}) {
   const logger = runtime.logger ?? createLogger('silent');
   const cipher = fieldCipherFromConfig(config, logger);
-  const models = createModelServices(db, { logger, queue: runtime.queue ?? (() => null), trainingThread: config.TRAINING_THREAD, tfjsBackend: config.TFJS_BACKEND });
+  const models = createModelServices(db, {
+    logger,
+    queue: runtime.queue ?? (() => null),
+    trainingThread: config.TRAINING_THREAD,
+    tfjsBackend: config.TFJS_BACKEND,
+    trainingQueue: { maxQueuedPerKey: config.TRAINING_MAX_QUEUED_PER_KEY },
+  });
   const limits = { maxBatchSize: config.MAX_BATCH_SIZE, maxPageSize: config.MAX_PAGE_SIZE };
   return {
     limits,

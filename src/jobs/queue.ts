@@ -25,7 +25,13 @@ export interface ReclassifyMessage {
 export type JobQueueConfig = Pick<Config, 'TRAINING_JOB_EXPIRE_SECONDS' | 'JOB_MAINTENANCE_INTERVAL_SECONDS' | 'TRAINING_MAX_ATTEMPTS'>;
 
 export class JobQueue {
-  private constructor(private readonly boss: PgBoss) {}
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private stopping = false;
+
+  private constructor(
+    private readonly boss: PgBoss,
+    private readonly logger: Logger,
+  ) {}
 
   static async start(databaseUrl: string, logger: Logger, config: JobQueueConfig): Promise<JobQueue> {
     const boss = new PgBoss({
@@ -43,7 +49,7 @@ export class JobQueue {
     boss.on('error', (error) => logger.warn({ err: error }, 'job queue error'));
     await boss.start();
     for (const name of Object.values(QUEUES)) await boss.createQueue(name);
-    return new JobQueue(boss);
+    return new JobQueue(boss, logger);
   }
 
   async send(queue: QueueName, message: object): Promise<string | null> {
@@ -57,7 +63,27 @@ export class JobQueue {
     });
   }
 
+  /**
+   * Runs `task` every `intervalMs` in this process (one run at a time; a failure is logged and
+   * the next run comes as planned) until the queue stops. For the workers' periodic maintenance.
+   */
+  every(intervalMs: number, task: () => Promise<void>): void {
+    let running = false;
+    const timer = setInterval(() => {
+      if (running || this.stopping) return;
+      running = true;
+      task()
+        .catch((error: unknown) => this.logger.warn({ err: error }, 'periodic job maintenance failed'))
+        .finally(() => (running = false));
+    }, intervalMs);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
   async stop(): Promise<void> {
+    this.stopping = true;
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers.clear();
     // graceful: lets a running handler finish (or the timeout pass), then releases its job.
     await this.boss.stop({ graceful: true, timeout: 20_000, wait: true });
   }

@@ -15,6 +15,8 @@ describe('hardening configuration', () => {
       MAX_BODY_SIZE: '20mb',
       TRAINING_JOB_EXPIRE_SECONDS: 3600,
       TRAINING_MAX_ATTEMPTS: 2,
+      TRAINING_MAX_QUEUED_PER_KEY: 3,
+      TRAINING_HEARTBEAT_STALE_SECONDS: 60,
     });
     expect(config.CORS_ORIGINS).toBeUndefined();
     expect(config.METRICS_TOKEN).toBeUndefined();
@@ -26,6 +28,8 @@ describe('hardening configuration', () => {
     ['MAX_BODY_SIZE', '20 gigabytes'],
     ['METRICS_TOKEN', 'short'],
     ['TRAINING_JOB_EXPIRE_SECONDS', '0'],
+    ['TRAINING_MAX_QUEUED_PER_KEY', '0'],
+    ['TRAINING_HEARTBEAT_STALE_SECONDS', '1'],
   ])('stops with a message naming %s when it is %s', (name, value) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));

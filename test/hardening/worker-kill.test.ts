@@ -8,8 +8,11 @@ import { startTestServer, type TestServer } from '../support/server.ts';
 import { spawnService, type SpawnedService } from '../support/spawn.ts';
 
 // Fault test: `kill -9` of the worker process in the middle of a training job. The job expires
-// (TRAINING_JOB_EXPIRE_SECONDS, short here), pg-boss retries it, a second worker trains it to the
-// end; the version that was active before is never touched and is served throughout.
+// (TRAINING_JOB_EXPIRE_SECONDS, short here) and pg-boss delivers it again; it is retrained once its
+// heartbeat is stale (TRAINING_HEARTBEAT_STALE_SECONDS: by that delivery, or by the second worker's
+// takeover, whichever comes first; heartbeat-takeover.test.ts tests the takeover alone), and a
+// second worker trains it to the end; the version that was active before is never touched and is
+// served throughout.
 const EXPIRE_SECONDS = 20;
 const QUEUE_ENV = { TRAINING_JOB_EXPIRE_SECONDS: String(EXPIRE_SECONDS), JOB_MAINTENANCE_INTERVAL_SECONDS: '1' };
 
@@ -103,7 +106,10 @@ describe('a worker killed during training', () => {
     const stuck = await database.prisma.trainingJob.create({
       data: { kind: 'TEXT_CLASSIFIER', task: 'sentiment', status: 'RUNNING', attempts: 2, hyperparameters: {}, progress: { stage: 'training', fraction: 0.4 } },
     });
-    await createServices(database.prisma, api.config).models.training.runTrainingJob(stuck.id, { maxAttempts: 2 });
+    await createServices(database.prisma, api.config).models.training.runTrainingJob(stuck.id, {
+      maxAttempts: 2,
+      heartbeatStaleSeconds: api.config.TRAINING_HEARTBEAT_STALE_SECONDS,
+    });
     const failed = await database.prisma.trainingJob.findUniqueOrThrow({ where: { id: stuck.id } });
     expect(failed.status).toBe('FAILED');
     expect(failed.errorCode).toBe('TRAINING_INTERRUPTED');

@@ -24,6 +24,8 @@ export const TEST_ADMIN_API_KEY = 'test-admin-key-0123456789abcdef';
 /** Fixed keys for personal data at rest in tests (so no development key file is written). */
 export const TEST_DATA_ENCRYPTION_KEY = `test:${Buffer.alloc(32, 7).toString('base64')}`;
 export const TEST_DATA_HASH_KEY = Buffer.alloc(32, 9).toString('hex');
+/** Jobs one key may have queued in a test process (the configuration's largest value). */
+export const TEST_TRAINING_MAX_QUEUED_PER_KEY = '1000';
 
 export interface TestServer {
   url: string;
@@ -83,6 +85,8 @@ export async function startTestServer(
     ADMIN_API_KEY: TEST_ADMIN_API_KEY,
     DATA_ENCRYPTION_KEY: TEST_DATA_ENCRYPTION_KEY,
     DATA_HASH_KEY: TEST_DATA_HASH_KEY,
+    // Test files queue many jobs with one key; the per-key cap's own tests set it low.
+    TRAINING_MAX_QUEUED_PER_KEY: TEST_TRAINING_MAX_QUEUED_PER_KEY,
     ...env,
   });
   const server = await startServer({ config, database, databaseUrl: database.url, logger: createLogger('silent'), port: 0, host: '127.0.0.1' });

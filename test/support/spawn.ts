@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
-import { TEST_ADMIN_API_KEY, TEST_DATA_ENCRYPTION_KEY, TEST_DATA_HASH_KEY } from './server.ts';
+import { TEST_ADMIN_API_KEY, TEST_DATA_ENCRYPTION_KEY, TEST_DATA_HASH_KEY, TEST_TRAINING_MAX_QUEUED_PER_KEY } from './server.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const ENTRIES = { main: 'src/main.ts', worker: 'src/worker.ts' } as const;
@@ -74,6 +74,7 @@ export async function spawnService(options: SpawnOptions): Promise<SpawnedServic
       ADMIN_API_KEY: TEST_ADMIN_API_KEY,
       DATA_ENCRYPTION_KEY: TEST_DATA_ENCRYPTION_KEY,
       DATA_HASH_KEY: TEST_DATA_HASH_KEY,
+      TRAINING_MAX_QUEUED_PER_KEY: TEST_TRAINING_MAX_QUEUED_PER_KEY,
       ...(port === null ? {} : { PORT: String(port), HOST: '127.0.0.1', SEED_DEMO_DATA: 'false' }),
       ...options.env,
     },

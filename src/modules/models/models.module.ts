@@ -5,7 +5,7 @@ import { loadTextClassifier, type BackendPreference, type TextClassifier } from 
 import { ActiveModelCache } from './active-model-cache.ts';
 import { ClassificationService } from './classification.service.ts';
 import { ModelRegistry } from './registry.service.ts';
-import { TrainingService } from './training.service.ts';
+import { TrainingService, type TrainingQueuePolicy } from './training.service.ts';
 import { textClassifierTrainer } from './trainers/text-classifier.trainer.ts';
 import { recommenderTrainer } from './trainers/recommender.trainer.ts';
 import type { TrainingThreadMode } from './trainers/trainer.ts';
@@ -13,7 +13,13 @@ import type { TrainingThreadMode } from './trainers/trainer.ts';
 /** The model registry, training and serving services, sharing one registry and model cache. */
 export function createModelServices(
   db: Db,
-  runtime: { logger: Logger; queue: () => JobQueue | null; trainingThread: TrainingThreadMode; tfjsBackend: BackendPreference },
+  runtime: {
+    logger: Logger;
+    queue: () => JobQueue | null;
+    trainingThread: TrainingThreadMode;
+    tfjsBackend: BackendPreference;
+    trainingQueue: TrainingQueuePolicy;
+  },
 ) {
   const registry = new ModelRegistry(db);
   const classifiers = new ActiveModelCache<TextClassifier>(
@@ -24,7 +30,7 @@ export function createModelServices(
   );
   return {
     registry,
-    training: new TrainingService(db, registry, [textClassifierTrainer, recommenderTrainer], runtime.queue, runtime.logger, runtime.trainingThread, runtime.tfjsBackend),
+    training: new TrainingService(db, registry, [textClassifierTrainer, recommenderTrainer], runtime.queue, runtime.logger, runtime.trainingThread, runtime.tfjsBackend, runtime.trainingQueue),
     classification: new ClassificationService(db, classifiers, runtime.logger),
     queue: runtime.queue,
   };

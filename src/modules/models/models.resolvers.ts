@@ -24,13 +24,16 @@ export const modelsResolvers: Resolvers = {
     classify: (_parent, { task, texts }, { services }) => services.models.classification.classify(task, texts),
   },
   Mutation: {
-    trainModel: (_parent, args, { services }) =>
-      services.models.training.requestTraining({
-        kind: args.kind,
-        task: args.task,
-        hyperparameters: args.hyperparameters,
-        activation: args.activation,
-      }),
+    trainModel: (_parent, args, { services, viewer }) =>
+      services.models.training.requestTraining(
+        {
+          kind: args.kind,
+          task: args.task,
+          hyperparameters: args.hyperparameters,
+          activation: args.activation,
+        },
+        { keyId: viewer.keyId },
+      ),
     reclassifyFeedback: (_parent, { task }, { services }) =>
       services.models.classification.requestReclassification(task, services.models.queue()),
     activateModel: async (_parent, { id }, { services }) => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Db } from '../../db/prisma.ts';
 import type { ActivationPolicy, ModelKind, Prisma, TrainingJob } from '../../generated/prisma/client.ts';
 import { appError, ErrorCode, userInputError } from '../../graphql/errors.ts';
@@ -9,9 +10,66 @@ import type { ModelRegistry } from './registry.service.ts';
 import { TrainingInputError, type ModelTrainer, type TrainedModel, type TrainingProgressUpdate } from './trainers/trainer.ts';
 import type { TrainingThreadMode } from './trainers/trainer.ts';
 
+/** The queue's fairness settings (their defaults live in config.hardening.ts only). */
+export interface TrainingQueuePolicy {
+  /** TRAINING_MAX_QUEUED_PER_KEY. */
+  maxQueuedPerKey: number;
+}
+
+/** What a worker passes to runTrainingJob / takeOverStaleJobs (from the configuration). */
+export interface TrainingRunPolicy {
+  /** TRAINING_MAX_ATTEMPTS. */
+  maxAttempts: number;
+  /** TRAINING_HEARTBEAT_STALE_SECONDS. */
+  heartbeatStaleSeconds: number;
+}
+
+/**
+ * How often a running job's heartbeat is written, and how often workers look for stale ones:
+ * a sixth of the stale threshold, at most every 10 s (60 s stale → 10 s).
+ */
+export function heartbeatIntervalMs(heartbeatStaleSeconds: number): number {
+  return Math.min(10_000, Math.round((heartbeatStaleSeconds * 1000) / 6));
+}
+
+/** JSON with object keys sorted at every level: equal values give equal text. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * What makes two trainModel requests identical: kind, task, the hyperparameters with their
+ * defaults filled in (so `{}` and the defaults spelled out are the same), activation policy.
+ */
+export function trainingRequestKey(kind: ModelKind, task: string, resolvedHyperparameters: Record<string, unknown>, activationPolicy: ActivationPolicy): string {
+  return createHash('sha256').update(canonicalJson({ kind, task, hyperparameters: resolvedHyperparameters, activationPolicy })).digest('hex');
+}
+
+/** The error of a job FAILED with TRAINING_INTERRUPTED, around its attempts (written in SQL). */
+const INTERRUPTED = {
+  before: 'Training was interrupted ',
+  after: ' times (the worker process stopped or was killed before finishing); not retried again. Start a new training job.',
+};
+
+/** The run was taken over by another worker (its heartbeat went stale): this one stops quietly. */
+class TrainingSupersededError extends Error {
+  constructor() {
+    super('training superseded: another worker took the job over');
+  }
+}
+
 /** Queues training jobs and runs them (in a worker): data → model → stored version → activation. */
 export class TrainingService {
   private readonly trainers: Map<ModelKind, ModelTrainer>;
+  /** The end of the last request being queued in this process (see oneAtATime). */
+  private requestChain: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Db,
@@ -23,106 +81,230 @@ export class TrainingService {
     private readonly thread: TrainingThreadMode,
     /** TFJS_BACKEND, for the training thread's own TensorFlow.js. */
     private readonly backend: BackendPreference,
+    private readonly policy: TrainingQueuePolicy,
   ) {
     this.trainers = new Map(trainers.map((trainer) => [trainer.kind, trainer]));
   }
 
-  async requestTraining(input: {
-    kind: ModelKind;
-    task: string;
-    hyperparameters?: Record<string, unknown> | null;
-    activation?: ActivationPolicy | null;
-  }): Promise<TrainingJob> {
+  /**
+   * Queues a training job, fairly:
+   * - An identical request (same kind, task, resolved hyperparameters and activation policy) while
+   *   such a job is still QUEUED returns that job, its `requestCount` one higher, instead of
+   *   queuing another. Once a worker has started it (RUNNING: it reads its data snapshot first
+   *   thing) a new request queues a new job, as the data may have changed since.
+   * - A key may have at most TRAINING_MAX_QUEUED_PER_KEY jobs QUEUED or RUNNING (those it
+   *   queued; coalesced requests add none): beyond, TOO_MANY_TRAINING_JOBS (retryable).
+   * Both are decided in one transaction under advisory locks (the request's, then the key's, in
+   * that order everywhere), so concurrent requests get the same answers as sequential ones.
+   */
+  async requestTraining(
+    input: {
+      kind: ModelKind;
+      task: string;
+      hyperparameters?: Record<string, unknown> | null;
+      activation?: ActivationPolicy | null;
+    },
+    /** The viewer's keyId (`env:ADMIN_API_KEY` for the environment's key); null: no per-key cap. */
+    requester: { keyId: string | null },
+  ): Promise<TrainingJob> {
     const trainer = this.trainerFor(input.kind);
     // The rule labels are stored under, so every labelled task can be trained.
     const task = parseTaskName(input.task);
     const hyperparameters = input.hyperparameters ?? {};
-    trainer.validate(task, hyperparameters);
+    const resolved = trainer.validate(task, hyperparameters);
+    const activationPolicy = input.activation ?? 'AUTO';
+    const requestKey = trainingRequestKey(input.kind, task, resolved, activationPolicy);
     const queue = this.queue();
     if (!queue) throw appError(ErrorCode.INTERNAL_SERVER_ERROR, 'The job queue is not running on this server.');
-    const job = await this.db.trainingJob.create({
-      data: {
-        kind: input.kind,
-        task,
-        hyperparameters: hyperparameters as Prisma.InputJsonValue,
-        activationPolicy: input.activation ?? 'AUTO',
-        progress: { stage: 'queued', fraction: 0 },
-      },
+    const { keyId } = requester;
+    const outcome = await this.oneAtATime(async () => {
+      const decided = await this.db.$transaction(async (tx) => {
+        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`training-request:${requestKey}`}))`;
+        const queued = await tx.trainingJob.findFirst({ where: { requestKey, status: 'QUEUED' }, orderBy: { createdAt: 'asc' }, select: { id: true } });
+        // Still QUEUED when counted (a worker may have claimed it since the read): else queue anew.
+        const counted = queued && (await tx.trainingJob.updateMany({ where: { id: queued.id, status: 'QUEUED' }, data: { requestCount: { increment: 1 } } }));
+        if (queued && counted && counted.count === 1) {
+          return { outcome: 'coalesced', job: await tx.trainingJob.findUniqueOrThrow({ where: { id: queued.id } }) } as const;
+        }
+        if (keyId !== null) {
+          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`training-key:${keyId}`}))`;
+          const active = await tx.trainingJob.count({ where: { requestedByKeyId: keyId, status: { in: ['QUEUED', 'RUNNING'] } } });
+          // Refused after the transaction, which has written nothing and just commits.
+          if (active >= this.policy.maxQueuedPerKey) return { outcome: 'refused', active } as const;
+        }
+        const job = await tx.trainingJob.create({
+          data: {
+            kind: input.kind,
+            task,
+            hyperparameters: hyperparameters as Prisma.InputJsonValue,
+            activationPolicy,
+            requestKey,
+            requestedByKeyId: keyId,
+            progress: { stage: 'queued', fraction: 0 },
+          },
+        });
+        return { outcome: 'created', job } as const;
+      });
+      if (decided.outcome !== 'created') return decided;
+      const queueJobId = await queue.send(QUEUES.training, { trainingJobId: decided.job.id });
+      return { outcome: 'created', job: await this.db.trainingJob.update({ where: { id: decided.job.id }, data: { queueJobId } }) } as const;
     });
-    const queueJobId = await queue.send(QUEUES.training, { trainingJobId: job.id });
-    return this.db.trainingJob.update({ where: { id: job.id }, data: { queueJobId } });
+    if (outcome.outcome === 'refused') throw tooManyTrainingJobsError(this.policy.maxQueuedPerKey, outcome.active);
+    if (outcome.outcome === 'coalesced') {
+      this.logger.info({ trainingJobId: outcome.job.id, requestCount: outcome.job.requestCount }, 'training request coalesced into a queued job');
+    }
+    return outcome.job;
+  }
+
+  /**
+   * Runs the queuing of requests one at a time in this process (each takes milliseconds): a
+   * burst of trainModel calls then never holds every pooled connection in transactions waiting
+   * on the same lock, nor interleaves them with the queue's own connections (which stalls the
+   * embedded database). Across processes the advisory locks keep the decisions correct.
+   */
+  private oneAtATime<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.requestChain.then(work);
+    this.requestChain = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    return run;
   }
 
   /**
    * Runs one job to completion. Safe to call again for the same job (a retry after a worker
-   * died): a finished job is left alone, a RUNNING one is restarted from the data.
+   * died): a finished job is left alone, a RUNNING one whose heartbeat is fresh is left to the
+   * worker running it, a RUNNING one whose heartbeat is stale (or missing) is restarted from
+   * the data. Claiming the job is one guarded UPDATE, so two deliveries never both run it.
    */
-  async runTrainingJob(trainingJobId: string, options: { maxAttempts: number }): Promise<void> {
-    const job = await this.db.trainingJob.findUnique({ where: { id: trainingJobId } });
-    if (!job || job.status === 'SUCCEEDED' || job.status === 'CANCELLED' || job.status === 'FAILED') return;
-    // Delivered again while RUNNING: the worker(s) running it died. Past the attempts, give up clearly.
-    // TRAINING_MAX_ATTEMPTS, passed by the worker (its default lives in the configuration only).
-    const { maxAttempts } = options;
-    if (job.status === 'RUNNING' && job.attempts >= maxAttempts) {
-      this.logger.warn({ trainingJobId: job.id, attempts: job.attempts }, 'training abandoned: its workers stopped during training');
-      await this.db.trainingJob.update({
-        where: { id: job.id },
-        data: {
-          status: 'FAILED',
-          error: `Training was interrupted ${job.attempts} times (the worker process stopped or was killed before finishing); not retried again. Start a new training job.`,
-          errorCode: 'TRAINING_INTERRUPTED',
-          finishedAt: new Date(),
-        },
-      });
+  async runTrainingJob(trainingJobId: string, policy: TrainingRunPolicy): Promise<void> {
+    const { maxAttempts, heartbeatStaleSeconds } = policy;
+    // Delivered again while RUNNING with a stale heartbeat: the worker(s) running it died. Past the attempts, give up clearly.
+    const [abandoned] = await this.db.$queryRaw<{ attempts: number }[]>`
+      UPDATE training_jobs
+      SET status = 'FAILED', error_code = 'TRAINING_INTERRUPTED', finished_at = now(), heartbeat_at = NULL,
+          error = ${INTERRUPTED.before}::text || attempts::text || ${INTERRUPTED.after}::text
+      WHERE id = ${trainingJobId}::uuid AND status = 'RUNNING' AND attempts >= ${maxAttempts}
+        AND (heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => ${heartbeatStaleSeconds}))
+      RETURNING attempts`;
+    if (abandoned) {
+      this.logger.warn({ trainingJobId, attempts: abandoned.attempts }, 'training abandoned: its workers stopped during training');
       return;
     }
+    const [claimed] = await this.db.$queryRaw<{ attempts: number }[]>`
+      UPDATE training_jobs
+      SET status = 'RUNNING', started_at = now(), heartbeat_at = now(), attempts = attempts + 1,
+          progress = ${JSON.stringify({ stage: 'loading data', fraction: 0 })}::jsonb
+      WHERE id = ${trainingJobId}::uuid
+        AND (status = 'QUEUED' OR (status = 'RUNNING' AND (heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => ${heartbeatStaleSeconds}))))
+      RETURNING attempts`;
+    if (!claimed) {
+      // Finished, cancelled, unknown, or RUNNING on a live worker (a redelivery after expiry).
+      this.logger.info({ trainingJobId }, 'training job not started: it is finished or another worker is running it');
+      return;
+    }
+    const job = await this.db.trainingJob.findUniqueOrThrow({ where: { id: trainingJobId } });
+    const attempt = claimed.attempts;
     const trainer = this.trainerFor(job.kind);
-    await this.db.trainingJob.update({
-      where: { id: job.id },
-      data: { status: 'RUNNING', startedAt: new Date(), attempts: { increment: 1 }, progress: { stage: 'loading data', fraction: 0 } },
-    });
-    const log = this.logger.child({ trainingJobId: job.id, kind: job.kind, task: job.task });
+    const log = this.logger.child({ trainingJobId: job.id, kind: job.kind, task: job.task, attempt });
     log.info('training started');
+    // The heartbeat, from this (main) thread while the compute runs on its own; a run taken over
+    // by another worker meanwhile (this one looked dead) is aborted and stores nothing.
+    const abort = new AbortController();
+    const heartbeat = setInterval(() => {
+      // The database's clock, as the staleness checks use it.
+      this.db.$executeRaw`UPDATE training_jobs SET heartbeat_at = now() WHERE id = ${job.id}::uuid AND status = 'RUNNING' AND attempts = ${attempt}`
+        .then((count) => {
+          if (count === 0 && !abort.signal.aborted) {
+            log.warn('training superseded: the job was taken over or ended elsewhere; stopping this run');
+            abort.abort(new TrainingSupersededError());
+          }
+        })
+        .catch((error: unknown) => log.warn({ err: error }, 'training heartbeat failed'));
+    }, heartbeatIntervalMs(heartbeatStaleSeconds));
+    heartbeat.unref();
     try {
       const trained = await trainer.train({
         db: this.db,
         task: job.task,
         hyperparameters: job.hyperparameters as Record<string, unknown>,
-        onProgress: (update) => this.reportProgress(job.id, update, log),
+        onProgress: (update) => this.reportProgress(job.id, attempt, update, log),
+        signal: abort.signal,
         thread: this.thread,
         backend: this.backend,
       });
       try {
-        await this.storeResult(job, trained, log);
+        await this.storeResult(job, attempt, trained, log);
       } finally {
         trained.dispose?.();
       }
     } catch (error) {
+      if (error instanceof TrainingSupersededError || abort.signal.aborted) {
+        log.warn('training run ended without a result: another worker has the job');
+        return;
+      }
       const known = error instanceof TrainingInputError;
       const message = error instanceof Error ? error.message : String(error);
       if (!known) log.error({ err: error }, 'training failed');
       else log.warn({ code: error.code, message }, 'training refused');
-      await this.db.trainingJob.update({
-        where: { id: job.id },
+      await this.db.trainingJob.updateMany({
+        where: { id: job.id, status: 'RUNNING', attempts: attempt },
         data: {
           status: 'FAILED',
           error: message,
           errorCode: known ? error.code : ErrorCode.INTERNAL_SERVER_ERROR,
           finishedAt: new Date(),
+          heartbeatAt: null,
         },
       });
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 
-  private async reportProgress(id: string, update: TrainingProgressUpdate, log: Logger): Promise<void> {
+  /**
+   * The workers' periodic check: RUNNING jobs whose heartbeat is older than
+   * TRAINING_HEARTBEAT_STALE_SECONDS lost their worker. Each such attempt counts as interrupted:
+   * past TRAINING_MAX_ATTEMPTS the job is FAILED (TRAINING_INTERRUPTED), otherwise it is QUEUED
+   * again and sent to the queue. Each UPDATE re-checks the stale condition row by row, so of
+   * two workers checking at once only one takes a job. Returns the ids queued again. A RUNNING
+   * job without any heartbeat (started before heartbeats existed) is left to the queue's expiry.
+   */
+  async takeOverStaleJobs(policy: TrainingRunPolicy): Promise<string[]> {
+    const { maxAttempts, heartbeatStaleSeconds } = policy;
+    const failed = await this.db.$queryRaw<{ id: string; attempts: number }[]>`
+      UPDATE training_jobs
+      SET status = 'FAILED', error_code = 'TRAINING_INTERRUPTED', finished_at = now(), heartbeat_at = NULL,
+          error = ${INTERRUPTED.before}::text || attempts::text || ${INTERRUPTED.after}::text
+      WHERE status = 'RUNNING' AND attempts >= ${maxAttempts} AND heartbeat_at < now() - make_interval(secs => ${heartbeatStaleSeconds})
+      RETURNING id::text, attempts`;
+    for (const job of failed) this.logger.warn({ trainingJobId: job.id, attempts: job.attempts }, 'training abandoned: its workers stopped during training');
+    const requeued = await this.db.$queryRaw<{ id: string; attempts: number }[]>`
+      UPDATE training_jobs
+      SET status = 'QUEUED', heartbeat_at = NULL,
+          progress = jsonb_build_object('stage', 'queued again: the worker of attempt ' || attempts || ' stopped answering', 'fraction', 0, 'updatedAt', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'))
+      WHERE status = 'RUNNING' AND attempts < ${maxAttempts} AND heartbeat_at < now() - make_interval(secs => ${heartbeatStaleSeconds})
+      RETURNING id::text, attempts`;
+    const queue = this.queue();
+    for (const job of requeued) {
+      this.logger.warn({ trainingJobId: job.id, interruptedAttempt: job.attempts }, 'training taken over: its worker stopped sending heartbeats; queued again');
+      // Without a queue here the job stays QUEUED: its old queue job's expiry delivers it again.
+      if (!queue) continue;
+      const queueJobId = await queue.send(QUEUES.training, { trainingJobId: job.id });
+      await this.db.trainingJob.updateMany({ where: { id: job.id }, data: { queueJobId } });
+    }
+    return requeued.map((job) => job.id);
+  }
+
+  private async reportProgress(id: string, attempt: number, update: TrainingProgressUpdate, log: Logger): Promise<void> {
     log.info(update, 'training progress');
-    await this.db.trainingJob.update({
-      where: { id },
+    await this.db.trainingJob.updateMany({
+      where: { id, status: 'RUNNING', attempts: attempt },
       data: { progress: { ...update, updatedAt: new Date().toISOString() } as Prisma.InputJsonValue },
     });
   }
 
-  private async storeResult(job: TrainingJob, trained: TrainedModel, log: Logger): Promise<void> {
+  private async storeResult(job: TrainingJob, attempt: number, trained: TrainedModel, log: Logger): Promise<void> {
     const activeId = await this.registry.activeVersionId(job.kind, job.task);
     let activate: boolean;
     let decision: string;
@@ -148,6 +330,18 @@ export class TrainingService {
     }
 
     const version = await this.db.$transaction(async (tx) => {
+      // Still this run's job (not taken over by another worker): the row stays locked until commit.
+      const finished = await tx.trainingJob.updateMany({
+        where: { id: job.id, status: 'RUNNING', attempts: attempt },
+        data: {
+          status: 'SUCCEEDED',
+          finishedAt: new Date(),
+          heartbeatAt: null,
+          activationDecision: decision,
+          progress: { stage: 'done', fraction: 1, updatedAt: new Date().toISOString() },
+        },
+      });
+      if (finished.count === 0) throw new TrainingSupersededError();
       await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`${job.kind}:${job.task}`}))`;
       const latest = await tx.modelVersion.aggregate({ where: { kind: job.kind, task: job.task }, _max: { version: true } });
       const created = await tx.modelVersion.create({
@@ -170,15 +364,6 @@ export class TrainingService {
         await tx.modelVersion.updateMany({ where: { kind: job.kind, task: job.task, active: true }, data: { active: false } });
         await tx.modelVersion.update({ where: { id: created.id }, data: { active: true, activatedAt: new Date() } });
       }
-      await tx.trainingJob.update({
-        where: { id: job.id },
-        data: {
-          status: 'SUCCEEDED',
-          finishedAt: new Date(),
-          activationDecision: decision,
-          progress: { stage: 'done', fraction: 1, updatedAt: new Date().toISOString() },
-        },
-      });
       return created;
     });
     if (activate) this.registry.notifyActivated(job.kind, job.task);
@@ -193,4 +378,13 @@ export class TrainingService {
     if (!trainer) throw userInputError(`No trainer is available for ${kind} on this server.`, { argument: 'kind' });
     return trainer;
   }
+}
+
+/** TOO_MANY_TRAINING_JOBS: the key has its share of the queue; retry once one of its jobs ends. */
+export function tooManyTrainingJobsError(maxQueuedPerKey: number, queuedOrRunning: number) {
+  return appError(
+    ErrorCode.TOO_MANY_TRAINING_JOBS,
+    `This API key already has ${queuedOrRunning} training jobs queued or running, the most one key may have (TRAINING_MAX_QUEUED_PER_KEY = ${maxQueuedPerKey}). Retry when one of them has finished.`,
+    { retryable: true, maxQueuedPerKey, queuedOrRunning },
+  );
 }

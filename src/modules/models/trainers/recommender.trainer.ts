@@ -132,7 +132,7 @@ export const recommenderTrainer: ModelTrainer = {
     if (task !== RECOMMENDER_TASK) {
       throw userInputError(`The recommender is trained and served for task "${RECOMMENDER_TASK}" only; got "${task}".`, { argument: 'task' });
     }
-    parseHyperparameters(RecommenderHyperparametersSchema, hyperparameters);
+    return parseHyperparameters(RecommenderHyperparametersSchema, hyperparameters);
   },
 
   async train({ db, hyperparameters, onProgress, signal, thread, backend }) {

@@ -8,7 +8,7 @@ export const textClassifierTrainer: ModelTrainer = {
   kind: 'TEXT_CLASSIFIER',
 
   validate(_task, hyperparameters) {
-    parseHyperparameters(TextClassifierHyperparametersSchema, hyperparameters);
+    return parseHyperparameters(TextClassifierHyperparametersSchema, hyperparameters);
   },
 
   async train({ db, task, hyperparameters, onProgress, signal, thread, backend }) {

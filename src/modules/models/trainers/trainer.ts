@@ -42,8 +42,11 @@ export interface TrainedModel {
 /** Trains one kind of model from the data in the database. Plain ML lives in src/ml. */
 export interface ModelTrainer {
   kind: ModelKind;
-  /** Validates a task name and hyperparameters before a job is queued; throws a GraphQL error. */
-  validate(task: string, hyperparameters: Record<string, unknown>): void;
+  /**
+   * Validates a task name and hyperparameters before a job is queued; throws a GraphQL error.
+   * Returns the hyperparameters resolved (defaults filled in): identical requests are found by them.
+   */
+  validate(task: string, hyperparameters: Record<string, unknown>): Record<string, unknown>;
   train(input: {
     db: Db;
     task: string;
