@@ -15,6 +15,8 @@ export const ErrorCode = {
   MODEL_NOT_READY: 'MODEL_NOT_READY',
   INSUFFICIENT_TRAINING_DATA: 'INSUFFICIENT_TRAINING_DATA',
   DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',
+  /** A write kept colliding with concurrent writes of the same rows; nothing was written, retrying is safe. */
+  WRITE_CONFLICT: 'WRITE_CONFLICT',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
