@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { retryableSqlState } from '../../../src/db/row-locks.ts';
+import { BULK_WRITE_ATTEMPTS, retryBulkWrite } from '../../../src/modules/common/bulk.ts';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../../support/server.ts';
 import {
   graphql,
@@ -252,5 +254,29 @@ describe('identical batches sent concurrently', () => {
       const labels = Object.fromEntries(feedback.labels.map((label) => [label.task, label.label]));
       expect(labels).toEqual({ topic: `t${row.version}`, ...(row.index % 4 === 0 ? { sentiment: `s${row.version}` } : {}) });
     }
+  });
+});
+
+describe('retrying a bulk write that collided', () => {
+  it('recognises a unique violation as Prisma and pg report it', async () => {
+    const db = api.database.prisma;
+    await db.product.create({ data: { externalId: 'retry-dup', name: 'Duplicate' } });
+    const viaPrisma = await db.$executeRaw`INSERT INTO products (id, external_id, name, created_at, updated_at)
+      VALUES (gen_random_uuid(), 'retry-dup', 'Again', now(), now())`.catch((error: unknown) => error);
+    expect(retryableSqlState(viaPrisma)).toBe('23505');
+    expect(retryableSqlState(await db.product.create({ data: { externalId: 'retry-dup', name: 'Again' } }).catch((error: unknown) => error))).toBe('23505');
+    expect(retryableSqlState(Object.assign(new Error('deadlock detected'), { code: '40P01' }))).toBe('40P01');
+    expect(retryableSqlState(new Error('something else'))).toBeUndefined();
+  });
+
+  it('re-runs the write after a deadlock, and answers WRITE_CONFLICT when every attempt collides', async () => {
+    let attempts = 0;
+    const deadlock = () => Object.assign(new Error('deadlock detected'), { code: '40P01' });
+    expect(await retryBulkWrite(async () => ((attempts += 1) < 3 ? Promise.reject(deadlock()) : 'written'))).toBe('written');
+    expect(attempts).toBe(3);
+    const failure = await retryBulkWrite(() => Promise.reject(deadlock())).catch((error: unknown) => error);
+    expect(failure).toMatchObject({ extensions: { code: 'WRITE_CONFLICT', retryable: true, attempts: BULK_WRITE_ATTEMPTS } });
+    const other = new Error('not a collision');
+    await expect(retryBulkWrite(() => Promise.reject(other))).rejects.toBe(other);
   });
 });
