@@ -16,6 +16,8 @@ export const ErrorCode = {
   INSUFFICIENT_TRAINING_DATA: 'INSUFFICIENT_TRAINING_DATA',
   TOO_MANY_TRAINING_JOBS: 'TOO_MANY_TRAINING_JOBS',
   DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',
+  /** A write kept colliding with concurrent writes of the same rows; nothing was written, retrying is safe. */
+  WRITE_CONFLICT: 'WRITE_CONFLICT',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -6,7 +6,8 @@ import { ErrorCode, userInputError } from '../../graphql/errors.ts';
 import { toGlobalId, tryLocalIdOf } from '../../graphql/global-id.ts';
 import { rawIn } from '../../db/raw.ts';
 import { resolveRefs } from '../../db/references.ts';
-import { BULK_TRANSACTION, bulkResult, checkBatch, fields, notCleared, nothingWritten, rejectDuplicateKeys } from '../common/bulk.ts';
+import { LockSpace, lockKeys } from '../../db/row-locks.ts';
+import { bulkResult, bulkTransaction, checkBatch, fields, notCleared, nothingWritten, rejectDuplicateKeys } from '../common/bulk.ts';
 import type { BulkWriteResult, IndexedRow, ServiceLimits } from '../common/bulk.ts';
 import { missingRefMessage, oneRefRefinement, readRowRef, RowFieldError, type RowRef } from '../common/references.ts';
 import { money, sameMoney } from '../products/products.service.ts';
@@ -107,7 +108,8 @@ export class CampaignsService extends EntityService<Campaign, CampaignFilter, Pr
    * a row naming an unknown product is refused whole (NOT_FOUND).
    */
   async upsertCampaigns(input: readonly unknown[]): Promise<BulkWriteResult> {
-    const { rows: valid, errors } = checkBatch(input, CampaignInputSchema, { maxBatchSize: this.limits.maxBatchSize, unique: 'externalId' });
+    const { rows: valid, errors: refused } = checkBatch(input, CampaignInputSchema, { maxBatchSize: this.limits.maxBatchSize, unique: 'externalId' });
+    const errors = [...refused];
 
     const rows: IndexedRow<CampaignRow>[] = [];
     for (const { index, value } of valid) {
@@ -136,7 +138,11 @@ export class CampaignsService extends EntityService<Campaign, CampaignFilter, Pr
     }
     if (rows.length === 0) return nothingWritten(errors);
 
-    return this.db.$transaction(async (tx) => {
+    const refusedRows = errors;
+    return bulkTransaction(this.db, async (tx) => {
+      const errors = [...refusedRows]; // per attempt: a retried attempt starts over
+      // Concurrent batches naming the same campaigns wait here, then read what the other committed.
+      await lockKeys(rawIn(tx), [{ space: LockSpace.campaigns, keys: rows.map((row) => row.value.input.externalId) }]);
       // Raw `= ANY($1)`: one array parameter instead of one parameter per row.
       const existing = (
         await tx.$queryRaw<CampaignDbRow[]>`
@@ -261,7 +267,7 @@ export class CampaignsService extends EntityService<Campaign, CampaignFilter, Pr
           ON CONFLICT DO NOTHING`;
       }
       return bulkResult({ created: inserts.length, updated: updates.length, unchanged }, errors);
-    }, BULK_TRANSACTION);
+    });
   }
 
   /**
@@ -269,7 +275,8 @@ export class CampaignsService extends EntityService<Campaign, CampaignFilter, Pr
    * changed days updated, identical re-sends left alone (and counted as unchanged).
    */
   async recordCampaignMetrics(input: readonly unknown[]): Promise<BulkWriteResult> {
-    const { rows: valid, errors } = checkBatch(input, MetricInputSchema, { maxBatchSize: this.limits.maxBatchSize, externalIdOf: metricExternalId });
+    const { rows: valid, errors: refused } = checkBatch(input, MetricInputSchema, { maxBatchSize: this.limits.maxBatchSize, externalIdOf: metricExternalId });
+    const errors = [...refused];
 
     const decoded: IndexedRow<MetricInput & { ref: RowRef }>[] = [];
     for (const { index, value } of valid) {
@@ -282,7 +289,9 @@ export class CampaignsService extends EntityService<Campaign, CampaignFilter, Pr
     }
     if (decoded.length === 0) return nothingWritten(errors);
 
-    return this.db.$transaction(async (tx) => {
+    const refusedRows = errors;
+    return bulkTransaction(this.db, async (tx) => {
+      const errors = [...refusedRows]; // per attempt: a retried attempt starts over
       const campaigns = await resolveRefs(rawIn(tx), 'campaigns', decoded.map((row) => row.value.ref), { lock: false });
       const resolved: IndexedRow<MetricInput & { campaign: string }>[] = [];
       for (const { index, value } of decoded) {
@@ -307,6 +316,8 @@ export class CampaignsService extends EntityService<Campaign, CampaignFilter, Pr
       );
       errors.push(...unique.errors);
       if (unique.unique.length === 0) return nothingWritten(errors);
+      // Concurrent batches naming the same (campaign, day) wait here; the statement below then reads what the other committed.
+      await lockKeys(rawIn(tx), [{ space: LockSpace.campaignMetrics, keys: unique.unique.map(({ value }) => `${value.campaign}|${value.date}`) }]);
 
       const payload = unique.unique.map(({ value }) => ({
         campaignId: value.campaign,
@@ -332,7 +343,7 @@ export class CampaignsService extends EntityService<Campaign, CampaignFilter, Pr
       const created = written.filter((row) => row.inserted).length;
       const updated = written.length - created;
       return bulkResult({ created, updated, unchanged: unique.unique.length - written.length }, errors);
-    }, BULK_TRANSACTION);
+    });
   }
 }
 

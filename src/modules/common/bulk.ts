@@ -1,5 +1,9 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { batchTooLargeError, ErrorCode } from '../../graphql/errors.ts';
+import type { Db } from '../../db/prisma.ts';
+import { retryableSqlState } from '../../db/row-locks.ts';
+import type { Prisma } from '../../generated/prisma/client.ts';
+import { appError, batchTooLargeError, ErrorCode } from '../../graphql/errors.ts';
 import { describeFirstIssue } from './zod-issues.ts';
 import { DATE_RANGE_MESSAGE, inDateRange } from './days.ts';
 import { ATTRIBUTE_LIMITS, findInvalidText, formatJsonPath, INVALID_TEXT_MESSAGE, jsonProblem } from './json-input.ts';
@@ -226,3 +230,37 @@ export const fields = {
  * whole batch. maxWait bounds the wait for a pooled connection.
  */
 export const BULK_TRANSACTION = { timeout: 120_000, maxWait: 15_000 } as const;
+
+/** How often a bulk transaction is attempted when it collides with a concurrent one (deadlock, unique race). */
+export const BULK_WRITE_ATTEMPTS = 5;
+
+/**
+ * Runs one bulk write (a whole transaction, rolled back when it throws) and re-runs it when it
+ * failed only because of a concurrent write of the same rows (see `retryableSqlState`), after a
+ * short random pause. Every attempt starts from scratch (reads the stored rows anew), so the
+ * counts it reports are those of the attempt that committed. When every attempt collided,
+ * WRITE_CONFLICT (retryable; nothing was written) instead of an internal error.
+ */
+export async function retryBulkWrite<T>(write: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await write();
+    } catch (error) {
+      const sqlState = retryableSqlState(error);
+      if (!sqlState) throw error;
+      if (attempt >= BULK_WRITE_ATTEMPTS) {
+        throw appError(
+          ErrorCode.WRITE_CONFLICT,
+          `This batch collided ${attempt} times with concurrent writes of the same rows and was not written; send it again.`,
+          { retryable: true, attempts: attempt },
+        );
+      }
+      await sleep(Math.random() * 20 * 2 ** attempt);
+    }
+  }
+}
+
+/** A bulk write in one Prisma transaction (BULK_TRANSACTION), retried as `retryBulkWrite` says. */
+export function bulkTransaction<T>(db: Db, fn: (tx: Prisma.TransactionClient) => Promise<T>): Promise<T> {
+  return retryBulkWrite(() => db.$transaction(fn, BULK_TRANSACTION));
+}

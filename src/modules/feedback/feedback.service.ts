@@ -4,10 +4,11 @@ import type { Db } from '../../db/prisma.ts';
 import type { Feedback, Prisma } from '../../generated/prisma/client.ts';
 import { rawIn } from '../../db/raw.ts';
 import { findByRef, resolveRefs } from '../../db/references.ts';
+import { LockSpace, lockKeys } from '../../db/row-locks.ts';
 import { ErrorCode, userInputError } from '../../graphql/errors.ts';
 import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
 import { detectLanguage } from '../../ml/text/language.ts';
-import { BULK_TRANSACTION, bulkResult, checkBatch, fields, nothingWritten } from '../common/bulk.ts';
+import { bulkResult, bulkTransaction, checkBatch, fields, nothingWritten, notTooFarInFuture } from '../common/bulk.ts';
 import type { BulkWriteResult, IndexedRow, ServiceLimits } from '../common/bulk.ts';
 import { relatedConditions, searchContains, type RelatedFilter } from '../common/filters.ts';
 import { missingRefMessage, oneOfProblem, oneRefRefinement, readRowRef, RowFieldError, type EntityRef, type RowRef } from '../common/references.ts';
@@ -194,16 +195,30 @@ export class FeedbackService {
     }
     if (rows.length === 0) return nothingWritten(errors);
 
-    const result = await this.db.$transaction(async (tx) => {
+    const refusedRows = errors;
+    const result = await bulkTransaction(this.db, async (tx) => {
+      const errors = [...refusedRows]; // per attempt: a retried attempt starts over
       const sql = rawIn(tx);
+      const externalIds = rows.map((row) => row.value.externalId).filter((id): id is string => !!id);
+      // Concurrent batches naming the same feedback wait here, then read what the other committed.
+      await lockKeys(sql, [{ space: LockSpace.feedback, keys: externalIds }]);
       const resolved = {
         user: await resolveRefs(sql, 'users', rows.map((row) => row.refs.user)),
         product: await resolveRefs(sql, 'products', rows.map((row) => row.refs.product)),
         campaign: await resolveRefs(sql, 'campaigns', rows.map((row) => row.refs.campaign)),
       };
-      const externalIds = rows.map((row) => row.value.externalId).filter((id): id is string => !!id);
       const stored = externalIds.length ? await tx.feedback.findMany({ where: { externalId: { in: externalIds } } }) : [];
       const storedByExternalId = new Map(stored.map((row) => [row.externalId!, row]));
+      // Labels of stored feedback are also written by labelFeedback: the same locks (a later space, so still in order).
+      await lockKeys(sql, [
+        {
+          space: LockSpace.feedbackLabels,
+          keys: rows.flatMap((row) => {
+            const previous = row.value.externalId ? storedByExternalId.get(row.value.externalId) : undefined;
+            return previous ? (row.value.labels ?? []).map((label) => labelLockKey(previous.id, label.task)) : [];
+          }),
+        },
+      ]);
       const storedLabels = stored.length
         ? await tx.feedbackLabel.findMany({ where: { feedbackId: { in: stored.map((row) => row.id) } } })
         : [];
@@ -284,7 +299,7 @@ export class FeedbackService {
       }
       if (labelWrites.length) await upsertLabels(tx, labelWrites);
       return bulkResult({ created: inserts.length, updated: updates.length, unchanged }, errors);
-    }, BULK_TRANSACTION);
+    });
     if (result.created + result.updated > 0) this.onWritten();
     return result;
   }
@@ -307,7 +322,9 @@ export class FeedbackService {
     }
     if (rows.length === 0) return nothingWritten(errors);
 
-    return this.db.$transaction(async (tx) => {
+    const refusedRows = errors;
+    return bulkTransaction(this.db, async (tx) => {
+      const errors = [...refusedRows]; // per attempt: a retried attempt starts over
       const resolved = await resolveRefs(rawIn(tx), 'feedback', rows.map((row) => row.ref));
       const targets: { index: number; feedbackId: string; task: string; label: string | null }[] = [];
       const seen = new Map<string, number>();
@@ -340,6 +357,8 @@ export class FeedbackService {
       }
       if (targets.length === 0) return nothingWritten(errors);
 
+      // Concurrent batches labelling the same (feedback, task) wait here, then read what the other committed.
+      await lockKeys(rawIn(tx), [{ space: LockSpace.feedbackLabels, keys: targets.map((t) => labelLockKey(t.feedbackId, t.task)) }]);
       const existing = await tx.$queryRaw<{ feedbackId: string; task: string; label: string }[]>`
         SELECT l.feedback_id::text AS "feedbackId", l.task, l.label
         FROM feedback_labels l
@@ -375,7 +394,7 @@ export class FeedbackService {
           WHERE l.feedback_id = r.feedback_id AND l.task = r.task`;
       }
       return bulkResult({ created, updated, unchanged }, errors);
-    }, BULK_TRANSACTION);
+    });
   }
 }
 
@@ -390,6 +409,11 @@ function feedbackChanged(stored: Feedback, next: FeedbackValues): boolean {
     stored.language !== next.language ||
     stored.createdAt.toISOString() !== next.createdAt
   );
+}
+
+/** The lock key of one feedback's label for one task (see lockKeys). */
+function labelLockKey(feedbackId: string, task: string): string {
+  return `${feedbackId}|${task}`;
 }
 
 async function upsertLabels(tx: Prisma.TransactionClient, labels: { feedbackId: string; task: string; label: string }[]): Promise<void> {

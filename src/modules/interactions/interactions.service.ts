@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import type { Db } from '../../db/prisma.ts';
 import { rawTransaction } from '../../db/raw.ts';
 import { resolveRefs } from '../../db/references.ts';
+import { LockSpace, lockKeys } from '../../db/row-locks.ts';
 import type { Interaction, Prisma } from '../../generated/prisma/client.ts';
 import { ErrorCode } from '../../graphql/errors.ts';
 import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
-import { assertBatchSize, bulkResult, eventTimeProblem, invalidTextError, MAX_EXTERNAL_ID, nothingWritten } from '../common/bulk.ts';
+import { assertBatchSize, bulkResult, eventTimeProblem, invalidTextError, MAX_EXTERNAL_ID, nothingWritten, retryBulkWrite } from '../common/bulk.ts';
 import type { BulkWriteResult, RowError, ServiceLimits } from '../common/bulk.ts';
 import { relatedConditions, type RelatedFilter } from '../common/filters.ts';
 import { missingRefMessage, readRowRef, RowFieldError, type RowRef } from '../common/references.ts';
@@ -92,7 +93,9 @@ export class InteractionsService {
     }
     if (rows.length === 0) return nothingWritten(errors);
 
-    return rawTransaction(this.db, async (sql) => {
+    const refusedRows = errors;
+    return retryBulkWrite(() => rawTransaction(this.db, async (sql) => {
+      const errors = [...refusedRows]; // per attempt: a retried attempt starts over
       // One query per entity type; FOR KEY SHARE keeps the referenced rows until commit.
       const users = await resolveRefs(sql, 'users', rows.map((row) => row.user));
       const products = await resolveRefs(sql, 'products', rows.map((row) => row.product));
@@ -159,6 +162,8 @@ export class InteractionsService {
         occurredAts.push(occurredAt);
       }
       if (keys.length === 0) return bulkResult({ created: 0, updated: 0, unchanged }, errors);
+      // Concurrent batches with the same dedupe keys wait here, so they never deadlock on each other's inserts.
+      await lockKeys(sql, [{ space: LockSpace.interactions, keys }]);
 
       // Inserts new keys; updates an existing key only when its content differs. Rows left
       // alone by the WHERE clause are not returned, so they count as unchanged.
@@ -185,7 +190,7 @@ export class InteractionsService {
       const updated = Number(counts?.updated ?? 0);
       unchanged += keys.length - created - updated;
       return bulkResult({ created, updated, unchanged }, errors);
-    });
+    }));
   }
 }
 

@@ -3,7 +3,9 @@ import { z } from 'zod';
 import type { Db } from '../../db/prisma.ts';
 import { Prisma, type Product } from '../../generated/prisma/client.ts';
 import { ErrorCode, userInputError } from '../../graphql/errors.ts';
-import { BULK_TRANSACTION, bulkResult, checkBatch, fields, nothingWritten } from '../common/bulk.ts';
+import { bulkResult, bulkTransaction, checkBatch, fields, nothingWritten } from '../common/bulk.ts';
+import { rawIn } from '../../db/raw.ts';
+import { LockSpace, lockKeys } from '../../db/row-locks.ts';
 import type { BulkWriteResult, ServiceLimits } from '../common/bulk.ts';
 import { jsonEqual, pick } from '../users/users.service.ts';
 import { PRODUCT_COLUMNS, productFromRow, type ProductRow } from './products.rows.ts';
@@ -82,10 +84,13 @@ export class ProductsService extends EntityService<Product, ProductFilter, Prism
    * stored values; explicit nulls clear them. New products need a name.
    */
   async upsertProducts(input: readonly unknown[]): Promise<BulkWriteResult> {
-    const { rows, errors } = checkBatch(input, ProductInputSchema, { maxBatchSize: this.limits.maxBatchSize, unique: 'externalId' });
-    if (rows.length === 0) return nothingWritten(errors);
+    const { rows, errors: refused } = checkBatch(input, ProductInputSchema, { maxBatchSize: this.limits.maxBatchSize, unique: 'externalId' });
+    if (rows.length === 0) return nothingWritten(refused);
 
-    return this.db.$transaction(async (tx) => {
+    return bulkTransaction(this.db, async (tx) => {
+      const errors = [...refused]; // per attempt: a retried attempt starts over
+      // Concurrent batches naming the same products wait here, then read what the other committed.
+      await lockKeys(rawIn(tx), [{ space: LockSpace.products, keys: rows.map((row) => row.value.externalId) }]);
       // Raw `= ANY($1)`: one array parameter instead of one parameter per row (much faster at 10k rows).
       const existing = (
         await tx.$queryRaw<ProductRow[]>`
@@ -134,7 +139,7 @@ export class ProductsService extends EntityService<Product, ProductFilter, Prism
           WHERE p.id = r.id`;
       }
       return bulkResult({ created: inserts.length, updated: updates.length, unchanged }, errors);
-    }, BULK_TRANSACTION);
+    });
   }
 }
 

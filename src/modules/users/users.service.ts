@@ -1,14 +1,16 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../../db/prisma.ts';
+import { rawIn } from '../../db/raw.ts';
 import { findByRef } from '../../db/references.ts';
+import { LockSpace, lockKeys } from '../../db/row-locks.ts';
 import type { Prisma, User } from '../../generated/prisma/client.ts';
 import { ErrorCode, notFoundError } from '../../graphql/errors.ts';
 import type { EntityRef } from '../common/references.ts';
 import type { FieldCipher } from '../../privacy/field-crypto.ts';
 import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
 import { searchContains } from '../common/filters.ts';
-import { BULK_TRANSACTION, bulkResult, checkBatch, fields, nothingWritten, rejectDuplicateKeys } from '../common/bulk.ts';
+import { BULK_TRANSACTION, bulkResult, bulkTransaction, checkBatch, fields, nothingWritten, rejectDuplicateKeys } from '../common/bulk.ts';
 import type { BulkWriteResult, RowError, ServiceLimits } from '../common/bulk.ts';
 
 export interface UserFilter {
@@ -131,17 +133,23 @@ export class UsersService {
     const source = options.source ?? 'import';
     const checked = checkBatch(input, UserInputSchema, { maxBatchSize: this.limits.maxBatchSize, unique: 'externalId' });
     const byEmail = rejectDuplicateKeys(checked.rows, (row) => row.email ?? null, 'email', (row) => row.externalId);
-    const errors: RowError[] = [...checked.errors, ...byEmail.errors];
+    const refused: RowError[] = [...checked.errors, ...byEmail.errors];
     const rows = byEmail.unique;
-    if (rows.length === 0) return nothingWritten(errors);
+    if (rows.length === 0) return nothingWritten(refused);
 
-    return this.db.$transaction(async (tx) => {
+    const emails = [...new Set(rows.map((row) => row.value.email).filter((email): email is string => !!email))];
+    const hashOf = new Map(emails.map((email) => [email, this.cipher.hashEmail(email)]));
+    return bulkTransaction(this.db, async (tx) => {
+      const errors = [...refused]; // per attempt: a retried attempt starts over
+      // Concurrent batches naming the same users or emails wait here, then read what the other committed.
+      await lockKeys(rawIn(tx), [
+        { space: LockSpace.users, keys: rows.map((row) => row.value.externalId) },
+        { space: LockSpace.userEmails, keys: hashOf.values() },
+      ]);
       const existing = await tx.user.findMany({
         where: { externalId: { in: rows.map((row) => row.value.externalId) } },
       });
       const existingByExternalId = new Map(existing.map((user) => [user.externalId, user]));
-      const emails = [...new Set(rows.map((row) => row.value.email).filter((email): email is string => !!email))];
-      const hashOf = new Map(emails.map((email) => [email, this.cipher.hashEmail(email)]));
       const emailOwners = emails.length
         ? await tx.user.findMany({
             where: { OR: [{ emailHash: { in: [...hashOf.values()] } }, { legacyEmail: { in: emails } }] },
@@ -215,7 +223,7 @@ export class UsersService {
           FROM jsonb_to_recordset(${JSON.stringify(consentChanges)}::jsonb) AS r("userId" uuid, granted boolean)`;
       }
       return bulkResult({ created: inserts.length, updated: updates.length, unchanged }, errors);
-    }, BULK_TRANSACTION);
+    });
   }
 
   private decrypted(user: User): UserValues {
