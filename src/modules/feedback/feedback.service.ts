@@ -8,7 +8,7 @@ import { LockSpace, lockKeys } from '../../db/row-locks.ts';
 import { ErrorCode, userInputError } from '../../graphql/errors.ts';
 import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
 import { detectLanguage } from '../../ml/text/language.ts';
-import { bulkResult, bulkTransaction, checkBatch, fields, nothingWritten, notTooFarInFuture } from '../common/bulk.ts';
+import { bulkResult, bulkTransaction, checkBatch, fields, nothingWritten } from '../common/bulk.ts';
 import type { BulkWriteResult, IndexedRow, ServiceLimits } from '../common/bulk.ts';
 import { relatedConditions, searchContains, type RelatedFilter } from '../common/filters.ts';
 import { missingRefMessage, oneOfProblem, oneRefRefinement, readRowRef, RowFieldError, type EntityRef, type RowRef } from '../common/references.ts';
