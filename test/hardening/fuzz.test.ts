@@ -19,7 +19,8 @@ let api: TestServer;
 let seeded: { userIds: string[]; productIds: string[] };
 
 beforeAll(async () => {
-  api = await startTestServer({ RATE_LIMIT_ADMIN_PER_MINUTE: '0', MAX_BODY_SIZE: '256kb', WORKER_MODE: 'off' });
+  // LOG_LEVEL error: an unexpected server error is printed with its stack, so a failure names its cause.
+  api = await startTestServer({ RATE_LIMIT_ADMIN_PER_MINUTE: '0', MAX_BODY_SIZE: '256kb', WORKER_MODE: 'off', LOG_LEVEL: 'error' });
   await seedDataset(createServices(api.database.prisma, api.config), { users: 40, products: 30, interactions: 400, feedback: 60, campaigns: 4 });
   const ids = await api.gql(
     graphql(`query FuzzSeededIds { users(first: 5) { edges { node { id } } } products(first: 5) { edges { node { id } } } }`),

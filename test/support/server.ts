@@ -89,7 +89,7 @@ export async function startTestServer(
     TRAINING_MAX_QUEUED_PER_KEY: TEST_TRAINING_MAX_QUEUED_PER_KEY,
     ...env,
   });
-  const server = await startServer({ config, database, databaseUrl: database.url, logger: createLogger('silent'), port: 0, host: '127.0.0.1' });
+  const server = await startServer({ config, database, databaseUrl: database.url, logger: createLogger(config.LOG_LEVEL), port: 0, host: '127.0.0.1' });
   // Raw posts (malformed-request tests) carry the ADMIN key too, with the same opt-out as gql.
   const post = (body: string, headers: Record<string, string> = {}) =>
     fetch(server.url, { method: 'POST', headers: withKey({ 'content-type': 'application/json', ...headers }), body });
