@@ -70,7 +70,7 @@ export async function startServer(options: {
     parseOptions: limits.parseOptions,
     // csrfPrevention is on (Apollo's default): GET and simple POSTs need a preflight-forcing header.
     formatError: (formatted, error) => {
-      const result = withLimitCode(formatError(formatted, error));
+      const result = withLimitCode(formatError(formatted, error, { schemaHidden: !config.introspectionEnabled }));
       recordErrorCode(result.extensions?.code);
       if (result.extensions?.code === 'INTERNAL_SERVER_ERROR' || result.extensions?.code === 'DATABASE_UNAVAILABLE') {
         logger.error({ err: error, path: formatted.path }, 'unexpected error in request');

@@ -64,12 +64,15 @@ export const DATABASE_MESSAGES: Record<DatabaseErrorKind, string> = {
  * Every error leaves with a stable code and never a stack trace. Errors we did not raise on
  * purpose are logged by the caller and reported as INTERNAL_SERVER_ERROR without details.
  */
-export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+export function formatError(formatted: GraphQLFormattedError, error: unknown, options: { schemaHidden?: boolean } = {}): GraphQLFormattedError {
   const code = formatted.extensions?.code;
   const original = unwrapResolverError(error);
   const { stacktrace: _stack, ...extensions } = formatted.extensions ?? {};
   if (typeof code === 'string' && code !== ErrorCode.INTERNAL_SERVER_ERROR) {
-    return { ...formatted, extensions };
+    // With introspection off, graphql-js's "Did you mean ...?" hints would still spell out the
+    // schema (field, type and enum value names) to anyone probing it.
+    const message = options.schemaHidden ? withoutSuggestions(formatted.message) : formatted.message;
+    return { ...formatted, message, extensions };
   }
   const where = { locations: formatted.locations, path: formatted.path };
   switch (databaseErrorKind(original)) {
@@ -82,4 +85,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown): G
     default:
       return { message: 'Internal server error.', ...where, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   }
+}
+
+/** A validation or coercion message without graphql-js's name suggestions. */
+export function withoutSuggestions(message: string): string {
+  return message.replace(/\s*Did you mean [^?]*\?/g, '');
 }

@@ -39,7 +39,7 @@ export interface Telemetry {
   metricsHandler: express.RequestHandler;
 }
 
-export function createTelemetry(options: { config: Pick<Config, 'METRICS_TOKEN'>; logger: Logger; pool: pg.Pool }): Telemetry {
+export function createTelemetry(options: { config: Pick<Config, 'METRICS_TOKEN' | 'NODE_ENV'>; logger: Logger; pool: pg.Pool }): Telemetry {
   const { logger, pool } = options;
   // A registry per server (tests run several servers in one process).
   const registry = new client.Registry();
@@ -162,7 +162,14 @@ export function createTelemetry(options: { config: Pick<Config, 'METRICS_TOKEN'>
   };
 
   const expected = options.config.METRICS_TOKEN ? Buffer.from(`Bearer ${options.config.METRICS_TOKEN}`) : null;
+  // Metrics name operations, error codes and model tasks: in production they are served only
+  // behind a token, never open by default.
+  const closed = !expected && options.config.NODE_ENV === 'production';
   const metricsHandler: express.RequestHandler = async (req, res) => {
+    if (closed) {
+      res.status(404).json({ error: 'Metrics are off in production until METRICS_TOKEN is set; then send Authorization: Bearer <token>.' });
+      return;
+    }
     if (expected) {
       const given = Buffer.from(req.headers.authorization ?? '');
       if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
