@@ -6,6 +6,72 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite } from '@electric-sql/pglite';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 
+/** Extended-protocol messages after which the session belongs to their connection until Sync. */
+const EXTENDED = new Set(['P', 'B', 'D', 'E', 'H', 'C']);
+
+/**
+ * One message at a time into PGlite, in arrival order, except that a connection holding the
+ * session (inside an extended-protocol sequence, or inside a transaction) is served alone.
+ */
+class SessionQueue {
+  constructor(db) {
+    this.db = db;
+    this.queue = [];
+    this.processing = false;
+    this.holder = null;
+  }
+
+  enqueue(handlerId, message, onData) {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ handlerId, message, onData, resolve, reject });
+      void this.process();
+    });
+  }
+
+  async process() {
+    if (this.processing) return;
+    this.processing = true;
+    try {
+      while (this.queue.length > 0) {
+        const held = this.holder !== null && (this.holder.extended || this.db.isInTransaction());
+        const index = held ? this.queue.findIndex((item) => item.handlerId === this.holder.handlerId) : 0;
+        if (index === -1) break; // wait for the holder's next message
+        const [item] = this.queue.splice(index, 1);
+        const type = String.fromCharCode(item.message[0] ?? 0);
+        let bytes = 0;
+        try {
+          await this.db.runExclusive(() => this.db.execProtocolRawStream(item.message, { onRawData: (data) => { bytes += data.length; item.onData(data); } }));
+          item.resolve(bytes);
+        } catch (error) {
+          item.reject(error);
+        }
+        this.holder = { handlerId: item.handlerId, extended: EXTENDED.has(type) };
+      }
+    } finally {
+      this.processing = false;
+    }
+  }
+
+  getQueueLength() {
+    return this.queue.length;
+  }
+
+  clearQueueForHandler(handlerId) {
+    this.queue = this.queue.filter((item) => {
+      if (item.handlerId !== handlerId) return true;
+      item.reject(new Error('Handler disconnected'));
+      return false;
+    });
+  }
+
+  async clearTransactionIfNeeded(handlerId) {
+    if (this.holder?.handlerId !== handlerId) return;
+    if (this.db.isInTransaction()) await this.db.exec('ROLLBACK');
+    this.holder = null;
+    await this.process();
+  }
+}
+
 const { dataDir, port, loadDataDir } = workerData;
 try {
   if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
@@ -13,6 +79,12 @@ try {
   // One PGlite backend serves every connection; the socket server pins a connection while it
   // is inside a transaction, so a pool of several is safe.
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: port ?? 0, maxConnections: 64 });
+  // PGlite is one backend session for every connection, so a connection must also keep it from
+  // its first extended-protocol message to its Sync: pglite-socket's own queue pins only open
+  // transactions, and another connection's Parse in between replaced the unnamed statement
+  // ("bind message supplies 5 parameters, but prepared statement \"\" requires 1", or a query
+  // answered with another's rows). It also stopped for good after one failed message.
+  server.queryQueue = new SessionQueue(db);
   await server.start();
   parentPort.postMessage({ type: 'ready', port: Number(server.getServerConn().split(':').pop()) });
   parentPort.on('message', async (message) => {
