@@ -10,8 +10,12 @@ export const hardeningConfigShape = {
   QUERY_MAX_DEPTH: z.coerce.number().int().min(0).max(1000).default(10),
   /** Aliases in one operation. 0 = off. */
   QUERY_MAX_ALIASES: z.coerce.number().int().min(0).max(10_000).default(30),
-  /** graphql-armor cost of an operation (scalar 1, object 2, × 1.5 per depth level). 0 = off. */
-  QUERY_MAX_COST: z.coerce.number().int().min(0).max(10_000_000).default(10_000),
+  /**
+   * Most an operation may cost under the request cost model (src/graphql/cost.ts; README
+   * "Request cost"): about one unit per object it may return, list sizes multiplied, plus the
+   * declared weights of compute-heavy fields. 0 = off.
+   */
+  QUERY_MAX_COST: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
   /** Lexical tokens of a document (parser aborts beyond). 0 = off. */
   QUERY_MAX_TOKENS: z.coerce.number().int().min(0).max(10_000_000).default(10_000),
   /** Directives in one operation. 0 = off. */
@@ -20,8 +24,10 @@ export const hardeningConfigShape = {
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(600),
   /** The same for ADMIN keys (automation, CI). 0 = off. */
   RATE_LIMIT_ADMIN_PER_MINUTE: z.coerce.number().int().min(0).max(10_000_000).default(6000),
-  /** Extra tokens a bulk mutation costs: one per this many input rows (1 + rows / N). */
+  /** Extra tokens a bulk mutation costs: one per this many input rows (all bulk mutations of a request together). */
   RATE_LIMIT_ROWS_PER_TOKEN: z.coerce.number().int().min(1).max(10_000_000).default(1000),
+  /** Tokens a request costs: one per this many cost units (at least one), so aliasing an expensive field costs accordingly. */
+  RATE_LIMIT_COST_PER_TOKEN: z.coerce.number().int().min(1).max(10_000_000).default(1000),
   /** Allowed browser origins, comma-separated, or `*`. Default: `*` outside production, none in production. */
   CORS_ORIGINS: z.string().optional(),
   /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
@@ -31,6 +37,11 @@ export const hardeningConfigShape = {
     .string()
     .regex(/^\d+(b|kb|mb)$/i, 'must be a size like 512kb or 20mb')
     .default('20mb'),
+  /** Largest GraphQL answer sent, e.g. `16mb`; a bigger one is replaced by HTTP 400 RESPONSE_TOO_LARGE. */
+  MAX_RESPONSE_SIZE: z
+    .string()
+    .regex(/^\d+(b|kb|mb)$/i, 'must be a size like 512kb or 16mb')
+    .default('16mb'),
   /** A training job whose worker stops answering (killed) is retried after this many seconds. */
   TRAINING_JOB_EXPIRE_SECONDS: z.coerce.number().int().min(1).max(23 * 3600).default(3600),
   /** How often the job queue looks for expired jobs (seconds). */

@@ -15,6 +15,13 @@ const ConfigSchema = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
     .optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
+  /**
+   * Longest one SQL statement of a server or worker process may run (PostgreSQL's
+   * statement_timeout, in ms); a request whose statement runs longer fails with QUERY_TIMEOUT and
+   * its statement is cancelled. Training data is read through a cursor in short statements.
+   * 0 = no limit. (The embedded database does not enforce it.)
+   */
+  DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(20_000),
   EMBEDDED_DB_DIR: z.string().min(1).default('.data/pglite'),
   EMBEDDED_DB_PORT: z.coerce.number().int().min(0).max(65535).default(54329),
   SEED_DEMO_DATA: booleanFromEnv.default(true),

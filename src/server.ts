@@ -23,10 +23,12 @@ import { JobQueue } from './jobs/queue.ts';
 import { startWorkers } from './jobs/workers.ts';
 import { initTensorflowBackend } from './ml/shared/backend.ts';
 import { corsMiddleware } from './http/cors.ts';
-import { queryLimits, withLimitCode } from './http/limits.ts';
-import { chargeRequest, RateLimiter, rateLimitPlugin } from './http/rate-limit.ts';
+import { queryLimits, requestCostPlugin, withLimitCode } from './http/limits.ts';
+import { LIST_SIZERS } from './app/list-sizers.ts';
+import { chargeRequest, RateLimiter } from './http/rate-limit.ts';
 import { createTelemetry, recordErrorCode } from './http/telemetry.ts';
 import { inputGuardPlugin } from './http/input-guard.ts';
+import { responseSizeCap, sizeInBytes } from './http/response-size.ts';
 import { clusterWorkerIndex } from './http/cluster.ts';
 
 export interface RunningServer {
@@ -82,7 +84,7 @@ export async function startServer(options: {
       // One audit row per executed mutation root field (src/modules/access/audit.plugin.ts).
       auditPlugin(logger),
       ...limits.plugins,
-      rateLimitPlugin(rateLimiter),
+      requestCostPlugin({ config, limiter: rateLimiter, sizers: LIST_SIZERS }),
       inputGuardPlugin(),
       telemetry.plugin,
       {
@@ -131,6 +133,7 @@ export async function startServer(options: {
       withStatementCounter(counter, () => next());
     },
     corsMiddleware(config),
+    responseSizeCap(sizeInBytes(config.MAX_RESPONSE_SIZE), (bytes) => logger.warn({ bytes }, 'response too large: refused')),
     express.json({ limit: config.MAX_BODY_SIZE }),
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<GraphQLContext> => {

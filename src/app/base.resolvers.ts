@@ -40,6 +40,7 @@ export const baseResolvers: Resolvers = {
       version: API_VERSION,
       maxBatchSize: services.limits.maxBatchSize,
       maxPageSize: services.limits.maxPageSize,
+      maxQueryCost: services.limits.maxQueryCost,
     }),
   },
   Mutation: {

@@ -32,7 +32,7 @@ export function createServices(db: Db, config: Config, runtime: ServiceRuntime =
     tfjsBackend: config.TFJS_BACKEND,
     trainingQueue: { maxQueuedPerKey: config.TRAINING_MAX_QUEUED_PER_KEY },
   });
-  const limits = { maxBatchSize: config.MAX_BATCH_SIZE, maxPageSize: config.MAX_PAGE_SIZE };
+  const limits = { maxBatchSize: config.MAX_BATCH_SIZE, maxPageSize: config.MAX_PAGE_SIZE, maxQueryCost: config.QUERY_MAX_COST };
   return {
     limits,
     models,

@@ -40,10 +40,12 @@ export function poolOf(prisma: PrismaClient): pg.Pool | undefined {
   return poolsOfClients.get(prisma);
 }
 
-export function connectDatabase(url: string, options: { poolSize: number }): Database {
+export function connectDatabase(url: string, options: { poolSize: number; statementTimeoutMs?: number }): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize,
+    // Sent at connection start-up: every statement on these connections is cancelled after it.
+    ...(options.statementTimeoutMs ? { statement_timeout: options.statementTimeoutMs } : {}),
     Client: CountingClient,
     connectionTimeoutMillis: 10_000,
   });

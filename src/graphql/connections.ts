@@ -1,5 +1,6 @@
-import { Kind, visit, type DirectiveNode, type DocumentNode, type FieldDefinitionNode, type InputValueDefinitionNode } from 'graphql';
+import { Kind, parse, visit, type ConstDirectiveNode, type DirectiveNode, type ObjectTypeDefinitionNode, type DocumentNode, type FieldDefinitionNode, type InputValueDefinitionNode } from 'graphql';
 import { DEFAULT_PAGE_SIZE } from './pagination.ts';
+import { LIST_SIZE_DIRECTIVE } from './cost.ts';
 
 /** The SDL directive that marks a Relay connection field in the module SDL. */
 export const CONNECTION_DIRECTIVE = 'connection';
@@ -7,7 +8,8 @@ export const CONNECTION_DIRECTIVE = 'connection';
 /**
  * Expands `@connection(items: "campaigns")` on a field into the Relay arguments `first` and
  * `after`, so every connection takes and documents them the same way (the page-size rule is
- * pagination.ts's). The directive itself is removed: clients see ordinary arguments.
+ * pagination.ts's), and declares its size to the cost model (`@listSize` on `first`, applied to
+ * `edges`). The directive itself is removed: clients see ordinary arguments.
  */
 export function expandConnections(document: DocumentNode): DocumentNode {
   return visit(document, {
@@ -27,10 +29,18 @@ export function expandConnections(document: DocumentNode): DocumentNode {
           argument('after', 'String', `Continue after this cursor: the endCursor (or an edge cursor) of an earlier \`${node.name.value}\` page.`),
           ...(node.arguments ?? []),
         ],
-        directives: node.directives?.filter((d) => d !== directive),
+        // The cost model (cost.ts) multiplies what is selected per edge by `first`.
+        directives: [...(node.directives?.filter((d) => d !== directive) ?? []), connectionListSize()],
       };
     },
   });
+}
+
+/** `@listSize(slicingArguments: ["first"], sizedFields: ["edges"])`, as the SDL would spell it. */
+function connectionListSize(): ConstDirectiveNode {
+  const sdl = parse(`type T { f: Int @${LIST_SIZE_DIRECTIVE}(slicingArguments: ["first"], sizedFields: ["edges"]) }`, { noLocation: true });
+  const type = sdl.definitions[0] as ObjectTypeDefinitionNode;
+  return type.fields![0]!.directives![0]!;
 }
 
 function stringArgument(directive: DirectiveNode, name: string): string | undefined {

@@ -18,6 +18,10 @@ export const ErrorCode = {
   DATABASE_UNAVAILABLE: 'DATABASE_UNAVAILABLE',
   /** A write kept colliding with concurrent writes of the same rows; nothing was written, retrying is safe. */
   WRITE_CONFLICT: 'WRITE_CONFLICT',
+  /** A statement of the request ran longer than DATABASE_STATEMENT_TIMEOUT_MS and was cancelled; narrow the request or retry later. */
+  QUERY_TIMEOUT: 'QUERY_TIMEOUT',
+  /** The answer would be larger than MAX_RESPONSE_SIZE; ask for fewer items or fields. */
+  RESPONSE_TOO_LARGE: 'RESPONSE_TOO_LARGE',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -32,7 +32,7 @@ export function sqlStateOf(error: unknown): string | null {
 const PRISMA_DATA_ERRORS: ReadonlySet<string> = new Set(['P2000', 'P2003', 'P2004', 'P2005', 'P2006', 'P2007', 'P2011', 'P2012', 'P2019', 'P2020', 'P2023', 'P2033']);
 
 /** What a database error means for the caller, or null when it is not one we can explain. */
-export type DatabaseErrorKind = 'unavailable' | 'conflict' | 'data';
+export type DatabaseErrorKind = 'unavailable' | 'conflict' | 'data' | 'timeout';
 
 /**
  * The one classification of database errors: unreachable (DATABASE_UNAVAILABLE), a unique value
@@ -48,6 +48,8 @@ export function databaseErrorKind(error: unknown): DatabaseErrorKind | null {
   const prismaCode = typeof code === 'string' ? code : null;
   // The SQLSTATE first: a refused value's message may quote text that reads like an outage.
   if (state === '23505' || prismaCode === 'P2002') return 'conflict';
+  // query_canceled: the statement timeout (DATABASE_STATEMENT_TIMEOUT_MS) cut it short.
+  if (state === '57014') return 'timeout';
   if (state && /^2[23]/.test(state)) return 'data';
   if (isDatabaseUnavailable(error)) return 'unavailable';
   if (prismaCode && PRISMA_DATA_ERRORS.has(prismaCode)) return 'data';
@@ -57,6 +59,7 @@ export function databaseErrorKind(error: unknown): DatabaseErrorKind | null {
 export const DATABASE_MESSAGES: Record<DatabaseErrorKind, string> = {
   unavailable: 'The database is unavailable; retry shortly.',
   conflict: 'The write conflicts with a stored row (a unique value is already taken); re-read and retry.',
+  timeout: 'A database statement of this request took longer than the service allows (DATABASE_STATEMENT_TIMEOUT_MS) and was cancelled; narrow the request (filters, fewer items) or retry later.',
   data: 'A value cannot be stored or compared by the database (invalid text, a number or date out of range, a value too long, or a reference or rule of the stored data broken).',
 };
 
@@ -82,6 +85,8 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, op
       return { message: DATABASE_MESSAGES.data, ...where, extensions: { code: ErrorCode.BAD_USER_INPUT } };
     case 'conflict':
       return { message: DATABASE_MESSAGES.conflict, ...where, extensions: { code: ErrorCode.CONFLICT } };
+    case 'timeout':
+      return { message: DATABASE_MESSAGES.timeout, ...where, extensions: { code: ErrorCode.QUERY_TIMEOUT, retryable: true } };
     default:
       return { message: 'Internal server error.', ...where, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   }

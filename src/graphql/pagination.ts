@@ -1,4 +1,6 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { integerArgument } from './arguments.ts';
+import { declaredListSize } from './cost.ts';
 import { userInputError } from './errors.ts';
 
 export interface PageArgs {
@@ -66,6 +68,16 @@ export function decodeCursor(cursor: string, idPattern: RegExp = CURSOR_ID.uuid)
  */
 export function pageSize(first: number | null | undefined, max: number, fallback: number = DEFAULT_PAGE_SIZE): number {
   return integerArgument(first ?? Math.min(fallback, max), { min: 0, max, argument: 'first' });
+}
+
+/**
+ * pageSize of a plain or nested list field (not a connection): omitted, the size its SDL declares
+ * (`@listSize(assumedSize:)`), else the maximum. The request cost model assumes the same size,
+ * so what a request is charged and what it gets cannot drift apart.
+ */
+export function listPageSize(first: number | null | undefined, max: number, info: Pick<GraphQLResolveInfo, 'parentType' | 'fieldName'>): number {
+  const field = info.parentType.getFields()[info.fieldName];
+  return pageSize(first, max, (field && declaredListSize(field)) ?? max);
 }
 
 /**

@@ -12,7 +12,7 @@ export function databaseUnavailableInContext(error: unknown): never {
   if (kind === 'data') {
     throw new GraphQLError(DATABASE_MESSAGES.data, { extensions: { code: ErrorCode.BAD_USER_INPUT, http: { status: 400 } } });
   }
-  if (kind === 'unavailable') {
+  if (kind === 'unavailable' || kind === 'timeout') {
     throw new GraphQLError(DATABASE_MESSAGES.unavailable, {
       extensions: { code: ErrorCode.DATABASE_UNAVAILABLE, retryable: true, http: { status: 503, headers: new Map([['retry-after', '5']]) } },
     });

@@ -1,12 +1,10 @@
-import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError, Kind, type OperationDefinitionNode } from 'graphql';
+import { GraphQLError } from 'graphql';
 import type { Config } from '../config.ts';
-import type { GraphQLContext } from '../app/context.ts';
 import type { Viewer } from '../modules/access/viewer.ts';
 
 export const RATE_LIMITED = 'RATE_LIMITED';
 
-type RateLimitConfig = Pick<Config, 'RATE_LIMIT_PER_MINUTE' | 'RATE_LIMIT_ADMIN_PER_MINUTE' | 'RATE_LIMIT_ROWS_PER_TOKEN'>;
+type RateLimitConfig = Pick<Config, 'RATE_LIMIT_PER_MINUTE' | 'RATE_LIMIT_ADMIN_PER_MINUTE'>;
 
 interface Bucket {
   tokens: number;
@@ -30,8 +28,12 @@ export class RateLimiter {
     return role === 'ADMIN' ? this.config.RATE_LIMIT_ADMIN_PER_MINUTE : this.config.RATE_LIMIT_PER_MINUTE;
   }
 
-  /** Takes `cost` tokens from the viewer's bucket, or says how long to wait. */
-  consume(viewer: Viewer, cost = 1): { allowed: true } | { allowed: false; retryAfterSeconds: number; limit: number } {
+  /**
+   * Takes `cost` tokens from the viewer's bucket, or says how long to wait. `alreadyTaken`: tokens
+   * this request took before (its first one), so a request dearer than a whole bucket still
+   * passes when the bucket is full.
+   */
+  consume(viewer: Viewer, cost = 1, alreadyTaken = 0): { allowed: true } | { allowed: false; retryAfterSeconds: number; limit: number } {
     const limit = this.limitFor(viewer.role);
     if (limit <= 0) return { allowed: true };
     const key = viewer.keyId ?? `role:${viewer.role}`;
@@ -43,7 +45,7 @@ export class RateLimiter {
     this.buckets.set(key, bucket);
     if (this.buckets.size > 10_000) this.prune(now);
     // A request dearer than a full bucket could never pass: it costs a full bucket instead.
-    const needed = Math.min(cost, limit);
+    const needed = Math.min(cost, Math.max(0, limit - alreadyTaken));
     if (bucket.tokens >= needed) {
       bucket.tokens -= needed;
       return { allowed: true };
@@ -56,23 +58,6 @@ export class RateLimiter {
     for (const [key, bucket] of this.buckets) {
       if (now - bucket.updatedAt > 60_000) this.buckets.delete(key);
     }
-  }
-
-  /** Extra tokens of a bulk mutation: one per RATE_LIMIT_ROWS_PER_TOKEN input rows. */
-  extraCost(operation: OperationDefinitionNode | undefined, variables: Record<string, unknown> | undefined): number {
-    if (!operation || operation.operation !== 'mutation') return 0;
-    let rows = 0;
-    for (const selection of operation.selectionSet.selections) {
-      if (selection.kind !== Kind.FIELD) continue;
-      for (const argument of selection.arguments ?? []) {
-        if (argument.value.kind === Kind.LIST) rows += argument.value.values.length;
-        else if (argument.value.kind === Kind.VARIABLE) {
-          const value = variables?.[argument.value.name.value];
-          if (Array.isArray(value)) rows += value.length;
-        }
-      }
-    }
-    return Math.floor(rows / this.config.RATE_LIMIT_ROWS_PER_TOKEN);
   }
 }
 
@@ -91,20 +76,4 @@ export function rateLimitedError(retryAfterSeconds: number, limit: number): Grap
 export function chargeRequest(limiter: RateLimiter, viewer: Viewer): void {
   const result = limiter.consume(viewer, 1);
   if (!result.allowed) throw rateLimitedError(result.retryAfterSeconds, result.limit);
-}
-
-/** Bulk mutations cost more: 1 + rows / RATE_LIMIT_ROWS_PER_TOKEN tokens in all. */
-export function rateLimitPlugin(limiter: RateLimiter): ApolloServerPlugin<GraphQLContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ operation, request, contextValue }) {
-          const extra = limiter.extraCost(operation, request.variables);
-          if (extra <= 0 || !contextValue.viewer) return;
-          const result = limiter.consume(contextValue.viewer, extra);
-          if (!result.allowed) throw rateLimitedError(result.retryAfterSeconds, result.limit);
-        },
-      };
-    },
-  };
 }

@@ -8,8 +8,11 @@ describe('hardening configuration', () => {
     expect(config).toMatchObject({
       QUERY_MAX_DEPTH: 10,
       QUERY_MAX_ALIASES: 30,
-      QUERY_MAX_COST: 10_000,
+      QUERY_MAX_COST: 50_000,
       QUERY_MAX_TOKENS: 10_000,
+      RATE_LIMIT_COST_PER_TOKEN: 1000,
+      MAX_RESPONSE_SIZE: '16mb',
+      DATABASE_STATEMENT_TIMEOUT_MS: 20_000,
       RATE_LIMIT_PER_MINUTE: 600,
       RATE_LIMIT_ADMIN_PER_MINUTE: 6000,
       MAX_BODY_SIZE: '20mb',
@@ -37,7 +40,7 @@ describe('hardening configuration', () => {
 
   it('refills a token bucket evenly and tells how long to wait', () => {
     let now = 0;
-    const limiter = new RateLimiter({ RATE_LIMIT_PER_MINUTE: 60, RATE_LIMIT_ADMIN_PER_MINUTE: 0, RATE_LIMIT_ROWS_PER_TOKEN: 1000 }, () => now);
+    const limiter = new RateLimiter({ RATE_LIMIT_PER_MINUTE: 60, RATE_LIMIT_ADMIN_PER_MINUTE: 0 }, () => now);
     const viewer = { keyId: 'k', keyName: 'k', role: 'INTEGRATION' as const };
     for (let i = 0; i < 60; i += 1) expect(limiter.consume(viewer).allowed).toBe(true);
     expect(limiter.consume(viewer)).toEqual({ allowed: false, retryAfterSeconds: 1, limit: 60 });

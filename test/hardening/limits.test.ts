@@ -62,7 +62,7 @@ describe('query limits (defaults)', () => {
   });
 
   it('refuses a too costly query (wide and nested), also when disguised as introspection (GHSA-733v-p3h5-qpq7)', async () => {
-    // About 44 cost units per repetition: 300 of them cost ~13,000 (limit 10,000) in ~3,000 tokens.
+    // A campaign's products (maxPageSize) × their feedback (5) × product: ~1,100 units per repetition, 300 of them.
     const wide = `campaigns(first: 1) { edges { node { ${'products { feedback { product { name } } } '.repeat(300)} } } }`;
     for (const query of [`{ ${wide} }`, `query __schema { ${wide} }`, `{ ...__schema } fragment __schema on Query { ${wide} }`]) {
       const result = await api.gql(query);
@@ -98,7 +98,10 @@ describe('configurable limits', () => {
       expect((await strict.gql(`{ a: serviceInfo { version } b: serviceInfo { version } }`)).errors![0]!.extensions).toMatchObject({ queryLimit: 'aliases', max: 1 });
       expect((await strict.gql(`{ products { edges { node { name } } } }`)).errors![0]!.extensions).toMatchObject({ queryLimit: 'depth', max: 3 });
       expect((await strict.gql(`{ serviceInfo { ${'version '.repeat(60)} } }`)).errors![0]!.extensions).toMatchObject({ queryLimit: 'tokens', max: 60 });
-      expect((await strict.gql(`{ serviceInfo { ${'version '.repeat(45)} } }`)).errors![0]!.extensions).toMatchObject({ queryLimit: 'cost', max: 50 });
+      // The request cost model: 51 nodes cost 51 units.
+      const ids = Array.from({ length: 51 }, (_, i) => `id${i}`);
+      expect((await strict.gql(`query ($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids })).errors![0]!.extensions).toMatchObject({ queryLimit: 'cost', max: 50, cost: 51 });
+      expect(codes((await strict.gql(`query ($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: ids.slice(0, 50) })).errors)).not.toContain('QUERY_TOO_COMPLEX');
       expect((await strict.gql(`{ __typename }`)).errors).toBeUndefined();
     } finally {
       await strict.stop();

@@ -16,7 +16,7 @@ export interface TestDatabase extends Database {
  * A fresh, migrated database of this test file's own: a copy of the template database on a
  * PostgreSQL server (DATABASE_URL), or an embedded PGlite started from the migrated snapshot.
  */
-export async function createTestDatabase(options: { poolSize?: number } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(options: { poolSize?: number; statementTimeoutMs?: number } = {}): Promise<TestDatabase> {
   const template = inject('templateDatabase');
   const serverUrl = process.env.DATABASE_URL;
   if (template && serverUrl) {
@@ -26,7 +26,7 @@ export async function createTestDatabase(options: { poolSize?: number } = {}): P
     await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
     await admin.end();
     const url = withDatabase(serverUrl, name);
-    const database = connectDatabase(url, { poolSize: options.poolSize ?? 5 });
+    const database = connectDatabase(url, { poolSize: options.poolSize ?? 5, statementTimeoutMs: options.statementTimeoutMs });
     return {
       ...database,
       url,

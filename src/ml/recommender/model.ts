@@ -332,6 +332,17 @@ export class RecommenderModel {
     return this.collaborative.scoreUsersForItems(itemIndices, limit, eligibleUser);
   }
 
+  /** scoreUsersForItems a slice of users at a time, awaiting `pause()` between slices. */
+  scoreUsersForItemsInSlices(
+    itemIndices: readonly number[],
+    limit: number,
+    eligibleUser: ((user: number) => boolean) | undefined,
+    pause: () => Promise<void>,
+    sliceSize?: number,
+  ): Promise<UserScore[]> {
+    return this.collaborative.scoreUsersForItemsInSlices(itemIndices, limit, eligibleUser, pause, sliceSize);
+  }
+
   /** Users most similar to `user` on collaborative factors. */
   similarUsers(user: number, limit: number, metric: SimilarityMetric = 'COSINE'): UserScore[] {
     if (!(Number.isInteger(user) && user >= 0 && user < this.userCount)) throw new RangeError(`unknown user index ${user}`);

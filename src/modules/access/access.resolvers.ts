@@ -1,8 +1,9 @@
+import { listPageSize } from '../../graphql/pagination.ts';
 import type { Resolvers } from '../../generated/graphql.ts';
 
 export const accessResolvers: Resolvers = {
   Query: {
-    apiKeys: (_parent, _args, { services }) => services.apiKeys.listApiKeys(),
+    apiKeys: (_parent, { first }, { services }, info) => services.apiKeys.listApiKeys(listPageSize(first, services.limits.maxPageSize, info)),
     auditLog: (_parent, args, { services }) => services.audit.list(args),
   },
   Mutation: {

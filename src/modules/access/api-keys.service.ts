@@ -90,8 +90,9 @@ export class ApiKeysService {
     return revoked;
   }
 
-  listApiKeys(): Promise<ApiKey[]> {
-    return this.db.apiKey.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }] });
+  /** Newest first, at most `first`. */
+  listApiKeys(first: number): Promise<ApiKey[]> {
+    return this.db.apiKey.findMany({ orderBy: [{ createdAt: 'desc' }, { id: 'desc' }], take: first });
   }
 
   /**

@@ -1,3 +1,4 @@
+import { MAX_LABELS_PER_TASK } from '../common/task-name.ts';
 import type { Db } from '../../db/prisma.ts';
 import { findByRef } from '../../db/references.ts';
 import type { Campaign } from '../../generated/prisma/client.ts';
@@ -409,11 +410,13 @@ function emptySummary(task: string): SentimentSummaryValues & { rated: number; r
 }
 
 /** Sorts label counts (most frequent first, then by label) and fills in their shares. */
+/** Shares of the total, most frequent first; at most MAX_LABELS_PER_TASK labels (shares stay of the whole). */
 function withShares(counts: LabelCountValues[]): LabelCountValues[] {
   const total = counts.reduce((sum, entry) => sum + entry.count, 0);
   return counts
     .map((entry) => ({ ...entry, share: total > 0 ? entry.count / total : null }))
-    .sort((a, b) => b.count - a.count || (a.label < b.label ? -1 : 1));
+    .sort((a, b) => b.count - a.count || (a.label < b.label ? -1 : 1))
+    .slice(0, MAX_LABELS_PER_TASK);
 }
 
 function roundMoney(value: number): number {

@@ -39,20 +39,40 @@ export function bucketEnd(start: string, granularity: Granularity): string {
   return new Date(Date.UTC(date.getUTCFullYear(), date.getUTCMonth() + 1, 0)).toISOString().slice(0, 10);
 }
 
+/** Buckets from the one holding `from` to the one holding `to` (both YYYY-MM-DD, from ≤ to). */
+export function bucketCount(from: string, to: string, granularity: Granularity): number {
+  const first = utcDay(bucketStart(from, granularity));
+  const last = utcDay(to);
+  return granularity === 'MONTH'
+    ? (last.getUTCFullYear() - first.getUTCFullYear()) * 12 + last.getUTCMonth() - first.getUTCMonth() + 1
+    : Math.floor((last.getTime() - first.getTime()) / (granularity === 'WEEK' ? 7 * DAY_MS : DAY_MS)) + 1;
+}
+
 /** Validates a required from..to day range and the number of buckets it spans. */
 export function assertBucketRange(from: string, to: string, granularity: Granularity): void {
   assertDayRange(from, to);
-  const first = utcDay(bucketStart(from, granularity));
-  const last = utcDay(to);
-  const count =
-    granularity === 'MONTH'
-      ? (last.getUTCFullYear() - first.getUTCFullYear()) * 12 + last.getUTCMonth() - first.getUTCMonth() + 1
-      : Math.floor((last.getTime() - first.getTime()) / (granularity === 'WEEK' ? 7 * DAY_MS : DAY_MS)) + 1;
+  const count = bucketCount(from, to, granularity);
   if (count > MAX_BUCKETS) {
     throw userInputError(`The range ${from}..${to} spans ${count} ${granularity} buckets; at most ${MAX_BUCKETS} are allowed. Use a coarser granularity or a shorter range.`, {
       argument: 'granularity',
     });
   }
+}
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+const GRANULARITIES: readonly string[] = ['DAY', 'WEEK', 'MONTH'] satisfies Granularity[];
+
+/**
+ * For the request cost model (`@listSize(sizer: "buckets")`): the buckets a request's from, to and
+ * granularity span, at most MAX_BUCKETS (more is refused before any work); undefined when the
+ * arguments are not a valid range (the request then fails on them).
+ */
+export function bucketsSizer(args: Readonly<Record<string, unknown>>): number | undefined {
+  const { from, to, granularity } = args;
+  if (typeof from !== 'string' || typeof to !== 'string' || !DAY.test(from) || !DAY.test(to) || from > to) return undefined;
+  if (typeof granularity !== 'string' || !GRANULARITIES.includes(granularity)) return undefined;
+  const count = bucketCount(from, to, granularity as Granularity);
+  return Number.isFinite(count) ? Math.min(Math.max(count, 0), MAX_BUCKETS) : undefined;
 }
 
 /**

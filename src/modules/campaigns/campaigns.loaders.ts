@@ -1,8 +1,8 @@
 import DataLoader from 'dataloader';
 import type { Db } from '../../db/prisma.ts';
 import { Prisma, type Campaign, type CampaignMetric, type Product } from '../../generated/prisma/client.ts';
-import { utcDay } from '../common/days.ts';
-import { byKey, groupByKey } from '../common/loaders.ts';
+import { daysInRange } from '../common/days.ts';
+import { byKey, groupByKey, perLimit } from '../common/loaders.ts';
 import { PRODUCT_COLUMNS, productFromRow, type ProductRow } from '../products/products.rows.ts';
 
 /** A campaign with an optional inclusive range of UTC days (YYYY-MM-DD). */
@@ -53,6 +53,19 @@ export const CAMPAIGN_RATIOS_SQL = Prisma.sql`t.clicks / NULLIF(t.impressions, 0
   t.spend / NULLIF(t.conversions, 0) AS "costPerAcquisition",
   t.revenue / NULLIF(t.spend, 0) AS roas`;
 
+/**
+ * The most days `Campaign.dailyMetrics` returns (the latest of its range), so a campaign's
+ * history cannot make one field unbounded; also the size the cost model assumes for it.
+ */
+export const MAX_DAILY_METRICS = 366;
+
+/** For the request cost model (`@listSize(sizer: "days")`): the days of from..to, at most MAX_DAILY_METRICS. */
+export function daysSizer(args: Readonly<Record<string, unknown>>): number {
+  const from = typeof args.from === 'string' ? args.from : null;
+  const to = typeof args.to === 'string' ? args.to : null;
+  return Math.min(MAX_DAILY_METRICS, daysInRange(from, to));
+}
+
 const rangeKey = (key: CampaignRangeKey) => `${key.campaignId}|${key.from ?? ''}|${key.to ?? ''}`;
 
 /** Runs one batch query per distinct date range (a page's fields normally share one range). */
@@ -88,30 +101,38 @@ export function createCampaignLoaders(db: Db) {
     campaignById: new DataLoader<string, Campaign | null>(async (ids) =>
       byKey(ids, await db.campaign.findMany({ where: { id: { in: [...ids] } } }), (campaign) => campaign.id),
     ),
-    /** Target products of each campaign, by name; one statement for all campaigns asked for. */
-    productsByCampaignId: new DataLoader<string, Product[]>(async (ids) => {
-      const rows = await db.$queryRaw<(ProductRow & { parentId: string })[]>`
-        SELECT cp.campaign_id AS "parentId", ${PRODUCT_COLUMNS}
-        FROM campaign_products cp JOIN products p ON p.id = cp.product_id
-        WHERE cp.campaign_id = ANY(${[...ids]}::uuid[])
-        ORDER BY p.name, p.id`;
-      return groupByKey(ids, rows, (row) => row.parentId).map((list) =>
-        list.map(({ parentId: _parentId, ...row }) => productFromRow(row)),
-      );
-    }),
-    /** Daily metrics per campaign and date range, oldest day first. */
+    /** Keys: limitedKey(campaignId, first). Target products of each campaign, by name; one statement per distinct limit. */
+    productsByCampaignId: new DataLoader<string, Product[]>((keys) =>
+      perLimit(keys, async (ids, limit) => {
+        const rows = await db.$queryRaw<(ProductRow & { parentId: string; rn: bigint })[]>`
+          SELECT * FROM (
+            SELECT cp.campaign_id AS "parentId", ${PRODUCT_COLUMNS},
+              ROW_NUMBER() OVER (PARTITION BY cp.campaign_id ORDER BY p.name, p.id) AS rn
+            FROM campaign_products cp JOIN products p ON p.id = cp.product_id
+            WHERE cp.campaign_id = ANY(${ids}::uuid[])
+          ) ranked
+          WHERE rn <= ${limit}
+          ORDER BY "parentId", rn`;
+        return groupByKey(ids, rows, (row) => row.parentId).map((list) =>
+          list.map(({ parentId: _parentId, rn: _rn, ...row }) => productFromRow(row)),
+        );
+      }),
+    ),
+    /** Daily metrics per campaign and date range, oldest day first: the latest MAX_DAILY_METRICS days of the range. */
     metricsByCampaignId: new DataLoader<CampaignRangeKey, CampaignMetric[], string>(
       (keys) =>
         perRange(
           keys,
           async (campaignIds, from, to) => {
-            const rows = await db.campaignMetric.findMany({
-              where: {
-                campaignId: { in: campaignIds },
-                date: { ...(from ? { gte: utcDay(from) } : {}), ...(to ? { lte: utcDay(to) } : {}) },
-              },
-              orderBy: [{ campaignId: 'asc' }, { date: 'asc' }],
-            });
+            const rows = await db.$queryRaw<CampaignMetric[]>`
+              SELECT campaign_id::text AS "campaignId", date, impressions, clicks, conversions, spend, revenue, updated_at AS "updatedAt"
+              FROM (
+                SELECT m.*, ROW_NUMBER() OVER (PARTITION BY m.campaign_id ORDER BY m.date DESC) AS rn
+                FROM campaign_metrics m
+                WHERE m.campaign_id = ANY(${campaignIds}::uuid[]) ${dateBounds(from, to)}
+              ) ranked
+              WHERE rn <= ${MAX_DAILY_METRICS}
+              ORDER BY campaign_id, date`;
             const grouped = groupByKey(campaignIds, rows, (row) => row.campaignId);
             return new Map(campaignIds.map((id, i) => [id, grouped[i]!]));
           },

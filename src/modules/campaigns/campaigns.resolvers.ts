@@ -2,6 +2,8 @@ import type { Resolvers } from '../../generated/graphql.ts';
 import { toGlobalId } from '../../graphql/global-id.ts';
 import { refArgs } from '../common/references.ts';
 import { assertDayRange } from '../common/days.ts';
+import { limitedKey } from '../common/loaders.ts';
+import { listPageSize } from '../../graphql/pagination.ts';
 
 export const campaignsResolvers: Resolvers = {
   Query: {
@@ -15,7 +17,8 @@ export const campaignsResolvers: Resolvers = {
   Campaign: {
     id: (campaign) => toGlobalId('Campaign', campaign.id),
     budget: (campaign) => (campaign.budget === null ? null : campaign.budget.toNumber()),
-    products: (campaign, _args, { loaders }) => loaders.productsByCampaignId.load(campaign.id),
+    products: (campaign, { first }, { services, loaders }, info) =>
+      loaders.productsByCampaignId.load(limitedKey(campaign.id, listPageSize(first, services.limits.maxPageSize, info))),
     dailyMetrics: (campaign, { from, to }, { loaders }) => {
       assertDayRange(from, to);
       return loaders.metricsByCampaignId.load({ campaignId: campaign.id, from: from ?? null, to: to ?? null });

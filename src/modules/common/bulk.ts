@@ -25,10 +25,11 @@ export interface BulkWriteResult {
   errors: RowError[];
 }
 
-/** The configured limits every module applies: MAX_BATCH_SIZE rows per bulk write, MAX_PAGE_SIZE per page. */
+/** The configured limits every module applies: MAX_BATCH_SIZE rows per bulk write, MAX_PAGE_SIZE per page, QUERY_MAX_COST per operation. */
 export interface ServiceLimits {
   maxBatchSize: number;
   maxPageSize: number;
+  maxQueryCost: number;
 }
 
 export interface IndexedRow<T> {

@@ -43,3 +43,11 @@ export function assertDayRange(from: string | null | undefined, to: string | nul
     throw userInputError(`"from" (${from}) must not be after "to" (${to}).`, { argument: 'from' });
   }
 }
+
+const DAY_MS = 86_400_000;
+
+/** Days from `from` to `to` inclusive (YYYY-MM-DD); an open end counts as unbounded. */
+export function daysInRange(from: string | null | undefined, to: string | null | undefined): number {
+  if (!from || !to) return Number.POSITIVE_INFINITY;
+  return Math.max(0, Math.floor((utcDay(to).getTime() - utcDay(from).getTime()) / DAY_MS) + 1);
+}

@@ -21,3 +21,24 @@ export function groupByKey<K, T>(keys: readonly K[], rows: readonly T[], keyOf: 
 export function limitedKey(parentId: string, limit: number, extra = ''): string {
   return `${parentId}|${limit}|${extra}`;
 }
+
+/**
+ * Batches "the first N children of each parent" keys (limitedKey) into one load per distinct N
+ * (normally one per request); `load` returns each parent's children, in the parents' order.
+ */
+export async function perLimit<T>(keys: readonly string[], load: (parentIds: string[], limit: number) => Promise<T[][]>): Promise<T[][]> {
+  const byLimit = new Map<number, string[]>();
+  for (const key of keys) {
+    const [parentId, limit] = key.split('|');
+    const list = byLimit.get(Number(limit));
+    if (list) list.push(parentId!);
+    else byLimit.set(Number(limit), [parentId!]);
+  }
+  const results = new Map<string, T[]>();
+  for (const [limit, parentIds] of byLimit) {
+    const unique = [...new Set(parentIds)];
+    const lists = limit === 0 ? unique.map(() => []) : await load(unique, limit);
+    unique.forEach((parentId, i) => results.set(limitedKey(parentId, limit), lists[i] ?? []));
+  }
+  return keys.map((key) => results.get(key) ?? []);
+}

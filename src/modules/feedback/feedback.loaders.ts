@@ -2,6 +2,7 @@ import DataLoader from 'dataloader';
 import type { Db } from '../../db/prisma.ts';
 import type { Feedback, FeedbackLabel, FeedbackPrediction } from '../../generated/prisma/client.ts';
 import { byKey, groupByKey, limitedKey } from '../common/loaders.ts';
+import { MAX_TASKS_PER_FEEDBACK } from '../common/task-name.ts';
 
 /** Columns of `feedback` under the Prisma model's field names, for raw queries. */
 const FEEDBACK_COLUMNS = `f.id::text AS id, f.external_id AS "externalId", f.user_id::text AS "userId", f.product_id::text AS "productId",
@@ -55,14 +56,16 @@ export function createFeedbackLoaders(db: Db) {
       byKey(ids, await db.feedback.findMany({ where: { id: { in: [...ids] } } }), (row) => row.id),
     ),
     feedbackLabelsByFeedbackId: new DataLoader<string, FeedbackLabel[]>(async (ids) =>
-      groupByKey(ids, await db.feedbackLabel.findMany({ where: { feedbackId: { in: [...ids] } }, orderBy: { task: 'asc' } }), (row) => row.feedbackId),
+      groupByKey(ids, await db.feedbackLabel.findMany({ where: { feedbackId: { in: [...ids] } }, orderBy: { task: 'asc' } }), (row) => row.feedbackId).map(
+        (labels) => labels.slice(0, MAX_TASKS_PER_FEEDBACK),
+      ),
     ),
     feedbackPredictionsByFeedbackId: new DataLoader<string, FeedbackPrediction[]>(async (ids) =>
       groupByKey(
         ids,
         await db.feedbackPrediction.findMany({ where: { feedbackId: { in: [...ids] } }, orderBy: { task: 'asc' } }),
         (row) => row.feedbackId,
-      ),
+      ).map((predictions) => predictions.slice(0, MAX_TASKS_PER_FEEDBACK)),
     ),
     /** Keys: limitedKey(userId, first). */
     feedbackByUser: newestFeedbackBy(db, 'user_id'),

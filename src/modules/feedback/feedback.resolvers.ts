@@ -2,14 +2,8 @@ import type { Resolvers } from '../../generated/graphql.ts';
 import { toGlobalId } from '../../graphql/global-id.ts';
 import { limitedKey } from '../common/loaders.ts';
 import { refArgs } from '../common/references.ts';
-import { pageSize } from '../../graphql/pagination.ts';
+import { listPageSize } from '../../graphql/pagination.ts';
 import { seesPersonalData } from '../../privacy/masking.ts';
-
-/**
- * Default sizes of the nested feedback lists (feedback.graphql states them): a default, not the
- * schema's, because pageSize cuts it to MAX_PAGE_SIZE when that is smaller.
- */
-const NESTED_FEEDBACK_PAGE = { user: 10, product: 5, campaign: 5 } as const;
 
 export const feedbackResolvers: Resolvers = {
   Query: {
@@ -37,16 +31,16 @@ export const feedbackResolvers: Resolvers = {
       })),
   },
   User: {
-    feedback: (user, { first }, { services, loaders }) =>
-      loaders.feedbackByUser.load(limitedKey(user.id, pageSize(first, services.limits.maxPageSize, NESTED_FEEDBACK_PAGE.user))),
+    feedback: (user, { first }, { services, loaders }, info) =>
+      loaders.feedbackByUser.load(limitedKey(user.id, listPageSize(first, services.limits.maxPageSize, info))),
   },
   Product: {
-    feedback: (product, { first }, { services, loaders }) =>
-      loaders.feedbackByProduct.load(limitedKey(product.id, pageSize(first, services.limits.maxPageSize, NESTED_FEEDBACK_PAGE.product))),
+    feedback: (product, { first }, { services, loaders }, info) =>
+      loaders.feedbackByProduct.load(limitedKey(product.id, listPageSize(first, services.limits.maxPageSize, info))),
   },
   Campaign: {
-    feedback: (campaign, { first }, { services, loaders }) =>
-      loaders.feedbackByCampaign.load(limitedKey(campaign.id, pageSize(first, services.limits.maxPageSize, NESTED_FEEDBACK_PAGE.campaign))),
+    feedback: (campaign, { first }, { services, loaders }, info) =>
+      loaders.feedbackByCampaign.load(limitedKey(campaign.id, listPageSize(first, services.limits.maxPageSize, info))),
   },
 };
 

@@ -1,7 +1,7 @@
 import type { Resolvers } from '../../generated/graphql.ts';
 import { toGlobalId } from '../../graphql/global-id.ts';
 import { refArgs } from '../common/references.ts';
-import { pageSize } from '../../graphql/pagination.ts';
+import { listPageSize } from '../../graphql/pagination.ts';
 import { productCountKey, userInteractionsKey } from './interactions.loaders.ts';
 
 export const interactionsResolvers: Resolvers = {
@@ -20,8 +20,8 @@ export const interactionsResolvers: Resolvers = {
     campaign: (row, _args, { loaders }) => (row.campaignId ? loaders.campaignById.load(row.campaignId) : null),
   },
   User: {
-    interactions: (user, { first, types }, { services, loaders }) =>
-      loaders.interactionsByUser.load(userInteractionsKey(user.id, pageSize(first, services.limits.maxPageSize), types)),
+    interactions: (user, { first, types }, { services, loaders }, info) =>
+      loaders.interactionsByUser.load(userInteractionsKey(user.id, listPageSize(first, services.limits.maxPageSize, info), types)),
   },
   Product: {
     interactionCount: (product, { types }, { loaders }) => loaders.interactionCountByProduct.load(productCountKey(product.id, types)),

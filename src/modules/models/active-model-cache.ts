@@ -23,6 +23,8 @@ export class ActiveModelCache<T> {
     private readonly load: (artifact: Uint8Array, version: ModelVersion) => Promise<T>,
     private readonly dispose: (model: T) => void = () => undefined,
     private readonly recheckMs = 1_000,
+    /** A replaced model is disposed this much later, so requests still using it (sliced work) finish. */
+    private readonly disposeDelayMs = 60_000,
   ) {
     // An activation in this process is served at once; other processes' within recheckMs.
     registry.onActivated((kind, task) => {
@@ -55,7 +57,7 @@ export class ActiveModelCache<T> {
     entry.checkedAt = Date.now();
     if (activeId === entry.versionId) return;
     if (!activeId) {
-      if (entry.loaded) this.dispose(entry.loaded.model);
+      if (entry.loaded) this.disposeLater(entry.loaded.model);
       entry.loaded = null;
       entry.versionId = null;
       return;
@@ -66,6 +68,10 @@ export class ActiveModelCache<T> {
     const previous = entry.loaded;
     entry.loaded = { version, model };
     entry.versionId = activeId;
-    if (previous) this.dispose(previous.model);
+    if (previous) this.disposeLater(previous.model);
+  }
+
+  private disposeLater(model: T): void {
+    setTimeout(() => this.dispose(model), this.disposeDelayMs).unref();
   }
 }

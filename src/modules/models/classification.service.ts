@@ -1,3 +1,4 @@
+import { slices, yieldToEventLoop } from '../common/cooperative.ts';
 import type { Db } from '../../db/prisma.ts';
 import type { ModelVersion } from './registry.service.ts';
 import { appError, ErrorCode, userInputError } from '../../graphql/errors.ts';
@@ -11,10 +12,26 @@ import { parseTaskName } from '../common/task-name.ts';
 import { MAX_TEXT_LENGTH } from '../common/text.ts';
 
 export const MAX_TEXTS_PER_CALL = 1_000;
+/** One prediction slice: sized to stay well under SLICE_BUDGET_MS (measured in docs/benchmarks.md, "Event loop under heavy requests"). */
+const CLASSIFY_SLICE_CHARACTERS = 10_000;
+const CLASSIFY_SLICE_TEXTS = 64;
 const PREDICTION_CHUNK = 500;
 
 export interface ClassifiedText extends Prediction {
   text: string;
+}
+
+/**
+ * Predictions in slices, with a turn of the event loop between them: 1,000 long texts take
+ * seconds of a core, which would otherwise hold every other request (and health checks) up.
+ */
+async function predictInSlices(model: TextClassifier, texts: readonly string[]): Promise<Prediction[]> {
+  const out: Prediction[] = [];
+  for (const slice of slices(texts, (text) => text.length, CLASSIFY_SLICE_CHARACTERS, CLASSIFY_SLICE_TEXTS)) {
+    if (out.length) await yieldToEventLoop();
+    out.push(...model.predict(slice));
+  }
+  return out;
 }
 
 /** Serves the active classifier of each task and stores predictions on feedback. */
@@ -41,8 +58,8 @@ export class ClassificationService {
     if (!active) {
       throw appError(ErrorCode.MODEL_NOT_READY, `No classifier is active for task "${task}". Label feedback, run trainModel(kind: TEXT_CLASSIFIER, task: "${task}") and wait for it to finish.`, { task });
     }
-    const predictions = await active.model.predict([...texts]);
-    return { modelVersion: active.version, results: predictions.map((prediction, i) => ({ ...prediction, text: texts[i] })) };
+    const predictions = await predictInSlices(active.model, texts);
+    return { modelVersion: active.version, results: predictions.map((prediction, i) => ({ ...prediction, text: texts[i]! })) };
   }
 
   /** Tasks that have an active classifier right now. */
@@ -79,7 +96,7 @@ export class ClassificationService {
                                 AND p.model_version_id = ${active.version.id}::uuid)
               ORDER BY f.created_at DESC LIMIT ${take}`;
       if (rows.length === 0) break;
-      const predictions = await active.model.predict(rows.map((row) => row.text));
+      const predictions = await predictInSlices(active.model, rows.map((row) => row.text));
       const payload = rows.map((row, i) => ({
         feedbackId: row.id,
         label: predictions[i].label,

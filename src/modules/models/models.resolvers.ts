@@ -1,7 +1,7 @@
 import type { Resolvers } from '../../generated/graphql.ts';
 import { localIdOf, toGlobalId } from '../../graphql/global-id.ts';
 import { notFoundError } from '../../graphql/errors.ts';
-import { pageSize } from '../../graphql/pagination.ts';
+import { listPageSize } from '../../graphql/pagination.ts';
 
 interface StoredProgress {
   stage?: string;
@@ -16,11 +16,12 @@ interface StoredProgress {
 
 export const modelsResolvers: Resolvers = {
   Query: {
-    models: (_parent, args, { services }) => services.models.registry.listModels(args),
+    models: (_parent, { first, ...filter }, { services }, info) =>
+      services.models.registry.listModels({ ...filter, first: listPageSize(first, services.limits.maxPageSize, info) }),
     model: (_parent, { id }, { loaders }) => loaders.modelVersionById.load(localIdOf('ModelVersion', id)),
     trainingJob: (_parent, { id }, { loaders }) => loaders.trainingJobById.load(localIdOf('TrainingJob', id)),
-    trainingJobs: (_parent, args, { services }) =>
-      services.models.registry.listJobs({ kind: args.kind, task: args.task, first: pageSize(args.first, services.limits.maxPageSize) }),
+    trainingJobs: (_parent, args, { services }, info) =>
+      services.models.registry.listJobs({ kind: args.kind, task: args.task, first: listPageSize(args.first, services.limits.maxPageSize, info) }),
     classify: (_parent, { task, texts }, { services }) => services.models.classification.classify(task, texts),
   },
   Mutation: {

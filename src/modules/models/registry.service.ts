@@ -20,7 +20,8 @@ export class ModelRegistry {
     for (const listener of this.activationListeners) listener(kind, task);
   }
 
-  listModels(filter: { kind?: ModelKind | null; task?: string | null; activeOnly?: boolean | null }): Promise<ModelVersion[]> {
+  /** Newest first, at most `first` (the resolver applies the page-size rule). */
+  listModels(filter: { kind?: ModelKind | null; task?: string | null; activeOnly?: boolean | null; first: number }): Promise<ModelVersion[]> {
     return this.db.modelVersion.findMany({
       where: {
         ...(filter.kind ? { kind: filter.kind } : {}),
@@ -29,7 +30,7 @@ export class ModelRegistry {
       },
       orderBy: [{ createdAt: 'desc' }],
       omit: { artifact: true },
-      take: 200,
+      take: filter.first,
     });
   }
 

@@ -1,3 +1,5 @@
+import { limitedKey } from '../common/loaders.ts';
+import { listPageSize } from '../../graphql/pagination.ts';
 import type { Resolvers } from '../../generated/graphql.ts';
 import { toGlobalId } from '../../graphql/global-id.ts';
 import { refArgs } from '../common/references.ts';
@@ -14,6 +16,7 @@ export const productsResolvers: Resolvers = {
     id: (product) => toGlobalId('Product', product.id),
     price: (product) => (product.price === null ? null : product.price.toNumber()),
     attributes: (product) => product.attributes as Record<string, unknown>,
-    campaigns: (product, _args, { loaders }) => loaders.campaignsByProductId.load(product.id),
+    campaigns: (product, { first }, { services, loaders }, info) =>
+      loaders.campaignsByProductId.load(limitedKey(product.id, listPageSize(first, services.limits.maxPageSize, info))),
   },
 };

@@ -1,3 +1,4 @@
+import { yieldToEventLoop } from '../common/cooperative.ts';
 import type { Db } from '../../db/prisma.ts';
 import { raw, type RawRunner } from '../../db/raw.ts';
 import type { Product, User } from '../../generated/prisma/client.ts';
@@ -435,7 +436,8 @@ export class RecommendationService {
     const targets = targetIds.map((target) => loaded.itemIndex.get(target)).filter((i): i is number => i !== undefined);
     if (targets.length === 0) return []; // every target is newer than the model: retrain to score them
     const eligible = await this.eligibleUsers(loaded);
-    const scored = loaded.model.scoreUsersForItems(targets, limit + Math.min(1000, Math.ceil(limit * 0.05) + MARGIN), (u) => eligible[u] === 1);
+    // Scanned in slices with the event loop free between them: the customer base may be large.
+    const scored = await loaded.model.scoreUsersForItemsInSlices(targets, limit + Math.min(1000, Math.ceil(limit * 0.05) + MARGIN), (u) => eligible[u] === 1, yieldToEventLoop);
     const users = present(await loaders.userById.loadMany(scored.map((s) => loaded.model.ids!.users[s.user])));
     const out: AudienceMemberModel[] = [];
     scored.forEach((s, i) => {

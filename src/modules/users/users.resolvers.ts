@@ -1,6 +1,6 @@
 import type { Resolvers } from '../../generated/graphql.ts';
 import { toGlobalId } from '../../graphql/global-id.ts';
-import { pageSize } from '../../graphql/pagination.ts';
+import { listPageSize } from '../../graphql/pagination.ts';
 import { assertOneOf, optionalLocalId, refArgs } from '../common/references.ts';
 
 export const usersResolvers: Resolvers = {
@@ -21,7 +21,7 @@ export const usersResolvers: Resolvers = {
     email: (user, _args, { services }) => services.users.emailOf(user),
     name: (user, _args, { services }) => services.users.nameOf(user),
     attributes: (user) => user.attributes as Record<string, unknown>,
-    consentHistory: async (user, { first }, { services, loaders }) =>
-      (await loaders.consentHistoryByUserId.load(user.id)).slice(0, pageSize(first, services.limits.maxPageSize)),
+    consentHistory: async (user, { first }, { services, loaders }, info) =>
+      (await loaders.consentHistoryByUserId.load(user.id)).slice(0, listPageSize(first, services.limits.maxPageSize, info)),
   },
 };

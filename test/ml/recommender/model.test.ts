@@ -151,6 +151,19 @@ describe('trained recommender on planted data', () => {
     expect(eligible.some((a) => a.user === NO_HISTORY_USER)).toBe(false);
   });
 
+  it('campaign audience in slices: the same ranking, pausing between slices of users', async () => {
+    const items = synthetic.products.filter((p) => p.cluster === 2).slice(0, 10).map((p) => p.index);
+    let pauses = 0;
+    const pause = async () => {
+      pauses++;
+    };
+    const whole = model.scoreUsersForItems(items, 50, (u) => u % 2 === 0);
+    const sliced = await model.scoreUsersForItemsInSlices(items, 50, (u) => u % 2 === 0, pause, 7);
+    expect(sliced).toEqual(whole);
+    expect(whole).toHaveLength(50);
+    expect(pauses).toBe(Math.ceil(model.userCount / 7) - 1);
+  });
+
   it('serialize/deserialize round trip gives identical results', () => {
     const bytes = model.serialize();
     // Simulate reading from a file into an unaligned Buffer slice.

@@ -6,6 +6,7 @@
 import { confidence } from '../als.js';
 import { cholesky, choleskySolve, dot } from '../linalg.js';
 import { topK } from '../metrics.js';
+import { TopKBuffer } from '../../shared/top-k.js';
 import { similarity, type SimilarityMetric } from '../similarity.js';
 import type { AlsConfig, UserScore } from '../types.js';
 import type { UserHistory } from './history.js';
@@ -116,7 +117,37 @@ export class CollaborativeScorer {
    * x_u·mean(y)); users without factors are skipped.
    */
   scoreUsersForItems(itemIndices: readonly number[], limit: number, eligibleUser?: (user: number) => boolean): UserScore[] {
-    const { factors: k, itemFactors, userFactors: uf, userCount, itemCount } = this.f;
+    const q = this.meanItemFactors(itemIndices);
+    if (!q) return [];
+    const top = new TopKBuffer(limit);
+    this.offerUsers(q, top, 0, this.f.userCount, eligibleUser);
+    return usersOf(top);
+  }
+
+  /**
+   * The same ranking, scanning `sliceSize` users at a time and awaiting `pause()` between slices
+   * (the caller lets its event loop run there), for catalogues of customers too large to scan in
+   * one go. Same result as scoreUsersForItems.
+   */
+  async scoreUsersForItemsInSlices(
+    itemIndices: readonly number[],
+    limit: number,
+    eligibleUser: ((user: number) => boolean) | undefined,
+    pause: () => Promise<void>,
+    sliceSize = 20_000,
+  ): Promise<UserScore[]> {
+    const q = this.meanItemFactors(itemIndices);
+    if (!q) return [];
+    const top = new TopKBuffer(limit);
+    for (let start = 0; start < this.f.userCount; start += sliceSize) {
+      if (start > 0) await pause();
+      this.offerUsers(q, top, start, Math.min(this.f.userCount, start + sliceSize), eligibleUser);
+    }
+    return usersOf(top);
+  }
+
+  private meanItemFactors(itemIndices: readonly number[]): Float64Array | null {
+    const { factors: k, itemFactors, itemCount } = this.f;
     const q = new Float64Array(k);
     let n = 0;
     for (const i of itemIndices) {
@@ -124,20 +155,23 @@ export class CollaborativeScorer {
       for (let d = 0; d < k; d++) q[d] += itemFactors[i * k + d];
       n++;
     }
-    if (n === 0) return [];
+    if (n === 0) return null;
     for (let d = 0; d < k; d++) q[d] /= n;
-    const scores = new Float32Array(userCount);
-    for (let u = 0; u < userCount; u++) {
-      if (this.userNorms[u] === 0) {
-        scores[u] = -Infinity;
-        continue;
-      }
+    return q;
+  }
+
+  /** Offers users [from, to) with their affinity x_u·q; ties keep the lower user index. */
+  private offerUsers(q: Float64Array, top: TopKBuffer, from: number, to: number, eligibleUser?: (user: number) => boolean): void {
+    const { factors: k, userFactors: uf } = this.f;
+    for (let u = from; u < to; u++) {
+      if (this.userNorms[u] === 0) continue;
       let s = 0;
       for (let d = 0; d < k; d++) s += uf[u * k + d] * q[d];
-      scores[u] = s;
+      const score = Math.fround(s);
+      if (!Number.isFinite(score) || !top.admits(score)) continue;
+      if (eligibleUser !== undefined && !eligibleUser(u)) continue;
+      top.offer(score, u);
     }
-    const top = topK(scores, limit, eligibleUser === undefined ? undefined : (u) => !eligibleUser(u));
-    return Array.from(top.items, (u, r) => ({ user: u, score: top.scores[r] }));
   }
 
   /** Users most similar to `user` on their factors. */
@@ -149,4 +183,8 @@ export class CollaborativeScorer {
     const top = topK(scores, limit, (u) => u === user);
     return Array.from(top.items, (u, r) => ({ user: u, score: top.scores[r] }));
   }
+}
+
+function usersOf(top: TopKBuffer): UserScore[] {
+  return Array.from(top.ids.subarray(0, top.size), (user, r) => ({ user, score: Math.fround(top.values[r]!) }));
 }

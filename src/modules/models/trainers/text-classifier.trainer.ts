@@ -1,3 +1,4 @@
+import { MAX_LABELS_PER_TASK } from '../../common/task-name.ts';
 import { InsufficientTrainingDataError, TextClassifierHyperparametersSchema, type LabelledText } from '../../../ml/classifier/index.ts';
 import { ErrorCode } from '../../../graphql/errors.ts';
 import { parseHyperparameters, TrainingInputError, type ModelTrainer } from './trainer.ts';
@@ -22,6 +23,12 @@ export const textClassifierTrainer: ModelTrainer = {
     const counts = countLabels(examples);
     const minimum = hp.minExamplesPerClass;
     const tooFew = [...counts].filter(([, count]) => count < minimum);
+    if (counts.size > MAX_LABELS_PER_TASK) {
+      throw new TrainingInputError(
+        ErrorCode.BAD_USER_INPUT,
+        `Task "${task}" has ${counts.size} distinct labels; a classifier distinguishes at most ${MAX_LABELS_PER_TASK}. Merge or remove labels first.`,
+      );
+    }
     if (counts.size < 2 || tooFew.length) {
       throw new TrainingInputError(
         ErrorCode.INSUFFICIENT_TRAINING_DATA,
