@@ -36,7 +36,7 @@ export function createServices(db: Db, config: Config, runtime: ServiceRuntime =
   return {
     limits,
     models,
-    users: new UsersService(db, limits, cipher),
+    users: new UsersService(db, limits, cipher, models.erasure),
     privacy: { cipher, nonPersonalAttributeKeys: config.NON_PERSONAL_ATTRIBUTE_KEYS },
     apiKeys: new ApiKeysService(db, { adminApiKey: config.ADMIN_API_KEY, cacheSeconds: config.API_KEY_CACHE_SECONDS, logger }),
     audit: new AuditService(db, limits),

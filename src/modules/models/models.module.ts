@@ -4,6 +4,7 @@ import type { Logger } from '../../logger.ts';
 import { loadTextClassifier, type BackendPreference, type TextClassifier } from '../../ml/classifier/index.ts';
 import { ActiveModelCache } from './active-model-cache.ts';
 import { ClassificationService } from './classification.service.ts';
+import { ModelErasureService } from './model-erasure.service.ts';
 import { ModelRegistry } from './registry.service.ts';
 import { TrainingService, type TrainingQueuePolicy } from './training.service.ts';
 import { textClassifierTrainer } from './trainers/text-classifier.trainer.ts';
@@ -28,9 +29,11 @@ export function createModelServices(
     (artifact) => loadTextClassifier(artifact, { backend: runtime.tfjsBackend }),
     (model) => model.dispose(),
   );
+  const training = new TrainingService(db, registry, [textClassifierTrainer, recommenderTrainer], runtime.queue, runtime.logger, runtime.trainingThread, runtime.tfjsBackend, runtime.trainingQueue);
   return {
     registry,
-    training: new TrainingService(db, registry, [textClassifierTrainer, recommenderTrainer], runtime.queue, runtime.logger, runtime.trainingThread, runtime.tfjsBackend, runtime.trainingQueue),
+    training,
+    erasure: new ModelErasureService(training, runtime.logger),
     classification: new ClassificationService(db, classifiers, runtime.logger),
     queue: runtime.queue,
   };

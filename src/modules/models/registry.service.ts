@@ -4,6 +4,16 @@ import type { ModelKind, ModelVersion as StoredModelVersion, TrainingJob } from 
 /** A model version without its artefact bytes (those are read only to load a model). */
 export type ModelVersion = Omit<StoredModelVersion, 'artifact'>;
 import { appError, ErrorCode, notFoundError } from '../../graphql/errors.ts';
+import { lockModelTask, purgeErasedInactive, retireErasedActive } from './erasure.storage.ts';
+
+/** MODEL_PURGED: the version's artifact was deleted (trained on an erased customer); it cannot serve again. */
+export function modelPurgedError(id: string) {
+  return appError(
+    ErrorCode.MODEL_PURGED,
+    `Model version ${id} was purged: it was trained on feedback of a customer erased since (eraseUser), and its artefact was deleted. It cannot be activated or loaded again; activate or train another version.`,
+    { modelVersionId: id },
+  );
+}
 
 /** Model versions and training jobs as stored rows: listing, lookup and activation. */
 export class ModelRegistry {
@@ -56,22 +66,47 @@ export class ModelRegistry {
     return row?.id ?? null;
   }
 
-  /** Makes one version the only active one of its (kind, task), atomically. */
+  /**
+   * Makes one version the only active one of its (kind, task), atomically. A PURGED version is
+   * refused (MODEL_PURGED); the version it replaces is purged when it was trained on an erased
+   * customer (it was kept only until something replaced it).
+   */
   async activate(id: string): Promise<ModelVersion> {
     const activated = await this.db.$transaction(async (tx) => {
       const target = await tx.modelVersion.findUnique({ where: { id }, select: { id: true, kind: true, task: true, artifact: false } });
       if (!target) throw notFoundError('ModelVersion', id);
-      // Serialise concurrent activations of the same (kind, task).
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`${target.kind}:${target.task}`}))`;
+      // Serialise concurrent activations (and erasures' purges) of the same (kind, task).
+      await lockModelTask(tx, target.kind, target.task);
+      // Read under the lock: an erasure may have purged it since the read above.
+      const current = await tx.modelVersion.findUniqueOrThrow({ where: { id }, select: { status: true } });
+      if (current.status === 'PURGED') throw modelPurgedError(id);
       await tx.modelVersion.updateMany({ where: { kind: target.kind, task: target.task, active: true, NOT: { id } }, data: { active: false } });
-      return tx.modelVersion.update({ where: { id }, data: { active: true, activatedAt: new Date() }, omit: { artifact: true } });
+      const version = await tx.modelVersion.update({ where: { id }, data: { active: true, activatedAt: new Date() }, omit: { artifact: true } });
+      await purgeErasedInactive(tx, target.kind, target.task);
+      return version;
     });
     this.notifyActivated(activated.kind, activated.task);
     return activated;
   }
 
+  /**
+   * After an erasure's retrain of (kind, task) failed for good (e.g. too little data left): the
+   * active version, if trained on an erased customer, is deactivated and purged, so the task has
+   * no active model (serving answers MODEL_NOT_READY until a new version is trained). Returns
+   * whether a version was retired.
+   */
+  async retireErasedActive(kind: ModelKind, task: string): Promise<boolean> {
+    const retired = await this.db.$transaction(async (tx) => {
+      await lockModelTask(tx, kind, task);
+      return retireErasedActive(tx, kind, task);
+    });
+    if (retired > 0) this.notifyActivated(kind, task);
+    return retired > 0;
+  }
+
   async loadArtifact(id: string): Promise<Uint8Array> {
-    const row = await this.db.modelVersion.findUnique({ where: { id }, select: { artifact: true } });
+    const row = await this.db.modelVersion.findUnique({ where: { id }, select: { artifact: true, status: true } });
+    if (row?.status === 'PURGED') throw modelPurgedError(id);
     if (!row?.artifact) throw appError(ErrorCode.MODEL_NOT_READY, `Model version ${id} has no stored artefact.`);
     return row.artifact;
   }

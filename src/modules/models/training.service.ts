@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { Db } from '../../db/prisma.ts';
-import type { ActivationPolicy, ModelKind, Prisma, TrainingJob } from '../../generated/prisma/client.ts';
+import type { ActivationPolicy, ModelKind, Prisma, TrainingJob, TrainingOrigin } from '../../generated/prisma/client.ts';
 import { appError, ErrorCode, userInputError } from '../../graphql/errors.ts';
 import { QUEUES, type JobQueue } from '../../jobs/queue.ts';
 import type { Logger } from '../../logger.ts';
 import type { BackendPreference } from '../../ml/shared/backend.ts';
 import { parseTaskName } from '../common/task-name.ts';
 import type { ModelRegistry } from './registry.service.ts';
+import { countErased, holdTrainingUsersExclusive, lockModelTask, purgeErasedInactive, recordTrainingUsers } from './erasure.storage.ts';
 import { TrainingInputError, type ModelTrainer, type TrainedModel, type TrainingProgressUpdate } from './trainers/trainer.ts';
 import type { TrainingThreadMode } from './trainers/trainer.ts';
 
@@ -47,9 +48,24 @@ function canonicalJson(value: unknown): string {
 /**
  * What makes two trainModel requests identical: kind, task, the hyperparameters with their
  * defaults filled in (so `{}` and the defaults spelled out are the same), activation policy.
+ * Retrains queued by eraseUser (origin ERASURE) are identical only to each other.
  */
-export function trainingRequestKey(kind: ModelKind, task: string, resolvedHyperparameters: Record<string, unknown>, activationPolicy: ActivationPolicy): string {
-  return createHash('sha256').update(canonicalJson({ kind, task, hyperparameters: resolvedHyperparameters, activationPolicy })).digest('hex');
+export function trainingRequestKey(
+  kind: ModelKind,
+  task: string,
+  resolvedHyperparameters: Record<string, unknown>,
+  activationPolicy: ActivationPolicy,
+  origin: TrainingOrigin = 'REQUEST',
+): string {
+  const request = { kind, task, hyperparameters: resolvedHyperparameters, activationPolicy, ...(origin === 'REQUEST' ? {} : { origin }) };
+  return createHash('sha256').update(canonicalJson(request)).digest('hex');
+}
+
+/** A retrain eraseUser queued (or joined, when an identical one was still QUEUED). */
+export interface ErasureRetrain {
+  trainingJobId: string;
+  /** True when this call created the job: it still has to be sent to the queue (sendQueued) after commit. */
+  created: boolean;
 }
 
 /** The error of a job FAILED with TRAINING_INTERRUPTED, around its attempts (written in SQL). */
@@ -119,13 +135,8 @@ export class TrainingService {
     const { keyId } = requester;
     const outcome = await this.oneAtATime(async () => {
       const decided = await this.db.$transaction(async (tx) => {
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`training-request:${requestKey}`}))`;
-        const queued = await tx.trainingJob.findFirst({ where: { requestKey, status: 'QUEUED' }, orderBy: { createdAt: 'asc' }, select: { id: true } });
-        // Still QUEUED when counted (a worker may have claimed it since the read): else queue anew.
-        const counted = queued && (await tx.trainingJob.updateMany({ where: { id: queued.id, status: 'QUEUED' }, data: { requestCount: { increment: 1 } } }));
-        if (queued && counted && counted.count === 1) {
-          return { outcome: 'coalesced', job: await tx.trainingJob.findUniqueOrThrow({ where: { id: queued.id } }) } as const;
-        }
+        const queued = await joinQueuedJob(tx, requestKey);
+        if (queued) return { outcome: 'coalesced', job: await tx.trainingJob.findUniqueOrThrow({ where: { id: queued } }) } as const;
         if (keyId !== null) {
           await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`training-key:${keyId}`}))`;
           const active = await tx.trainingJob.count({ where: { requestedByKeyId: keyId, status: { in: ['QUEUED', 'RUNNING'] } } });
@@ -157,6 +168,56 @@ export class TrainingService {
   }
 
   /**
+   * Queues, in the caller's transaction (eraseUser's), a retrain of (kind, task) with the given
+   * hyperparameters (the active version's) that is activated when it completes (policy ALWAYS:
+   * it replaces a version that must go, even if its metrics are a little lower). A system job:
+   * no API key's TRAINING_MAX_QUEUED_PER_KEY share is used, and while one is QUEUED every further
+   * erasure joins it (requestCount + 1), so erasing many customers queues one retrain per task.
+   * A created job is sent to the queue by sendQueued after the transaction commits (a job left
+   * unsent by a crash in between is sent by the workers' periodic check, takeOverStaleJobs).
+   */
+  async queueErasureRetrain(tx: Prisma.TransactionClient, kind: ModelKind, task: string, hyperparameters: Record<string, unknown>): Promise<ErasureRetrain> {
+    const trainer = this.trainerFor(kind);
+    let given = hyperparameters;
+    let resolved: Record<string, unknown>;
+    try {
+      resolved = trainer.validate(task, given);
+    } catch {
+      // Stored before a hyperparameter was renamed or removed: retrain with today's defaults.
+      given = {};
+      resolved = trainer.validate(task, given);
+    }
+    const requestKey = trainingRequestKey(kind, task, resolved, 'ALWAYS', 'ERASURE');
+    const queued = await joinQueuedJob(tx, requestKey);
+    if (queued) return { trainingJobId: queued, created: false };
+    const job = await tx.trainingJob.create({
+      data: {
+        kind,
+        task,
+        origin: 'ERASURE',
+        hyperparameters: given as Prisma.InputJsonValue,
+        activationPolicy: 'ALWAYS',
+        requestKey,
+        requestedByKeyId: null,
+        progress: { stage: 'queued', fraction: 0 },
+      },
+      select: { id: true },
+    });
+    return { trainingJobId: job.id, created: true };
+  }
+
+  /** Sends committed QUEUED jobs (created by queueErasureRetrain) to the job queue. */
+  async sendQueued(trainingJobIds: readonly string[]): Promise<void> {
+    const queue = this.queue();
+    // Without a queue here the jobs stay QUEUED and unsent: a worker's periodic check sends them.
+    if (!queue) return;
+    for (const id of trainingJobIds) {
+      const queueJobId = await queue.send(QUEUES.training, { trainingJobId: id });
+      await this.db.trainingJob.updateMany({ where: { id }, data: { queueJobId } });
+    }
+  }
+
+  /**
    * Runs the queuing of requests one at a time in this process (each takes milliseconds): a
    * burst of trainModel calls then never holds every pooled connection in transactions waiting
    * on the same lock, nor interleaves them with the queue's own connections (which stalls the
@@ -180,15 +241,16 @@ export class TrainingService {
   async runTrainingJob(trainingJobId: string, policy: TrainingRunPolicy): Promise<void> {
     const { maxAttempts, heartbeatStaleSeconds } = policy;
     // Delivered again while RUNNING with a stale heartbeat: the worker(s) running it died. Past the attempts, give up clearly.
-    const [abandoned] = await this.db.$queryRaw<{ attempts: number }[]>`
+    const [abandoned] = await this.db.$queryRaw<EndedJob[]>`
       UPDATE training_jobs
       SET status = 'FAILED', error_code = 'TRAINING_INTERRUPTED', finished_at = now(), heartbeat_at = NULL,
           error = ${INTERRUPTED.before}::text || attempts::text || ${INTERRUPTED.after}::text
       WHERE id = ${trainingJobId}::uuid AND status = 'RUNNING' AND attempts >= ${maxAttempts}
         AND (heartbeat_at IS NULL OR heartbeat_at < now() - make_interval(secs => ${heartbeatStaleSeconds}))
-      RETURNING attempts`;
+      RETURNING id::text, attempts, kind::text AS kind, task, origin::text AS origin`;
     if (abandoned) {
       this.logger.warn({ trainingJobId, attempts: abandoned.attempts }, 'training abandoned: its workers stopped during training');
+      await this.afterFailure(abandoned);
       return;
     }
     const [claimed] = await this.db.$queryRaw<{ attempts: number }[]>`
@@ -247,7 +309,7 @@ export class TrainingService {
       const message = error instanceof Error ? error.message : String(error);
       if (!known) log.error({ err: error }, 'training failed');
       else log.warn({ code: error.code, message }, 'training refused');
-      await this.db.trainingJob.updateMany({
+      const failed = await this.db.trainingJob.updateMany({
         where: { id: job.id, status: 'RUNNING', attempts: attempt },
         data: {
           status: 'FAILED',
@@ -257,6 +319,7 @@ export class TrainingService {
           heartbeatAt: null,
         },
       });
+      if (failed.count === 1) await this.afterFailure(job);
     } finally {
       clearInterval(heartbeat);
     }
@@ -272,13 +335,25 @@ export class TrainingService {
    */
   async takeOverStaleJobs(policy: TrainingRunPolicy): Promise<string[]> {
     const { maxAttempts, heartbeatStaleSeconds } = policy;
-    const failed = await this.db.$queryRaw<{ id: string; attempts: number }[]>`
+    const failed = await this.db.$queryRaw<EndedJob[]>`
       UPDATE training_jobs
       SET status = 'FAILED', error_code = 'TRAINING_INTERRUPTED', finished_at = now(), heartbeat_at = NULL,
           error = ${INTERRUPTED.before}::text || attempts::text || ${INTERRUPTED.after}::text
       WHERE status = 'RUNNING' AND attempts >= ${maxAttempts} AND heartbeat_at < now() - make_interval(secs => ${heartbeatStaleSeconds})
-      RETURNING id::text, attempts`;
-    for (const job of failed) this.logger.warn({ trainingJobId: job.id, attempts: job.attempts }, 'training abandoned: its workers stopped during training');
+      RETURNING id::text, attempts, kind::text AS kind, task, origin::text AS origin`;
+    for (const job of failed) {
+      this.logger.warn({ trainingJobId: job.id, attempts: job.attempts }, 'training abandoned: its workers stopped during training');
+      await this.afterFailure(job);
+    }
+    // QUEUED jobs never sent to the queue (the process stopped between commit and send, e.g.
+    // after eraseUser queued a retrain): sent now. A second delivery is harmless (claimed once).
+    const unsent = await this.db.$queryRaw<{ id: string }[]>`
+      SELECT id::text FROM training_jobs
+      WHERE status = 'QUEUED' AND queue_job_id IS NULL AND created_at < now() - make_interval(secs => ${heartbeatStaleSeconds})`;
+    if (unsent.length) {
+      this.logger.warn({ trainingJobIds: unsent.map((job) => job.id) }, 'queued training jobs that were never sent to the queue: sending them');
+      await this.sendQueued(unsent.map((job) => job.id));
+    }
     const requeued = await this.db.$queryRaw<{ id: string; attempts: number }[]>`
       UPDATE training_jobs
       SET status = 'QUEUED', heartbeat_at = NULL,
@@ -294,6 +369,18 @@ export class TrainingService {
       await this.db.trainingJob.updateMany({ where: { id: job.id }, data: { queueJobId } });
     }
     return requeued.map((job) => job.id);
+  }
+
+  /**
+   * A retrain eraseUser queued has failed for good (no usable data left, interrupted too often,
+   * ...): the version it was to replace must not keep serving, so the task's active version, if
+   * trained on an erased customer, is deactivated and purged; the task has no active model then.
+   */
+  private async afterFailure(job: Pick<EndedJob, 'id' | 'kind' | 'task' | 'origin'>): Promise<void> {
+    if (job.origin !== 'ERASURE') return;
+    if (await this.registry.retireErasedActive(job.kind, job.task)) {
+      this.logger.warn({ trainingJobId: job.id, kind: job.kind, task: job.task }, 'erasure retrain failed: the active version trained on an erased customer was deactivated and purged');
+    }
   }
 
   private async reportProgress(id: string, attempt: number, update: TrainingProgressUpdate, log: Logger): Promise<void> {
@@ -318,7 +405,7 @@ export class TrainingService {
       activate = true;
       decision = 'activated: no version was active';
     } else {
-      const activeScore = await trained.evaluateArtifact(await this.registry.loadArtifact(activeId)).catch(() => null);
+      const activeScore = await this.registry.loadArtifact(activeId).then((artifact) => trained.evaluateArtifact(artifact)).catch(() => null);
       const { name, value } = trained.primaryMetric;
       if (activeScore === null) {
         activate = true;
@@ -329,20 +416,31 @@ export class TrainingService {
       }
     }
 
-    const version = await this.db.$transaction(async (tx) => {
+    const trainedOn = trained.trainedOnUserIds;
+    const stored = await this.db.$transaction(async (tx) => {
       // Still this run's job (not taken over by another worker): the row stays locked until commit.
-      const finished = await tx.trainingJob.updateMany({
-        where: { id: job.id, status: 'RUNNING', attempts: attempt },
+      const claimed = await tx.trainingJob.updateMany({ where: { id: job.id, status: 'RUNNING', attempts: attempt }, data: { heartbeatAt: null } });
+      if (claimed.count === 0) throw new TrainingSupersededError();
+      // Erasures in flight finish first; from here on none starts until this commits (see
+      // erasure.storage.ts). Its data was read before: if any customer in it has been erased
+      // since, the version is stored PURGED (no artifact, never activated).
+      await holdTrainingUsersExclusive(tx);
+      const erasedMeanwhile = trainedOn ? await countErased(tx, trainedOn) : 0;
+      const purged = erasedMeanwhile > 0;
+      const activates = activate && !purged;
+      const finalDecision = purged
+        ? `not activated: ${erasedMeanwhile} customer(s) in its training data were erased while it trained; stored PURGED${job.origin === 'ERASURE' ? ', retrain queued again' : ''}`
+        : decision;
+      await tx.trainingJob.update({
+        where: { id: job.id },
         data: {
           status: 'SUCCEEDED',
           finishedAt: new Date(),
-          heartbeatAt: null,
-          activationDecision: decision,
+          activationDecision: finalDecision,
           progress: { stage: 'done', fraction: 1, updatedAt: new Date().toISOString() },
         },
       });
-      if (finished.count === 0) throw new TrainingSupersededError();
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`${job.kind}:${job.task}`}))`;
+      await lockModelTask(tx, job.kind, job.task);
       const latest = await tx.modelVersion.aggregate({ where: { kind: job.kind, task: job.task }, _max: { version: true } });
       const created = await tx.modelVersion.create({
         data: {
@@ -352,7 +450,10 @@ export class TrainingService {
           hyperparameters: trained.hyperparameters as Prisma.InputJsonValue,
           metrics: trained.metrics as Prisma.InputJsonValue,
           dataStats: trained.dataStats as Prisma.InputJsonValue,
-          artifact: trained.artifact as Uint8Array<ArrayBuffer>,
+          artifact: purged ? null : (trained.artifact as Uint8Array<ArrayBuffer>),
+          status: purged ? 'PURGED' : 'READY',
+          purgedAt: purged ? new Date() : null,
+          trainingUsersRecorded: trainedOn !== undefined,
           labels: trained.labels,
           backend: trained.backend,
           trainingSeconds: trained.trainingSeconds,
@@ -360,15 +461,31 @@ export class TrainingService {
         },
         select: { id: true, version: true },
       });
-      if (activate) {
+      if (trainedOn) await recordTrainingUsers(tx, created.id, trainedOn);
+      let replacedPurged = 0;
+      if (activates) {
         await tx.modelVersion.updateMany({ where: { kind: job.kind, task: job.task, active: true }, data: { active: false } });
         await tx.modelVersion.update({ where: { id: created.id }, data: { active: true, activatedAt: new Date() } });
+        // The version it replaces goes now if it was trained on an erased customer.
+        replacedPurged = await purgeErasedInactive(tx, job.kind, job.task);
       }
-      return created;
+      // An erasure's retrain that read an erased customer's data: the version it was to replace
+      // still has to go, so the retrain is queued again (or joins one queued since).
+      const retrain = purged && job.origin === 'ERASURE' ? await this.queueErasureRetrain(tx, job.kind, job.task, job.hyperparameters as Record<string, unknown>) : null;
+      return { version: created, activates, decision: finalDecision, replacedPurged, retrain };
     });
-    if (activate) this.registry.notifyActivated(job.kind, job.task);
+    if (stored.retrain?.created) await this.sendQueued([stored.retrain.trainingJobId]);
+    if (stored.activates) this.registry.notifyActivated(job.kind, job.task);
     log.info(
-      { version: version.version, decision, metric: trained.primaryMetric, backend: trained.backend, thread: trained.thread, trainingSeconds: trained.trainingSeconds },
+      {
+        version: stored.version.version,
+        decision: stored.decision,
+        purgedVersions: stored.replacedPurged,
+        metric: trained.primaryMetric,
+        backend: trained.backend,
+        thread: trained.thread,
+        trainingSeconds: trained.trainingSeconds,
+      },
       'training finished',
     );
   }
@@ -378,6 +495,29 @@ export class TrainingService {
     if (!trainer) throw userInputError(`No trainer is available for ${kind} on this server.`, { argument: 'kind' });
     return trainer;
   }
+}
+
+/** A training job as an UPDATE ... RETURNING that ended it reports it. */
+interface EndedJob {
+  id: string;
+  attempts: number;
+  kind: ModelKind;
+  task: string;
+  origin: TrainingOrigin;
+}
+
+/**
+ * The coalescing rule, in the caller's transaction: under the request's advisory lock, a job of
+ * this requestKey still QUEUED takes the request (its requestCount + 1) and its id is returned;
+ * null when there is none (the caller queues a new job, still under the lock).
+ */
+async function joinQueuedJob(tx: Prisma.TransactionClient, requestKey: string): Promise<string | null> {
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`training-request:${requestKey}`}))`;
+  const queued = await tx.trainingJob.findFirst({ where: { requestKey, status: 'QUEUED' }, orderBy: { createdAt: 'asc' }, select: { id: true } });
+  if (!queued) return null;
+  // Still QUEUED when counted (a worker may have claimed it since the read): else queue anew.
+  const counted = await tx.trainingJob.updateMany({ where: { id: queued.id, status: 'QUEUED' }, data: { requestCount: { increment: 1 } } });
+  return counted.count === 1 ? queued.id : null;
 }
 
 /** TOO_MANY_TRAINING_JOBS: the key has its share of the queue; retry once one of its jobs ends. */

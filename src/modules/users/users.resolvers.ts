@@ -1,4 +1,5 @@
 import type { Resolvers } from '../../generated/graphql.ts';
+import type { TrainingJob } from '../../generated/prisma/client.ts';
 import { toGlobalId } from '../../graphql/global-id.ts';
 import { listPageSize } from '../../graphql/pagination.ts';
 import { assertOneOf, optionalLocalId, refArgs } from '../common/references.ts';
@@ -14,6 +15,12 @@ export const usersResolvers: Resolvers = {
   Mutation: {
     upsertUsers: (_parent, { input }, { services, viewer }) => services.users.upsertUsers(input, { source: viewer.keyName ?? 'api' }),
     eraseUser: (_parent, args, { services }) => services.users.eraseUser(refArgs('User', args)),
+  },
+  ErasureResult: {
+    modelVersionsPurged: (result) => result.models.versionsPurged,
+    modelRetrainsQueued: (result) => result.models.retrainJobIds.length,
+    modelRetrainJobs: async (result, _args, { loaders }) =>
+      (await loaders.trainingJobById.loadMany(result.models.retrainJobIds)).filter((job): job is NonNullable<typeof job> & TrainingJob => job !== null && !(job instanceof Error)),
   },
   User: {
     id: (user) => toGlobalId('User', user.id),

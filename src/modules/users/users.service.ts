@@ -12,6 +12,7 @@ import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/p
 import { searchContains } from '../common/filters.ts';
 import { BULK_TRANSACTION, bulkResult, bulkTransaction, checkBatch, fields, nothingWritten, rejectDuplicateKeys } from '../common/bulk.ts';
 import type { BulkWriteResult, RowError, ServiceLimits } from '../common/bulk.ts';
+import { NO_MODEL_CHANGES, type ModelErasureOutcome, type ModelErasureService } from '../models/model-erasure.service.ts';
 
 export interface UserFilter {
   search?: string | null;
@@ -28,6 +29,8 @@ export interface ErasureResultModel {
   erasedAt: Date;
   feedbackErased: number;
   interactionsKept: number;
+  /** What happened to the models trained on the person (see ModelErasureService). */
+  models: ModelErasureOutcome;
   auditCounts: Record<string, number | string>;
 }
 
@@ -80,6 +83,8 @@ export class UsersService {
     private readonly db: Db,
     private readonly limits: ServiceLimits,
     private readonly cipher: FieldCipher,
+    /** Reaches the models trained on an erased person's feedback; absent, models are left alone (scripts). */
+    private readonly modelErasure?: ModelErasureService,
   ) {}
 
   /** The plaintext email of a stored row (decrypted; a not yet backfilled row's legacy column). */
@@ -254,7 +259,7 @@ export class UsersService {
    * already erased user is reported with `erased: false` and left as it is.
    */
   async eraseUser(ref: UserRef): Promise<ErasureResultModel> {
-    return this.db.$transaction(async (tx) => {
+    const result = await this.db.$transaction(async (tx): Promise<ErasureResultModel> => {
       const user = await findByRef(tx.user, ref);
       if (!user) throw notFoundError('User', ref.id ? `with id ${ref.id}` : `with externalId "${ref.externalId}"`);
       // Serialise concurrent erasures of the same user.
@@ -267,10 +272,13 @@ export class UsersService {
           erasedAt: user.erasedAt,
           feedbackErased: 0,
           interactionsKept,
-          auditCounts: { affected: 0, targetId: user.id, feedbackErased: 0, interactionsKept },
+          models: NO_MODEL_CHANGES,
+          auditCounts: { affected: 0, targetId: user.id, feedbackErased: 0, interactionsKept, modelVersionsPurged: 0, modelRetrainsQueued: 0 },
         };
       }
       const erasedAt = new Date();
+      // First, while the person's labels still say which tasks they were in.
+      const models = this.modelErasure ? await this.modelErasure.eraseFromModels(tx, user.id) : NO_MODEL_CHANGES;
       await tx.$executeRaw`
         DELETE FROM feedback_labels WHERE feedback_id IN (SELECT id FROM feedback WHERE user_id = ${user.id}::uuid)`;
       const feedbackErased = await tx.$executeRaw`
@@ -297,9 +305,19 @@ export class UsersService {
         erasedAt,
         feedbackErased,
         interactionsKept,
-        auditCounts: { affected: 1, targetId: user.id, feedbackErased, interactionsKept },
+        models,
+        auditCounts: {
+          affected: 1,
+          targetId: user.id,
+          feedbackErased,
+          interactionsKept,
+          modelVersionsPurged: models.versionsPurged,
+          modelRetrainsQueued: models.retrainJobIds.length,
+        },
       };
     }, BULK_TRANSACTION);
+    await this.modelErasure?.afterCommit(result.models);
+    return result;
   }
 }
 

@@ -232,9 +232,9 @@ describe('eraseUser', () => {
       graphql(`query PrivacyAuditLogByFilter { auditLog(filter: { operation: "eraseUser" }) { edges { node { outcome counts } } } }`),
     );
     expect(audit.data!.auditLog.edges.map((edge) => edge.node)).toEqual([
-      { outcome: 'OK', counts: { affected: 0, targetId: userId, feedbackErased: 0, interactionsKept: 3 } },
+      { outcome: 'OK', counts: { affected: 0, targetId: userId, feedbackErased: 0, interactionsKept: 3, modelVersionsPurged: 0, modelRetrainsQueued: 0 } },
       { outcome: 'ERROR', counts: {} },
-      { outcome: 'OK', counts: { affected: 1, targetId: userId, feedbackErased: 2, interactionsKept: 3 } },
+      { outcome: 'OK', counts: { affected: 1, targetId: userId, feedbackErased: 2, interactionsKept: 3, modelVersionsPurged: 0, modelRetrainsQueued: 0 } },
     ]);
 
     // The original externalId later makes a new, unrelated user.

@@ -14,12 +14,14 @@ export const textClassifierTrainer: ModelTrainer = {
 
   async train({ db, task, hyperparameters, onProgress, signal, thread, backend }) {
     const hp = parseHyperparameters(TextClassifierHyperparametersSchema, hyperparameters);
-    const rows = await db.$queryRaw<{ text: string; label: string }[]>`
-      SELECT f.text, l.label FROM feedback_labels l JOIN feedback f ON f.id = l.feedback_id
+    // With the author of each text: the version records whom it was trained on (eraseUser).
+    const rows = await db.$queryRaw<{ text: string; label: string; userId: string | null }[]>`
+      SELECT f.text, l.label, f.user_id::text AS "userId" FROM feedback_labels l JOIN feedback f ON f.id = l.feedback_id
       WHERE l.task = ${task}
       -- By content, not by the random UUID: the same labelled data gives the same split.
       ORDER BY f.text, l.label, f.id`;
     const examples: LabelledText[] = rows.map((row) => ({ text: row.text, label: row.label }));
+    const trainedOnUserIds = [...new Set(rows.flatMap((row) => (row.userId ? [row.userId] : [])))];
     const counts = countLabels(examples);
     const minimum = hp.minExamplesPerClass;
     const tooFew = [...counts].filter(([, count]) => count < minimum);
@@ -77,6 +79,7 @@ export const textClassifierTrainer: ModelTrainer = {
       hyperparameters: { ...result.hyperparameters },
       backend: result.backend,
       trainingSeconds: result.trainingSeconds,
+      trainedOnUserIds,
       primaryMetric: { name: 'macroF1', value: result.metrics.macroF1 },
       thread: session.thread,
       // Runs where the model was trained: it holds this run's test split.

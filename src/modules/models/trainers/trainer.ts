@@ -26,6 +26,11 @@ export interface TrainedModel {
   hyperparameters: Record<string, unknown>;
   backend: string;
   trainingSeconds: number;
+  /**
+   * The users whose feedback was in the training data (distinct ids), recorded with the version
+   * so eraseUser finds it. Undefined for kinds that train on no one's text (recommenders).
+   */
+  trainedOnUserIds?: readonly string[];
   /** The metric AUTO activation compares (higher is better). */
   primaryMetric: { name: string; value: number };
   /**
