@@ -1,5 +1,10 @@
 import { z } from 'zod';
 
+/** A yes/no setting: true, false, 1, 0, yes or no. */
+export const booleanFromEnv = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
 /**
  * Production-hardening settings (query limits, rate limits, CORS, metrics, jobs, shutdown),
  * merged into the configuration schema of config.ts. Every default keeps the README's queries,
@@ -15,7 +20,7 @@ export const hardeningConfigShape = {
    * "Request cost"): about one unit per object it may return, list sizes multiplied, plus the
    * declared weights of compute-heavy fields. 0 = off.
    */
-  QUERY_MAX_COST: z.coerce.number().int().min(0).max(10_000_000).default(50_000),
+  QUERY_MAX_COST: z.coerce.number().int().min(0).max(10_000_000).default(100_000),
   /** Lexical tokens of a document (parser aborts beyond). 0 = off. */
   QUERY_MAX_TOKENS: z.coerce.number().int().min(0).max(10_000_000).default(10_000),
   /** Directives in one operation. 0 = off. */
@@ -69,6 +74,13 @@ export const hardeningConfigShape = {
    * evenly between the processes.
    */
   WEB_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  /**
+   * `npm start` and `npm run worker` run as a supervisor that forks the serving (or job) processes
+   * and replaces one that dies (a crash, an exhausted heap, a kill); more than 5 deaths a minute
+   * stop the supervisor with exit code 1, for an outer supervisor to see. `false`: one process,
+   * for platforms that restart it themselves and should see every crash.
+   */
+  SUPERVISOR: booleanFromEnv.default(true),
   /** Longest a graceful shutdown may take before the process exits anyway (code 1). */
   SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().min(1).max(600).default(30),
 };

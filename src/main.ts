@@ -57,12 +57,14 @@ async function main(): Promise<void> {
   let serverUrl: string;
   let shutdown: GracefulShutdown | undefined;
   let stopServing: () => Promise<void>;
-  if (concurrency > 1) {
-    // Start-up work (migrations, backfill, seed, first key) is done; the server processes only serve.
+  if (config.SUPERVISOR || concurrency > 1) {
+    // Start-up work (migrations, backfill, seed, first key) is done; the server processes only
+    // serve, and this process supervises them: one that dies is replaced (README "Operations").
     await database.close();
     const running = await startCluster({
       count: concurrency,
-      env: { DATABASE_URL: databaseUrl },
+      // The embedded database's connections are cheap to multiplex but not to multiply.
+      env: { DATABASE_URL: databaseUrl, WEB_CONCURRENCY: String(concurrency), ...(embedded ? { DATABASE_POOL_SIZE: '4' } : {}) },
       logger,
       onFatal: (reason) => {
         logger.fatal({ reason }, 'server processes keep dying; stopping');

@@ -1,6 +1,9 @@
 // `npm run worker`: a process that only runs background jobs (training, reclassification).
 // Start as many as you like, on as many machines, against the same DATABASE_URL.
-import { ConfigError, loadConfig } from './config.ts';
+import cluster from 'node:cluster';
+import { ConfigError, loadConfig, type Config } from './config.ts';
+import { startCluster, type ServerProcessMessage } from './http/cluster.ts';
+import type { Logger } from './logger.ts';
 import { connectDatabase } from './db/prisma.ts';
 import { JobQueue } from './jobs/queue.ts';
 import { startWorkers } from './jobs/workers.ts';
@@ -12,6 +15,7 @@ import { handleShutdownSignals } from './shutdown.ts';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.LOG_LEVEL);
+  if (config.SUPERVISOR && cluster.isPrimary) return supervise(config, logger);
   const url = config.DATABASE_URL ?? `postgresql://postgres:postgres@127.0.0.1:${config.EMBEDDED_DB_PORT}/postgres?sslmode=disable`;
   if (!config.DATABASE_URL) logger.warn({ url }, 'DATABASE_URL is not set: connecting to the embedded database of a running `npm start`');
   const database = connectDatabase(url, { poolSize: 3, statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS });
@@ -19,6 +23,7 @@ async function main(): Promise<void> {
   logger.info({ backend }, 'TensorFlow.js backend ready');
   const queue = await JobQueue.start(url, logger, config);
   await startWorkers(queue, createServices(database.prisma, config, { logger, queue: () => queue }), logger, config);
+  process.send?.({ type: 'listening', url: '' } satisfies ServerProcessMessage);
   // pg-boss waits for the running job up to its timeout, then fails it so it is retried elsewhere.
   handleShutdownSignals({
     logger,
@@ -29,6 +34,30 @@ async function main(): Promise<void> {
       await queue.stop();
       await database.close();
     },
+  });
+}
+
+/**
+ * The supervisor of `npm run worker`: one job process, replaced when it dies (its running job is
+ * taken over through the heartbeat, see TRAINING_HEARTBEAT_STALE_SECONDS); signals are passed on.
+ */
+async function supervise(config: Config, logger: Logger): Promise<void> {
+  let shutdown: ReturnType<typeof handleShutdownSignals> | undefined;
+  const running = await startCluster({
+    count: 1,
+    env: {},
+    logger,
+    role: 'worker process',
+    onFatal: (reason) => {
+      logger.fatal({ reason }, 'worker processes keep dying; stopping');
+      void shutdown?.('fatal', 1);
+    },
+  });
+  logger.info('worker supervisor running');
+  shutdown = handleShutdownSignals({
+    logger,
+    timeoutSeconds: config.SHUTDOWN_TIMEOUT_SECONDS,
+    stop: () => running.stop(),
   });
 }
 

@@ -11,7 +11,7 @@ import type { Logger } from '../logger.ts';
 /** Environment the primary gives each server process. */
 const WORKER_INDEX_ENV = 'MAI_CLUSTER_WORKER_INDEX';
 
-/** Messages a server process sends its primary. */
+/** Messages a supervised process sends its primary once it serves (a worker process sends no url). */
 export type ServerProcessMessage = { type: 'listening'; url: string };
 
 /** Index (0-based) of this server process in the cluster, or null outside a cluster. */
@@ -47,17 +47,22 @@ export interface RunningCluster {
 }
 
 /**
- * Forks `count` server processes with `env`, one after the other, and resolves once all listen. A process that dies
- * while the cluster runs is replaced; more than MAX_RESTARTS_PER_MINUTE deaths in a minute end
- * the cluster through `onFatal`.
+ * The supervisor: forks `count` processes with `env`, one after the other, and resolves once all
+ * serve (each sends a `listening` message). A process that dies while the cluster runs (a crash,
+ * an exhausted heap, a kill) is replaced; more than MAX_RESTARTS_PER_MINUTE deaths in a minute end
+ * the cluster through `onFatal`, so that an outer supervisor (systemd, Docker, Kubernetes) sees
+ * the failure instead of a restart loop.
  */
 export function startCluster(options: {
   count: number;
   env: Record<string, string>;
   logger: Logger;
   onFatal: (reason: string) => void;
+  /** What the processes are, for the logs (default "server process"). */
+  role?: string;
 }): Promise<RunningCluster> {
   const { count, env, logger, onFatal } = options;
+  const role = options.role ?? 'server process';
   const workers = new Map<number, Worker>();
   const restarts: number[] = [];
   let stopping = false;
@@ -71,7 +76,7 @@ export function startCluster(options: {
       worker.on('message', (message: ServerProcessMessage) => {
         if (message?.type !== 'listening') return;
         url = message.url;
-        logger.info({ index, pid: worker.process.pid, url }, 'server process listening');
+        logger.info({ index, childPid: worker.process.pid, url: url || undefined }, `${role} ready`);
         if (listening >= count) return; // a replacement
         // One at a time: concurrent first starts race on one-off set-up (pg-boss installs its schema).
         if (++listening === count) resolve({ url, stop });
@@ -80,16 +85,16 @@ export function startCluster(options: {
       worker.on('exit', (code, signal) => {
         if (workers.get(index) === worker) workers.delete(index);
         if (stopping) return;
-        logger.error({ index, pid: worker.process.pid, code, signal }, 'server process exited; starting a replacement');
+        logger.error({ index, childPid: worker.process.pid, code, signal }, `${role} exited; starting a replacement`);
         const now = Date.now();
         restarts.push(now);
         while (restarts.length && now - restarts[0]! > 60_000) restarts.shift();
         if (listening < count) {
-          reject(new Error(`server process ${index} exited during start-up (code ${code}, signal ${signal})`));
+          reject(new Error(`${role} ${index} exited during start-up (code ${code}, signal ${signal})`));
           return;
         }
         if (restarts.length > MAX_RESTARTS_PER_MINUTE) {
-          onFatal(`${restarts.length} server processes died within a minute`);
+          onFatal(`${restarts.length} ${role}es died within a minute`);
           return;
         }
         fork(index);

@@ -1,8 +1,9 @@
-import { Kind, parse, type FragmentDefinitionNode, type OperationDefinitionNode } from 'graphql';
+import { Kind, parse, type FragmentDefinitionNode, type GraphQLObjectType, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { buildSchema } from '../../src/app/schema.ts';
 import { LIST_SIZERS } from '../../src/app/list-sizers.ts';
-import { operationCost, undeclaredListFields } from '../../src/graphql/cost.ts';
+import { declaredListSize, operationCost, undeclaredListFields } from '../../src/graphql/cost.ts';
+import { MAX_LABELS_PER_TASK, MAX_TASKS_PER_FEEDBACK } from '../../src/modules/common/task-name.ts';
 
 const schema = buildSchema();
 const limits = { maxPageSize: 100, sizers: LIST_SIZERS };
@@ -76,5 +77,25 @@ describe('request cost model', () => {
     const { cost } = costOf(`{ product(externalId: "p") { ...F40 } } ${fragments}`);
     expect(performance.now() - started).toBeLessThan(1000);
     expect(cost).toBeGreaterThan(2 ** 40);
+  });
+});
+
+describe('declared list sizes and the rules they stand for', () => {
+  it('label and score lists assume the most labels a task has', () => {
+    const fields: [string, string][] = [
+      ['Classification', 'scores'],
+      ['FeedbackPrediction', 'scores'],
+      ['ModelVersion', 'labels'],
+      ['FeedbackInsightsBucket', 'predicted'],
+      ['FeedbackInsightsBucket', 'human'],
+      ['FeedbackInsights', 'terms'],
+      ['SentimentSummary', 'labels'],
+    ];
+    for (const [type, field] of fields) {
+      const definition = (schema.getType(type) as GraphQLObjectType).getFields()[field]!;
+      expect(declaredListSize(definition), `${type}.${field}`).toBe(MAX_LABELS_PER_TASK);
+    }
+    expect(declaredListSize((schema.getType('Feedback') as GraphQLObjectType).getFields().labels!)).toBe(MAX_TASKS_PER_FEEDBACK);
+    expect(declaredListSize((schema.getType('Feedback') as GraphQLObjectType).getFields().predictions!)).toBe(MAX_TASKS_PER_FEEDBACK);
   });
 });

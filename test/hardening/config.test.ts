@@ -8,7 +8,7 @@ describe('hardening configuration', () => {
     expect(config).toMatchObject({
       QUERY_MAX_DEPTH: 10,
       QUERY_MAX_ALIASES: 30,
-      QUERY_MAX_COST: 50_000,
+      QUERY_MAX_COST: 100_000,
       QUERY_MAX_TOKENS: 10_000,
       RATE_LIMIT_COST_PER_TOKEN: 1000,
       MAX_RESPONSE_SIZE: '16mb',

@@ -112,3 +112,57 @@ describe('WEB_CONCURRENCY=2', () => {
     for (const pid of pids) expect(alive(pid), `server process ${pid} still running`).toBe(false);
   }, 60_000);
 });
+
+// The default `npm start` and `npm run worker` (SUPERVISOR=true): the process you start
+// supervises the one that serves (or runs jobs), so a crash of that one is not an outage.
+describe('the supervisor (one process, the default)', () => {
+  let database: TestDatabase;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+  });
+  afterAll(async () => {
+    await database?.destroy();
+  });
+
+  const readyz = async (base: string): Promise<number | null> => {
+    const response = await fetch(`${base}/readyz`).catch(() => null);
+    return response?.ok ? ((await response.json()) as { pid: number }).pid : null;
+  };
+
+  it('replaces the server process when it dies, and stops it on SIGTERM', async () => {
+    const primary = await spawnService({ entry: 'main', env: { DATABASE_URL: database.url, LOG_LEVEL: 'info' } });
+    try {
+      const first = await readyz(primary.url);
+      expect(first).not.toBeNull();
+      expect(first).not.toBe(primary.pid);
+      process.kill(first!, 'SIGKILL');
+      let next: number | null = null;
+      for (let i = 0; i < 300 && (next === null || next === first); i++) {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        next = await readyz(primary.url);
+      }
+      expect(next, primary.output()).not.toBeNull();
+      expect(next).not.toBe(first);
+      expect(primary.output()).toContain('server process exited; starting a replacement');
+      expect(await primary.stop('SIGTERM')).toBe(0);
+    } finally {
+      await primary.kill();
+    }
+  }, 120_000);
+
+  it('replaces a job worker process that dies', async () => {
+    const worker = await spawnService({ entry: 'worker', env: { DATABASE_URL: database.url, LOG_LEVEL: 'info' } });
+    try {
+      await worker.waitForOutput('worker process ready', 60_000);
+      const pid = Number(/"childPid":(\d+)[^\n]*worker process ready/.exec(worker.output())![1]);
+      expect(pid).not.toBe(worker.pid);
+      process.kill(pid, 'SIGKILL');
+      await worker.waitForOutput('worker process exited; starting a replacement', 30_000);
+      await worker.waitForOutput(/worker process ready[\s\S]*worker process ready/, 60_000);
+      expect(worker.running()).toBe(true);
+      expect(await worker.stop('SIGTERM')).toBe(0);
+    } finally {
+      await worker.kill();
+    }
+  }, 150_000);
+});

@@ -267,8 +267,8 @@ export class AnalyticsService {
 
     const terms =
       sample === 0 || termsPerLabel === 0
-        ? Promise.resolve({ sampled: 0, terms: characteristicTerms([], termsPerLabel) })
-        : labelledTextSample(this.db, { ...query, limit: sample }).then((texts) => ({ sampled: texts.length, terms: characteristicTerms(texts, termsPerLabel) }));
+        ? characteristicTerms([], termsPerLabel).then((labelTerms) => ({ sampled: 0, terms: labelTerms }))
+        : labelledTextSample(this.db, { ...query, limit: sample }).then(async (texts) => ({ sampled: texts.length, terms: await characteristicTerms(texts, termsPerLabel) }));
     const [rows, characteristic] = await Promise.all([feedbackInsightsRows(this.db, query), terms]);
     const buckets = rows
       .filter((row) => row.kind === 'bucket')

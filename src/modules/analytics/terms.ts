@@ -1,3 +1,5 @@
+import { yieldToEventLoop } from '../common/cooperative.ts';
+import { MAX_LABELS_PER_TASK } from '../common/task-name.ts';
 import { words } from '../../ml/text/index.ts';
 
 export interface CharacteristicTerm {
@@ -45,11 +47,21 @@ export function termsOf(text: string): Set<string> {
  * versus the other labels' texts, as a z-score. Counts are document frequencies (a text counts
  * a term once). The prior is the slice's own term distribution scaled to PRIOR_STRENGTH.
  */
-export function characteristicTerms(texts: readonly { text: string; label: string }[], perLabel: number): LabelTerms[] {
+/** Characters tokenised between two turns of the event loop (well under SLICE_BUDGET_MS). */
+const TOKENIZE_SLICE_CHARACTERS = 20_000;
+
+export async function characteristicTerms(texts: readonly { text: string; label: string }[], perLabel: number): Promise<LabelTerms[]> {
   const byLabel = new Map<string, Map<string, number>>();
   const textsOf = new Map<string, number>();
   const all = new Map<string, number>();
+  // Tokenising thousands of texts takes seconds of a core: in slices, the event loop free between them.
+  let characters = 0;
   for (const { text, label } of texts) {
+    characters += text.length;
+    if (characters > TOKENIZE_SLICE_CHARACTERS) {
+      characters = text.length;
+      await yieldToEventLoop();
+    }
     textsOf.set(label, (textsOf.get(label) ?? 0) + 1);
     let counts = byLabel.get(label);
     if (!counts) byLabel.set(label, (counts = new Map()));
@@ -60,7 +72,8 @@ export function characteristicTerms(texts: readonly { text: string; label: strin
   }
   let totalAll = 0;
   for (const n of all.values()) totalAll += n;
-  const labels = [...textsOf.keys()].sort((a, b) => (textsOf.get(b)! - textsOf.get(a)!) || (a < b ? -1 : 1));
+  // The most frequent MAX_LABELS_PER_TASK labels (human labels of a task are not capped at write time).
+  const labels = [...textsOf.keys()].sort((a, b) => (textsOf.get(b)! - textsOf.get(a)!) || (a < b ? -1 : 1)).slice(0, MAX_LABELS_PER_TASK);
   return labels.map((label) => {
     const counts = byLabel.get(label)!;
     let nL = 0;

@@ -28,9 +28,9 @@ export function parseTaskName(value: string | null | undefined, argument = 'task
 /**
  * The most labels one task's classifier distinguishes (training refuses more) and the most
  * label counts an analytics list returns (the most frequent); also the size the request cost
- * model assumes for lists of labels and scores (`@listSize(assumedSize: 100)` in the SDL).
+ * model assumes for lists of labels and scores (`@listSize(assumedSize: 50)` in the SDL; a test ties the two).
  */
-export const MAX_LABELS_PER_TASK = 100;
+export const MAX_LABELS_PER_TASK = 50;
 
 /** The most labels and predictions `Feedback.labels` / `Feedback.predictions` return (by task name). */
 export const MAX_TASKS_PER_FEEDBACK = 50;
