@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { CALLERS, FIELDS, fullCoverageCount } from './schema-fuzz/generator.ts';
+import { attacksFor, CALLERS, FIELDS, fullCoverageCount } from './schema-fuzz/generator.ts';
 import {
   checksumViolations,
   DEFAULT_SEED,
@@ -23,7 +23,8 @@ import {
 // IDs, SQL/LIKE metacharacters, dates out of range, unknown enum values, nesting over the depth limit,
 // aliases over the limit, fragment cycles, duplicate and wrong variables, bad directives, mangled
 // documents, batched arrays, wrong content types, GET, bodies over the limit, malformed JSON,
-// persisted-query hashes, odd auth headers) or valid. Deterministic from FUZZ_SEED; FUZZ_REQUESTS
+// odd auth headers) or valid; persisted-query extensions with wrong hashes and versions run in a
+// phase of their own (below). Deterministic from FUZZ_SEED; FUZZ_REQUESTS
 // sets the count (default 2,400: every field × caller × attack at least once). While it runs a
 // thread of its own polls /healthz every 100 ms with a 1 s timeout.
 //
@@ -35,6 +36,7 @@ import {
 const SEED = Number(process.env.FUZZ_SEED ?? DEFAULT_SEED);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 2_400);
 const COST_MODEL_REQUESTS = Number(process.env.FUZZ_COST_MODEL_REQUESTS ?? FIELDS.length * 3 * 2);
+const PERSISTED_QUERY_REQUESTS = FIELDS.length * CALLERS.length;
 const CONCURRENCY = 8;
 
 let database: TestDatabase;
@@ -86,7 +88,7 @@ describe('schema-driven fuzzing of a production server', () => {
     expect(report.coverage.fields).toBe(FIELDS.length);
     expect(report.coverage.callers).toBe(CALLERS.length);
     expect(report.coverage.fieldCallerPairs).toBe(FIELDS.length * CALLERS.length);
-    if (REQUESTS >= fullCoverageCount()) expect(report.coverage.attacks).toBe(29);
+    if (REQUESTS >= fullCoverageCount()) expect(report.coverage.attacks).toBe(new Set(FIELDS.flatMap(attacksFor)).size);
     expect(report.problems, groupedProblems(report)).toEqual([]);
     expect(report.http5xx).toBe(0);
     expect(report.crashes).toBe(0);
@@ -95,6 +97,24 @@ describe('schema-driven fuzzing of a production server', () => {
     expect(report.health.longestMs, `longest /healthz wait; slow requests:\n${slowRequests(report)}`).toBeLessThan(1_000);
     await stillServing();
     expect(checksumViolations(before, await rowChecksums(database.url))).toEqual([]);
+  }, 600_000);
+
+  // KNOWN GAP (persisted-query errors, another change in progress): Apollo's own refusals of an
+  // automatic persisted query — "Unsupported persisted query version" (version not 1) and
+  // "provided sha does not match query" (a query whose hash is not the one sent) — carry no
+  // extensions.code, so formatError answers INTERNAL_SERVER_ERROR (HTTP 400) and logs them as
+  // unexpected. A hash alone (version 1) answers PERSISTED_QUERY_NOT_FOUND correctly. When the
+  // gap is closed this test passes, `it.fails` reports that, and it becomes a plain `it`.
+  it.fails(`answers ${PERSISTED_QUERY_REQUESTS} persisted-query requests with wrong hashes or versions with coded errors (gap: Apollo's APQ errors have no code)`, async () => {
+    const report = await runFuzz(server, { seed: SEED, requests: PERSISTED_QUERY_REQUESTS, concurrency: CONCURRENCY, phase: 'persisted-query' });
+    print(report);
+    expect(report.coverage.fieldCallerPairs).toBe(FIELDS.length * CALLERS.length);
+    expect(report.crashes).toBe(0);
+    expect(report.health.longestMs).toBeLessThan(1_000);
+    await stillServing();
+    expect(checksumViolations(before, await rowChecksums(database.url))).toEqual([]);
+    expect(report.problems, groupedProblems(report)).toEqual([]);
+    expect(report.serverErrorLogs).toEqual([]);
   }, 600_000);
 
   // Valid requests at the largest sizes every current limit accepts: many aliases of expensive
@@ -107,8 +127,10 @@ describe('schema-driven fuzzing of a production server', () => {
     expect(report.coverage.fields).toBe(FIELDS.length);
     expect(report.problems, groupedProblems(report)).toEqual([]);
     expect(report.crashes).toBe(0);
+    expect(report.serverErrorLogs).toEqual([]);
     expect(report.health.failures, 'failed /healthz checks').toBe(0);
     expect(report.health.longestMs, `longest /healthz wait; slow requests:\n${slowRequests(report)}`).toBeLessThan(1_000);
     await stillServing();
+    expect(checksumViolations(before, await rowChecksums(database.url))).toEqual([]);
   }, 600_000);
 });

@@ -10,7 +10,7 @@ import { toGlobalId } from '../../../src/graphql/global-id.ts';
 import { seedDataset } from '../../../src/seed/demo.ts';
 import { TEST_ADMIN_API_KEY, TEST_DATA_ENCRYPTION_KEY, TEST_DATA_HASH_KEY } from '../../support/server.ts';
 import { spawnService, type SpawnedService } from '../../support/spawn.ts';
-import { allowedRoles, CALLERS, FIELDS, generateRequest, type Caller, type FuzzContext, type FuzzRequest } from './generator.ts';
+import { allowedRoles, CALLERS, FIELDS, generateRequest, type Caller, type FuzzContext, type FuzzRequest, type Phase } from './generator.ts';
 
 export const DEFAULT_SEED = 20_261_201;
 /** Production defaults except where the fuzz needs room (each one says why). */
@@ -305,7 +305,7 @@ function judge(request: FuzzRequest, status: number, text: string): string[] {
 
 export async function runFuzz(
   server: FuzzServer,
-  options: { seed: number; requests: number; concurrency: number; phase: 'hostile' | 'cost-model'; timeoutMs?: number; onProgress?: (done: number) => void },
+  options: { seed: number; requests: number; concurrency: number; phase: Phase; timeoutMs?: number; onProgress?: (done: number) => void },
 ): Promise<RunReport> {
   const { service, context } = server;
   const base = service.url;
