@@ -591,7 +591,7 @@ export function generateRequest(seed: number, index: number, context: FuzzContex
   const round = Math.floor(index / FIELDS.length);
   const attacks: Attack[] = phase === 'cost-model' ? [...COST_MODEL_ATTACKS] : phase === 'persisted-query' ? [...PERSISTED_QUERY_ATTACKS] : attacksFor(field);
   const attack = attacks[round % attacks.length]!;
-  const caller = CALLERS[(round + Math.floor(round / attacks.length)) % CALLERS.length]!;
+  const caller = CALLERS[(round + Math.floor(round / Math.max(attacks.length, CALLERS.length))) % CALLERS.length]!;
   const fieldDef = rootField(field);
   const base: Omit<FuzzRequest, 'shape' | 'method' | 'path' | 'headers' | 'body' | 'responseKeys'> = { index, field, caller, attack, costModel: phase === 'cost-model' };
   const post = (body: string, shape: string, keys: string[], contentType = 'application/json'): FuzzRequest => ({

@@ -146,8 +146,12 @@ export const GROWABLE_TABLES = new Set([
   'users', 'consent_changes', 'products', 'campaigns', 'campaign_products', 'campaign_metrics', 'interactions', 'feedback',
   'feedback_labels', 'feedback_predictions', 'audit_log', 'api_keys', 'training_jobs',
 ]);
-/** Columns that change on legitimate reads: when a key was last used. */
-const VOLATILE_COLUMNS: Record<string, string[]> = { api_keys: ['last_used_at'] };
+/**
+ * Columns that legitimately change on stored rows: when a key was last used (every request), and
+ * when a model version was last activated (a valid activateModel of an active version, ADMIN or
+ * ANALYST; which version is active, its artefact and metrics must not change).
+ */
+const VOLATILE_COLUMNS: Record<string, string[]> = { api_keys: ['last_used_at'], model_versions: ['activated_at'] };
 
 export type Checksums = Record<string, string[]>;
 
