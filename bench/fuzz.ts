@@ -6,9 +6,9 @@
  * postgresql://postgres@127.0.0.1:5432/postgres), migrated and seeded, `src/main.ts` spawned in
  * production mode on it, a classifier and a recommender trained, then FUZZ_REQUESTS (2,400)
  * hostile requests over every root field × caller × attack, FUZZ_CONCURRENCY (8) at a time, with
- * /healthz polled every 100 ms (1 s timeout) from a thread of its own; then the persisted-query and
- * cost-model phases. Prints the figures of each phase and the row-checksum verdict. FUZZ_SEED
- * changes the requests. Exits 1 when the hostile phase found a problem. BENCH_KEEP=1 keeps the database.
+ * /healthz polled every 100 ms (1 s timeout) from a thread of its own; then the persisted-query,
+ * cost-model and body-size (6 bodies of 10^5–10^6 JSON members, one at a time) phases. Prints
+ * the figures of each phase and the row-checksum verdict. FUZZ_SEED changes the requests. Exits 1 when the hostile phase found a problem. BENCH_KEEP=1 keeps the database.
  */
 import os from 'node:os';
 import pg from 'pg';
@@ -75,6 +75,7 @@ async function main(): Promise<void> {
     failed = hostile.problems.length > 0 || hostile.crashes > 0 || hostile.health.longestMs >= 1_000 || hostile.serverErrorLogs.length > 0 || afterHostile.length > 0;
     report(await runFuzz(server, { seed: SEED, requests: FIELDS.length * CALLERS.length, concurrency: CONCURRENCY, phase: 'persisted-query' }));
     report(await runFuzz(server, { seed: SEED, requests: FIELDS.length * 6, concurrency: CONCURRENCY, phase: 'cost-model', timeoutMs: 120_000 }));
+    report(await runFuzz(server, { seed: SEED, requests: 6, concurrency: 1, phase: 'body-size', timeoutMs: 120_000 }));
     const after = checksumViolations(before, await rowChecksums(url));
     console.log(`row checksums at the end: ${after.length ? after.join('; ') : 'unchanged'}`);
     console.log(`server process alive at the end: ${server.service.running()}; load average now ${os.loadavg().map((value) => value.toFixed(2)).join(', ')}`);

@@ -75,12 +75,15 @@ export const TRANSPORT_ATTACKS = [
 /** Automatic persisted queries with wrong hashes or versions: a phase of their own (see schema-fuzz.test.ts). */
 export const PERSISTED_QUERY_ATTACKS = ['persisted-query'] as const;
 export const COST_MODEL_ATTACKS = ['max-sizes', 'aliases-within-limit', 'nested-lists-within-limit'] as const;
+/** Bodies within MAX_BODY_SIZE made of very many small JSON members (the body-size phase). */
+export const BODY_SIZE_ATTACKS = ['many-members-body'] as const;
 export type Attack =
   | (typeof ARGUMENT_ATTACKS)[number]
   | (typeof DOCUMENT_ATTACKS)[number]
   | (typeof TRANSPORT_ATTACKS)[number]
   | (typeof PERSISTED_QUERY_ATTACKS)[number]
   | (typeof COST_MODEL_ATTACKS)[number]
+  | (typeof BODY_SIZE_ATTACKS)[number]
   | 'valid';
 
 export interface FuzzContext {
@@ -582,10 +585,34 @@ function maximalArguments(generator: Generator, random: Random, field: string): 
   return out;
 }
 
-export type Phase = 'hostile' | 'persisted-query' | 'cost-model';
+export type Phase = 'hostile' | 'persisted-query' | 'cost-model' | 'body-size';
+
+/**
+ * Bodies of 5–19 MB (within MAX_BODY_SIZE, 20 MB) of 10^5–10^6 small members, as the three
+ * callers with a valid key: unused variables, bulk rows with wide attributes, hyperparameters
+ * with unknown keys. JSON.parse alone takes about a second for the largest on two busy cores.
+ */
+function bodySizeRequest(index: number, context: FuzzContext, random: Random): FuzzRequest {
+  const caller = (['ADMIN', 'INTEGRATION', 'ANALYST'] as const)[index % 3]!;
+  const variant = index % 3;
+  const headers = headersFor(context, caller, random);
+  const members = (count: number, value: (i: number) => string) => Array.from({ length: count }, (_, i) => `"k${i}":${value(i)}`).join(',');
+  if (variant === 0) {
+    const body = `{"query":"{ serviceInfo { version } }","variables":{${members(1_000_000, () => '1')}}}`;
+    return { index, field: 'Query.serviceInfo', caller, attack: 'many-members-body', costModel: false, shape: `Query.serviceInfo with 10^6 unused variables (${(body.length / 1e6).toFixed(1)} MB)`, method: 'POST', path: '/graphql', headers, body, responseKeys: ['serviceInfo'] };
+  }
+  if (variant === 1) {
+    const row = `{"externalId":"fz-wide-${index}","attributes":{${members(900, (i) => String(i))}}}`;
+    const body = `{"query":"mutation($i: [UserInput!]!) { upsertUsers(input: $i) { created failed } }","variables":{"i":[${Array.from({ length: 2_000 }, () => row).join(',')}]}}`;
+    return { index, field: 'Mutation.upsertUsers', caller, attack: 'many-members-body', costModel: false, shape: `Mutation.upsertUsers with 2,000 rows of 900-key attributes (${(body.length / 1e6).toFixed(1)} MB)`, method: 'POST', path: '/graphql', headers, body, responseKeys: ['upsertUsers'] };
+  }
+  const body = `{"query":"mutation($h: JSONObject) { trainModel(kind: TEXT_CLASSIFIER, task: \\"sentiment\\", hyperparameters: $h) { id } }","variables":{"h":{${members(300_000, (i) => String(i))}}}}`;
+  return { index, field: 'Mutation.trainModel', caller, attack: 'many-members-body', costModel: false, shape: `Mutation.trainModel with 300,000 unknown hyperparameters (${(body.length / 1e6).toFixed(1)} MB)`, method: 'POST', path: '/graphql', headers, body, responseKeys: ['trainModel'] };
+}
 
 export function generateRequest(seed: number, index: number, context: FuzzContext, phase: Phase = 'hostile'): FuzzRequest {
   const random = createRandom(seed * 1_000_003 + index * 7_919 + (phase === 'cost-model' ? 17 : phase === 'persisted-query' ? 29 : 0));
+  if (phase === 'body-size') return bodySizeRequest(index, context, random);
   const generator = new Generator(random, context, index);
   const field = FIELDS[index % FIELDS.length]!;
   const round = Math.floor(index / FIELDS.length);
