@@ -20,6 +20,7 @@ import {
   groupedProblems,
   rowChecksums,
   runFuzz,
+  slowestChecks,
   slowRequests,
   startFuzzServer,
   summaryRows,
@@ -53,6 +54,7 @@ function report(run: RunReport): void {
   if (run.problems.length) console.log(`problems by field and attack:\n${groupedProblems(run, 20)}`);
   const slow = slowRequests(run, 1_000, 10);
   if (slow) console.log(`slowest requests (≥ 1 s):\n${slow}`);
+  console.log(`slowest /healthz checks:\n${slowestChecks(run)}`);
 }
 
 async function main(): Promise<void> {

@@ -251,6 +251,9 @@ export interface Outcome {
   request: Pick<FuzzRequest, 'index' | 'field' | 'caller' | 'attack' | 'shape' | 'costModel'>;
   status: number | null;
   ms: number;
+  /** Wall-clock start and end (Date.now()), to find the requests in flight around a slow /healthz. */
+  startedAt: number;
+  endedAt: number;
   problems: string[];
 }
 
@@ -264,6 +267,8 @@ export interface RunReport {
   problems: string[];
   crashes: number;
   health: { samples: number; longestMs: number; failures: number; overOneSecond: number };
+  /** The slowest /healthz checks, each with the requests that were in flight during it. */
+  slowestChecks: { at: number; ms: number; inFlight: string[] }[];
   durationMs: number;
   coverage: { fields: number; callers: number; attacks: number; fieldCallerPairs: number };
   serverErrorLogs: string[];
@@ -328,6 +333,7 @@ export async function runFuzz(
       const index = next++;
       const request = generateRequest(options.seed, index, context, options.phase);
       const sent = performance.now();
+      const startedAt = Date.now();
       let status: number | null = null;
       let problems: string[];
       try {
@@ -344,7 +350,7 @@ export async function runFuzz(
         problems = [`no answer: ${(error as Error).name} ${(error as Error).message}${cause ? ` (${cause.code ?? ''} ${cause.message ?? ''})` : ''}`];
       }
       const { field, caller, attack, shape, costModel } = request;
-      outcomes[index] = { request: { index, field, caller, attack, shape, costModel }, status, ms: performance.now() - sent, problems };
+      outcomes[index] = { request: { index, field, caller, attack, shape, costModel }, status, ms: performance.now() - sent, startedAt, endedAt: Date.now(), problems };
       done += 1;
       options.onProgress?.(done);
     }
@@ -364,6 +370,17 @@ export async function runFuzz(
     failures: samples.filter((sample) => sample.error || sample.status !== 200).length,
     overOneSecond: samples.filter((sample) => sample.ms >= 1_000).length,
   };
+  const slowestChecks = [...samples]
+    .sort((a, b) => b.ms - a.ms)
+    .slice(0, 3)
+    .map((sample) => ({
+      at: sample.at,
+      ms: Math.round(sample.ms),
+      // A check recorded at `at` (its end) ran from at - ms; requests overlapping that window.
+      inFlight: outcomes
+        .filter((outcome) => outcome.startedAt <= sample.at && outcome.endedAt >= sample.at - sample.ms)
+        .map((outcome) => `#${outcome.request.index} ${outcome.request.caller} ${outcome.request.attack} — ${outcome.request.shape} (${Math.round(outcome.ms)} ms)`),
+    }));
   const pairs = new Set(outcomes.map((outcome) => `${outcome.request.field}/${outcome.request.caller}`));
   const serverErrorLogs = service
     .output()
@@ -381,6 +398,7 @@ export async function runFuzz(
     problems,
     crashes: crashes + (service.running() ? 0 : 0),
     health,
+    slowestChecks,
     durationMs,
     coverage: {
       fields: new Set(outcomes.map((outcome) => outcome.request.field)).size,
@@ -429,7 +447,14 @@ export function groupedProblems(report: RunReport, limit = 40): string {
     .join('\n');
 }
 
-/** /healthz waits of at least `ms`, with the requests in flight around them (which shapes stall the server). */
+/** The slowest /healthz checks with the requests in flight during each (which shapes stall the server). */
+export function slowestChecks(report: RunReport): string {
+  return report.slowestChecks
+    .map((check) => `/healthz ${check.ms} ms at ${new Date(check.at).toISOString()}, in flight:\n${check.inFlight.map((line) => `    ${line}`).join('\n')}`)
+    .join('\n');
+}
+
+/** Requests that took at least `minMs`, slowest first. */
 export function slowRequests(report: RunReport, minMs = 1_000, limit = 20): string {
   return report.outcomes
     .filter((outcome) => outcome.ms >= minMs)
