@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import { ATTRIBUTE_LIMITS, describeJsonLimits } from '../../src/modules/common/json-input.ts';
 import { campaignWhere, MAX_CAMPAIGN_MONEY, MAX_DAILY_COUNT } from '../../src/modules/campaigns/campaigns.service.ts';
 import { MAX_INTERACTION_VALUE } from '../../src/modules/interactions/interactions.service.ts';
+import { MAX_TEXT_LENGTH } from '../../src/modules/common/text.ts';
 import { MAX_PRICE } from '../../src/modules/products/products.service.ts';
 import { graphql, type TypedDocumentNode } from '../support/graphql.ts';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../support/server.ts';
@@ -430,6 +431,17 @@ describe('search filters', () => {
 // Found by the schema-driven fuzz run (schema-fuzz.test.ts): inputs that are large only by
 // repetition, and a graphql-js error that had no code.
 describe('oversized and repetitive inputs', () => {
+  it('refuses a search longer than the longest stored text in every search filter', async () => {
+    // A 10^5-character pattern held the event loop ~0.2 s per statement in the query engine.
+    for (const field of ['users', 'products', 'campaigns', 'feedback']) {
+      const query = `query($s: String) { ${field}(filter: { search: $s }) { totalCount } }`;
+      const refused = await api.gql(query, { s: 'x'.repeat(MAX_TEXT_LENGTH + 1) });
+      expect(refused.errors?.[0]?.extensions, field).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'filter.search' });
+      const longest = await api.gql(query, { s: 'x'.repeat(MAX_TEXT_LENGTH) });
+      expect(longest.errors, field).toBeUndefined();
+    }
+  });
+
   async function postBody(body: string): Promise<{ status: number; errors: NonNullable<GraphQLResponse['errors']>; data: unknown }> {
     const response = await api.post(body);
     const parsed = (await response.json()) as { errors?: GraphQLResponse['errors']; data?: unknown };
