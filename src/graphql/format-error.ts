@@ -78,6 +78,11 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, op
     return { ...formatted, message, extensions };
   }
   const where = { locations: formatted.locations, path: formatted.path };
+  // graphql-js stops coercing variables after 50 errors with an error of no code of its own
+  // (Apollo recognises only the per-variable ones as BAD_USER_INPUT): it is the caller's input.
+  if (original instanceof Error && original.message === VARIABLE_ERROR_LIMIT) {
+    return { message: original.message, ...where, extensions: { code: ErrorCode.BAD_USER_INPUT } };
+  }
   switch (databaseErrorKind(original)) {
     case 'unavailable':
       return { message: DATABASE_MESSAGES.unavailable, ...where, extensions: { code: ErrorCode.DATABASE_UNAVAILABLE, retryable: true } };
@@ -91,6 +96,9 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, op
       return { message: 'Internal server error.', ...where, extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   }
 }
+
+/** graphql-js' message (execution/values.js) when a request's variables hold more than 50 errors. */
+export const VARIABLE_ERROR_LIMIT = 'Too many errors processing variables, error limit reached. Execution aborted.';
 
 /** A validation or coercion message without graphql-js's name suggestions. */
 export function withoutSuggestions(message: string): string {

@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, getNamedType, isNonNullType, TypeInfo, visit, visitWithTypeInfo, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { ErrorCode } from '../graphql/errors.ts';
+import { batchTooLargeError, ErrorCode } from '../graphql/errors.ts';
 import { findInvalidText, formatJsonPath, hasInvalidText, INVALID_TEXT_MESSAGE } from '../modules/common/json-input.ts';
 
 /** The result type of the bulk mutations, whose `input` rows are checked one by one (row errors). */
@@ -56,11 +56,46 @@ function findInvalid(schema: GraphQLSchema, document: DocumentNode, variables: R
   return null;
 }
 
+/**
+ * The longest `input` list of a bulk mutation in the operation (a variable or a literal list),
+ * when it is longer than `max`. Checked before graphql-js coerces the variables: coercing 10^5
+ * rows holds the event loop for seconds, only for the service to refuse the batch afterwards.
+ */
+function oversizedBatch(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>, max: number): number | null {
+  const typeInfo = new TypeInfo(schema);
+  let largest: number | null = null;
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Argument(node) {
+        if (!isBulkRows(typeInfo, schema, node.name.value)) return undefined;
+        const value = node.value;
+        const size = value.kind === 'Variable' ? (Array.isArray(variables[value.name.value]) ? (variables[value.name.value] as unknown[]).length : 0) : value.kind === 'ListValue' ? value.values.length : 0;
+        if (size > max && size > (largest ?? 0)) largest = size;
+        return false;
+      },
+    }),
+  );
+  return largest;
+}
+
+/** The context's batch limit (services.limits.maxBatchSize), when the context carries one. */
+function maxBatchSizeOf(contextValue: unknown): number | null {
+  const max = (contextValue as { services?: { limits?: { maxBatchSize?: unknown } } } | undefined)?.services?.limits?.maxBatchSize;
+  return typeof max === 'number' ? max : null;
+}
+
 export function inputGuardPlugin(): ApolloServerPlugin {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ request, document, schema }) {
+        async didResolveOperation({ request, document, schema, contextValue }) {
+          const max = maxBatchSizeOf(contextValue);
+          const size = max === null ? null : oversizedBatch(schema, document, request.variables ?? {}, max);
+          if (size !== null) {
+            const refused = batchTooLargeError(size, max!);
+            throw new GraphQLError(refused.message, { extensions: { ...refused.extensions, http: { status: 400 } } });
+          }
           const where = findInvalid(schema, document, request.variables ?? {});
           if (where) {
             throw new GraphQLError(`Text ${INVALID_TEXT_MESSAGE} (found in ${where}).`, {

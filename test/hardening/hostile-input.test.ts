@@ -2,8 +2,9 @@ import { print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import fs from 'node:fs';
 import { ATTRIBUTE_LIMITS, describeJsonLimits } from '../../src/modules/common/json-input.ts';
-import { MAX_CAMPAIGN_MONEY, MAX_DAILY_COUNT } from '../../src/modules/campaigns/campaigns.service.ts';
+import { campaignWhere, MAX_CAMPAIGN_MONEY, MAX_DAILY_COUNT } from '../../src/modules/campaigns/campaigns.service.ts';
 import { MAX_INTERACTION_VALUE } from '../../src/modules/interactions/interactions.service.ts';
+import { MAX_TEXT_LENGTH } from '../../src/modules/common/text.ts';
 import { MAX_PRICE } from '../../src/modules/products/products.service.ts';
 import { graphql, type TypedDocumentNode } from '../support/graphql.ts';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../support/server.ts';
@@ -423,6 +424,74 @@ describe('search filters', () => {
       expect(campaigns.filter((id) => id.startsWith('lit')).sort(), `campaigns ${search}`).toEqual(matches);
       const feedback = (await api.gql(FEEDBACK, { s: search })).data!.feedback.edges.map((edge) => edge.node.text);
       expect(feedback.filter((text) => text.startsWith('Feedback lit')).sort(), `feedback ${search}`).toEqual(matches.map((id) => `Feedback ${id}`));
+    }
+  });
+});
+
+// Found by the schema-driven fuzz run (schema-fuzz.test.ts): inputs that are large only by
+// repetition, and a graphql-js error that had no code.
+describe('oversized and repetitive inputs', () => {
+  it('refuses a search longer than the longest stored text in every search filter', async () => {
+    // A 10^5-character pattern held the event loop ~0.2 s per statement in the query engine.
+    for (const field of ['users', 'products', 'campaigns', 'feedback']) {
+      const query = `query($s: String) { ${field}(filter: { search: $s }) { totalCount } }`;
+      const refused = await api.gql(query, { s: 'x'.repeat(MAX_TEXT_LENGTH + 1) });
+      expect(refused.errors?.[0]?.extensions, field).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'filter.search' });
+      const longest = await api.gql(query, { s: 'x'.repeat(MAX_TEXT_LENGTH) });
+      expect(longest.errors, field).toBeUndefined();
+    }
+  });
+
+  async function postBody(body: string): Promise<{ status: number; errors: NonNullable<GraphQLResponse['errors']>; data: unknown }> {
+    const response = await api.post(body);
+    const parsed = (await response.json()) as { errors?: GraphQLResponse['errors']; data?: unknown };
+    return { status: response.status, errors: parsed.errors ?? [], data: parsed.data };
+  }
+
+  it('refuses a bulk input longer than MAX_BATCH_SIZE before graphql-js coerces its rows', async () => {
+    // Rows graphql-js would refuse one by one (externalId is no String): refused as a whole, by size,
+    // before coercion — coercing 10^5 rows held the event loop for seconds (/healthz ≥ 1 s).
+    const rows = `[${Array.from({ length: 60_000 }, () => '{"externalId":5}').join(',')}]`;
+    for (const mutation of ['upsertUsers(input: $input) { created }', 'a: upsertUsers(input: []) { created } b: upsertUsers(input: $input) { created }']) {
+      const refused = await postBody(`{"query":"mutation($input: [UserInput!]!) { ${mutation} }","variables":{"input":${rows}}}`);
+      expect(refused.status).toBe(400);
+      expect(refused.errors).toHaveLength(1);
+      expect(refused.errors[0]!.extensions).toMatchObject({ code: 'BATCH_TOO_LARGE', maxBatchSize: api.config.MAX_BATCH_SIZE, batchSize: 60_000 });
+    }
+    // At the limit the rows are coerced and checked as before.
+    const atLimit = `[${Array.from({ length: api.config.MAX_BATCH_SIZE }, () => '{"externalId":5}').join(',')}]`;
+    const coerced = await postBody(`{"query":"mutation($input: [UserInput!]!) { upsertUsers(input: $input) { created } }","variables":{"input":${atLimit}}}`);
+    expect(coerced.errors[0]!.extensions?.code).toBe('BAD_USER_INPUT');
+    await healthy();
+  });
+
+  it('answers variables with more than 50 coercion errors with BAD_USER_INPUT on every error', async () => {
+    const unknownKeys = Object.fromEntries(Array.from({ length: 80 }, (_, i) => [`unknown${i}`, i]));
+    for (const [query, variables] of [
+      ['mutation($input: [UserInput!]!) { upsertUsers(input: $input) { created } }', { input: [{ externalId: 'many-errors', ...unknownKeys }] }],
+      ['query($f: UserFilter) { users(filter: $f) { totalCount } }', { f: unknownKeys }],
+    ] as const) {
+      const refused = await postBody(JSON.stringify({ query, variables }));
+      expect(refused.status, query).toBe(400);
+      expect(refused.errors.length, query).toBeGreaterThan(50);
+      expect(new Set(refused.errors.map((error) => error.extensions?.code)), query).toEqual(new Set(['BAD_USER_INPUT']));
+      expect(refused.errors.at(-1)!.message).toMatch(/Too many errors processing variables/);
+    }
+  });
+
+  it('treats an enum-list filter repeating one value 10^5 times as that value once', async () => {
+    const many = <T extends string>(value: T): T[] => Array.from({ length: 100_000 }, () => value);
+    expect(campaignWhere({ channels: many('EMAIL' as const), statuses: many('DRAFT' as const) })).toEqual(campaignWhere({ channels: ['EMAIL'], statuses: ['DRAFT'] }));
+    for (const [query, name, value] of [
+      ['query($v: [CampaignChannel!]) { campaigns(filter: { channels: $v }) { totalCount } }', 'campaigns', 'EMAIL'],
+      ['query($v: [CampaignChannel!]) { campaignLeaderboard(metric: SPEND, filter: { channels: $v }) { campaign { id } } }', 'campaignLeaderboard', 'EMAIL'],
+      ['query($v: [FeedbackChannel!]) { feedback(filter: { channels: $v }) { totalCount } }', 'feedback', 'REVIEW'],
+      ['query($v: [InteractionType!]) { interactions(filter: { types: $v }) { totalCount } }', 'interactions', 'VIEW'],
+    ] as const) {
+      const once = await api.gql(query, { v: [value] });
+      const repeated = await api.gql(query, { v: many(value) });
+      expect(repeated.errors, name).toBeUndefined();
+      expect(repeated.data, name).toEqual(once.data);
     }
   });
 });

@@ -15,7 +15,7 @@ import { pick } from '../users/users.service.ts';
 import { utcDay } from '../common/days.ts';
 import { CAMPAIGN_COLUMNS, campaignFromRow, type CampaignRow as CampaignDbRow } from './campaigns.rows.ts';
 import { EntityService } from '../common/entity-service.ts';
-import { searchContains } from '../common/filters.ts';
+import { distinct, searchContains } from '../common/filters.ts';
 import type { CampaignFilter } from '../../generated/schema-types.ts';
 
 /** The CampaignFilter input of the schema (codegen): what the list's filter may hold. */
@@ -402,9 +402,9 @@ export function campaignWhere(filter: CampaignFilter | null | undefined): Prisma
   if (!filter) return {};
   const conditions: Prisma.CampaignWhereInput[] = [];
   if (filter.status) conditions.push({ status: filter.status });
-  if (filter.statuses) conditions.push({ status: { in: [...filter.statuses] } });
+  if (filter.statuses) conditions.push({ status: { in: distinct(filter.statuses) } });
   if (filter.channel) conditions.push({ channel: filter.channel });
-  if (filter.channels) conditions.push({ channel: { in: [...filter.channels] } });
+  if (filter.channels) conditions.push({ channel: { in: distinct(filter.channels) } });
   if (filter.activeOn) {
     const dayStart = utcDay(filter.activeOn);
     const nextDay = new Date(dayStart.getTime() + 86_400_000);

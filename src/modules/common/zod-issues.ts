@@ -8,6 +8,9 @@ export interface DescribedIssue {
   message: string;
 }
 
+/** How many further unknown keys a message names. */
+export const MAX_NAMED_KEYS = 10;
+
 /**
  * The one way zod issues become messages (bulk rows, hyperparameters, configuration). An
  * unrecognised key is named in the path, so a typo reads "hyperparameters.epoch: unknown key".
@@ -17,7 +20,10 @@ export function describeIssue(issue: z.core.$ZodIssue, prefix?: string): Describ
   let message = issue.message;
   if (issue.code === 'unrecognized_keys' && issue.keys.length > 0) {
     path.push(issue.keys[0]);
-    message = issue.keys.length > 1 ? `unknown key (also unknown: ${issue.keys.slice(1).join(', ')})` : 'unknown key';
+    const others = issue.keys.slice(1);
+    // At most MAX_NAMED_KEYS more are named: an object of 10^5 unknown keys must not become a megabyte message.
+    const named = others.slice(0, MAX_NAMED_KEYS).join(', ') + (others.length > MAX_NAMED_KEYS ? ` and ${others.length - MAX_NAMED_KEYS} more` : '');
+    message = others.length ? `unknown key (also unknown: ${named})` : 'unknown key';
   }
   const parts = prefix ? [prefix, ...path] : path;
   const field = parts.length ? parts.join('.') : null;

@@ -10,7 +10,7 @@ import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/p
 import { detectLanguage } from '../../ml/text/language.ts';
 import { bulkResult, bulkTransaction, checkBatch, fields, nothingWritten } from '../common/bulk.ts';
 import type { BulkWriteResult, IndexedRow, ServiceLimits } from '../common/bulk.ts';
-import { relatedConditions, searchContains, type RelatedFilter } from '../common/filters.ts';
+import { distinct, relatedConditions, searchContains, type RelatedFilter } from '../common/filters.ts';
 import { missingRefMessage, oneOfProblem, oneRefRefinement, readRowRef, RowFieldError, type EntityRef, type RowRef } from '../common/references.ts';
 import { taskNameField } from '../common/task-name.ts';
 import { MAX_TEXT_LENGTH } from '../common/text.ts';
@@ -437,7 +437,7 @@ function feedbackWhere(filter: FeedbackFilter | null | undefined): Prisma.Feedba
   const conditions: Prisma.FeedbackWhereInput[] = [];
   conditions.push(...relatedConditions(filter));
   if (filter.channel) conditions.push({ channel: filter.channel as FeedbackChannelName });
-  if (filter.channels) conditions.push({ channel: { in: filter.channels as FeedbackChannelName[] } });
+  if (filter.channels) conditions.push({ channel: { in: distinct(filter.channels as FeedbackChannelName[]) } });
   if (filter.language) conditions.push({ language: filter.language.trim().toLowerCase() });
   if (filter.label) conditions.push({ labels: { some: labelCondition(filter.label, 'filter.label') } });
   if (filter.unlabeledTask) conditions.push({ labels: { none: { task: filter.unlabeledTask.trim() } } });

@@ -8,7 +8,7 @@ import { ErrorCode } from '../../graphql/errors.ts';
 import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
 import { assertBatchSize, bulkResult, eventTimeProblem, invalidTextError, MAX_EXTERNAL_ID, nothingWritten, retryBulkWrite } from '../common/bulk.ts';
 import type { BulkWriteResult, RowError, ServiceLimits } from '../common/bulk.ts';
-import { relatedConditions, type RelatedFilter } from '../common/filters.ts';
+import { distinct, relatedConditions, type RelatedFilter } from '../common/filters.ts';
 import { missingRefMessage, readRowRef, RowFieldError, type RowRef } from '../common/references.ts';
 
 export const INTERACTION_TYPES = ['VIEW', 'CLICK', 'ADD_TO_CART', 'PURCHASE', 'RATING'] as const;
@@ -267,7 +267,7 @@ function interactionWhere(filter: InteractionFilter | null | undefined): Prisma.
   if (!filter) return {};
   const conditions: Prisma.InteractionWhereInput[] = [];
   conditions.push(...relatedConditions(filter));
-  if (filter.types) conditions.push({ type: { in: filter.types as InteractionTypeName[] } });
+  if (filter.types) conditions.push({ type: { in: distinct(filter.types as InteractionTypeName[]) } });
   if (filter.occurredFrom) conditions.push({ occurredAt: { gte: filter.occurredFrom } });
   if (filter.occurredTo) conditions.push({ occurredAt: { lt: filter.occurredTo } });
   return { AND: conditions };
