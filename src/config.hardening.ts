@@ -42,6 +42,12 @@ export const hardeningConfigShape = {
     .string()
     .regex(/^\d+(b|kb|mb)$/i, 'must be a size like 512kb or 20mb')
     .default('20mb'),
+  /**
+   * Most JSON values (objects, arrays, members, elements) a request body may hold; more → HTTP 413
+   * PAYLOAD_TOO_LARGE before parsing (src/http/json-values.ts: parse time grows with values).
+   * 12,500 bulk rows of 20 fields fit. 0 = off.
+   */
+  MAX_BODY_VALUES: z.coerce.number().int().min(0).max(100_000_000).default(250_000),
   /** Largest GraphQL answer sent, e.g. `16mb`; a bigger one is replaced by HTTP 400 RESPONSE_TOO_LARGE. */
   MAX_RESPONSE_SIZE: z
     .string()

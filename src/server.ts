@@ -29,6 +29,7 @@ import { chargeRequest, RateLimiter } from './http/rate-limit.ts';
 import { createTelemetry, recordErrorCode } from './http/telemetry.ts';
 import { inputGuardPlugin } from './http/input-guard.ts';
 import { responseSizeCap, sizeInBytes } from './http/response-size.ts';
+import { jsonBodyExceeds, TooManyJsonValues } from './http/json-values.ts';
 import { clusterWorkerIndex } from './http/cluster.ts';
 
 export interface RunningServer {
@@ -134,7 +135,14 @@ export async function startServer(options: {
     },
     corsMiddleware(config),
     responseSizeCap(sizeInBytes(config.MAX_RESPONSE_SIZE), (bytes) => logger.warn({ bytes }, 'response too large: refused')),
-    express.json({ limit: config.MAX_BODY_SIZE }),
+    express.json({
+      limit: config.MAX_BODY_SIZE,
+      // Refused before JSON.parse runs: parsing time grows with the number of values.
+      verify: (_req, _res, body) => {
+        const exceeded = jsonBodyExceeds(body, config.MAX_BODY_VALUES);
+        if (exceeded) throw new TooManyJsonValues(exceeded, config.MAX_BODY_VALUES);
+      },
+    }),
     expressMiddleware(apollo, {
       context: async ({ req, res }): Promise<GraphQLContext> => {
         // Request id: the caller's x-request-id when well-formed, else a new one (src/http/telemetry.ts).

@@ -116,6 +116,20 @@ describe('what a request costs in rate-limit tokens', () => {
 });
 
 describe('behind the cost model', () => {
+  it('refuses a body of too many JSON values before parsing it (PAYLOAD_TOO_LARGE), and one of ordinary rows passes', async () => {
+    const many = `{"query":"{ serviceInfo { version } }","variables":{"x":[${Array.from({ length: 300_000 }, () => '0').join(',')}]}}`;
+    const refused = await api.post(many);
+    expect(refused.status).toBe(413);
+    const body = (await refused.json()) as { errors: { message: string; extensions: { code: string } }[] };
+    expect(body.errors[0]!.extensions.code).toBe('PAYLOAD_TOO_LARGE');
+    expect(body.errors[0]!.message).toMatch(/MAX_BODY_VALUES/);
+    const wide = `{"query":"{ serviceInfo { version } }","variables":{${Array.from({ length: 20_000 }, (_, i) => `"v${i}":0`).join(',')}}}`;
+    expect((await api.post(wide)).status).toBe(413);
+    const rows = Array.from({ length: 5000 }, (_, i) => ({ externalId: `json-values-${i}`, name: `Product ${i}`, tags: ['a', 'b'] }));
+    const ok = await api.post(JSON.stringify({ query: 'mutation ($input: [ProductInput!]!) { upsertProducts(input: $input) { created } }', variables: { input: rows } }));
+    expect(ok.status).toBe(200);
+  });
+
   it('refuses an answer larger than MAX_RESPONSE_SIZE with RESPONSE_TOO_LARGE and keeps serving', async () => {
     const capped = await startTestServer({ MAX_RESPONSE_SIZE: '4kb' }, { database });
     try {
