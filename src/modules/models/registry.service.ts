@@ -1,4 +1,6 @@
+import { LockSpace, lockKeys } from '../../db/advisory-locks.ts';
 import type { Db } from '../../db/prisma.ts';
+import { rawIn } from '../../db/raw.ts';
 import type { ModelKind, ModelVersion as StoredModelVersion, TrainingJob } from '../../generated/prisma/client.ts';
 
 /** A model version without its artefact bytes (those are read only to load a model). */
@@ -60,8 +62,8 @@ export class ModelRegistry {
     const activated = await this.db.$transaction(async (tx) => {
       const target = await tx.modelVersion.findUnique({ where: { id }, select: { id: true, kind: true, task: true, artifact: false } });
       if (!target) throw notFoundError('ModelVersion', id);
-      // Serialise concurrent activations of the same (kind, task).
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`${target.kind}:${target.task}`}))`;
+      // Serialised with other activations and finishing trainings of the same (kind, task).
+      await lockKeys(rawIn(tx), [{ space: LockSpace.modelVersions, keys: [`${target.kind}:${target.task}`] }]);
       await tx.modelVersion.updateMany({ where: { kind: target.kind, task: target.task, active: true, NOT: { id } }, data: { active: false } });
       return tx.modelVersion.update({ where: { id }, data: { active: true, activatedAt: new Date() }, omit: { artifact: true } });
     });

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { LockSpace, lockKeys } from '../../db/advisory-locks.ts';
 import type { Db } from '../../db/prisma.ts';
+import { rawIn } from '../../db/raw.ts';
 import type { ActivationPolicy, ModelKind, Prisma, TrainingJob } from '../../generated/prisma/client.ts';
 import { appError, ErrorCode, userInputError } from '../../graphql/errors.ts';
 import { QUEUES, type JobQueue } from '../../jobs/queue.ts';
@@ -116,7 +118,7 @@ export class TrainingService {
     if (!queue) throw appError(ErrorCode.INTERNAL_SERVER_ERROR, 'The job queue is not running on this server.');
     const { keyId } = requester;
     const decided = await this.db.$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`training-request:${requestKey}`}))`;
+      await lockKeys(rawIn(tx), [{ space: LockSpace.trainingRequests, keys: [requestKey] }]);
       const queued = await tx.trainingJob.findFirst({ where: { requestKey, status: 'QUEUED' }, orderBy: { createdAt: 'asc' }, select: { id: true } });
       // Still QUEUED when counted (a worker may have claimed it since the read): else queue anew.
       const counted = queued && (await tx.trainingJob.updateMany({ where: { id: queued.id, status: 'QUEUED' }, data: { requestCount: { increment: 1 } } }));
@@ -124,7 +126,7 @@ export class TrainingService {
         return { outcome: 'coalesced', job: await tx.trainingJob.findUniqueOrThrow({ where: { id: queued.id } }) } as const;
       }
       if (keyId !== null) {
-        await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`training-key:${keyId}`}))`;
+        await lockKeys(rawIn(tx), [{ space: LockSpace.trainingKeys, keys: [keyId] }]);
         const active = await tx.trainingJob.count({ where: { requestedByKeyId: keyId, status: { in: ['QUEUED', 'RUNNING'] } } });
         // Refused after the transaction, which has written nothing and just commits.
         if (active >= this.policy.maxQueuedPerKey) return { outcome: 'refused', active } as const;
@@ -322,7 +324,7 @@ export class TrainingService {
         },
       });
       if (finished.count === 0) throw new TrainingSupersededError();
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`${job.kind}:${job.task}`}))`;
+      await lockKeys(rawIn(tx), [{ space: LockSpace.modelVersions, keys: [`${job.kind}:${job.task}`] }]);
       const latest = await tx.modelVersion.aggregate({ where: { kind: job.kind, task: job.task }, _max: { version: true } });
       const created = await tx.modelVersion.create({
         data: {
