@@ -36,6 +36,11 @@ describe('the structure of src/', () => {
     expect(output.summary.totalCruised).toBeGreaterThan(150);
   });
 
+  it('takes advisory locks only through src/db/advisory-locks.ts (named lock spaces, apart from pg-boss)', () => {
+    const writers = files(path.join(root, 'src')).filter((file) => /pg_(try_)?advisory_(xact_)?lock/.test(fs.readFileSync(file, 'utf8')));
+    expect(writers.map((file) => path.relative(root, file))).toEqual(['src/db/advisory-locks.ts']);
+  });
+
   it('has an ML core that reads no environment: its configuration is handed in', () => {
     const readers = files(path.join(root, 'src/ml')).filter((file) => /process\.env|import\.meta\.env/.test(fs.readFileSync(file, 'utf8')));
     expect(readers.map((file) => path.relative(root, file))).toEqual([]);

@@ -9,6 +9,36 @@ import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
 /** Extended-protocol messages after which the session belongs to their connection until Sync. */
 const EXTENDED = new Set(['P', 'B', 'D', 'E', 'H', 'C']);
 
+/** Every message type a protocol-3 client may send after its startup packet. */
+const FRONTEND = new Set(['B', 'C', 'd', 'c', 'f', 'D', 'E', 'H', 'F', 'P', 'p', 'Q', 'S', 'X']);
+
+/** A FATAL ErrorResponse, as PostgreSQL sends it before closing a connection. */
+function fatal(code, message) {
+  const fields = Buffer.from(`SFATAL\0VFATAL\0C${code}\0M${message}\0\0`, 'utf8');
+  const header = Buffer.alloc(5);
+  header.write('E', 0, 'latin1');
+  header.writeInt32BE(fields.length + 4, 1);
+  return new Uint8Array(Buffer.concat([header, fields]));
+}
+
+/**
+ * Why PGlite must not see this message, or null. PGlite is one backend for every connection, and
+ * PostgreSQL's answer to these (a FATAL that ends the backend) breaks it for all of them: an
+ * unknown message type makes it loop on "protocol synchronization was lost" and never return, a
+ * startup packet without a user on a fresh instance leaves every later message failing
+ * ("null function or function signature mismatch"). Refused here, they end only their connection.
+ */
+function refusal(message) {
+  if (message[0] === 0) {
+    // Startup packet: length, protocol version, then name/value pairs of C strings.
+    const pairs = Buffer.from(message.buffer, message.byteOffset + 8, Math.max(0, message.length - 8)).toString('utf8').split('\0');
+    for (let i = 0; i + 1 < pairs.length; i += 2) if (pairs[i] === 'user' && pairs[i + 1] !== '') return null;
+    return fatal('28000', 'no PostgreSQL user name specified in startup packet');
+  }
+  if (FRONTEND.has(String.fromCharCode(message[0]))) return null;
+  return fatal('08P01', `invalid frontend message type ${message[0]}`);
+}
+
 /**
  * One message at a time into PGlite, in arrival order, except that a connection holding the
  * session (inside an extended-protocol sequence, or inside a transaction) is served alone.
@@ -38,6 +68,13 @@ class SessionQueue {
         if (index === -1) break; // wait for the holder's next message
         const [item] = this.queue.splice(index, 1);
         const type = String.fromCharCode(item.message[0] ?? 0);
+        const refused = refusal(item.message);
+        if (refused) {
+          // The socket handler closes a connection whose message is rejected.
+          item.onData(refused);
+          item.reject(new Error('refused a message PGlite cannot survive'));
+          continue;
+        }
         let bytes = 0;
         try {
           await this.db.runExclusive(() => this.db.execProtocolRawStream(item.message, { onRawData: (data) => { bytes += data.length; item.onData(data); } }));

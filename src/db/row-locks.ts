@@ -1,6 +1,3 @@
-import { createHash } from 'node:crypto';
-import type { RawRunner } from './raw.ts';
-
 /**
  * Serialising concurrent bulk writes of the same rows.
  *
@@ -17,64 +14,15 @@ import type { RawRunner } from './raw.ts';
  * lock; and a lock on a key that has no row yet cannot be a row lock. The same holds on
  * embedded PGlite, which runs one transaction at a time (the locks are then never contended).
  *
- * Keys are hashed into LOCK_BUCKETS buckets per space, so a 10,000-row batch takes at most
+ * `lockKeys` hashes keys into LOCK_BUCKETS buckets per space, so a 10,000-row batch takes at most
  * LOCK_BUCKETS locks and does not exhaust the shared lock table (max_locks_per_transaction ×
  * max_connections); two keys sharing a bucket only make unrelated batches wait for each other.
  * All locks of a transaction are taken in one statement, sorted by (space, bucket), so two bulk
  * transactions never deadlock on these locks; deadlocks with row locks (FOR KEY SHARE of
  * references) remain possible and are retried by the caller (see `retryableSqlState`).
  *
- * The two-int form of pg_advisory_xact_lock keeps these keys apart from the single-bigint keys
- * used elsewhere (pg-boss, model activation, API keys).
+ * The lock spaces and `lockKeys` live in advisory-locks.ts, with every other advisory lock.
  */
-
-/** One lock space per kind of natural key; the number is the advisory lock's first key. */
-export const LockSpace = {
-  users: 0x6d61_0001,
-  userEmails: 0x6d61_0002,
-  products: 0x6d61_0003,
-  campaigns: 0x6d61_0004,
-  campaignMetrics: 0x6d61_0005,
-  interactions: 0x6d61_0006,
-  feedback: 0x6d61_0007,
-  feedbackLabels: 0x6d61_0008,
-} as const;
-export type LockSpace = (typeof LockSpace)[keyof typeof LockSpace];
-
-/** Buckets per lock space: the most advisory locks one transaction takes in one space. */
-export const LOCK_BUCKETS = 1024;
-
-export interface LockRequest {
-  space: LockSpace;
-  keys: Iterable<string>;
-}
-
-export function lockBucket(key: string): number {
-  return createHash('sha1').update(key).digest().readUInt32BE(0) % LOCK_BUCKETS;
-}
-
-/**
- * Takes, until the transaction ends, the advisory locks of these keys (hashed into buckets),
- * all in one statement in (space, bucket) order. Call it inside the transaction, before reading
- * the stored rows the keys name; call it once per transaction with every space it needs.
- */
-export async function lockKeys(runner: RawRunner, requests: readonly LockRequest[]): Promise<void> {
-  const locks: [number, number][] = [];
-  for (const { space, keys } of requests) {
-    const buckets = new Set<number>();
-    for (const key of keys) buckets.add(lockBucket(key));
-    for (const bucket of buckets) locks.push([space, bucket]);
-  }
-  if (locks.length === 0) return;
-  locks.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  // The sort happens before the (volatile) lock calls are evaluated, so they run in this order.
-  await runner.rows(
-    `SELECT count(*)::int AS locked FROM (
-       SELECT pg_advisory_xact_lock(k.space, k.bucket) FROM unnest($1::int[], $2::int[]) AS k(space, bucket) ORDER BY k.space, k.bucket
-     ) AS taken`,
-    [locks.map((lock) => lock[0]), locks.map((lock) => lock[1])],
-  );
-}
 
 /**
  * SQLSTATEs after which re-running the whole bulk transaction is correct and likely to succeed:

@@ -1,5 +1,5 @@
-import type { GraphQLFormattedError } from 'graphql';
-import { unwrapResolverError } from '@apollo/server/errors';
+import type { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
 import { ErrorCode } from './errors.ts';
 
 const DATABASE_DOWN = /ECONNREFUSED|ECONNRESET|Connection terminated|connect ETIMEDOUT|Can't reach database|Server has closed the connection|timeout exceeded when trying to connect|the database system is (shutting down|starting up|in recovery mode)|terminating connection due to administrator command|57P01|57P03/i;
@@ -63,6 +63,32 @@ export const DATABASE_MESSAGES: Record<DatabaseErrorKind, string> = {
   data: 'A value cannot be stored or compared by the database (invalid text, a number or date out of range, a value too long, or a reference or rule of the stored data broken).',
 };
 
+/** Codes of the answers to a request Apollo's pipeline refused before running it. */
+export const REQUEST_ERROR_CODES = {
+  /** Automatic persisted query: `sha256Hash` is not the SHA-256 of the `query` sent with it. */
+  PERSISTED_QUERY_HASH_MISMATCH: 'PERSISTED_QUERY_HASH_MISMATCH',
+  /** Any other request Apollo refuses with an HTTP 4xx but no code (e.g. a persisted-query version other than 1). */
+  BAD_REQUEST: ApolloServerErrorCode.BAD_REQUEST,
+} as const;
+
+/** Apollo's message for a persisted query whose hash does not match its text (requestPipeline). */
+const HASH_MISMATCH_MESSAGE = 'provided sha does not match query';
+
+/**
+ * The code of an error Apollo's request pipeline raised with an HTTP 4xx status but no code
+ * ("provided sha does not match query", "Unsupported persisted query version"), or null. Apollo
+ * fills a missing code with INTERNAL_SERVER_ERROR; the status it meant (400) is its intent, so
+ * such an error is the client's, not ours. Errors of resolvers carry a path and never match.
+ */
+export function requestErrorCode(error: unknown): string | null {
+  if (!(error instanceof Error)) return null;
+  const { path, originalError, extensions } = error as Partial<GraphQLError>;
+  if (path || originalError || !extensions || extensions.code !== undefined) return null;
+  const status = (extensions.http as { status?: unknown } | undefined)?.status;
+  if (typeof status !== 'number' || status < 400 || status >= 500) return null;
+  return error.message === HASH_MISMATCH_MESSAGE ? REQUEST_ERROR_CODES.PERSISTED_QUERY_HASH_MISMATCH : REQUEST_ERROR_CODES.BAD_REQUEST;
+}
+
 /**
  * Every error leaves with a stable code and never a stack trace. Errors we did not raise on
  * purpose are logged by the caller and reported as INTERNAL_SERVER_ERROR without details.
@@ -76,6 +102,14 @@ export function formatError(formatted: GraphQLFormattedError, error: unknown, op
     // schema (field, type and enum value names) to anyone probing it.
     const message = options.schemaHidden ? withoutSuggestions(formatted.message) : formatted.message;
     return { ...formatted, message, extensions };
+  }
+  const requestCode = requestErrorCode(error);
+  if (requestCode) {
+    const message =
+      requestCode === REQUEST_ERROR_CODES.PERSISTED_QUERY_HASH_MISMATCH
+        ? `${HASH_MISMATCH_MESSAGE}: extensions.persistedQuery.sha256Hash must be the SHA-256 (hex) of the query text sent with it.`
+        : formatted.message;
+    return { message, extensions: { ...extensions, code: requestCode } };
   }
   const where = { locations: formatted.locations, path: formatted.path };
   // graphql-js stops coercing variables after 50 errors with an error of no code of its own

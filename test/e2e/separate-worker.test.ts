@@ -1,14 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { sentimentFeedback, submitFeedback } from '../support/fixtures.ts';
 import { graphql, type ActivationPolicy } from '../support/graphql.ts';
 import { waitForJob } from '../support/jobs.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
-import { spawnService, type SpawnedService } from '../support/spawn.ts';
+import type { TestServer } from '../support/server.ts';
+import type { SpawnedService } from '../support/spawn.ts';
+import { startWorkerDeployment, type WorkerDeployment } from '../support/workers.ts';
 
 // Deployment shape of docker-compose: API servers that only enqueue, and a separate worker
 // process (`npm run worker`) that trains. Two API servers share one database.
-let database: TestDatabase;
+let deployment: WorkerDeployment;
 let apiA: TestServer;
 let apiB: TestServer;
 let worker: SpawnedService;
@@ -30,18 +29,13 @@ async function trainAndWait(api: TestServer, activation: ActivationPolicy) {
 }
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  apiA = await startTestServer({ WORKER_MODE: 'off' }, { database });
-  apiB = await startTestServer({ WORKER_MODE: 'off' }, { database });
-  await submitFeedback(apiA, sentimentFeedback({ seed: 5, count: 200, idPrefix: 'w-' }));
-  worker = await spawnService({ entry: 'worker', env: { DATABASE_URL: database.url } });
+  deployment = await startWorkerDeployment({ apiServers: 2, feedback: { seed: 5, count: 200, idPrefix: 'w-' } });
+  [apiA, apiB] = [deployment.apis[0]!, deployment.apis[1]!];
+  worker = await deployment.startWorker('worker');
 }, 120_000);
 
 afterAll(async () => {
-  await worker?.kill();
-  await apiA?.stop();
-  await apiB?.stop();
-  await database?.destroy();
+  await deployment?.stop();
 });
 
 describe('separate worker processes', () => {

@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices } from '../../src/app/services.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { sentimentFeedback, submitFeedback } from '../support/fixtures.ts';
+import type { TestDatabase } from '../support/database.ts';
 import { graphql, type ResultOf } from '../support/graphql.ts';
 import { waitForJob } from '../support/jobs.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
-import { spawnService, type SpawnedService } from '../support/spawn.ts';
+import type { TestServer } from '../support/server.ts';
+import { startWorkerDeployment, type WorkerDeployment } from '../support/workers.ts';
 
 // Fault test: `kill -9` of the worker process in the middle of a training job, with pg-boss'
 // expiry far away (an hour). The killed worker's heartbeat goes stale; a second worker's
@@ -17,21 +16,9 @@ const QUEUE_ENV = {
   TRAINING_HEARTBEAT_STALE_SECONDS: String(STALE_SECONDS),
 };
 
+let deployment: WorkerDeployment;
 let database: TestDatabase;
 let api: TestServer;
-const workers: SpawnedService[] = [];
-let log = '';
-
-async function startWorker(name: string): Promise<SpawnedService> {
-  const worker = await spawnService({
-    entry: 'worker',
-    env: { ...QUEUE_ENV, DATABASE_URL: database.url },
-    label: `[${name}] `,
-    onOutput: (chunk) => (log += chunk),
-  });
-  workers.push(worker);
-  return worker;
-}
 
 const JOB = graphql(`query HeartbeatTakeoverJob($id: ID!) { trainingJob(id: $id) { status error attempts heartbeatAt progress { stage epoch } modelVersion { id } } }`);
 const TRAIN = graphql(`
@@ -42,23 +29,20 @@ const TRAIN = graphql(`
 type Job = NonNullable<ResultOf<typeof JOB>['trainingJob']>;
 
 const until = (id: string, done: (job: Job) => boolean, seconds: number): Promise<Job> =>
-  waitForJob(api, JOB, id, { until: done, timeoutMs: seconds * 1000, context: () => `log:\n${log.slice(-4000)}` });
+  waitForJob(api, JOB, id, { until: done, timeoutMs: seconds * 1000, context: () => `log:\n${deployment.logTail()}` });
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  api = await startTestServer({ WORKER_MODE: 'off', ...QUEUE_ENV }, { database });
-  await submitFeedback(api, sentimentFeedback({ seed: 12, count: 400, idPrefix: 'h-' }));
+  deployment = await startWorkerDeployment({ env: QUEUE_ENV, feedback: { seed: 12, count: 400, idPrefix: 'h-' } });
+  ({ database, api } = deployment);
 }, 120_000);
 
 afterAll(async () => {
-  for (const worker of workers) await worker.kill();
-  await api?.stop();
-  await database?.destroy();
+  await deployment?.stop();
 });
 
 describe('a training job whose worker stops sending heartbeats', () => {
   it('is taken over by another worker and finishes long before the queue expiry', async () => {
-    const first = await startWorker('worker-1');
+    const first = await deployment.startWorker('worker-1');
     const queued = await api.gql(TRAIN, { h: { epochs: 40, batchSize: 4, patience: 50 } });
     const id = queued.data!.trainModel.id;
     const running = await until(id, (j) => j.status === 'RUNNING' && (j.progress?.epoch ?? 0) >= 2, 180);
@@ -66,7 +50,7 @@ describe('a training job whose worker stops sending heartbeats', () => {
     expect(running.attempts).toBe(1);
     await first.kill();
 
-    const second = await startWorker('worker-2');
+    const second = await deployment.startWorker('worker-2');
     // The job expires in pg-boss only after an hour: finishing within minutes is the heartbeat's doing.
     const finished = await until(id, (j) => j.status === 'SUCCEEDED' || j.status === 'FAILED', 300);
     expect(finished.status, finished.error ?? '').toBe('SUCCEEDED');
@@ -75,7 +59,7 @@ describe('a training job whose worker stops sending heartbeats', () => {
     expect(second.output()).toContain('training taken over');
     expect(second.output()).toContain('training finished');
     // The tests below check the takeover by hand, with no worker of their own around.
-    for (const worker of workers) await worker.kill();
+    await deployment.killWorkers();
   }, 600_000);
 
   it('is taken by one worker only when several check at once; past the attempts it is FAILED', async () => {

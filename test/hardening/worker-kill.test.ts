@@ -1,11 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServices } from '../../src/app/services.ts';
-import { createTestDatabase, type TestDatabase } from '../support/database.ts';
-import { sentimentFeedback, submitFeedback } from '../support/fixtures.ts';
+import type { TestDatabase } from '../support/database.ts';
 import { graphql, type ActivationPolicy, type ResultOf } from '../support/graphql.ts';
 import { waitForJob } from '../support/jobs.ts';
-import { startTestServer, type TestServer } from '../support/server.ts';
-import { spawnService, type SpawnedService } from '../support/spawn.ts';
+import type { TestServer } from '../support/server.ts';
+import { startWorkerDeployment, type WorkerDeployment } from '../support/workers.ts';
 
 // Fault test: `kill -9` of the worker process in the middle of a training job. The job expires
 // (TRAINING_JOB_EXPIRE_SECONDS, short here) and pg-boss delivers it again; it is retrained once its
@@ -16,21 +15,9 @@ import { spawnService, type SpawnedService } from '../support/spawn.ts';
 const EXPIRE_SECONDS = 20;
 const QUEUE_ENV = { TRAINING_JOB_EXPIRE_SECONDS: String(EXPIRE_SECONDS), JOB_MAINTENANCE_INTERVAL_SECONDS: '1' };
 
+let deployment: WorkerDeployment;
 let database: TestDatabase;
 let api: TestServer;
-const workers: SpawnedService[] = [];
-let log = '';
-
-async function startWorker(name: string): Promise<SpawnedService> {
-  const worker = await spawnService({
-    entry: 'worker',
-    env: { ...QUEUE_ENV, DATABASE_URL: database.url },
-    label: `[${name}] `,
-    onOutput: (chunk) => (log += chunk),
-  });
-  workers.push(worker);
-  return worker;
-}
 
 const JOB = graphql(`query WorkerKillJob($id: ID!) { trainingJob(id: $id) { status error progress { stage epoch } modelVersion { id active } } }`);
 const CLASSIFY = graphql(`query WorkerKillClassify { classify(task: "sentiment", texts: ["送货太慢了", "great product"]) { modelVersion { id } } }`);
@@ -52,23 +39,20 @@ async function job(id: string): Promise<Job> {
 }
 
 const until = (id: string, done: (job: Job) => boolean, seconds: number): Promise<Job> =>
-  waitForJob(api, JOB, id, { until: done, timeoutMs: seconds * 1000, context: () => `log:\n${log.slice(-4000)}` });
+  waitForJob(api, JOB, id, { until: done, timeoutMs: seconds * 1000, context: () => `log:\n${deployment.logTail()}` });
 
 beforeAll(async () => {
-  database = await createTestDatabase();
-  api = await startTestServer({ WORKER_MODE: 'off', ...QUEUE_ENV }, { database });
-  await submitFeedback(api, sentimentFeedback({ seed: 11, count: 400, idPrefix: 'k-' }));
+  deployment = await startWorkerDeployment({ env: QUEUE_ENV, feedback: { seed: 11, count: 400, idPrefix: 'k-' } });
+  ({ database, api } = deployment);
 }, 120_000);
 
 afterAll(async () => {
-  for (const worker of workers) await worker.kill();
-  await api?.stop();
-  await database?.destroy();
+  await deployment?.stop();
 });
 
 describe('a worker killed during training', () => {
   it('the job is retried by another worker and succeeds; the active version is untouched and served', async () => {
-    const first = await startWorker('worker-1');
+    const first = await deployment.startWorker('worker-1');
     const activeId = (await until(await train({ epochs: 2 }, 'ALWAYS'), (j) => j.status === 'SUCCEEDED', 120)).modelVersion!.id;
     expect((await api.gql(CLASSIFY)).data!.classify.modelVersion.id).toBe(activeId);
 
@@ -85,7 +69,7 @@ describe('a worker killed during training', () => {
     expect(served.errors).toBeUndefined();
     expect(served.data!.classify.modelVersion.id).toBe(activeId);
 
-    await startWorker('worker-2');
+    await deployment.startWorker('worker-2');
     const finished = await until(slowId, (j) => j.status === 'SUCCEEDED' || j.status === 'FAILED', EXPIRE_SECONDS + 180);
     console.info(`retried job finished ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill (expiry ${EXPIRE_SECONDS} s after its start)`);
     expect(finished.status, finished.error ?? '').toBe('SUCCEEDED');
@@ -95,7 +79,7 @@ describe('a worker killed during training', () => {
       Buffer.from(slowId, 'base64url').toString().split(':')[1],
     ]);
     expect(attempts.rows[0]!.attempts).toBe(2);
-    expect(log).toContain('[worker-2]');
+    expect(deployment.log()).toContain('[worker-2]');
 
     const models = await api.gql(graphql(`query WorkerKillModelsByKindAndTask { models(kind: TEXT_CLASSIFIER, task: "sentiment") { id active } }`));
     expect(models.data!.models.filter((model) => model.active).map((model) => model.id)).toEqual([activeId]);

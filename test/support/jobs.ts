@@ -19,8 +19,8 @@ export interface WaitForJobOptions<J> {
 }
 
 /**
- * Polls a training job with the given query until it is done. A null job (seen on the embedded
- * database under heavy parallel load for a stored job) is polled again, not taken as an answer.
+ * Polls a training job with the given query until it is done. A null job or an error answer
+ * fails at once: the job was stored when trainModel answered, so it must be found every time.
  */
 export async function waitForJob<R extends JobResult>(
   server: Pick<TestServer, 'gql'>,
@@ -34,12 +34,19 @@ export async function waitForJob<R extends JobResult>(
   for (;;) {
     const request = server.gql(document, { id });
     const result = options.retryFailedRequests ? await request.catch(() => null) : await request;
-    const job = (result?.data?.trainingJob ?? null) as JobOf<R> | null;
-    if (job && until(job)) return job;
-    if (Date.now() > deadline) {
-      const context = options.context?.();
-      throw new Error(`job ${id} is ${JSON.stringify(job ?? result?.errors ?? null)} after ${timeoutMs / 1000} s${context ? `:\n${context}` : ''}`);
+    const context = () => {
+      const text = options.context?.();
+      return text ? `:\n${text}` : '';
+    };
+    let job: JobOf<R> | null = null;
+    if (result) {
+      job = (result.data?.trainingJob ?? null) as JobOf<R> | null;
+      if (result.errors?.length || !job) {
+        throw new Error(`job ${id}: trainingJob answered ${JSON.stringify(result.errors ?? null)} (HTTP ${result.status}, job ${JSON.stringify(job)})${context()}`);
+      }
+      if (until(job)) return job;
     }
+    if (Date.now() > deadline) throw new Error(`job ${id} is ${JSON.stringify(job)} after ${timeoutMs / 1000} s${context()}`);
     await new Promise((resolve) => setTimeout(resolve, options.pollMs ?? 200));
   }
 }

@@ -1,5 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { LockSpace, lockKeys } from '../../db/advisory-locks.ts';
 import type { Db } from '../../db/prisma.ts';
+import { rawIn } from '../../db/raw.ts';
 import type { ApiKey } from '../../generated/prisma/client.ts';
 import type { Role, Viewer } from './viewer.ts';
 import { notFoundError, userInputError } from '../../graphql/errors.ts';
@@ -103,7 +105,7 @@ export class ApiKeysService {
   async ensureBootstrapAdminKey(): Promise<{ apiKey: ApiKey; secret: string } | null> {
     if (this.envAdminHash) return null;
     return this.db.$transaction(async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(724001)`;
+      await lockKeys(rawIn(tx), [{ space: LockSpace.bootstrapAdminKey, keys: ['bootstrap admin'] }]);
       const admins = await tx.apiKey.count({ where: { role: 'ADMIN', revokedAt: null } });
       if (admins > 0) return null;
       const secret = generateSecret();

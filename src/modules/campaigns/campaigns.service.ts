@@ -6,7 +6,7 @@ import { ErrorCode, userInputError } from '../../graphql/errors.ts';
 import { toGlobalId, tryLocalIdOf } from '../../graphql/global-id.ts';
 import { rawIn } from '../../db/raw.ts';
 import { resolveRefs } from '../../db/references.ts';
-import { LockSpace, lockKeys } from '../../db/row-locks.ts';
+import { LockSpace, lockKeys } from '../../db/advisory-locks.ts';
 import { bulkResult, bulkTransaction, checkBatch, fields, notCleared, nothingWritten, rejectDuplicateKeys } from '../common/bulk.ts';
 import type { BulkWriteResult, IndexedRow, ServiceLimits } from '../common/bulk.ts';
 import { missingRefMessage, oneRefRefinement, readRowRef, RowFieldError, type RowRef } from '../common/references.ts';

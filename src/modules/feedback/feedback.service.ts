@@ -4,7 +4,7 @@ import type { Db } from '../../db/prisma.ts';
 import type { Feedback, Prisma } from '../../generated/prisma/client.ts';
 import { rawIn } from '../../db/raw.ts';
 import { findByRef, resolveRefs } from '../../db/references.ts';
-import { LockSpace, lockKeys } from '../../db/row-locks.ts';
+import { LockSpace, lockKeys } from '../../db/advisory-locks.ts';
 import { ErrorCode, userInputError } from '../../graphql/errors.ts';
 import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';
 import { detectLanguage } from '../../ml/text/language.ts';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Db } from '../../db/prisma.ts';
 import { rawTransaction } from '../../db/raw.ts';
 import { resolveRefs } from '../../db/references.ts';
-import { LockSpace, lockKeys } from '../../db/row-locks.ts';
+import { LockSpace, lockKeys } from '../../db/advisory-locks.ts';
 import type { Interaction, Prisma } from '../../generated/prisma/client.ts';
 import { ErrorCode } from '../../graphql/errors.ts';
 import { listNewestFirst, type Connection, type PageArgs } from '../../graphql/pagination.ts';

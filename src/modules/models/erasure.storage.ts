@@ -1,3 +1,5 @@
+import { LockSpace, lockKeys } from '../../db/advisory-locks.ts';
+import { rawIn } from '../../db/raw.ts';
 import type { ModelKind, Prisma } from '../../generated/prisma/client.ts';
 
 /**
@@ -16,17 +18,18 @@ const TRAINING_USERS_GUARD = 'model-training-users';
 
 /** Held by eraseUser's transaction, before it reads which versions a person was in. */
 export async function holdTrainingUsersShared(tx: Prisma.TransactionClient): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock_shared(hashtext(${TRAINING_USERS_GUARD}))`;
+  await lockKeys(rawIn(tx), [{ space: LockSpace.trainingUsers, keys: [TRAINING_USERS_GUARD] }], 'shared');
 }
 
 /** Held by the transaction storing a new version, before it checks its users for erasures. */
 export async function holdTrainingUsersExclusive(tx: Prisma.TransactionClient): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${TRAINING_USERS_GUARD}))`;
+  await lockKeys(rawIn(tx), [{ space: LockSpace.trainingUsers, keys: [TRAINING_USERS_GUARD] }]);
 }
 
 /** Serialises activation, deactivation and purges of one (kind, task). */
 export async function lockModelTask(tx: Prisma.TransactionClient, kind: ModelKind, task: string): Promise<void> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`${kind}:${task}`}))`;
+  // The lock of a model's versions, shared with activateModel and finishing trainings.
+  await lockKeys(rawIn(tx), [{ space: LockSpace.modelVersions, keys: [`${kind}:${task}`] }]);
 }
 
 /**

@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
+import { LockSpace, lockKeys } from '../../db/advisory-locks.ts';
 import type { Db } from '../../db/prisma.ts';
+import { rawIn } from '../../db/raw.ts';
 import type { ActivationPolicy, ModelKind, Prisma, TrainingJob, TrainingOrigin } from '../../generated/prisma/client.ts';
 import { appError, ErrorCode, userInputError } from '../../graphql/errors.ts';
 import { QUEUES, type JobQueue } from '../../jobs/queue.ts';
@@ -84,8 +86,6 @@ class TrainingSupersededError extends Error {
 /** Queues training jobs and runs them (in a worker): data → model → stored version → activation. */
 export class TrainingService {
   private readonly trainers: Map<ModelKind, ModelTrainer>;
-  /** The end of the last request being queued in this process (see oneAtATime). */
-  private requestChain: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: Db,
@@ -133,38 +133,35 @@ export class TrainingService {
     const queue = this.queue();
     if (!queue) throw appError(ErrorCode.INTERNAL_SERVER_ERROR, 'The job queue is not running on this server.');
     const { keyId } = requester;
-    const outcome = await this.oneAtATime(async () => {
-      const decided = await this.db.$transaction(async (tx) => {
-        const queued = await joinQueuedJob(tx, requestKey);
-        if (queued) return { outcome: 'coalesced', job: await tx.trainingJob.findUniqueOrThrow({ where: { id: queued } }) } as const;
-        if (keyId !== null) {
-          await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`training-key:${keyId}`}))`;
-          const active = await tx.trainingJob.count({ where: { requestedByKeyId: keyId, status: { in: ['QUEUED', 'RUNNING'] } } });
-          // Refused after the transaction, which has written nothing and just commits.
-          if (active >= this.policy.maxQueuedPerKey) return { outcome: 'refused', active } as const;
-        }
-        const job = await tx.trainingJob.create({
-          data: {
-            kind: input.kind,
-            task,
-            hyperparameters: hyperparameters as Prisma.InputJsonValue,
-            activationPolicy,
-            requestKey,
-            requestedByKeyId: keyId,
-            progress: { stage: 'queued', fraction: 0 },
-          },
-        });
-        return { outcome: 'created', job } as const;
+    const decided = await this.db.$transaction(async (tx) => {
+      const queued = await joinQueuedJob(tx, requestKey);
+      if (queued) return { outcome: 'coalesced', job: await tx.trainingJob.findUniqueOrThrow({ where: { id: queued } }) } as const;
+      if (keyId !== null) {
+        await lockKeys(rawIn(tx), [{ space: LockSpace.trainingKeys, keys: [keyId] }]);
+        const active = await tx.trainingJob.count({ where: { requestedByKeyId: keyId, status: { in: ['QUEUED', 'RUNNING'] } } });
+        // Refused after the transaction, which has written nothing and just commits.
+        if (active >= this.policy.maxQueuedPerKey) return { outcome: 'refused', active } as const;
+      }
+      const job = await tx.trainingJob.create({
+        data: {
+          kind: input.kind,
+          task,
+          hyperparameters: hyperparameters as Prisma.InputJsonValue,
+          activationPolicy,
+          requestKey,
+          requestedByKeyId: keyId,
+          progress: { stage: 'queued', fraction: 0 },
+        },
       });
-      if (decided.outcome !== 'created') return decided;
-      const queueJobId = await queue.send(QUEUES.training, { trainingJobId: decided.job.id });
-      return { outcome: 'created', job: await this.db.trainingJob.update({ where: { id: decided.job.id }, data: { queueJobId } }) } as const;
+      return { outcome: 'created', job } as const;
     });
-    if (outcome.outcome === 'refused') throw tooManyTrainingJobsError(this.policy.maxQueuedPerKey, outcome.active);
-    if (outcome.outcome === 'coalesced') {
-      this.logger.info({ trainingJobId: outcome.job.id, requestCount: outcome.job.requestCount }, 'training request coalesced into a queued job');
+    if (decided.outcome === 'refused') throw tooManyTrainingJobsError(this.policy.maxQueuedPerKey, decided.active);
+    if (decided.outcome === 'coalesced') {
+      this.logger.info({ trainingJobId: decided.job.id, requestCount: decided.job.requestCount }, 'training request coalesced into a queued job');
+      return decided.job;
     }
-    return outcome.job;
+    const queueJobId = await queue.send(QUEUES.training, { trainingJobId: decided.job.id });
+    return this.db.trainingJob.update({ where: { id: decided.job.id }, data: { queueJobId } });
   }
 
   /**
@@ -216,20 +213,6 @@ export class TrainingService {
       await this.db.trainingJob.updateMany({ where: { id }, data: { queueJobId } });
     }
   }
-
-  /**
-   * Runs the queuing of requests one at a time in this process (each takes milliseconds): a
-   * burst of trainModel calls then never holds every pooled connection in transactions waiting
-   * on the same lock, nor interleaves them with the queue's own connections (which stalls the
-   * embedded database). Across processes the advisory locks keep the decisions correct.
-   */
-  private oneAtATime<T>(work: () => Promise<T>): Promise<T> {
-    const run = this.requestChain.then(work);
-    this.requestChain = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    return run;
   }
 
   /**
@@ -512,7 +495,7 @@ interface EndedJob {
  * null when there is none (the caller queues a new job, still under the lock).
  */
 async function joinQueuedJob(tx: Prisma.TransactionClient, requestKey: string): Promise<string | null> {
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext(${`training-request:${requestKey}`}))`;
+  await lockKeys(rawIn(tx), [{ space: LockSpace.trainingRequests, keys: [requestKey] }]);
   const queued = await tx.trainingJob.findFirst({ where: { requestKey, status: 'QUEUED' }, orderBy: { createdAt: 'asc' }, select: { id: true } });
   if (!queued) return null;
   // Still QUEUED when counted (a worker may have claimed it since the read): else queue anew.

@@ -5,7 +5,7 @@ import { Prisma, type Product } from '../../generated/prisma/client.ts';
 import { ErrorCode, userInputError } from '../../graphql/errors.ts';
 import { bulkResult, bulkTransaction, checkBatch, fields, nothingWritten } from '../common/bulk.ts';
 import { rawIn } from '../../db/raw.ts';
-import { LockSpace, lockKeys } from '../../db/row-locks.ts';
+import { LockSpace, lockKeys } from '../../db/advisory-locks.ts';
 import type { BulkWriteResult, ServiceLimits } from '../common/bulk.ts';
 import { jsonEqual, pick } from '../users/users.service.ts';
 import { PRODUCT_COLUMNS, productFromRow, type ProductRow } from './products.rows.ts';

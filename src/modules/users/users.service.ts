@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Db } from '../../db/prisma.ts';
 import { rawIn } from '../../db/raw.ts';
 import { findByRef } from '../../db/references.ts';
-import { LockSpace, lockKeys } from '../../db/row-locks.ts';
+import { LockSpace, lockKeys } from '../../db/advisory-locks.ts';
 import type { Prisma, User } from '../../generated/prisma/client.ts';
 import { ErrorCode, notFoundError } from '../../graphql/errors.ts';
 import type { EntityRef } from '../common/references.ts';

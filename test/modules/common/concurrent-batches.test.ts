@@ -21,13 +21,6 @@ import {
 
 const CLIENTS = 6;
 const ROUNDS = 3;
-/**
- * Embedded PGlite runs one transaction at a time, and its socket server can stall for good when
- * several pooled connections queue behind an open transaction (seen with the code before the
- * row locks too, so not a property of the bulk writes). There the clients send one after the
- * other, which still checks the counts; the race itself runs on PostgreSQL (DATABASE_URL).
- */
-const CONCURRENT = !!process.env.DATABASE_URL;
 
 const USERS = graphql(`mutation ConcurrentUpsertUsers($input: [UserInput!]!) {
   upsertUsers(input: $input) { created updated unchanged failed errors { index code message } }
@@ -69,9 +62,7 @@ afterAll(async () => {
 
 /** Sends the same batch from CLIENTS clients at once; every answer is a success. */
 async function race(send: () => Promise<GraphQLResponse<Record<string, unknown>>>, field: string): Promise<Counts[]> {
-  const responses: GraphQLResponse<Record<string, unknown>>[] = [];
-  if (CONCURRENT) responses.push(...(await Promise.all(Array.from({ length: CLIENTS }, () => send()))));
-  else for (let client = 0; client < CLIENTS; client += 1) responses.push(await send());
+  const responses = await Promise.all(Array.from({ length: CLIENTS }, () => send()));
   return responses.map((response) => {
     expect(response.status).toBe(200);
     expect(response.errors).toBeUndefined();
