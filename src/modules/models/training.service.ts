@@ -213,7 +213,6 @@ export class TrainingService {
       await this.db.trainingJob.updateMany({ where: { id }, data: { queueJobId } });
     }
   }
-  }
 
   /**
    * Runs one job to completion. Safe to call again for the same job (a retry after a worker
