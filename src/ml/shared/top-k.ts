@@ -45,3 +45,71 @@ export class TopKBuffer {
     if (this.size < this.capacity) this.size++;
   }
 }
+
+/**
+ * The same selection for large k (a campaign audience of thousands): a binary min-heap of the
+ * kept entries, so an offer costs O(log k) instead of TopKBuffer's O(k) shift (30,000 users into
+ * a 10,000-capacity buffer measured ~0.9 s). Offered in increasing id order, it keeps exactly what
+ * TopKBuffer keeps: an equal value is refused when full (its id is higher), and among kept equal
+ * values the lower id ranks first. `sorted()` returns ids and values best first.
+ */
+export class TopKHeap {
+  readonly capacity: number;
+  private readonly ids: Int32Array;
+  private readonly values: Float64Array;
+  size = 0;
+
+  constructor(capacity: number) {
+    this.capacity = Math.max(0, Math.floor(capacity));
+    this.ids = new Int32Array(this.capacity);
+    this.values = new Float64Array(this.capacity);
+  }
+
+  /** Whether (value, id) ranks below (otherValue, otherId). */
+  private worse(value: number, id: number, otherValue: number, otherId: number): boolean {
+    return value < otherValue || (value === otherValue && id > otherId);
+  }
+
+  admits(value: number): boolean {
+    return this.size < this.capacity || value > this.values[0];
+  }
+
+  offer(value: number, id: number): void {
+    if (!this.admits(value)) return;
+    const { ids, values } = this;
+    let pos: number;
+    if (this.size < this.capacity) {
+      pos = this.size++;
+      // Sift up: the worst entry stays at the root.
+      while (pos > 0) {
+        const parent = (pos - 1) >> 1;
+        if (!this.worse(value, id, values[parent], ids[parent])) break;
+        values[pos] = values[parent];
+        ids[pos] = ids[parent];
+        pos = parent;
+      }
+    } else {
+      pos = 0;
+      // Replace the root and sift down.
+      for (;;) {
+        const left = 2 * pos + 1;
+        if (left >= this.size) break;
+        const right = left + 1;
+        const child = right < this.size && this.worse(values[right], ids[right], values[left], ids[left]) ? right : left;
+        if (!this.worse(values[child], ids[child], value, id)) break;
+        values[pos] = values[child];
+        ids[pos] = ids[child];
+        pos = child;
+      }
+    }
+    values[pos] = value;
+    ids[pos] = id;
+  }
+
+  /** The kept entries, best first (ties: lower id first). */
+  sorted(): { ids: Int32Array; values: Float64Array } {
+    const order = Array.from({ length: this.size }, (_, i) => i);
+    order.sort((a, b) => this.values[b] - this.values[a] || this.ids[a] - this.ids[b]);
+    return { ids: Int32Array.from(order, (i) => this.ids[i]), values: Float64Array.from(order, (i) => this.values[i]) };
+  }
+}

@@ -26,6 +26,8 @@ import type { ModelRegistry, ModelVersion } from '../models/registry.service.ts'
 export const RECOMMENDER_TASK = 'default';
 export const MAX_RECOMMENDATIONS = 100;
 export const MAX_AUDIENCE = 10_000;
+/** Audience members whose reasons are computed between two turns of the event loop. */
+const AUDIENCE_REASON_SLICE = 500;
 export const MAX_EXCLUDED_PRODUCTS = 1_000;
 /** Latest interactions of a user read per request (for post-training history and reason wording). */
 const RECENT_EVENTS = 500;
@@ -440,12 +442,15 @@ export class RecommendationService {
     const scored = await loaded.model.scoreUsersForItemsInSlices(targets, limit + Math.min(1000, Math.ceil(limit * 0.05) + MARGIN), (u) => eligible[u] === 1, yieldToEventLoop);
     const users = present(await loaders.userById.loadMany(scored.map((s) => loaded.model.ids!.users[s.user])));
     const out: AudienceMemberModel[] = [];
-    scored.forEach((s, i) => {
+    for (let i = 0; i < scored.length && out.length < limit; i++) {
+      // Reasons for thousands of members: in slices, the event loop free between them.
+      if (i > 0 && i % AUDIENCE_REASON_SLICE === 0) await yieldToEventLoop();
       const user = users[i];
+      const s = scored[i]!;
       // Consent is re-checked on the row just read: a withdrawal is respected at once.
-      if (!user || !user.marketingConsent || user.erasedAt || out.length >= limit) return;
+      if (!user || !user.marketingConsent || user.erasedAt) continue;
       out.push({ user, score: s.score, reason: audienceText(audienceReason(loaded.model, s.user, targets), loaded.catalogue) });
-    });
+    }
     return out;
   }
 

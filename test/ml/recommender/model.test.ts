@@ -162,6 +162,9 @@ describe('trained recommender on planted data', () => {
     expect(sliced).toEqual(whole);
     expect(whole).toHaveLength(50);
     expect(pauses).toBe(Math.ceil(model.userCount / 7) - 1);
+    // A large audience takes the heap path: still the same ranking.
+    const large = Math.min(300, model.userCount);
+    expect(await model.scoreUsersForItemsInSlices(items, large, undefined, pause, 50)).toEqual(model.scoreUsersForItems(items, large));
   });
 
   it('serialize/deserialize round trip gives identical results', () => {

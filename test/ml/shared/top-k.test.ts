@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { TopKBuffer } from '../../../src/ml/shared/top-k.ts';
+import { TopKBuffer, TopKHeap } from '../../../src/ml/shared/top-k.ts';
+import { createRandom } from '../../../src/ml/shared/random.ts';
 import { topK } from '../../../src/ml/recommender/metrics.ts';
 
 const kept = (top: TopKBuffer) => ({ ids: Array.from(top.ids.subarray(0, top.size)), values: Array.from(top.values.subarray(0, top.size)) });
@@ -38,5 +39,24 @@ describe('TopKBuffer (the one top-K selection)', () => {
     const r = topK([1, Number.NaN, 5, 5, -Infinity, 2, 5], 3, (i) => i === 3);
     expect(Array.from(r.items)).toEqual([2, 6, 5]);
     expect(Array.from(r.scores)).toEqual([5, 5, 2]);
+  });
+});
+
+describe('TopKHeap (large k)', () => {
+  it('keeps exactly what TopKBuffer keeps, ties included, offered in increasing id order', () => {
+    const random = createRandom(7);
+    for (const [n, k] of [[5000, 1200], [3000, 3000], [4000, 1], [100, 500]] as const) {
+      // Coarse values: many ties.
+      const values = Array.from({ length: n }, () => Math.round(random() * 50) / 10);
+      const buffer = new TopKBuffer(k);
+      const heap = new TopKHeap(k);
+      values.forEach((value, id) => {
+        buffer.offer(value, id);
+        heap.offer(value, id);
+      });
+      const sorted = heap.sorted();
+      expect(Array.from(sorted.ids)).toEqual(Array.from(buffer.ids.subarray(0, buffer.size)));
+      expect(Array.from(sorted.values)).toEqual(Array.from(buffer.values.subarray(0, buffer.size)));
+    }
   });
 });

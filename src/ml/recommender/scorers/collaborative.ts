@@ -6,7 +6,7 @@
 import { confidence } from '../als.js';
 import { cholesky, choleskySolve, dot } from '../linalg.js';
 import { topK } from '../metrics.js';
-import { TopKBuffer } from '../../shared/top-k.js';
+import { TopKBuffer, TopKHeap } from '../../shared/top-k.js';
 import { similarity, type SimilarityMetric } from '../similarity.js';
 import type { AlsConfig, UserScore } from '../types.js';
 import type { UserHistory } from './history.js';
@@ -119,7 +119,7 @@ export class CollaborativeScorer {
   scoreUsersForItems(itemIndices: readonly number[], limit: number, eligibleUser?: (user: number) => boolean): UserScore[] {
     const q = this.meanItemFactors(itemIndices);
     if (!q) return [];
-    const top = new TopKBuffer(limit);
+    const top = topKFor(limit);
     this.offerUsers(q, top, 0, this.f.userCount, eligibleUser);
     return usersOf(top);
   }
@@ -138,7 +138,7 @@ export class CollaborativeScorer {
   ): Promise<UserScore[]> {
     const q = this.meanItemFactors(itemIndices);
     if (!q) return [];
-    const top = new TopKBuffer(limit);
+    const top = topKFor(limit);
     for (let start = 0; start < this.f.userCount; start += sliceSize) {
       if (start > 0) await pause();
       this.offerUsers(q, top, start, Math.min(this.f.userCount, start + sliceSize), eligibleUser);
@@ -161,7 +161,7 @@ export class CollaborativeScorer {
   }
 
   /** Offers users [from, to) with their affinity x_u·q; ties keep the lower user index. */
-  private offerUsers(q: Float64Array, top: TopKBuffer, from: number, to: number, eligibleUser?: (user: number) => boolean): void {
+  private offerUsers(q: Float64Array, top: TopKBuffer | TopKHeap, from: number, to: number, eligibleUser?: (user: number) => boolean): void {
     const { factors: k, userFactors: uf } = this.f;
     for (let u = from; u < to; u++) {
       if (this.userNorms[u] === 0) continue;
@@ -185,6 +185,14 @@ export class CollaborativeScorer {
   }
 }
 
-function usersOf(top: TopKBuffer): UserScore[] {
-  return Array.from(top.ids.subarray(0, top.size), (user, r) => ({ user, score: Math.fround(top.values[r]!) }));
+/** Above this many, the heap: a buffer's O(k) insertions would dominate a scan of the customers. */
+const HEAP_ABOVE = 256;
+
+function topKFor(limit: number): TopKBuffer | TopKHeap {
+  return limit > HEAP_ABOVE ? new TopKHeap(limit) : new TopKBuffer(limit);
+}
+
+function usersOf(top: TopKBuffer | TopKHeap): UserScore[] {
+  const { ids, values } = top instanceof TopKHeap ? top.sorted() : { ids: top.ids.subarray(0, top.size), values: top.values };
+  return Array.from(ids, (user, r) => ({ user, score: Math.fround(values[r]!) }));
 }
