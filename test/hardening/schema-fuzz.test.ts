@@ -101,13 +101,10 @@ describe('schema-driven fuzzing of a production server', () => {
     expect(checksumViolations(before, await rowChecksums(database.url))).toEqual([]);
   }, 600_000);
 
-  // KNOWN GAP (persisted-query errors, another change in progress): Apollo's own refusals of an
-  // automatic persisted query — "Unsupported persisted query version" (version not 1) and
-  // "provided sha does not match query" (a query whose hash is not the one sent) — carry no
-  // extensions.code, so formatError answers INTERNAL_SERVER_ERROR (HTTP 400) and logs them as
-  // unexpected. A hash alone (version 1) answers PERSISTED_QUERY_NOT_FOUND correctly. When the
-  // gap is closed this test passes, `it.fails` reports that, and it becomes a plain `it`.
-  it.fails(`answers ${PERSISTED_QUERY_REQUESTS} persisted-query requests with wrong hashes or versions with coded errors (gap: Apollo's APQ errors have no code)`, async () => {
+  // Apollo's own refusals of an automatic persisted query — "Unsupported persisted query version"
+  // (version not 1) and "provided sha does not match query" — carry no extensions.code of their
+  // own; formatError gives them BAD_REQUEST and PERSISTED_QUERY_HASH_MISMATCH (HTTP 400).
+  it(`answers ${PERSISTED_QUERY_REQUESTS} persisted-query requests with wrong hashes or versions with coded errors`, async () => {
     const report = await runFuzz(server, { seed: SEED, requests: PERSISTED_QUERY_REQUESTS, concurrency: CONCURRENCY, phase: 'persisted-query' });
     print(report);
     expect(report.coverage.fieldCallerPairs).toBe(FIELDS.length * CALLERS.length);
