@@ -91,6 +91,8 @@ const DECLARED: Record<string, string> = {
   'User.consentHistory': 'ADMIN',
   // Value objects: parts of their parent.
   'BulkWriteResult.errors': 'part',
+  // What one erasure queued (eraseUser is ADMIN-only): part of its answer, not a list of jobs by another path.
+  'ErasureResult.modelRetrainJobs': 'part',
   'CreatedApiKey.apiKey': 'part',
   'AuditEntryConnection.pageInfo': 'part',
   'CampaignConnection.pageInfo': 'part',

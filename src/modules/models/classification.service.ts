@@ -13,7 +13,7 @@ import { MAX_TEXT_LENGTH } from '../common/text.ts';
 
 export const MAX_TEXTS_PER_CALL = 1_000;
 /** One prediction slice: sized to stay well under SLICE_BUDGET_MS (measured in docs/benchmarks.md, "Event loop under heavy requests"). */
-const CLASSIFY_SLICE_CHARACTERS = 10_000;
+const CLASSIFY_SLICE_CHARACTERS = 5_000;
 const CLASSIFY_SLICE_TEXTS = 64;
 const PREDICTION_CHUNK = 500;
 
