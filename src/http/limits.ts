@@ -7,6 +7,7 @@ import type { GraphQLContext } from '../app/context.ts';
 import { operationCost, type ListSizer } from '../graphql/cost.ts';
 import { batchTooLargeError } from '../graphql/errors.ts';
 import { rateLimitedError, type RateLimiter } from './rate-limit.ts';
+import { yieldToEventLoop } from '../modules/common/cooperative.ts';
 
 /** The code of every refused-for-its-shape operation (HTTP 400); `extensions.limit` says which limit. */
 export const QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX';
@@ -97,9 +98,13 @@ export function requestCostPlugin(options: {
             });
           }
           const extra = Math.max(1, Math.ceil(cost / config.RATE_LIMIT_COST_PER_TOKEN)) - 1 + Math.floor(rows / config.RATE_LIMIT_ROWS_PER_TOKEN);
-          if (extra <= 0 || !contextValue.viewer) return;
-          const result = limiter.consume(contextValue.viewer, extra, 1);
-          if (!result.allowed) throw rateLimitedError(result.retryAfterSeconds, result.limit);
+          if (extra > 0 && contextValue.viewer) {
+            const result = limiter.consume(contextValue.viewer, extra, 1);
+            if (!result.allowed) throw rateLimitedError(result.retryAfterSeconds, result.limit);
+          }
+          // A heavy request has just been parsed, guarded and coerced in one go (megabytes of
+          // variables): let other requests run before its execution starts.
+          if (cost >= config.RATE_LIMIT_COST_PER_TOKEN) await yieldToEventLoop();
         },
         async willSendResponse({ response }) {
           if (charged !== undefined) response.http.headers.set(QUERY_COST_HEADER, String(charged));
