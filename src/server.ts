@@ -85,8 +85,9 @@ export async function startServer(options: {
       // One audit row per executed mutation root field (src/modules/access/audit.plugin.ts).
       auditPlugin(logger),
       ...limits.plugins,
-      requestCostPlugin({ config, limiter: rateLimiter, sizers: LIST_SIZERS }),
+      // The input guard first: it refuses oversized lists and bad text before anything walks them.
       inputGuardPlugin(),
+      requestCostPlugin({ config, limiter: rateLimiter, sizers: LIST_SIZERS }),
       telemetry.plugin,
       {
         // Lets clients and tests see how many SQL statements a request cost.

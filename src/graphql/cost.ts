@@ -141,6 +141,7 @@ export function declaredListSize(field: GraphQLField<unknown, unknown>): number 
 /** Elements of an argument value: a list's length, a number's value (a page size), else 1. */
 function itemCount(value: unknown): number {
   if (Array.isArray(value)) return value.length;
+  if (typeof value === 'string' && /^\d{1,15}$/.test(value)) return Number(value); // a number sent as a string
   if (typeof value === 'number' && Number.isFinite(value)) return Math.max(0, Math.floor(value));
   return value === undefined || value === null ? 0 : 1;
 }
@@ -176,8 +177,9 @@ function approximateBytes(value: unknown): number {
 }
 
 /**
- * The cost of `operation` under the schema's declarations, with its coerced variable values.
- * Arguments that cannot be read (execution will refuse them) count as absent.
+ * The cost of `operation` under the schema's declarations, with its variable values (as sent:
+ * only lengths and numbers are read). Arguments that cannot be read (execution will refuse
+ * them) count as absent.
  */
 export function operationCost(
   schema: GraphQLSchema,

@@ -79,6 +79,32 @@ function oversizedBatch(schema: GraphQLSchema, document: DocumentNode, variables
   return largest;
 }
 
+/** The longest list other than bulk rows the API takes (classify texts: 1,000; a campaign's products: 1,000). */
+const MAX_LIST_ITEMS = 10_000;
+
+/**
+ * The longest list anywhere in the variables (iteratively: any depth). No list of the API holds
+ * more than max(MAX_BATCH_SIZE, MAX_LIST_ITEMS) items, and graphql-js coerces
+ * every item of a list before the service can refuse it: 10^5 ids nested in a row held the
+ * event loop ~0.6 s (docs/benchmarks.md, schema fuzz).
+ */
+function longestList(variables: Record<string, unknown>, max: number): number | null {
+  const stack: unknown[] = [variables];
+  const seen = new Set<object>();
+  while (stack.length) {
+    const value = stack.pop();
+    if (value === null || typeof value !== 'object' || seen.has(value)) continue;
+    seen.add(value);
+    if (Array.isArray(value)) {
+      if (value.length > max) return value.length;
+      for (const item of value) if (item !== null && typeof item === 'object') stack.push(item);
+    } else {
+      for (const item of Object.values(value)) if (item !== null && typeof item === 'object') stack.push(item);
+    }
+  }
+  return null;
+}
+
 /** The context's batch limit (services.limits.maxBatchSize), when the context carries one. */
 function maxBatchSizeOf(contextValue: unknown): number | null {
   const max = (contextValue as { services?: { limits?: { maxBatchSize?: unknown } } } | undefined)?.services?.limits?.maxBatchSize;
@@ -95,6 +121,13 @@ export function inputGuardPlugin(): ApolloServerPlugin {
           if (size !== null) {
             const refused = batchTooLargeError(size, max!);
             throw new GraphQLError(refused.message, { extensions: { ...refused.extensions, http: { status: 400 } } });
+          }
+          const list = longestList(request.variables ?? {}, Math.max(max ?? 0, MAX_LIST_ITEMS));
+          if (list !== null) {
+            const most = Math.max(max ?? 0, MAX_LIST_ITEMS);
+            throw new GraphQLError(`A list in the variables holds ${list} items; no list of this API takes more than ${most}.`, {
+              extensions: { code: ErrorCode.BAD_USER_INPUT, maxItems: most, items: list, http: { status: 400 } },
+            });
           }
           const where = findInvalid(schema, document, request.variables ?? {});
           if (where) {

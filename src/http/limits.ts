@@ -1,7 +1,6 @@
 import { ApolloArmor } from '@escape.tech/graphql-armor';
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, Kind, type FragmentDefinitionNode, type GraphQLFormattedError, type ParseOptions, type ValidationContext, type ValidationRule } from 'graphql';
-import { getVariableValues } from 'graphql/execution/values.js';
 import type { Config } from '../config.ts';
 import type { GraphQLContext } from '../app/context.ts';
 import { operationCost, type ListSizer } from '../graphql/cost.ts';
@@ -76,14 +75,15 @@ export function requestCostPlugin(options: {
       return {
         async didResolveOperation({ operation, document, request, contextValue, schema }) {
           if (!operation) return;
-          const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], request.variables ?? {}, { maxErrors: 1 });
-          // Variables that do not coerce: execution refuses the request before any resolver runs.
-          if (coerced.errors) return;
+          // The variables as sent, not coerced: coercing megabytes of them here would hold the event
+          // loop before the input guard refuses oversized lists. Sizes only need lengths and
+          // numbers; a value of the wrong type counts as absent or 1 (execution refuses it anyway).
+          const variables = request.variables ?? {};
           const fragments: Record<string, FragmentDefinitionNode> = {};
           for (const definition of document.definitions) {
             if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments[definition.name.value] = definition;
           }
-          const { cost, rows } = operationCost(schema, operation, fragments, coerced.coerced, { maxPageSize: config.MAX_PAGE_SIZE, sizers });
+          const { cost, rows } = operationCost(schema, operation, fragments, variables, { maxPageSize: config.MAX_PAGE_SIZE, sizers });
           charged = cost;
           if (config.QUERY_MAX_COST > 0 && cost > config.QUERY_MAX_COST) {
             throw new GraphQLError(

@@ -59,6 +59,15 @@ describe('the request cost model', () => {
     expect(body.data.serviceInfo.maxQueryCost).toBe(api.config.QUERY_MAX_COST);
   });
 
+  it('refuses a list nested in the variables longer than any list of the API, before coercing it', async () => {
+    const productIds = Array.from({ length: Math.max(api.config.MAX_BATCH_SIZE, 10_000) + 1 }, (_, i) => `id-${i}`);
+    const result = await api.gql(`mutation ($input: [CampaignInput!]!) { upsertCampaigns(input: $input) { failed } }`, {
+      input: [{ externalId: 'long-list', name: 'Long', channel: 'EMAIL', productIds }],
+    });
+    expect(result.status).toBe(400);
+    expect(result.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', maxItems: productIds.length - 1, items: productIds.length });
+  });
+
   it('still answers a page size beyond the maximum with BAD_USER_INPUT naming the argument', async () => {
     const result = await api.gql(`{ products(first: 100000) { edges { node { id } } } }`);
     expect(result.errors![0]!.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argument: 'first' });
