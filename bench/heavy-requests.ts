@@ -6,7 +6,7 @@
  * postgresql://postgres@127.0.0.1:5432/postgres): BENCH_FEEDBACK (3,000) labelled reviews, a
  * classifier and a recommender trained through the real job path, BENCH_USERS (30,000) customers
  * with consent. Then each heavy request runs BENCH_REPEATS (3) times while `/healthz` is probed
- * every 5 ms from a second process-free client: the table prints the request's time, the longest
+ * every 5 ms by a client in the same process: the table prints the request's time, the longest
  * event-loop stall (max delay) and its p99, and the longest `/healthz` wait, beside the same
  * figures for the trivial `serviceInfo`. The ~50 ms budget of one slice is SLICE_BUDGET_MS
  * (src/modules/common/cooperative.ts). BENCH_KEEP=1 keeps the database.
