@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { Db } from '../../db/prisma.ts';
 import { Prisma, type Campaign, type CampaignMetric, type Product } from '../../generated/prisma/client.ts';
 import { daysInRange } from '../common/days.ts';
-import { byKey, groupByKey, perLimit } from '../common/loaders.ts';
+import { byKey, firstRowsPerParent, groupByKey, perLimit } from '../common/loaders.ts';
 import { PRODUCT_COLUMNS, productFromRow, type ProductRow } from '../products/products.rows.ts';
 
 /** A campaign with an optional inclusive range of UTC days (YYYY-MM-DD). */
@@ -104,18 +104,8 @@ export function createCampaignLoaders(db: Db) {
     /** Keys: limitedKey(campaignId, first). Target products of each campaign, by name; one statement per distinct limit. */
     productsByCampaignId: new DataLoader<string, Product[]>((keys) =>
       perLimit(keys, async (ids, limit) => {
-        const rows = await db.$queryRaw<(ProductRow & { parentId: string; rn: bigint })[]>`
-          SELECT * FROM (
-            SELECT cp.campaign_id AS "parentId", ${PRODUCT_COLUMNS},
-              ROW_NUMBER() OVER (PARTITION BY cp.campaign_id ORDER BY p.name, p.id) AS rn
-            FROM campaign_products cp JOIN products p ON p.id = cp.product_id
-            WHERE cp.campaign_id = ANY(${ids}::uuid[])
-          ) ranked
-          WHERE rn <= ${limit}
-          ORDER BY "parentId", rn`;
-        return groupByKey(ids, rows, (row) => row.parentId).map((list) =>
-          list.map(({ parentId: _parentId, rn: _rn, ...row }) => productFromRow(row)),
-        );
+        const query = { columns: PRODUCT_COLUMNS, from: Prisma.sql`campaign_products cp JOIN products p ON p.id = cp.product_id`, parent: Prisma.sql`cp.campaign_id`, order: Prisma.sql`p.name, p.id` };
+        return (await firstRowsPerParent<ProductRow>(db, query, ids, limit)).map((rows) => rows.map(productFromRow));
       }),
     ),
     /** Daily metrics per campaign and date range, oldest day first: the latest MAX_DAILY_METRICS days of the range. */

@@ -1,3 +1,6 @@
+import { Prisma } from '../../generated/prisma/client.ts';
+import type { Db } from '../../db/prisma.ts';
+
 /** Orders rows by the keys DataLoader asked for; missing keys map to null. */
 export function byKey<K, T>(keys: readonly K[], rows: readonly T[], keyOf: (row: T) => K): (T | null)[] {
   const map = new Map<K, T>();
@@ -41,4 +44,27 @@ export async function perLimit<T>(keys: readonly string[], load: (parentIds: str
     unique.forEach((parentId, i) => results.set(limitedKey(parentId, limit), lists[i] ?? []));
   }
   return keys.map((key) => results.get(key) ?? []);
+}
+
+/**
+ * The first `limit` rows of each parent in one ROW_NUMBER() statement, grouped in the parents'
+ * order: `SELECT columns FROM source WHERE parent = ANY(ids) ... ORDER BY order` per parent.
+ * The SQL fragments are the caller's constants (never client text).
+ */
+export async function firstRowsPerParent<R>(
+  db: Db,
+  query: { columns: Prisma.Sql; from: Prisma.Sql; parent: Prisma.Sql; order: Prisma.Sql },
+  parentIds: string[],
+  limit: number,
+): Promise<R[][]> {
+  const rows = await db.$queryRaw<(R & { parentId: string; rn: bigint })[]>`
+    SELECT * FROM (
+      SELECT ${query.parent} AS "parentId", ${query.columns},
+        ROW_NUMBER() OVER (PARTITION BY ${query.parent} ORDER BY ${query.order}) AS rn
+      FROM ${query.from}
+      WHERE ${query.parent} = ANY(${parentIds}::uuid[])
+    ) ranked
+    WHERE rn <= ${limit}
+    ORDER BY "parentId", rn`;
+  return groupByKey(parentIds, rows, (row) => row.parentId).map((list) => list.map(({ parentId: _parentId, rn: _rn, ...row }) => row as R));
 }

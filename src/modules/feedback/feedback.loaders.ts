@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Db } from '../../db/prisma.ts';
-import type { Feedback, FeedbackLabel, FeedbackPrediction } from '../../generated/prisma/client.ts';
-import { byKey, groupByKey, limitedKey } from '../common/loaders.ts';
+import { Prisma, type Feedback, type FeedbackLabel, type FeedbackPrediction } from '../../generated/prisma/client.ts';
+import { byKey, firstRowsPerParent, groupByKey, perLimit } from '../common/loaders.ts';
 import { MAX_TASKS_PER_FEEDBACK } from '../common/task-name.ts';
 
 /** Columns of `feedback` under the Prisma model's field names, for raw queries. */
@@ -11,43 +11,10 @@ const FEEDBACK_COLUMNS = `f.id::text AS id, f.external_id AS "externalId", f.use
 
 type ParentColumn = 'user_id' | 'product_id' | 'campaign_id';
 
-/**
- * The newest `limit` feedback items of each parent, for every parent a page asked for, in one
- * ROW_NUMBER() statement per distinct limit (normally one per request).
- */
+/** The newest `limit` feedback items of each parent, in one statement per distinct limit (normally one per request). */
 function newestFeedbackBy(db: Db, column: ParentColumn) {
-  return new DataLoader<string, Feedback[]>(async (keys) => {
-    const byLimit = new Map<number, string[]>();
-    for (const key of keys) {
-      const [parentId, limit] = key.split('|');
-      const list = byLimit.get(Number(limit));
-      if (list) list.push(parentId);
-      else byLimit.set(Number(limit), [parentId]);
-    }
-    const results = new Map<string, Feedback[]>();
-    for (const [limit, parentIds] of byLimit) {
-      const rows =
-        limit === 0
-          ? []
-          : await db.$queryRawUnsafe<(Feedback & { parentId: string; rn: bigint })[]>(
-              `SELECT * FROM (
-                 SELECT ${FEEDBACK_COLUMNS}, f.${column}::text AS "parentId",
-                   ROW_NUMBER() OVER (PARTITION BY f.${column} ORDER BY f.created_at DESC, f.id DESC) AS rn
-                 FROM feedback f
-                 WHERE f.${column} = ANY($1::uuid[])
-               ) ranked
-               WHERE rn <= $2
-               ORDER BY "parentId", rn`,
-              [...new Set(parentIds)],
-              limit,
-            );
-      const grouped = groupByKey(parentIds, rows, (row) => row.parentId);
-      parentIds.forEach((parentId, i) =>
-        results.set(limitedKey(parentId, limit), grouped[i].map(({ parentId: _p, rn: _rn, ...feedback }) => feedback as Feedback)),
-      );
-    }
-    return keys.map((key) => results.get(key) ?? []);
-  });
+  const query = { columns: Prisma.raw(FEEDBACK_COLUMNS), from: Prisma.sql`feedback f`, parent: Prisma.raw(`f.${column}`), order: Prisma.sql`f.created_at DESC, f.id DESC` };
+  return new DataLoader<string, Feedback[]>((keys) => perLimit(keys, (parentIds, limit) => firstRowsPerParent<Feedback>(db, query, parentIds, limit)));
 }
 
 export function createFeedbackLoaders(db: Db) {
