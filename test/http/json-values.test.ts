@@ -21,6 +21,15 @@ describe('JSON body limits counted before parsing', () => {
     expect(jsonBodyExceeds(bytes(small), 0)).toBeNull();
   });
 
+  it('ends a string at a quote after an escaped backslash, and not at an escaped quote', () => {
+    // Strings ending in a backslash, and strings holding quotes: the structure after them still counts.
+    const rows = Array.from({ length: 3000 }, (_, i) => ({ a: `ends in a backslash ${i}\\`, b: 'has "quotes", [and] {braces}' }));
+    const body = bytes(JSON.stringify(rows));
+    // 3,000 objects × 3 values (object + 2 members) + the array: 9,001.
+    expect(jsonBodyExceeds(body, 9_001)).toBeNull();
+    expect(jsonBodyExceeds(body, 9_000)).toBe('values');
+  });
+
   it('leaves short bodies alone', () => {
     expect(jsonBodyExceeds(bytes('{"query":"{ serviceInfo { version } }"}'), 5)).toBeNull();
   });
