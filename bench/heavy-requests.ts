@@ -103,6 +103,7 @@ async function main(): Promise<void> {
       ['serviceInfo (trivial)', () => gql(`{ serviceInfo { version } }`)],
       ['classify 1,000 texts × 5,000 chars', () => gql(`query ($texts: [String!]!) { classify(task: "sentiment", texts: $texts) { results { label } } }`, { texts })],
       ['feedbackInsights, 5,000 sampled texts', () => gql(`{ feedbackInsights(from: "2020-01-01", to: "2030-12-31", granularity: MONTH, termSampleSize: 5000) { termTextsAnalysed terms { label terms { term } } } }`)],
+      ['campaignAudience limit 1,000', () => gql(`{ campaignAudience(campaignExternalId: "c1", limit: 1000) { score } }`)],
       ['campaignAudience limit 10,000', () => gql(`{ campaignAudience(campaignExternalId: "c1", limit: 10000) { score } }`)],
     ];
     const healthz = server.url.replace('/graphql', '/healthz');
