@@ -31,3 +31,25 @@ export function slices<T>(items: readonly T[], weight: (item: T) => number, maxW
   if (current.length) out.push(current);
   return out;
 }
+
+/**
+ * A long list a resolver returns, handed to graphql-js slice by slice: the first `size` items as
+ * they are, every later item as a promise settled one turn of the event loop per slice later.
+ * graphql-js completes a list's items (their fields, masking, serialisation) in one synchronous
+ * pass; with this it completes one slice per turn (10,000 audience members had held the event
+ * loop ~0.1 s in that pass).
+ */
+export function inSlicesForCompletion<T>(items: readonly T[], size: number): (T | Promise<T>)[] {
+  if (items.length <= size) return [...items];
+  const out: (T | Promise<T>)[] = items.slice(0, size);
+  let turn: Promise<void> = Promise.resolve();
+  for (let start = size; start < items.length; start += size) {
+    turn = turn.then(yieldToEventLoop);
+    const gate = turn;
+    for (let i = start; i < Math.min(items.length, start + size); i++) {
+      const item = items[i]!;
+      out.push(gate.then(() => item));
+    }
+  }
+  return out;
+}

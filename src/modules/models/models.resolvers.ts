@@ -1,3 +1,4 @@
+import { inSlicesForCompletion } from '../common/cooperative.ts';
 import type { Resolvers } from '../../generated/graphql.ts';
 import { localIdOf, toGlobalId } from '../../graphql/global-id.ts';
 import { notFoundError } from '../../graphql/errors.ts';
@@ -43,6 +44,10 @@ export const modelsResolvers: Resolvers = {
       if (!version) throw notFoundError('ModelVersion', id);
       return services.models.registry.activate(localId);
     },
+  },
+  ClassificationBatch: {
+    // Up to 1,000 results of up to 50 scores each: completed 50 results per turn of the event loop.
+    results: (batch) => inSlicesForCompletion(batch.results, 50),
   },
   ModelVersion: {
     id: (version) => toGlobalId('ModelVersion', version.id),
