@@ -15,7 +15,6 @@
  * INSERT: a stand-in model version and a prediction for 80% of the feedback (the human label where
  * there is one), so the insights query joins predictions as it would in production.
  */
-import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
 import { applyMigrations } from '../src/db/migrate.ts';
 import { connectDatabase } from '../src/db/prisma.ts';
@@ -24,8 +23,8 @@ import { seedDataset } from '../src/seed/demo.ts';
 import { LARGE_SIZE } from '../src/seed/generator.ts';
 import { startServer } from '../src/server.ts';
 import { createServices } from '../src/app/services.ts';
+import { admin, serverUrl, withDatabase } from './support.ts';
 
-const serverUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const RUNS = Number(process.env.BENCH_RUNS ?? 100);
 const WARMUP = 10;
 const BENCH_API_KEY = `bench-admin-key-${process.pid}-0123456789`;
@@ -33,21 +32,7 @@ const reuse = process.env.BENCH_DATABASE;
 const databaseName = reuse ?? `bench_analytics_${process.pid}`;
 const KEYS = { DATA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'), DATA_HASH_KEY: Buffer.alloc(32, 9).toString('hex') };
 
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;

@@ -11,7 +11,6 @@
  * the figures of each phase and the row-checksum verdict. FUZZ_SEED changes the requests. Exits 1 when the hostile phase found a problem. BENCH_KEEP=1 keeps the database.
  */
 import os from 'node:os';
-import pg from 'pg';
 import { applyMigrations } from '../src/db/migrate.ts';
 import { FIELDS, CALLERS } from '../test/hardening/schema-fuzz/generator.ts';
 import {
@@ -26,27 +25,13 @@ import {
   summaryRows,
   type RunReport,
 } from '../test/hardening/schema-fuzz/harness.ts';
+import { admin, serverUrl, withDatabase } from './support.ts';
 
-const serverUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const SEED = Number(process.env.FUZZ_SEED ?? DEFAULT_SEED);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 2_400);
 const CONCURRENCY = Number(process.env.FUZZ_CONCURRENCY ?? 8);
 
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 function report(run: RunReport): void {
   console.log(`\n## ${run.phase} phase`);

@@ -12,7 +12,6 @@
  * (src/modules/common/cooperative.ts). BENCH_KEEP=1 keeps the database.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
 import { applyMigrations } from '../src/db/migrate.ts';
 import { connectDatabase } from '../src/db/prisma.ts';
@@ -21,29 +20,15 @@ import { startServer } from '../src/server.ts';
 import { createRandom } from '../src/ml/shared/random.ts';
 import { generateFeedbackText } from '../src/seed/feedback-text.ts';
 import { generateSyntheticBehaviour } from '../src/ml/synthetic/behaviour.ts';
+import { admin, serverUrl, withDatabase } from './support.ts';
 
-const serverUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const FEEDBACK = Number(process.env.BENCH_FEEDBACK ?? 3000);
 const USERS = Number(process.env.BENCH_USERS ?? 30_000);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 3);
 const API_KEY = `bench-admin-key-${process.pid}-0123456789`;
 const name = `bench_heavy_${process.pid}`;
 
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -4,14 +4,13 @@
  * server; default postgresql://postgres@127.0.0.1:5432/postgres). Options: BENCH_ROWS (10000),
  * BENCH_RUNS (3; the median is reported).
  */
-import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
 import { applyMigrations } from '../src/db/migrate.ts';
 import { connectDatabase } from '../src/db/prisma.ts';
 import { createLogger } from '../src/logger.ts';
 import { startServer } from '../src/server.ts';
+import { admin, serverUrl, withDatabase } from './support.ts';
 
-const serverUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const USERS = 1_000;
@@ -23,21 +22,7 @@ const MUTATION = `mutation($input: [InteractionInput!]!) {
   recordInteractions(input: $input) { created updated unchanged failed }
 }`;
 
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 let sequence = 0;
 /** A batch of fresh events referencing users and products by externalId. */

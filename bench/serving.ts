@@ -28,8 +28,8 @@ import { connectDatabase } from '../src/db/prisma.ts';
 import { createLogger } from '../src/logger.ts';
 import { startServer } from '../src/server.ts';
 import { createSyntheticWorld, iterateSyntheticInteractions, type SyntheticBehaviourOptions } from '../src/ml/synthetic/behaviour.ts';
+import { admin, serverUrl, withDatabase } from './support.ts';
 
-const serverUrl = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const USERS = Number(process.env.BENCH_USERS ?? 10_000);
 const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 10_000);
 const INTERACTIONS = Number(process.env.BENCH_INTERACTIONS ?? 100_000);
@@ -42,21 +42,7 @@ const RATE = Number(process.env.BENCH_RATE ?? 100);
 /** Server processes for the cluster cases (`npm start` with WEB_CONCURRENCY); 1 skips them. */
 const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 2);
 
-function withDatabase(url: string, database: string): string {
-  const parsed = new URL(url);
-  parsed.pathname = `/${database}`;
-  return parsed.toString();
-}
 
-async function admin(sql: string): Promise<void> {
-  const client = new pg.Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
 
 // ---------------------------------------------------------------------------------------------
 // Child mode: just the server.
