@@ -2,6 +2,7 @@ import http from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import {
   ApolloServerPluginLandingPageLocalDefault,
   ApolloServerPluginLandingPageProductionDefault,
@@ -82,6 +83,9 @@ export async function startServer(options: {
     },
     plugins: [
       ApolloServerPluginDrainHttpServer({ httpServer }),
+      // No field declares cache hints (answers are `no-store`, set below); Apollo's default
+      // cache-control plugin would still wrap every resolved field of every query in a hook.
+      ApolloServerPluginCacheControlDisabled(),
       // One audit row per executed mutation root field (src/modules/access/audit.plugin.ts).
       auditPlugin(logger),
       ...limits.plugins,
@@ -95,6 +99,8 @@ export async function startServer(options: {
           return {
             async willSendResponse({ contextValue, response }) {
               response.http.headers.set('x-sql-statements', String(contextValue.statements?.statements ?? 0));
+              // Answers hold customer data: no shared or browser cache keeps them.
+              if (!response.http.headers.has('cache-control')) response.http.headers.set('cache-control', 'no-store');
             },
           };
         },

@@ -56,6 +56,14 @@ describe('HTTP surface', () => {
     expect(missingVariable.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
   });
 
+  it('marks every GraphQL answer, data and errors alike, as not to be cached', async () => {
+    const answered = await api.post(JSON.stringify({ query: '{ serviceInfo { version } }' }));
+    expect(answered.status).toBe(200);
+    expect(answered.headers.get('cache-control')).toBe('no-store');
+    const refused = await api.post(JSON.stringify({ query: '{ users { noSuchField } }' }));
+    expect(refused.headers.get('cache-control')).toBe('no-store');
+  });
+
   it('tells integrations its limits', async () => {
     const info = await api.gql(graphql(`query HttpServiceInfo { serviceInfo { version maxBatchSize maxPageSize } }`));
     expect(info.data!.serviceInfo).toMatchObject({ maxBatchSize: 10_000, maxPageSize: 100 });

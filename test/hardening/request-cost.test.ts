@@ -212,4 +212,49 @@ describe('heavy compute in slices', () => {
     // Run in one go, the classification would hold the event loop: no health check in between.
     expect(answeredDuring).toBeGreaterThanOrEqual(3);
   });
+
+  it('answers a 2,000-member audience read over several row reads: consenting customers only, best first, health checks answered meanwhile', async () => {
+    // 3,000 customers (every fifth without consent), each with purchases of two of 40 products.
+    const pool = api.database.pool;
+    await pool.query(`INSERT INTO users (id, external_id, marketing_consent) SELECT gen_random_uuid(), 'aud-u-' || g, g % 5 <> 0 FROM generate_series(0, 2999) g`);
+    await pool.query(`INSERT INTO products (id, external_id, name, category, price) SELECT gen_random_uuid(), 'aud-p-' || g, 'Audience product ' || g, 'c' || (g % 4), 10 FROM generate_series(0, 39) g`);
+    await pool.query(
+      `INSERT INTO interactions (dedupe_key, user_id, product_id, type, value, occurred_at)
+       SELECT 'aud-i-' || u.external_id || '-' || k, u.id, p.id, 'PURCHASE', 1, now() - interval '1 day'
+       FROM users u CROSS JOIN generate_series(0, 1) k
+       JOIN products p ON p.external_id = 'aud-p-' || ((substring(u.external_id from 7)::int * 7 + k * 13) % 40)
+       WHERE u.external_id LIKE 'aud-u-%'`,
+    );
+    await api.gql(`mutation { upsertCampaigns(input: [{ externalId: "aud-c", name: "Audience", channel: EMAIL, productExternalIds: ["aud-p-1", "aud-p-2"] }]) { failed } }`);
+    const queued = await api.gql(graphql(`mutation CostTrainRecommender { trainModel(kind: RECOMMENDER, task: "default", activation: ALWAYS, hyperparameters: { als: { factors: 8, iterations: 3 }, tuneEase: false, tuneAls: false }) { id } }`));
+    expect(queued.errors).toBeUndefined();
+    const job = await waitForJob(api, JOB, queued.data!.trainModel.id, { timeoutMs: 180_000 });
+    expect(job.status).toBe('SUCCEEDED');
+
+    const healthz = api.url.replace('/graphql', '/healthz');
+    let running = true;
+    let answeredDuring = 0;
+    const audience = api
+      .gql(graphql(`query CostAudience { campaignAudience(campaignExternalId: "aud-c", limit: 2000) { score reason user { externalId marketingConsent } } }`))
+      .finally(() => {
+        running = false;
+      });
+    const probes = (async () => {
+      while (running) {
+        if ((await fetch(healthz)).ok && running) answeredDuring++;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    })();
+    const result = await audience;
+    await probes;
+    expect(result.errors).toBeUndefined();
+    const members = result.data!.campaignAudience;
+    expect(members).toHaveLength(2000); // 2,400 consenting customers with history: the limit applies
+    expect(members.every((m) => m.user.marketingConsent && Number(m.user.externalId.slice(6)) % 5 !== 0)).toBe(true);
+    expect(new Set(members.map((m) => m.user.externalId)).size).toBe(2000);
+    const scores = members.map((m) => m.score);
+    expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+    expect(members.every((m) => m.reason.length > 0)).toBe(true);
+    expect(answeredDuring).toBeGreaterThanOrEqual(1);
+  });
 });

@@ -26,8 +26,8 @@ import type { ModelRegistry, ModelVersion } from '../models/registry.service.ts'
 export const RECOMMENDER_TASK = 'default';
 export const MAX_RECOMMENDATIONS = 100;
 export const MAX_AUDIENCE = 10_000;
-/** Audience members whose reasons are computed between two turns of the event loop. */
-const AUDIENCE_REASON_SLICE = 500;
+/** Audience members read per query, with a turn of the event loop between queries (rows are parsed and resolved in one go). */
+const AUDIENCE_USERS_PER_QUERY = 1_000;
 export const MAX_EXCLUDED_PRODUCTS = 1_000;
 /** Latest interactions of a user read per request (for post-training history and reason wording). */
 const RECENT_EVENTS = 500;
@@ -57,7 +57,8 @@ export interface SimilarProductModel {
 export interface AudienceMemberModel {
   user: User;
   score: number;
-  reason: string;
+  /** Worded when first read: large audiences are mostly read for user and score alone. */
+  readonly reason: string;
 }
 
 /** Per-request DataLoaders the service reads entities through (one batched query each). */
@@ -440,16 +441,18 @@ export class RecommendationService {
     const eligible = await this.eligibleUsers(loaded);
     // Scanned in slices with the event loop free between them: the customer base may be large.
     const scored = await loaded.model.scoreUsersForItemsInSlices(targets, limit + Math.min(1000, Math.ceil(limit * 0.05) + MARGIN), (u) => eligible[u] === 1, yieldToEventLoop);
-    const users = present(await loaders.userById.loadMany(scored.map((s) => loaded.model.ids!.users[s.user])));
     const out: AudienceMemberModel[] = [];
-    for (let i = 0; i < scored.length && out.length < limit; i++) {
-      // Reasons for thousands of members: in slices, the event loop free between them.
-      if (i > 0 && i % AUDIENCE_REASON_SLICE === 0) await yieldToEventLoop();
-      const user = users[i];
-      const s = scored[i]!;
-      // Consent is re-checked on the row just read: a withdrawal is respected at once.
-      if (!user || !user.marketingConsent || user.erasedAt) continue;
-      out.push({ user, score: s.score, reason: audienceText(audienceReason(loaded.model, s.user, targets), loaded.catalogue) });
+    for (let start = 0; start < scored.length && out.length < limit; start += AUDIENCE_USERS_PER_QUERY) {
+      if (start > 0) await yieldToEventLoop();
+      const slice = scored.slice(start, start + AUDIENCE_USERS_PER_QUERY);
+      const users = present(await loaders.userById.loadMany(slice.map((s) => loaded.model.ids!.users[s.user])));
+      for (let i = 0; i < slice.length && out.length < limit; i++) {
+        const user = users[i];
+        const s = slice[i]!;
+        // Consent is re-checked on the row just read: a withdrawal is respected at once.
+        if (!user || !user.marketingConsent || user.erasedAt) continue;
+        out.push(audienceMember(user, s.score, () => audienceText(audienceReason(loaded.model, s.user, targets), loaded.catalogue)));
+      }
     }
     return out;
   }
@@ -512,6 +515,18 @@ function reasonText(
     case 'NEW_USER':
       return { kind: reason.kind, text: 'Popular right now (no history for you yet)' };
   }
+}
+
+/** A member whose reason is worded on first read and kept (graphql-js reads it while completing the list, slice by slice). */
+function audienceMember(user: User, score: number, word: () => string): AudienceMemberModel {
+  let reason: string | undefined;
+  return {
+    user,
+    score,
+    get reason() {
+      return (reason ??= word());
+    },
+  };
 }
 
 function audienceText(reason: AudienceReason, catalogue: Catalogue): string {
