@@ -1,67 +1,113 @@
 /**
- * Recommender serving benchmark over real HTTP: `npx tsx bench/serving.ts` (or `npm run bench:serving`).
+ * Recommender serving at load, open loop: `npm run bench:serving` (`npx tsx bench/serving.ts`).
  *
- * 1. A fresh database `bench_serving_<pid>` on the local PostgreSQL (DATABASE_URL, default
- *    postgresql://postgres@127.0.0.1:5432/postgres), migrated, seeded with set-based SQL from the
- *    core's synthetic generator (planted taste clusters): BENCH_USERS (10k) users, BENCH_PRODUCTS
- *    (10k) products, BENCH_INTERACTIONS (100k) interactions.
+ * For each data shape (BENCH_SHAPES, default `catalogue,ml`):
+ * - `catalogue`: BENCH_USERS (10k) customers × BENCH_PRODUCTS (10k) products × BENCH_INTERACTIONS
+ *   (100k) funnel events from the core's synthetic generator (planted taste clusters);
+ * - `ml`: MovieLens-shaped ratings (src/ml/synthetic MOVIELENS_LIKE: 610 customers with histories
+ *   up to thousands of ratings, 9k products, 100k ratings).
+ * 1. A fresh database `bench_serving_<shape>_<pid>` on the local PostgreSQL (DATABASE_URL, default
+ *    postgresql://postgres@127.0.0.1:5432/postgres), migrated and seeded with set-based SQL.
  * 2. A recommender trained through the real job path (trainModel over HTTP, pg-boss, worker).
- * 3. A separate server process (so the load generator does not share its event loop) serves
- *    while autocannon drives it with BENCH_CONNECTIONS (50) connections for BENCH_SECONDS (10) per case:
- *    baselines first (serviceInfo, the POPULAR fallback with no active model), then, after the model
- *    is activated and loaded, recommendations for random users, similarProducts for random products and
- *    campaignAudience; closed loop (saturation) and open loop at BENCH_RATE (100) req/s over the same
- *    connections (latency at load). The server reports its memory after a full GC before and after the
- *    model is loaded. BENCH_KEEP=1 keeps the database; BENCH_REUSE=<database> serves it again without
- *    seeding or training; BENCH_CPU_PROF=<dir> writes a CPU profile of the server.
+ * 3. One server process of its own (production mode, default log level, output discarded) serves
+ *    while this process sends requests at fixed arrival rates (bench/open-loop.ts: latency counted
+ *    from when each request was due). Each endpoint is stepped through BENCH_RATES
+ *    (50,100,200,300,400,600,800,1000 req/s, BENCH_STEP_SECONDS = 5 s each) until its p95 passes
+ *    20 ms or an answer fails; beside it in the same run the trivial `serviceInfo`. Per step: the
+ *    server's CPU milliseconds per request and its event-loop delay p99. campaignAudience(limit 100)
+ *    runs at 50 req/s. The server reports its memory after a full GC before and after the model loads.
+ * With BENCH_PROCESSES=2 (default 1: off) the catalogue shape also steps recommendations through
+ * `npm start` with WEB_CONCURRENCY server processes. BENCH_KEEP=1 keeps the databases (named
+ * bench_serving_<shape>), BENCH_REUSE=1 serves kept ones again without seeding or training;
+ * BENCH_CPU_PROF=<dir> writes CPU profiles of the one-process server.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { fork, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import net from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import pg from 'pg';
 import { loadConfig } from '../src/config.ts';
 import { applyMigrations } from '../src/db/migrate.ts';
 import { connectDatabase } from '../src/db/prisma.ts';
 import { createLogger } from '../src/logger.ts';
 import { startServer } from '../src/server.ts';
-import { createSyntheticWorld, iterateSyntheticInteractions, type SyntheticBehaviourOptions } from '../src/ml/synthetic/behaviour.ts';
+import { createSyntheticWorld, iterateSyntheticInteractions, MOVIELENS_LIKE, type SyntheticBehaviourOptions } from '../src/ml/synthetic/behaviour.ts';
+import { openLoop, type OpenLoopResult } from './open-loop.ts';
 import { admin, serverUrl, withDatabase } from './support.ts';
 
-const USERS = Number(process.env.BENCH_USERS ?? 10_000);
-const PRODUCTS = Number(process.env.BENCH_PRODUCTS ?? 10_000);
-const INTERACTIONS = Number(process.env.BENCH_INTERACTIONS ?? 100_000);
-const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
-const API_KEY = `bench-admin-key-${process.pid}-0123456789`;
+// The server process is given the parent's key (BENCH_API_KEY).
+const API_KEY = process.env.BENCH_API_KEY ?? `bench-admin-key-${process.pid}-0123456789`;
 const P95_FLOOR_MS = 20;
-/** Open-loop arrival rate (req/s over all connections) for the latency-at-load cases. */
-const RATE = Number(process.env.BENCH_RATE ?? 100);
-/** Server processes for the cluster cases (`npm start` with WEB_CONCURRENCY); 1 skips them. */
-const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 2);
+const AUDIENCE_RATE = 50;
+const AUDIENCE_FLOOR_MS = 100;
+const FLOOR_RATE = 300;
+const RATES = (process.env.BENCH_RATES ?? '50,100,200,300,400,600,800,1000').split(',').map(Number);
+const STEP_SECONDS = Number(process.env.BENCH_STEP_SECONDS ?? 5);
+const PROCESSES = Number(process.env.BENCH_PROCESSES ?? 1);
+/** Production settings a server refuses to start without; fixed keys, the data is synthetic. */
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  ADMIN_API_KEY: API_KEY,
+  DATA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+  DATA_HASH_KEY: Buffer.alloc(32, 9).toString('base64'),
+  WORKER_MODE: 'off',
+  SEED_DEMO_DATA: 'false',
+  // Rate limits off: the benchmark measures serving, not the limiter's 429s.
+  RATE_LIMIT_PER_MINUTE: '0',
+  RATE_LIMIT_ADMIN_PER_MINUTE: '0',
+};
 
+interface Shape {
+  name: string;
+  description: string;
+  opts: SyntheticBehaviourOptions;
+}
 
+const SHAPES: Shape[] = [
+  {
+    name: 'catalogue',
+    description: 'synthetic funnel events',
+    opts: { users: Number(process.env.BENCH_USERS ?? 10_000), products: Number(process.env.BENCH_PRODUCTS ?? 10_000), interactions: Number(process.env.BENCH_INTERACTIONS ?? 100_000), clusters: 8, seed: 17 },
+  },
+  { name: 'ml', description: 'MovieLens-shaped ratings (few customers, long histories)', opts: MOVIELENS_LIKE },
+];
 
 // ---------------------------------------------------------------------------------------------
-// Child mode: just the server.
+// Child mode: one server process, answering the parent's questions over IPC.
+interface ServerStats {
+  cpuMs: number;
+  loopP99: number;
+  loopMax: number;
+}
+interface Memory {
+  rss: number;
+  heapUsed: number;
+  arrayBuffers: number;
+}
+
 if (process.argv.includes('--serve')) {
   const url = process.env.BENCH_DB_URL!;
   const database = connectDatabase(url, { poolSize: 10 });
-  // Rate limits off: the benchmark measures serving, not the limiter's 429s.
-  const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_API_KEY: process.env.BENCH_API_KEY!, WORKER_MODE: 'off', RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_ADMIN_PER_MINUTE: '0' });
-  const server = await startServer({ config, database, databaseUrl: url, logger: createLogger('silent'), port: 0, host: '127.0.0.1' });
-  process.stdout.write(`${JSON.stringify({ url: server.url })}\n`);
-  // The parent asks for memory after a full GC (the child runs with --expose-gc).
-  process.on('SIGUSR2', () => {
-    (globalThis as { gc?: () => void }).gc?.();
-    const m = process.memoryUsage();
-    process.stdout.write(`${JSON.stringify({ memory: { rss: m.rss, heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers, external: m.external } })}\n`);
+  const config = loadConfig({ ...PRODUCTION, DATABASE_URL: url });
+  const server = await startServer({ config, database, databaseUrl: url, logger: createLogger(config.LOG_LEVEL), port: 0, host: '127.0.0.1' });
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  process.on('message', (message: { ask: 'stats' | 'memory' | 'stop' }) => {
+    if (message.ask === 'stats') {
+      const cpu = process.cpuUsage();
+      const stats: ServerStats = { cpuMs: (cpu.user + cpu.system) / 1000, loopP99: loop.percentile(99) / 1e6, loopMax: loop.max / 1e6 };
+      loop.reset();
+      process.send!({ stats });
+    } else if (message.ask === 'memory') {
+      (globalThis as { gc?: () => void }).gc?.();
+      const m = process.memoryUsage();
+      process.send!({ memory: { rss: m.rss, heapUsed: m.heapUsed, arrayBuffers: m.arrayBuffers } satisfies Memory });
+    } else {
+      void server.stop().finally(() => database.close().finally(() => process.exit(0)));
+    }
   });
-  process.on('SIGTERM', () => {
-    void server.stop().finally(() => database.close().finally(() => process.exit(0)));
-  });
+  process.send!({ url: server.url });
 } else {
   main().catch((error) => {
     console.error(error);
@@ -69,24 +115,79 @@ if (process.argv.includes('--serve')) {
   });
 }
 
+interface Served {
+  url: string;
+  ask<T>(what: 'stats' | 'memory'): Promise<T>;
+  stop(): Promise<void>;
+}
 
-async function seed(pool: pg.Pool): Promise<{ userIds: string[]; productIds: string[]; seconds: number }> {
+function startChild(databaseUrl: string): Promise<Served> {
+  const child = fork(fileURLToPath(import.meta.url), ['--serve'], {
+    execArgv: ['--expose-gc', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), ...process.execArgv],
+    env: { ...process.env, NODE_ENV: 'production', BENCH_DB_URL: databaseUrl, BENCH_API_KEY: API_KEY },
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const waiting = new Map<string, ((value: never) => void)[]>();
+  return new Promise((resolve, reject) => {
+    child.on('message', (message: Record<string, unknown>) => {
+      if (typeof message.url === 'string') {
+        resolve({
+          url: message.url,
+          ask: <T,>(what: 'stats' | 'memory') =>
+            new Promise<T>((answer) => {
+              waiting.set(what, [...(waiting.get(what) ?? []), answer as (value: never) => void]);
+              child.send({ ask: what });
+            }),
+          stop: () =>
+            new Promise<void>((done) => {
+              child.once('exit', () => done());
+              child.send({ ask: 'stop' });
+            }),
+        });
+      }
+      for (const key of ['stats', 'memory']) if (key in message) waiting.get(key)?.shift()?.(message[key] as never);
+    });
+    child.once('exit', (code) => reject(new Error(`server process exited with ${code}`)));
+  });
+}
+
+/** CPU time (ms) of a process and its descendants, from /proc (for `npm start` with several processes). */
+function treeCpuMs(root: number): number {
+  const tick = 10; // USER_HZ = 100 on Linux
+  const children = new Map<number, number[]>();
+  const cpu = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const pid = Number(entry);
+      const ppid = Number(fields[1]);
+      cpu.set(pid, (Number(fields[11]) + Number(fields[12])) * tick);
+      children.set(ppid, [...(children.get(ppid) ?? []), pid]);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  let total = 0;
+  const stack = [root];
+  while (stack.length) {
+    const pid = stack.pop()!;
+    total += cpu.get(pid) ?? 0;
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return total;
+}
+
+async function seed(pool: pg.Pool, opts: SyntheticBehaviourOptions): Promise<{ userIds: string[]; productIds: string[]; seconds: number }> {
   const started = performance.now();
-  const opts: SyntheticBehaviourOptions = { users: USERS, products: PRODUCTS, interactions: INTERACTIONS, clusters: 8, seed: 17 };
   const world = createSyntheticWorld(opts);
   await pool.query(
     `INSERT INTO users (id, external_id, marketing_consent, attributes)
      SELECT gen_random_uuid(), 'u-' || g, g % 2 = 0, jsonb_build_object('segment', 'c' || (g % 8)) FROM generate_series(0, $1::int - 1) g`,
-    [USERS],
+    [opts.users],
   );
-  const products = world.products.map((p) => ({
-    external_id: `p-${p.index}`,
-    name: `Product ${p.index} ${p.category}`,
-    category: p.category,
-    tags: p.tags,
-    price: p.price,
-    attributes: p.attributes,
-  }));
+  const products = world.products.map((p) => ({ external_id: `p-${p.index}`, name: `Product ${p.index} ${p.category}`, category: p.category, tags: p.tags, price: p.price, attributes: p.attributes }));
   for (let start = 0; start < products.length; start += 5_000) {
     await pool.query(
       `INSERT INTO products (id, external_id, name, category, tags, price, attributes)
@@ -95,9 +196,9 @@ async function seed(pool: pg.Pool): Promise<{ userIds: string[]; productIds: str
       [JSON.stringify(products.slice(start, start + 5_000))],
     );
   }
-  const userIds = new Array<string>(USERS);
+  const userIds = new Array<string>(opts.users);
   for (const row of (await pool.query<{ id: string; n: number }>(`SELECT id::text, substr(external_id, 3)::int AS n FROM users`)).rows) userIds[row.n] = row.id;
-  const productIds = new Array<string>(PRODUCTS);
+  const productIds = new Array<string>(opts.products);
   for (const row of (await pool.query<{ id: string; n: number }>(`SELECT id::text, substr(external_id, 3)::int AS n FROM products`)).rows) productIds[row.n] = row.id;
   let batch: { u: string; p: string; t: string; v: number | null; o: Date }[] = [];
   let n = 0;
@@ -112,7 +213,7 @@ async function seed(pool: pg.Pool): Promise<{ userIds: string[]; productIds: str
     batch = [];
   };
   for (const it of iterateSyntheticInteractions(world, opts)) {
-    batch.push({ u: userIds[it.user], p: productIds[it.product], t: it.type, v: it.value, o: it.occurredAt });
+    batch.push({ u: userIds[it.user]!, p: productIds[it.product]!, t: it.type, v: it.value, o: it.occurredAt });
     n += 1;
     if (batch.length >= 20_000) await flush();
   }
@@ -120,7 +221,7 @@ async function seed(pool: pg.Pool): Promise<{ userIds: string[]; productIds: str
   // One campaign targeting five products of the first taste cluster, for campaignAudience.
   const targets = world.products.filter((p) => p.cluster === 0).slice(0, 5).map((p) => productIds[p.index]);
   const campaign = await pool.query<{ id: string }>(`INSERT INTO campaigns (id, external_id, name, channel) VALUES (gen_random_uuid(), 'bench-campaign', 'Bench campaign', 'EMAIL') RETURNING id::text`);
-  await pool.query(`INSERT INTO campaign_products (campaign_id, product_id) SELECT $1::uuid, unnest($2::uuid[])`, [campaign.rows[0].id, targets]);
+  await pool.query(`INSERT INTO campaign_products (campaign_id, product_id) SELECT $1::uuid, unnest($2::uuid[])`, [campaign.rows[0]!.id, targets]);
   await pool.query('ANALYZE');
   return { userIds, productIds, seconds: (performance.now() - started) / 1000 };
 }
@@ -130,306 +231,236 @@ async function gql(url: string, query: string, variables: Record<string, unknown
   return (await response.json()) as { data?: any; errors?: { message: string }[] };
 }
 
-interface Memory {
-  rss: number;
-  heapUsed: number;
-  arrayBuffers: number;
-  external: number;
-}
-
-function startChild(url: string): Promise<{ child: ChildProcess; url: string; memory: () => Promise<Memory> }> {
-  const child = spawn(process.execPath, ['--expose-gc', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), ...process.execArgv, fileURLToPath(import.meta.url), '--serve'], {
-    env: { ...process.env, BENCH_DB_URL: url, BENCH_API_KEY: API_KEY },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const waiting: ((m: Memory) => void)[] = [];
-  const memory = () =>
-    new Promise<Memory>((resolve) => {
-      waiting.push(resolve);
-      child.kill('SIGUSR2');
-    });
-  return new Promise((resolve, reject) => {
-    let buffer = '';
-    child.stdout!.on('data', (chunk: Buffer) => {
-      buffer += chunk.toString();
-      let newline = buffer.indexOf('\n');
-      while (newline >= 0) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        newline = buffer.indexOf('\n');
-        if (!line.startsWith('{')) continue;
-        const message = JSON.parse(line) as { url?: string; memory?: Memory };
-        if (message.url) resolve({ child, url: message.url, memory });
-        if (message.memory) waiting.shift()?.(message.memory);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`server process exited with ${code}`)));
-  });
-}
-
-interface Row {
-  label: string;
-  requests: number;
-  rps: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  errors: number;
-}
-
-/** autocannon with a fresh random request body per request; checks a sample answer first. */
-async function load(label: string, url: string, makeBody: () => { query: string; variables: Record<string, unknown> }, seconds = SECONDS, overallRate?: number): Promise<Row> {
-  const sample = makeBody();
-  const check = await gql(url, sample.query, sample.variables);
-  if (check.errors || !check.data) throw new Error(`${label}: sample request failed: ${JSON.stringify(check.errors)}`);
-  // Exact percentiles from every response time (autocannon's summary has p50/p97.5/p99 but no p95).
-  const times: number[] = [];
-  let instance!: autocannon.Instance;
-  const done = new Promise<autocannon.Result>((resolve, reject) => {
-    instance = autocannon(
-      {
-        url,
-        connections: CONNECTIONS,
-        duration: seconds,
-        ...(overallRate ? { overallRate } : {}),
-        requests: [
-          {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', 'x-api-key': API_KEY },
-            setupRequest: (request) => ({ ...request, body: JSON.stringify(makeBody()) }),
-          },
-        ],
-      },
-      (error, result) => (error ? reject(error) : resolve(result)),
-    );
-  });
-  instance.on('response', (_client, _status, _bytes, responseTime) => {
-    times.push(responseTime);
-  });
-  const result = await done;
-  times.sort((a, b) => a - b);
-  const at = (q: number) => Math.round(times[Math.min(times.length - 1, Math.floor(q * times.length))] * 10) / 10;
-  return {
-    label,
-    requests: result.requests.total,
-    rps: result.requests.average,
-    p50: at(0.5),
-    p95: at(0.95),
-    p99: at(0.99),
-    errors: result.errors + result.non2xx + result.timeouts,
-  };
-}
-
-const pick = <T,>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)];
-
-async function main(): Promise<void> {
-  // BENCH_REUSE=<database> serves an existing benchmark database (kept by BENCH_KEEP=1) without seeding or training.
-  const reuse = process.env.BENCH_REUSE;
-  const name = reuse ?? `bench_serving_${process.pid}`;
-  if (!reuse) {
-    await admin(`DROP DATABASE IF EXISTS ${name}`);
-    await admin(`CREATE DATABASE ${name}`);
-  }
-  const url = withDatabase(serverUrl, name);
-  const database = connectDatabase(url, { poolSize: 4 });
-  let child: ChildProcess | null = null;
-  try {
-    const seeded = reuse ? await existing(database.pool) : (await applyMigrations(url), await seed(database.pool));
-    if (!reuse) console.log(`seeded ${USERS} users, ${PRODUCTS} products, ${INTERACTIONS} interactions in ${seeded.seconds.toFixed(1)} s`);
-
-    // Train through the real job path: trainModel over HTTP, the pg-boss queue and an in-process worker.
-    const version = reuse ? await latestVersion(database.pool) : await trainThroughApi(database, url);
-
-    // Serve from a separate process; start with no active model for the fallback baseline.
-    await database.pool.query(`UPDATE model_versions SET active = false WHERE kind = 'RECOMMENDER'`);
-    const started = await startChild(url);
-    child = started.child;
-    const server = started.url;
-    const pid = child.pid!;
-    const userIds = seeded.userIds.filter((_, i) => i % 3 !== 2); // mostly known users, some without history
-    const productIds = seeded.productIds;
-    const RECOMMEND = `query($id: ID!) { recommendations(userId: $id, limit: 10) { fallback modelVersion { version } items { score product { id name price } reason { kind text } } } }`;
-    const SIMILAR = `query($id: ID!) { similarProducts(productId: $id, limit: 10) { score product { id name } } }`;
-    const AUDIENCE = `query { campaignAudience(campaignExternalId: "bench-campaign", limit: 100) { score reason user { id externalId } } }`;
-    const userGid = (id: string) => Buffer.from(`User:${id}`).toString('base64url');
-    const productGid = (id: string) => Buffer.from(`Product:${id}`).toString('base64url');
-
-    await gql(server, `{ serviceInfo { version } }`);
-    const rows: Row[] = [];
-    rows.push(await load('baseline: serviceInfo', server, () => ({ query: `{ serviceInfo { version } }`, variables: {} })));
-    const fallbackCheck = await gql(server, RECOMMEND, { id: userGid(userIds[0]) });
-    if (fallbackCheck.data?.recommendations.fallback !== true) throw new Error('expected the fallback with no active model');
-    rows.push(await load('baseline: recommendations, POPULAR fallback (no model)', server, () => ({ query: RECOMMEND, variables: { id: userGid(pick(userIds)) } })));
-
-    const memBefore = await started.memory();
-    await database.pool.query(`UPDATE model_versions SET active = true, activated_at = now() WHERE id = $1::uuid`, [Buffer.from(version.id, 'base64url').toString().split(':')[1]]);
-    const loadStarted = performance.now();
-    for (;;) {
-      const answer = await gql(server, RECOMMEND, { id: userGid(userIds[1]) });
-      if (answer.data?.recommendations.fallback === false) break;
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-    const loadMs = performance.now() - loadStarted;
-    const memAfter = await started.memory();
-
-    const recommendBody = () => ({ query: RECOMMEND, variables: { id: userGid(pick(userIds)) } });
-    const similarBody = () => ({ query: SIMILAR, variables: { id: productGid(pick(productIds)) } });
-    rows.push(await load('recommendations HYBRID, limit 10, random users', server, recommendBody));
-    rows.push(await load('similarProducts COSINE, limit 10, random products', server, similarBody));
-    rows.push(await load('campaignAudience, limit 100 (5 target products)', server, () => ({ query: AUDIENCE, variables: {} }), Math.max(3, Math.round(SECONDS / 2))));
-    // Open loop: the same 50 connections, requests arriving at a fixed total rate (latency at load, not at saturation).
-    rows.push(await load(`baseline: serviceInfo @ ${RATE} req/s`, server, () => ({ query: `{ serviceInfo { version } }`, variables: {} }), SECONDS, RATE));
-    rows.push(await load(`recommendations HYBRID @ ${RATE} req/s`, server, recommendBody, SECONDS, RATE));
-    rows.push(await load(`similarProducts COSINE @ ${RATE} req/s`, server, similarBody, SECONDS, RATE));
-    const memEnd = await started.memory();
-    child.kill('SIGTERM');
-    await new Promise((resolve) => child!.once('exit', resolve));
-
-    // The production entry point with WEB_CONCURRENCY server processes sharing the port.
-    if (PROCESSES > 1) {
-      const main = await startMain(url, PROCESSES);
-      try {
-        // Each process loads the active model on its first recommendation request: warm them all up.
-        for (let i = 0; i < 20 * PROCESSES; i++) await postOnNewConnection(main.url, JSON.stringify(recommendBody()));
-        const label = (what: string) => `${PROCESSES} processes: ${what}`;
-        rows.push(await load(label('baseline: serviceInfo'), main.url, () => ({ query: `{ serviceInfo { version } }`, variables: {} })));
-        rows.push(await load(label('recommendations HYBRID'), main.url, recommendBody));
-        rows.push(await load(label('similarProducts COSINE'), main.url, similarBody));
-        rows.push(await load(label(`recommendations HYBRID @ ${RATE * PROCESSES} req/s`), main.url, recommendBody, SECONDS, RATE * PROCESSES));
-      } finally {
-        await main.stop();
-      }
-    }
-    const rssBefore = memBefore.rss / 2 ** 20;
-    const rssAfter = memAfter.rss / 2 ** 20;
-    const rssEnd = memEnd.rss / 2 ** 20;
-    const heapBuffers = (m: Memory) => (m.heapUsed + m.arrayBuffers) / 2 ** 20;
-    console.log(`\nRecommender serving over HTTP: ${CONNECTIONS} connections, ${SECONDS} s per case, ${PRODUCTS} products, ${USERS} users, ${INTERACTIONS} interactions`);
-    console.log(`PostgreSQL: ${serverUrl.replace(/\/\/[^@]*@/, '//')} (database ${name}); server in its own process (pid ${pid}); load avg ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}\n`);
-    const pad = (s: string, n: number) => s.padEnd(n);
-    console.log(`| ${pad('case', 52)} | ${pad('req/s', 7)} | ${pad('p50 ms', 6)} | ${pad('p95 ms', 6)} | ${pad('p99 ms', 6)} | ${pad('requests', 8)} | errors`);
-    console.log(`|${'-'.repeat(54)}|${'-'.repeat(9)}|${'-'.repeat(8)}|${'-'.repeat(8)}|${'-'.repeat(8)}|${'-'.repeat(10)}|-------`);
-    for (const r of rows) {
-      console.log(`| ${pad(r.label, 52)} | ${pad(r.rps.toFixed(0), 7)} | ${pad(String(r.p50), 6)} | ${pad(String(r.p95), 6)} | ${pad(String(r.p99), 6)} | ${pad(String(r.requests), 8)} | ${r.errors}`);
-    }
-        console.log(`\nratios to the serviceInfo baseline of the same mode (p95 / req/s):`);
-    for (const r of rows.slice(1)) {
-      const base = r.label.includes('processes:')
-        ? rows.find((x) => x.label.includes('processes: baseline'))!
-        : r.label.includes('@')
-          ? rows.find((x) => x.label.startsWith('baseline: serviceInfo @'))!
-          : rows[0];
-      if (r === base) continue;
-      console.log(`  ${pad(r.label, 52)} p95 ${(r.p95 / Math.max(1, base.p95)).toFixed(2)}x, throughput ${(r.rps / base.rps).toFixed(2)}x`);
-    }
-    console.log(`\nmodel artefact: ${(version.artifactBytes / 1e6).toFixed(1)} MB; first load on request (deserialise + catalogue query): ${loadMs.toFixed(0)} ms`);
-    console.log(`server RSS after GC: ${rssBefore.toFixed(0)} MB before model load, ${rssAfter.toFixed(0)} MB after (${(rssAfter - rssBefore).toFixed(0)} MB), ${rssEnd.toFixed(0)} MB at the end`);
-    console.log(`server heap used + ArrayBuffers after GC: ${heapBuffers(memBefore).toFixed(1)} MB before, ${heapBuffers(memAfter).toFixed(1)} MB after model load (+${(heapBuffers(memAfter) - heapBuffers(memBefore)).toFixed(1)} MB)`);
-    for (const r of rows.filter((row) => row.label.includes('@') && !row.label.startsWith('baseline'))) {
-      console.log(`${r.label}: p95 ${r.p95} ms (floor ${P95_FLOOR_MS} ms) ${r.p95 <= P95_FLOOR_MS ? 'PASS' : 'ABOVE FLOOR'}`);
-    }
-  } finally {
-    if (child && child.exitCode === null) {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child!.once('exit', resolve));
-    }
-    await database.close();
-    if (!reuse && process.env.BENCH_KEEP !== '1') await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-    else console.log(`kept database ${name} (BENCH_REUSE=${name} serves it again)`);
-  }
-}
-
-/** One request on its own connection (no keep-alive), so the cluster primary may pick any process. */
-function postOnNewConnection(url: string, body: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(url, { method: 'POST', agent: false, headers: { 'content-type': 'application/json', 'x-api-key': API_KEY } }, (response) => {
-      response.resume();
-      response.on('end', () => resolve());
-    });
-    request.on('error', reject);
-    request.end(body);
-  });
-}
-
-/** `npm start` (src/main.ts) on the benchmark database with `processes` server processes. */
-async function startMain(databaseUrl: string, processes: number): Promise<{ url: string; stop: () => Promise<void> }> {
-  const port = await new Promise<number>((resolve) => {
-    const probe = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port: free } = probe.address() as net.AddressInfo;
-      probe.close(() => resolve(free));
-    });
-  });
-  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../src/main.ts', import.meta.url))], {
-    env: {
-      ...process.env,
-      DATABASE_URL: databaseUrl,
-      WEB_CONCURRENCY: String(processes),
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      NODE_ENV: 'test',
-      LOG_LEVEL: 'silent',
-      SEED_DEMO_DATA: 'false',
-      WORKER_MODE: 'off',
-      ADMIN_API_KEY: API_KEY,
-      RATE_LIMIT_PER_MINUTE: '0',
-      RATE_LIMIT_ADMIN_PER_MINUTE: '0',
-    },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const url = `http://127.0.0.1:${port}/graphql`;
-  for (let i = 0; !output.includes('server processes'); i++) {
-    if (child.exitCode !== null || i > 600) throw new Error(`npm start with WEB_CONCURRENCY=${processes} did not start:\n${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return {
-    url,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.once('exit', resolve));
-    },
-  };
-}
-
-async function trainThroughApi(database: ReturnType<typeof connectDatabase>, url: string): Promise<any> {
+async function trainThroughApi(database: ReturnType<typeof connectDatabase>, url: string): Promise<{ id: string; version: number; artifactBytes: number; trainingSeconds: number; metrics: any }> {
   const trainingServer = await startServer({
-    config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_API_KEY: API_KEY }),
+    config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_API_KEY: API_KEY, DATABASE_URL: url }),
     database,
     databaseUrl: url,
     logger: createLogger('silent'),
     port: 0,
     host: '127.0.0.1',
   });
-  const trainStarted = performance.now();
   const queued = await gql(trainingServer.url, `mutation { trainModel(kind: RECOMMENDER, task: "default", activation: ALWAYS) { id } }`);
   const jobId = queued.data!.trainModel.id as string;
   let job: any;
   for (;;) {
-    // The in-process worker's CPU-bound training stalls this server's event loop; a kept-alive
-    // socket may be reset when it wakes up, so a failed poll is simply retried.
-    const polled = await gql(trainingServer.url, `query($id: ID!) { trainingJob(id: $id) { status error modelVersion { id version artifactBytes trainingSeconds backend metrics } } }`, { id: jobId }).catch(() => null);
-    if (!polled) continue;
-    job = polled.data.trainingJob;
-    if (job.status === 'SUCCEEDED' || job.status === 'FAILED') break;
+    // The in-process worker's training may stall this server's event loop: a failed poll is retried.
+    const polled = await gql(trainingServer.url, `query($id: ID!) { trainingJob(id: $id) { status error modelVersion { id version artifactBytes trainingSeconds metrics } } }`, { id: jobId }).catch(() => null);
+    job = polled?.data?.trainingJob;
+    if (job && (job.status === 'SUCCEEDED' || job.status === 'FAILED')) break;
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   await trainingServer.stop();
   if (job.status !== 'SUCCEEDED') throw new Error(`training failed: ${job.error}`);
-  const version = job.modelVersion;
-  const jobSeconds = (performance.now() - trainStarted) / 1000;
-  console.log(`trained version ${version.version} in ${version.trainingSeconds.toFixed(1)} s (job ${jobSeconds.toFixed(1)} s, backend ${version.backend}); artefact ${(version.artifactBytes / 1e6).toFixed(1)} MB`);
-  console.log(`hold-out NDCG@10: model ${version.metrics.ndcgAt10.toFixed(4)}, popularity ${version.metrics.popularity.ndcgAt10.toFixed(4)}, item-kNN ${version.metrics.itemKnn.ndcgAt10.toFixed(4)}`);
-  return version;
+  return job.modelVersion;
 }
 
-async function latestVersion(pool: pg.Pool): Promise<any> {
-  const { rows } = await pool.query(`SELECT id::text, version, length(artifact) AS "artifactBytes", training_seconds AS "trainingSeconds", backend, metrics FROM model_versions WHERE kind = 'RECOMMENDER' ORDER BY version DESC LIMIT 1`);
+interface Step extends OpenLoopResult {
+  endpoint: string;
+  cpuMsPerRequest: number;
+  loopP99: number;
+}
+
+const pick = <T,>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
+const gid = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64url');
+
+async function measure(served: Served, endpoint: string, rate: number, body: () => string, cpuOf?: () => number): Promise<Step> {
+  const before = cpuOf ? cpuOf() : (await served.ask<ServerStats>('stats')).cpuMs;
+  const result = await openLoop({ url: served.url, headers: { 'x-api-key': API_KEY }, rate, seconds: STEP_SECONDS, body });
+  const stats = cpuOf ? { cpuMs: cpuOf(), loopP99: Number.NaN } : await served.ask<ServerStats>('stats');
+  return { ...result, endpoint, cpuMsPerRequest: (stats.cpuMs - before) / result.sent, loopP99: stats.loopP99 };
+}
+
+/** Steps the rate up until p95 passes the floor or an answer fails; returns every step measured. */
+async function stepRates(served: Served, endpoint: string, body: () => string, cpuOf?: () => number): Promise<Step[]> {
+  const steps: Step[] = [];
+  for (const rate of RATES) {
+    const step = await measure(served, endpoint, rate, body, cpuOf);
+    steps.push(step);
+    console.error(`  ${endpoint} @ ${rate}/s: p50 ${step.p50} p95 ${step.p95} p99 ${step.p99} ms, errors ${step.errors}${step.firstError ? ` (first: ${step.firstError.slice(0, 120)})` : ""}, ${step.cpuMsPerRequest.toFixed(2)} CPU ms/req`);
+    if (step.p95 > P95_FLOOR_MS || step.errors > 0) break;
+  }
+  return steps;
+}
+
+function highestWithinFloor(steps: readonly Step[]): number {
+  let best = 0;
+  for (const step of steps) if (step.p95 <= P95_FLOOR_MS && step.errors === 0) best = Math.max(best, step.rate);
+  return best;
+}
+
+async function runShape(shape: Shape): Promise<string[]> {
+  const reuse = process.env.BENCH_REUSE === '1';
+  const keep = reuse || process.env.BENCH_KEEP === '1';
+  const name = keep ? `bench_serving_${shape.name}` : `bench_serving_${shape.name}_${process.pid}`;
+  const exists = reuse && (await databaseExists(name));
+  if (!exists) await admin(`CREATE DATABASE ${name}`);
+  const url = withDatabase(serverUrl, name);
+  const database = connectDatabase(url, { poolSize: 4 });
+  const lines: string[] = [];
+  let served: Served | null = null;
+  try {
+    let seeded: { userIds: string[]; productIds: string[] };
+    let version: Awaited<ReturnType<typeof trainThroughApi>>;
+    if (exists) {
+      seeded = await existing(database.pool);
+      version = await latestVersion(database.pool);
+      console.error(`${shape.name}: serving database ${name} again (BENCH_REUSE=1)`);
+    } else {
+      await applyMigrations(url);
+      const fresh = await seed(database.pool, shape.opts);
+      seeded = fresh;
+      console.error(`${shape.name}: seeded ${shape.opts.users} customers, ${shape.opts.products} products, ${shape.opts.interactions} events in ${fresh.seconds.toFixed(1)} s; training …`);
+      version = await trainThroughApi(database, url);
+    }
+    console.error(`${shape.name}: trained version ${version.version} in ${version.trainingSeconds.toFixed(1)} s; hold-out NDCG@10 ${version.metrics.ndcgAt10.toFixed(4)}`);
+    await database.pool.query(`UPDATE model_versions SET active = false WHERE kind = 'RECOMMENDER'`);
+
+    served = await startChild(url);
+    const users = seeded.userIds;
+    const products = seeded.productIds;
+    const TRIVIAL = JSON.stringify({ query: '{ serviceInfo { version } }' });
+    const RECOMMEND = `query($id: ID!) { recommendations(userId: $id, limit: 10) { fallback items { score product { id name price } reason { kind text } } } }`;
+    const SIMILAR = `query($id: ID!) { similarProducts(productId: $id, limit: 10) { score product { id name } } }`;
+    const AUDIENCE = JSON.stringify({ query: `{ campaignAudience(campaignExternalId: "bench-campaign", limit: 100) { score reason user { id externalId } } }` });
+    const recommendBody = () => JSON.stringify({ query: RECOMMEND, variables: { id: gid('User', pick(users)) } });
+    const similarBody = () => JSON.stringify({ query: SIMILAR, variables: { id: gid('Product', pick(products)) } });
+
+    await gql(served.url, '{ serviceInfo { version } }');
+    const memoryBefore = await served.ask<Memory>('memory');
+    await database.pool.query(`UPDATE model_versions SET active = true, activated_at = now() WHERE id = $1::uuid`, [Buffer.from(version.id, 'base64url').toString().split(':')[1]]);
+    const loadStarted = performance.now();
+    for (let attempt = 0; ; attempt++) {
+      const answer = await gql(served.url, RECOMMEND, { id: gid('User', users[1]!) });
+      if (answer.data?.recommendations.fallback === false) break;
+      if (attempt > 1500) throw new Error(`the activated model was not served within 30 s: ${JSON.stringify(answer).slice(0, 300)}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const loadMs = performance.now() - loadStarted;
+    // Warm-up (JIT, caches) outside the figures.
+    await openLoop({ url: served.url, headers: { 'x-api-key': API_KEY }, rate: 100, seconds: 2, body: recommendBody });
+    await openLoop({ url: served.url, headers: { 'x-api-key': API_KEY }, rate: 100, seconds: 2, body: similarBody });
+    const memoryAfter = await served.ask<Memory>('memory');
+
+    const steps: Step[] = [];
+    for (const [endpoint, body] of [
+      ['serviceInfo (trivial)', () => TRIVIAL],
+      ['recommendations HYBRID limit 10', recommendBody],
+      ['similarProducts limit 10', similarBody],
+    ] as const) {
+      steps.push(...(await stepRates(served, endpoint, body)));
+    }
+    const audience = await measure(served, 'campaignAudience limit 100', AUDIENCE_RATE, () => AUDIENCE);
+    steps.push(audience);
+    await served.stop();
+    served = null;
+
+    let cluster: Step[] = [];
+    if (PROCESSES > 1 && shape.name === 'catalogue') {
+      const main = await startMain(url, PROCESSES);
+      try {
+        for (let i = 0; i < 20 * PROCESSES; i++) await gql(main.url, RECOMMEND, { id: gid('User', pick(users)) });
+        await openLoop({ url: main.url, headers: { 'x-api-key': API_KEY }, rate: 100, seconds: 2, body: recommendBody });
+        const served2: Served = { url: main.url, ask: () => Promise.reject(new Error('no IPC')), stop: main.stop };
+        cluster = await stepRates(served2, `${PROCESSES} processes: recommendations`, recommendBody, () => treeCpuMs(main.pid));
+        steps.push(...cluster);
+      } finally {
+        await main.stop();
+      }
+    }
+
+    const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+    lines.push(`### ${shape.name}: ${shape.opts.users} customers × ${shape.opts.products} products × ${shape.opts.interactions} events (${shape.description})`);
+    lines.push(`one server process, production mode; open loop, ${STEP_SECONDS} s per step; load average after the run ${load}`);
+    lines.push('');
+    lines.push('| endpoint | rate req/s | answered req/s | p50 ms | p95 ms | p99 ms | errors | server CPU ms/req | event-loop p99 ms |');
+    lines.push('|---|---|---|---|---|---|---|---|---|');
+    for (const s of steps) {
+      lines.push(`| ${s.endpoint} | ${s.rate} | ${s.achieved.toFixed(0)} | ${s.p50} | ${s.p95} | ${s.p99} | ${s.errors} | ${s.cpuMsPerRequest.toFixed(2)} | ${Number.isNaN(s.loopP99) ? '–' : s.loopP99.toFixed(1)} |`);
+    }
+    lines.push('');
+    const byEndpoint = new Map<string, Step[]>();
+    for (const s of steps) byEndpoint.set(s.endpoint, [...(byEndpoint.get(s.endpoint) ?? []), s]);
+    const trivial = highestWithinFloor(byEndpoint.get('serviceInfo (trivial)') ?? []);
+    for (const [endpoint, list] of byEndpoint) {
+      if (endpoint.startsWith('campaignAudience')) continue;
+      const best = highestWithinFloor(list);
+      lines.push(`- ${endpoint}: highest stepped rate with p95 ≤ ${P95_FLOOR_MS} ms and no error: **${best} req/s**${endpoint.startsWith('serviceInfo') ? '' : ` (serviceInfo: ${trivial} req/s in the same run)`}`);
+    }
+    for (const endpoint of ['recommendations HYBRID limit 10', 'similarProducts limit 10']) {
+      const at = byEndpoint.get(endpoint)?.find((s) => s.rate === FLOOR_RATE);
+      lines.push(`- floor ${endpoint} @ ${FLOOR_RATE} req/s p95 ≤ ${P95_FLOOR_MS} ms, no error: ${at ? `p95 ${at.p95} ms, ${at.errors} errors → ${at.p95 <= P95_FLOOR_MS && at.errors === 0 ? 'PASS' : 'ABOVE FLOOR'}` : 'not reached (stepping stopped below it) → ABOVE FLOOR'}`);
+    }
+    lines.push(`- floor campaignAudience(limit 100) @ ${AUDIENCE_RATE} req/s p95 ≤ ${AUDIENCE_FLOOR_MS} ms: p95 ${audience.p95} ms, ${audience.errors} errors → ${audience.p95 <= AUDIENCE_FLOOR_MS && audience.errors === 0 ? 'PASS' : 'ABOVE FLOOR'}`);
+    const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
+    lines.push(`- model: artefact ${mb(version.artifactBytes)} MB; first request after activation ${loadMs.toFixed(0)} ms (load + catalogue); server after a full GC: RSS ${mb(memoryBefore.rss)} → ${mb(memoryAfter.rss)} MB, heap + ArrayBuffers ${mb(memoryBefore.heapUsed + memoryBefore.arrayBuffers)} → ${mb(memoryAfter.heapUsed + memoryAfter.arrayBuffers)} MB with the model loaded`);
+    lines.push('');
+    return lines;
+  } finally {
+    await served?.stop();
+    await database.close();
+    if (!keep) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    else console.log(`kept database ${name} (BENCH_REUSE=1 serves it again without seeding or training)`);
+  }
+}
+
+async function databaseExists(name: string): Promise<boolean> {
+  const client = new pg.Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    return (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1;
+  } finally {
+    await client.end();
+  }
+}
+
+async function existing(pool: pg.Pool): Promise<{ userIds: string[]; productIds: string[] }> {
+  const users = await pool.query<{ id: string }>(`SELECT id::text FROM users ORDER BY substr(external_id, 3)::int`);
+  const products = await pool.query<{ id: string }>(`SELECT id::text FROM products ORDER BY substr(external_id, 3)::int`);
+  return { userIds: users.rows.map((r) => r.id), productIds: products.rows.map((r) => r.id) };
+}
+
+async function latestVersion(pool: pg.Pool): Promise<Awaited<ReturnType<typeof trainThroughApi>>> {
+  const { rows } = await pool.query(
+    `SELECT id::text, version, length(artifact) AS "artifactBytes", training_seconds AS "trainingSeconds", metrics FROM model_versions WHERE kind = 'RECOMMENDER' ORDER BY version DESC LIMIT 1`,
+  );
   return { ...rows[0], id: Buffer.from(`ModelVersion:${rows[0].id}`).toString('base64url') };
 }
 
-async function existing(pool: pg.Pool): Promise<{ userIds: string[]; productIds: string[]; seconds: number }> {
-  const users = await pool.query<{ id: string }>(`SELECT id::text FROM users ORDER BY external_id`);
-  const products = await pool.query<{ id: string }>(`SELECT id::text FROM products ORDER BY external_id`);
-  return { userIds: users.rows.map((r) => r.id), productIds: products.rows.map((r) => r.id), seconds: 0 };
+/** `npm start` (src/main.ts) on the benchmark database with `processes` server processes. */
+async function startMain(databaseUrl: string, processes: number): Promise<{ url: string; pid: number; stop: () => Promise<void> }> {
+  const port = await new Promise<number>((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port: free } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(free));
+    });
+  });
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../src/main.ts', import.meta.url))], {
+    env: { ...process.env, ...PRODUCTION, DATABASE_URL: databaseUrl, WEB_CONCURRENCY: String(processes), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}/graphql`;
+  for (let i = 0; ; i++) {
+    if (child.exitCode !== null || i > 600) throw new Error(`npm start with WEB_CONCURRENCY=${processes} did not start`);
+    const ready = await fetch(url.replace('/graphql', '/readyz')).then((r) => r.ok).catch(() => false);
+    if (ready) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url,
+    pid: child.pid!,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
+}
+
+async function main(): Promise<void> {
+  const wanted = (process.env.BENCH_SHAPES ?? 'catalogue,ml').split(',');
+  const report: string[] = [];
+  for (const shape of SHAPES.filter((s) => wanted.includes(s.name))) report.push(...(await runShape(shape)));
+  console.log(`\nRecommender serving, open loop (npm run bench:serving; rates ${RATES.join(', ')})\n`);
+  console.log(report.join('\n'));
 }

@@ -8,6 +8,7 @@ import { QUEUES, type JobQueue } from '../../jobs/queue.ts';
 import type { Logger } from '../../logger.ts';
 import type { BackendPreference } from '../../ml/shared/backend.ts';
 import { parseTaskName } from '../common/task-name.ts';
+import { BULK_TRANSACTION } from '../common/bulk.ts';
 import type { ModelRegistry } from './registry.service.ts';
 import { countErased, holdTrainingUsersExclusive, lockModelTask, purgeErasedInactive, recordTrainingUsers } from './erasure.storage.ts';
 import { TrainingInputError, type ModelTrainer, type TrainedModel, type TrainingProgressUpdate } from './trainers/trainer.ts';
@@ -455,7 +456,9 @@ export class TrainingService {
       // still has to go, so the retrain is queued again (or joins one queued since).
       const retrain = purged && job.origin === 'ERASURE' ? await this.queueErasureRetrain(tx, job.kind, job.task, job.hyperparameters as Record<string, unknown>) : null;
       return { version: created, activates, decision: finalDecision, replacedPurged, retrain };
-    });
+      // Bulk writes' bounds, not Prisma's 5 s default: megabytes of artifact and a row per training
+      // customer, on a machine busy training, had outlasted it and lost the finished version.
+    }, BULK_TRANSACTION);
     if (stored.retrain?.created) await this.sendQueued([stored.retrain.trainingJobId]);
     if (stored.activates) this.registry.notifyActivated(job.kind, job.task);
     log.info(
