@@ -4,7 +4,7 @@
  * stable keys (canonicalIndexOrder) and training sorts interactions by content itself.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { canonicalIndexOrder, canonicalInteractions, compareKeys } from '../../../src/ml/recommender/canonical.js';
+import { canonicalIndexOrder, canonicalInteractions, compareInteractions, compareKeys } from '../../../src/ml/recommender/canonical.js';
 import {
   trainRecommender,
   type InteractionInput,
@@ -162,5 +162,21 @@ describe('canonical order', () => {
     expect(sorted.map((r) => rows.indexOf(r))).toEqual([5, 4, 3, 2, 1, 0]);
     expect(canonicalInteractions(sorted)).toBe(sorted);
     expect(canonicalInteractions([...rows].reverse())).toEqual(sorted);
+  });
+
+  it('orders by users in buckets exactly as the plain comparator sort does, also with rows no index fits', () => {
+    const rng = createRng(4);
+    const kinds = ['VIEW', 'CLICK', 'ADD_TO_CART', 'PURCHASE', 'RATING'] as const;
+    const rows: InteractionInput[] = Array.from({ length: 3_000 }, () => ({
+      user: rng.int(40),
+      item: rng.int(25),
+      type: kinds[rng.int(5)],
+      value: rng.next() < 0.3 ? null : rng.int(5) + 1,
+      occurredAt: rng.next() < 0.5 ? rng.int(6) : new Date(rng.int(6)),
+    }));
+    const contentOf = (list: readonly InteractionInput[]) => list.map((r) => [r.user, Number(r.occurredAt), r.item, r.type, r.value]);
+    expect(contentOf(canonicalInteractions(rows))).toEqual(contentOf([...rows].sort(compareInteractions)));
+    const withStray = [...rows, { user: -1, item: 3, type: 'VIEW' as const, occurredAt: 2 }];
+    expect(contentOf(canonicalInteractions(withStray))).toEqual(contentOf([...withStray].sort(compareInteractions)));
   });
 });
