@@ -7,21 +7,17 @@
  * - interactions are sorted by content (user, time, item, type, value): the temporal split
  *   breaks ties of time by position, and signal sums are floating point.
  */
+import { compareCodeUnits } from '../shared/order.js';
 import { timeOf } from './signals.js';
 import type { InteractionInput, InteractionKind } from './types.js';
 
-/** Code-unit order: the same in every database and locale (no collation). */
-export function compareKeys(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /**
- * Positions of `keys` in the order training numbers them (ascending key): entry j of the result
- * is the position of the row that gets index j. Keys must be unique, or the order would fall
- * back on arrival.
+ * Positions of `keys` in the order training numbers them (ascending key, in code units): entry j
+ * of the result is the position of the row that gets index j. Keys must be unique, or the order
+ * would fall back on arrival.
  */
 export function canonicalIndexOrder(keys: readonly string[]): number[] {
-  const order = Array.from(keys, (_, i) => i).sort((a, b) => compareKeys(keys[a], keys[b]));
+  const order = Array.from(keys, (_, i) => i).sort((a, b) => compareCodeUnits(keys[a], keys[b]));
   for (let j = 1; j < order.length; j++) {
     if (keys[order[j - 1]] === keys[order[j]]) throw new RangeError(`duplicate key ${JSON.stringify(keys[order[j]])}: training needs unique keys to number rows by`);
   }

@@ -4,7 +4,8 @@
  * stable keys (canonicalIndexOrder) and training sorts interactions by content itself.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { canonicalIndexOrder, canonicalInteractions, compareInteractions, compareKeys } from '../../../src/ml/recommender/canonical.js';
+import { canonicalIndexOrder, canonicalInteractions, compareInteractions } from '../../../src/ml/recommender/canonical.js';
+import { compareCodeUnits } from '../../../src/ml/shared/order.js';
 import {
   trainRecommender,
   type InteractionInput,
@@ -145,7 +146,7 @@ describe('canonical order', () => {
     const keys = ['b', 'a-2', 'B', 'a-10', 'é', 'z'];
     const order = canonicalIndexOrder(keys);
     expect(order.map((p) => keys[p])).toEqual(['B', 'a-10', 'a-2', 'b', 'z', 'é']);
-    expect([...keys].sort(compareKeys)).toEqual(order.map((p) => keys[p]));
+    expect([...keys].sort(compareCodeUnits)).toEqual(order.map((p) => keys[p]));
     expect(() => canonicalIndexOrder(['x', 'y', 'x'])).toThrow(/duplicate key "x"/);
   });
 

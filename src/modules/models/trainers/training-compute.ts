@@ -109,7 +109,7 @@ export type RecommenderComputeOutput = Omit<TrainRecommenderResult, 'model'> & {
 };
 
 export interface TextClassifierComputeInput {
-  /** Ordered by content, so the same labelled data gives the same split. */
+  /** In any order: textClassifierSplit orders them by content, so the same labelled data gives the same split. */
   examples: LabelledText[];
   hyperparameters: TextClassifierHyperparameters;
 }

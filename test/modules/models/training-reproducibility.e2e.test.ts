@@ -1,17 +1,30 @@
 /**
- * The same behaviour stored in two databases, inserted in different orders (so UUIDs, interaction
- * ids and physical row order differ), trains the same recommender through GraphQL: identical
- * top-20 lists, similar products and stored evaluation metrics.
+ * The same data stored in two databases, inserted in different orders (so UUIDs, row ids and
+ * physical row order differ), trains the same models through GraphQL. Recommender: identical
+ * top-20 lists, similar products and stored evaluation metrics. Text classifier: identical
+ * split, metrics and classifications.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRng, shuffleInPlace } from '../../../src/ml/shared/random.ts';
 import { generateSyntheticBehaviour } from '../../../src/ml/synthetic/behaviour.ts';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
-import type { ProductInput, UserInput } from '../../support/graphql.ts';
+import { sentimentFeedback, submitFeedback } from '../../support/fixtures.ts';
+import { graphql, type ProductInput, type UserInput } from '../../support/graphql.ts';
+import { waitForJob } from '../../support/jobs.ts';
 import { startTestServer, type TestServer } from '../../support/server.ts';
 import { RECOMMEND, recordInteractions, SIMILAR, train, upsertProducts, upsertUsers, type Job, type PlantedInteraction } from '../recommendations/planted.ts';
 
 const DAY = 86_400_000;
+
+const TRAIN_CLASSIFIER = graphql(`mutation ReproTrainClassifier($hp: JSONObject) {
+  trainModel(kind: TEXT_CLASSIFIER, task: "sentiment", hyperparameters: $hp, activation: AUTO) { id }
+}`);
+const CLASSIFIER_JOB = graphql(`query ReproClassifierJob($id: ID!) { trainingJob(id: $id) {
+  status error modelVersion { id labels metrics dataStats hyperparameters }
+} }`);
+const CLASSIFY = graphql(`query ReproClassify($texts: [String!]!) {
+  classify(task: "sentiment", texts: $texts) { results { label confidence scores { label score } explanation { token weight } } }
+}`);
 /** Tuned like a real run (ALS and EASE λ searches, blend search, hold-out), small enough for a test. */
 const HYPERPARAMETERS = { als: { factors: 8, iterations: 6 }, neighbours: 20, maxEvalUsers: 200, seed: 7 };
 
@@ -64,6 +77,10 @@ beforeAll(async () => {
   await load(servers[1], { users: shuffleInPlace([...data.users], rng), products: shuffleInPlace([...data.products], rng), interactions: shuffleInPlace([...data.interactions], rng) }, 700);
   for (const api of servers) jobs.push(await train(api, 'AUTO', HYPERPARAMETERS));
 }, 240_000);
+
+// After the recommender's, so each database holds both kinds of data.
+const feedback = sentimentFeedback({ seed: 31, count: 240, idPrefix: 'repro-fb-', productNames: ['kettle', 'lamp', 'scarf'] });
+const probes = sentimentFeedback({ seed: 32, count: 30, idPrefix: 'probe-' }).map((row) => row.text);
 
 afterAll(async () => {
   for (const api of servers) await api.stop();
@@ -124,5 +141,39 @@ describe('recommender training is reproducible across databases', () => {
       expect(similar(a)).toHaveLength(20);
       expect(similar(b), productExternalId).toEqual(similar(a));
     }
+  });
+});
+
+describe('text classifier training is reproducible across databases', () => {
+  type ClassifierJob = NonNullable<Awaited<ReturnType<typeof trainClassifier>>>;
+  const classifierJobs: ClassifierJob[] = [];
+
+  async function trainClassifier(api: TestServer) {
+    const queued = await api.gql(TRAIN_CLASSIFIER, { hp: { epochs: 6, seed: 3 } });
+    expect(queued.errors).toBeUndefined();
+    return waitForJob(api, CLASSIFIER_JOB, queued.data!.trainModel.id);
+  }
+
+  beforeAll(async () => {
+    await submitFeedback(servers[0], feedback);
+    // The other database: reversed, in two batches, so ids and physical order differ.
+    const reversed = [...feedback].reverse();
+    await submitFeedback(servers[1], reversed.slice(0, 100));
+    await submitFeedback(servers[1], reversed.slice(100));
+    for (const api of servers) classifierJobs.push(await trainClassifier(api));
+  }, 240_000);
+
+  it('stores identical metrics and split sizes, and classifies alike', async () => {
+    const [a, b] = classifierJobs.map((job) => {
+      expect(job.status, job.error ?? '').toBe('SUCCEEDED');
+      return job.modelVersion!;
+    });
+    expect(a.metrics.macroF1).toEqual(expect.any(Number));
+    expect(b.metrics).toEqual(a.metrics);
+    expect(b.dataStats).toEqual(a.dataStats);
+    expect(b.hyperparameters).toEqual(a.hyperparameters);
+    const [ca, cb] = await Promise.all(servers.map((api) => api.gql(CLASSIFY, { texts: probes })));
+    expect(ca.errors).toBeUndefined();
+    expect(cb.data!.classify.results).toEqual(ca.data!.classify.results);
   });
 });
