@@ -3,6 +3,7 @@ import { TfidfVectorizer, type SparseVector } from '../text/vectorizer.js';
 import { SparseNet, type SparseNetWeights } from './sparse-net.js';
 import { encodeArtifact, decodeArtifact } from './artifact.js';
 import { initTensorflowBackend, type BackendPreference } from '../shared/backend.js';
+import { compareCodeUnits } from '../shared/order.js';
 import { stratifiedSplit, type StratifiedSplit } from '../shared/split.js';
 import { createRandom, shuffleInPlace } from '../shared/random.js';
 import { classificationMetrics, type ClassificationMetrics } from '../shared/classification-metrics.js';
@@ -47,7 +48,7 @@ export interface TrainResult {
 export interface TrainOptions {
   onEpoch?: (p: EpochProgress) => void | Promise<void>;
   signal?: AbortSignal;
-  /** Fixed split; when validation is missing it is carved (stratified) from train. */
+  /** Fixed split, used in its order; when validation is missing it is carved (stratified) from train. */
   split?: { train: LabelledText[]; validation?: LabelledText[]; test: LabelledText[] };
   /** Tokenizer settings stored in the artifact. */
   tokenizer?: TokenizeOptions;
@@ -296,7 +297,15 @@ export function textClassifierSplit(
   hyperparameters: Pick<ResolvedTextClassifierHyperparameters, 'validationFraction' | 'testFraction' | 'seed'>,
 ): StratifiedSplit<LabelledText> {
   const { validationFraction, testFraction, seed } = hyperparameters;
-  return stratifiedSplit(examples, (e) => e.label, { validation: validationFraction, test: testFraction }, seed);
+  return stratifiedSplit(inContentOrder(examples), (e) => e.label, { validation: validationFraction, test: testFraction }, seed);
+}
+
+/**
+ * Examples ordered by text, then label (code units): a seeded split of them is then the same
+ * whichever order they were stored or read in. Equal pairs are interchangeable.
+ */
+function inContentOrder(examples: readonly LabelledText[]): LabelledText[] {
+  return [...examples].sort((a, b) => compareCodeUnits(a.text, b.text) || compareCodeUnits(a.label, b.label));
 }
 
 class LoadedTextClassifier implements TextClassifier {

@@ -6,6 +6,7 @@
  * for the model's default strategy and the baselines come from the same run.
  */
 import { createRng } from '../shared/random.js';
+import { canonicalInteractions } from './canonical.js';
 import { TopKBuffer } from '../shared/top-k.js';
 import { averagePrecisionAtK, catalogueCoverage, ndcgAtK, recallAtK, topK } from './metrics.js';
 import { easeScores, type EaseLists } from './ease.js';
@@ -98,7 +99,8 @@ export function recommenderHoldOut(
   hp: Pick<ResolvedRecommenderHyperparameters, 'testFraction' | 'maxEvalUsers' | 'seed'>,
   signals: SignalConfig,
 ): HoldOut {
-  const split = temporalSplit(data.interactions, hp.testFraction);
+  // In content order, as trainRecommender trains on them: the same split whatever the input order.
+  const split = temporalSplit(canonicalInteractions(data.interactions), hp.testFraction);
   const relevant = relevantItems(split, signals);
   const users = sampleUsers([...relevant.keys()].filter((u) => u < data.userCount), hp.maxEvalUsers, hp.seed);
   return { split, relevant, users };

@@ -28,6 +28,7 @@ export {
 } from './evaluation.js';
 export type { TemporalSplit, RelevanceMode, ModelEvaluation, HeldOutUser, HoldOut } from './evaluation.js';
 export { trainRecommender, DEFAULT_BLEND } from './train.js';
+export { canonicalIndexOrder, canonicalInteractions, compareInteractions } from './canonical.js';
 export {
   RecommenderHyperparametersSchema,
   resolveRecommenderHyperparameters,

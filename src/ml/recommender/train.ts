@@ -9,6 +9,7 @@ import { trainAls } from './als.js';
 import { easeProblem, emptyEaseLists, fitEase, type EaseFit } from './ease.js';
 import { collaborativeNdcg, easeNdcg, evaluateModel, recommenderHoldOut, relevantItems, temporalSplit, tuneBlend } from './evaluation.js';
 import { resolveRecommenderHyperparameters, type RecommenderHyperparameters } from './hyperparameters.js';
+import { canonicalInteractions } from './canonical.js';
 import { buildContentFeatures, type ContentFeatures } from './features.js';
 import { buildItemKnn, type NeighbourLists } from './knn.js';
 import { cholesky, choleskySolve, gramian } from './linalg.js';
@@ -281,13 +282,15 @@ function searchRegularization(base: number, score: (regularization: number) => n
 }
 
 export async function trainRecommender(
-  data: RecommenderTrainingData,
+  given: RecommenderTrainingData,
   hyperparameters: RecommenderHyperparameters = {},
   options: TrainRecommenderOptions = {},
 ): Promise<TrainRecommenderResult> {
   const t0 = performance.now();
   const onProgress = options.onProgress;
-  validate(data);
+  validate(given);
+  // Content order, so the model does not depend on the order rows were read in (canonical.ts).
+  const data: RecommenderTrainingData = { ...given, interactions: canonicalInteractions(given.interactions) };
   onProgress?.({ stage: 'prepare', message: 'validating input' });
   const hp = resolveRecommenderHyperparameters(hyperparameters);
   const backend = await ensureBackend(options.backend);

@@ -5,6 +5,7 @@ import {
   TextClassifierHyperparametersSchema,
   textClassifierSplit,
 } from '../../../src/ml/classifier/index.ts';
+import { compareCodeUnits } from '../../../src/ml/shared/order.ts';
 import { stratifiedSplit } from '../../../src/ml/shared/split.ts';
 import { plantedCorpus } from './planted.ts';
 
@@ -53,6 +54,9 @@ describe('TextClassifierHyperparametersSchema', () => {
   it('textClassifierSplit is the seeded stratified split of the resolved fractions', () => {
     const corpus = plantedCorpus(30, 2);
     const hp = resolveTextClassifierHyperparameters({ seed: 9, testFraction: 0.2 });
-    expect(textClassifierSplit(corpus, hp)).toEqual(stratifiedSplit(corpus, (e) => e.label, { validation: 0.1, test: 0.2 }, 9));
+    // Of the examples in content order (text, then label), whichever order they come in.
+    const inContentOrder = [...corpus].sort((a, b) => compareCodeUnits(a.text, b.text) || compareCodeUnits(a.label, b.label));
+    expect(textClassifierSplit(corpus, hp)).toEqual(stratifiedSplit(inContentOrder, (e) => e.label, { validation: 0.1, test: 0.2 }, 9));
+    expect(textClassifierSplit([...corpus].reverse(), hp)).toEqual(textClassifierSplit(corpus, hp));
   });
 });

@@ -1,11 +1,14 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import {
   trainTextClassifier,
+  textClassifierSplit,
   loadTextClassifier,
+  type LabelledText,
   InsufficientTrainingDataError,
   type TrainResult,
   type EpochProgress,
 } from '../../../src/ml/classifier/index.js';
+import { createRandom, shuffleInPlace } from '../../../src/ml/shared/random.js';
 import { plantedCorpus, PLANTED } from './planted.js';
 
 const corpus = plantedCorpus(80, 1);
@@ -74,6 +77,22 @@ describe('trainTextClassifier on a planted 3-class zh/en corpus', () => {
     const b = await loadTextClassifier(again.artifact);
     const texts = corpus.slice(0, 20).map((e) => e.text);
     expect(b.predict(texts).map((p) => p.scores)).toEqual(a.predict(texts).map((p) => p.scores));
+    a.dispose();
+    b.dispose();
+  });
+
+  it('does not depend on the order of the examples: the same split, metrics and predictions', async () => {
+    const shuffled = shuffleInPlace([...corpus], createRandom(3));
+    const split = (examples: LabelledText[]) => textClassifierSplit(examples, result.hyperparameters);
+    const texts = (examples: LabelledText[]) => examples.map((e) => `${e.label}|${e.text}`).sort();
+    expect(texts(split(shuffled).test)).toEqual(texts(split(corpus).test));
+    expect(texts(split(shuffled).validation)).toEqual(texts(split(corpus).validation));
+    const again = await trainTextClassifier(shuffled, { seed: 7 });
+    expect(again.metrics).toEqual(result.metrics);
+    const a = await loadTextClassifier(result.artifact);
+    const b = await loadTextClassifier(again.artifact);
+    const probe = corpus.slice(0, 30).map((e) => e.text);
+    expect(b.predict(probe)).toEqual(a.predict(probe));
     a.dispose();
     b.dispose();
   });

@@ -2,6 +2,7 @@ import type { Db } from '../../../db/prisma.ts';
 import { rawTransaction } from '../../../db/raw.ts';
 import { ErrorCode, userInputError } from '../../../graphql/errors.ts';
 import {
+  canonicalIndexOrder,
   holdOutProtocol,
   InsufficientInteractionDataError,
   MIN_TRAINING,
@@ -42,27 +43,31 @@ export interface RecommenderTrainingRows {
   snapshotAt: Date;
 }
 
-type ProductRow = [string, string | null, string[] | null, number | null, Record<string, unknown> | null, boolean];
+type ProductRow = [string, string, string | null, string[] | null, number | null, Record<string, unknown> | null, boolean];
+type UserRow = [string, string];
 type InteractionRow = [string, string, InteractionKind, number | null, number];
 
+// Users and products are numbered by externalId (canonicalIndexOrder), not by the random UUID
+// or the order rows come back in, and the core sorts interactions by content: the same stored
+// data gives the same model in any database.
 const PRODUCTS_SQL = `
-  SELECT p.id::text, p.category, p.tags, p.price::float8, p.attributes, p.active
+  SELECT p.id::text, p.external_id, p.category, p.tags, p.price::float8, p.attributes, p.active
   FROM products p
-  WHERE p.active OR EXISTS (SELECT 1 FROM interactions i WHERE i.product_id = p.id)
-  ORDER BY p.id`;
-// Ordered by user (the (user_id, occurred_at) index), so users get dense indices in one pass.
+  WHERE p.active OR EXISTS (SELECT 1 FROM interactions i WHERE i.product_id = p.id)`;
+const USERS_SQL = `
+  SELECT u.id::text, u.external_id FROM users u
+  WHERE u.erased_at IS NULL AND EXISTS (SELECT 1 FROM interactions i WHERE i.user_id = u.id)`;
 const INTERACTIONS_SQL = `
   SELECT i.user_id::text, i.product_id::text, i.type::text, i.value, (extract(epoch FROM i.occurred_at) * 1000)::float8
   FROM interactions i JOIN users u ON u.id = i.user_id
-  WHERE u.erased_at IS NULL
-  ORDER BY i.user_id, i.occurred_at, i.id`;
+  WHERE u.erased_at IS NULL`;
 const ERASED_SQL = `SELECT count(*)::int FROM interactions i JOIN users u ON u.id = i.user_id WHERE u.erased_at IS NOT NULL`;
 const FETCH_ROWS = 20_000;
 
 /**
  * Reads products and interactions in one read-only, repeatable-read transaction: the catalogue
- * (every active product, plus inactive ones that have interactions) and the interactions of
- * non-erased users streamed through a server-side cursor, ordered by user.
+ * (every active product, plus inactive ones that have interactions), the non-erased users with
+ * interactions, and their interactions streamed through a server-side cursor.
  */
 export async function readRecommenderTrainingData(db: Db, onRows?: (rows: number) => Promise<void>): Promise<RecommenderTrainingRows> {
   const productIndex = new Map<string, number>();
@@ -77,23 +82,25 @@ export async function readRecommenderTrainingData(db: Db, onRows?: (rows: number
     snapshotAt: new Date(),
   };
   const addProducts = (rows: ProductRow[]) => {
-    for (const [id, category, tags, price, attributes, active] of rows) {
+    for (const p of canonicalIndexOrder(rows.map((row) => row[1]))) {
+      const [id, , category, tags, price, attributes, active] = rows[p];
       productIndex.set(id, out.productIds.length);
       out.productIds.push(id);
       out.items.push({ category, tags: tags ?? [], price, attributes: (attributes ?? {}) as ItemFeatureInput['attributes'] });
       if (active) out.activeProducts += 1;
     }
   };
+  const addUsers = (rows: UserRow[]) => {
+    for (const p of canonicalIndexOrder(rows.map((row) => row[1]))) {
+      userIndex.set(rows[p][0], out.userIds.length);
+      out.userIds.push(rows[p][0]);
+    }
+  };
   const addInteractions = (rows: InteractionRow[]) => {
     for (const [userId, productId, type, value, ms] of rows) {
       const item = productIndex.get(productId);
-      if (item === undefined) continue;
-      let user = userIndex.get(userId);
-      if (user === undefined) {
-        user = out.userIds.length;
-        userIndex.set(userId, user);
-        out.userIds.push(userId);
-      }
+      const user = userIndex.get(userId);
+      if (item === undefined || user === undefined) continue;
       out.interactions.push({ user, item, type, value, occurredAt: ms });
     }
   };
@@ -103,6 +110,7 @@ export async function readRecommenderTrainingData(db: Db, onRows?: (rows: number
     async (tx) => {
       const [[now]] = await tx.arrays<[Date]>('SELECT now()');
       addProducts(await tx.arrays<ProductRow>(PRODUCTS_SQL));
+      addUsers(await tx.arrays<UserRow>(USERS_SQL));
       out.erasedInteractions = (await tx.arrays<[number]>(ERASED_SQL))[0][0];
       await tx.stream<InteractionRow>(INTERACTIONS_SQL, FETCH_ROWS, addInteractions);
       return now;

@@ -17,9 +17,9 @@ export const textClassifierTrainer: ModelTrainer = {
     // With the author of each text: the version records whom it was trained on (eraseUser).
     const rows = await db.$queryRaw<{ text: string; label: string; userId: string | null }[]>`
       SELECT f.text, l.label, f.user_id::text AS "userId" FROM feedback_labels l JOIN feedback f ON f.id = l.feedback_id
-      WHERE l.task = ${task}
-      -- By content, not by the random UUID: the same labelled data gives the same split.
-      ORDER BY f.text, l.label, f.id`;
+      WHERE l.task = ${task}`;
+    // In any order: the core orders the examples by content before it splits them (the same
+    // labelled data gives the same split in any database, whatever its collation).
     const examples: LabelledText[] = rows.map((row) => ({ text: row.text, label: row.label }));
     const trainedOnUserIds = [...new Set(rows.flatMap((row) => (row.userId ? [row.userId] : [])))];
     const counts = countLabels(examples);

@@ -5,6 +5,7 @@
  * Everything crossing the thread boundary is structured-clone data; big arrays are transferred.
  */
 import {
+  canonicalInteractions,
   evaluateOnHoldOut,
   InsufficientInteractionDataError,
   recommenderHoldOut,
@@ -108,7 +109,7 @@ export type RecommenderComputeOutput = Omit<TrainRecommenderResult, 'model'> & {
 };
 
 export interface TextClassifierComputeInput {
-  /** Ordered by content, so the same labelled data gives the same split. */
+  /** In any order: textClassifierSplit orders them by content, so the same labelled data gives the same split. */
   examples: LabelledText[];
   hyperparameters: TextClassifierHyperparameters;
 }
@@ -147,7 +148,8 @@ async function computeRecommender(
   options: ComputeOptions = {},
 ): Promise<ComputeSession<RecommenderComputeOutput>> {
   const hp = resolveRecommenderHyperparameters(input.hyperparameters);
-  const interactions = unpackInteractions(input.interactions);
+  // Sorted once here: training and the hold-out of evaluate() then find them in content order.
+  const interactions = canonicalInteractions(unpackInteractions(input.interactions));
   const data = {
     userCount: input.userIds.length,
     itemCount: input.productIds.length,
