@@ -12,6 +12,11 @@ import type { BlendWeights, SignalConfig } from './types.js';
 
 /** Neighbours kept per item for item-kNN. */
 export const DEFAULT_NEIGHBOURS = 100;
+/**
+ * Items stored per trained user for serving (model.withServingCandidates): 100 answers every
+ * unfiltered request up to the API's largest page from the list; 0 scores every request.
+ */
+export const DEFAULT_SERVING_CANDIDATES = 100;
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const signalWeightField = (kind: keyof SignalConfig['weights']) => z.number().positive().max(1000).default(DEFAULT_SIGNALS.weights[kind]);
@@ -93,6 +98,8 @@ export const RecommenderHyperparametersSchema = z
     signals: SignalsSchema.prefault({}),
     als: AlsSchema,
     neighbours: int(1, 1000).default(DEFAULT_NEIGHBOURS),
+    /** Top unseen items stored per trained user, so most answers are a lookup (0: none). */
+    servingCandidates: int(0, 1000).default(DEFAULT_SERVING_CANDIDATES),
     /** A fixed blend, or 'auto': chosen on an internal temporal validation split. */
     blend: z.union([z.literal('auto'), FixedBlendSchema]).default('auto'),
     ease: EaseSchema,

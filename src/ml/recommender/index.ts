@@ -34,6 +34,7 @@ export {
   resolveRecommenderHyperparameters,
   resolveSignals,
   DEFAULT_NEIGHBOURS,
+  DEFAULT_SERVING_CANDIDATES,
   type RecommenderHyperparameters,
   type ResolvedRecommenderHyperparameters,
   type BlendInput,

@@ -37,9 +37,12 @@ import type {
 export { blendScores, standardise, standardStats, type ScoreComponents, type UserHistory } from './scorers/index.js';
 
 export const MODEL_FORMAT = 'marketing-ai.recommender';
-/** 2: EASE neighbour lists and `blend.ease`. Version 1 artifacts still load (no EASE, blend.ease = 0). */
-export const MODEL_VERSION = 2;
-const READABLE_VERSIONS: readonly number[] = [1, 2];
+/**
+ * 2: EASE neighbour lists and `blend.ease`. 3: per-user serving candidates. Older artifacts still
+ * load (version 1: no EASE, blend.ease = 0; versions 1–2: no candidates, every answer is scored).
+ */
+export const MODEL_VERSION = 3;
+const READABLE_VERSIONS: readonly number[] = [1, 2, 3];
 
 /** What the EASE lists were fitted with (null: none, e.g. a version-1 model). */
 export interface EaseHeader {
@@ -71,6 +74,8 @@ export interface ModelHeader {
   trainedAt: string;
   backend: string;
   metrics: EvaluationReport | null;
+  /** Serving candidates stored per trained user (0: none; see withServingCandidates). A header copied with another blend or history must set 0: the lists follow this one's. */
+  candidates: number;
 }
 
 export interface ModelArrays {
@@ -95,12 +100,15 @@ export interface ModelArrays {
   easeIndptr: Int32Array;
   easeIndices: Int32Array;
   easeWeights: Float32Array;
+  /** Per trained user, `header.candidates` slots: the HYBRID ranking's top unseen items, best first, -1 after the last. */
+  candidateItems: Int32Array;
+  candidateScores: Float32Array;
 }
 
 const ARRAY_ORDER: readonly (keyof ModelArrays)[] = [
   'userFactors', 'itemFactors', 'itemGram', 'knnIndices', 'knnSims', 'historyIndptr', 'historyItems',
   'historyWeights', 'popularity', 'trending', 'contentIndptr', 'contentIndices', 'contentValues', 'itemCategory',
-  'easeIndptr', 'easeIndices', 'easeWeights',
+  'easeIndptr', 'easeIndices', 'easeWeights', 'candidateItems', 'candidateScores',
 ];
 
 /**
@@ -254,6 +262,8 @@ export class RecommenderModel {
       throw new RangeError(`unknown user index ${user}`);
     }
     const limit = Math.max(0, Math.floor(opts.limit));
+    const served = this.fromCandidates(user, history, opts, limit);
+    if (served) return served;
     const hist = this.historyOf(user, history);
     const hasExtra = (history?.length ?? 0) > 0;
     const strategy: Strategy = hist.items.length === 0 ? 'POPULAR' : opts.strategy;
@@ -270,6 +280,59 @@ export class RecommenderModel {
       out.push({ item, score: top.scores[r], reason: this.reasonFor(item, strategy, hist.items.length === 0, anchors, share) });
     }
     return out;
+  }
+
+  /**
+   * The answer read from the user's stored candidates, when it is exactly what scoring would give:
+   * a trained user with no events beyond the model, the HYBRID strategy, seen items left out.
+   * Filters and exclusions only remove items, so the first `limit` candidates that pass them are
+   * the filtered ranking's top — unless the list runs out first while full (items beyond it might
+   * pass): then null, and the caller scores the whole catalogue.
+   */
+  private fromCandidates(user: number | null, history: readonly HistoryEntry[] | undefined, opts: RecommendOptions, limit: number): Recommendation[] | null {
+    const slots = this.header.candidates;
+    if (slots === 0 || user === null || (history?.length ?? 0) > 0 || opts.strategy !== 'HYBRID' || opts.includeSeen || !this.hasHistory(user)) return null;
+    const { candidateItems, candidateScores } = this.arrays;
+    const picked: number[] = [];
+    let complete = false;
+    for (let p = user * slots; p < (user + 1) * slots && picked.length < limit; p++) {
+      const item = candidateItems[p];
+      if (item < 0) {
+        complete = true;
+        break;
+      }
+      if (opts.exclude?.has(item) || (opts.filter !== undefined && !opts.filter(item))) continue;
+      picked.push(p);
+    }
+    // Every slot used and still short: items beyond the list might pass the filters.
+    if (picked.length < limit && !complete) return null;
+    const hist = this.historyOf(user);
+    const anchors = this.anchorItems(hist);
+    const share = anchors.length === 0 ? this.popularity.categoryShare(hist) : null;
+    return picked.map((p) => ({ item: candidateItems[p], score: candidateScores[p], reason: this.reasonFor(candidateItems[p], 'HYBRID', false, anchors, share) }));
+  }
+
+  /**
+   * This model with each trained user's top `count` unseen items under HYBRID stored (the
+   * ranking `recommendForUser` computes; Gorse's offline recommendation cache): most answers are
+   * then a lookup instead of a pass over the catalogue. Costs `count` × 8 bytes per user.
+   */
+  withServingCandidates(count: number, onProgress?: (done: number, total: number) => void): RecommenderModel {
+    const slots = Math.max(0, Math.floor(count));
+    const scoring = new RecommenderModel({ ...this.header, candidates: 0 }, this.arrays);
+    const items = new Int32Array(this.userCount * slots).fill(-1);
+    const scores = new Float32Array(this.userCount * slots);
+    for (let u = 0; u < this.userCount && slots > 0; u++) {
+      if (this.hasHistory(u)) {
+        const top = scoring.recommendForUser(u, undefined, { limit: slots, strategy: 'HYBRID' });
+        top.forEach((rec, r) => {
+          items[u * slots + r] = rec.item;
+          scores[u * slots + r] = rec.score;
+        });
+      }
+      if (onProgress && (u % 500 === 499 || u === this.userCount - 1)) onProgress(u + 1, this.userCount);
+    }
+    return new RecommenderModel({ ...this.header, candidates: slots }, { ...this.arrays, candidateItems: items, candidateScores: scores });
   }
 
   /** Up to 50 strongest positive history items, used to explain recommendations. */
@@ -400,6 +463,12 @@ export class RecommenderModel {
       // Uint8Array's slice copies; a Node Buffer's own slice() would share (and the typed array below would then start at the file's byte 0).
       const raw = Uint8Array.prototype.slice.call(bytes, start + b.offset, start + b.offset + b.length * width);
       arrays[b.name] = b.dtype === 'f64' ? new Float64Array(raw.buffer) : b.dtype === 'i32' ? new Int32Array(raw.buffer) : new Float32Array(raw.buffer);
+    }
+    if (version < 3) {
+      // Served by scoring every request, as they were.
+      arrays.candidateItems = new Int32Array(0);
+      arrays.candidateScores = new Float32Array(0);
+      header.candidates = 0;
     }
     if (version === 1) {
       // Stored version-1 models must keep serving after a roll-back: no EASE lists, weight 0.

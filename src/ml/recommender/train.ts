@@ -231,6 +231,7 @@ function fit(
     trainedAt: new Date().toISOString(),
     backend: ctx.backend,
     metrics,
+    candidates: 0,
   };
   return new RecommenderModel(header, {
     userFactors: f.userFactors,
@@ -250,6 +251,8 @@ function fit(
     easeIndptr: easeLists.indptr,
     easeIndices: easeLists.indices,
     easeWeights: easeLists.weights,
+    candidateItems: new Int32Array(0),
+    candidateScores: new Float32Array(0),
   });
 }
 
@@ -434,7 +437,11 @@ export async function trainRecommender(
   onProgress?.({ stage: 'final', message: 'fitting on all data' });
   const prep = prepare(ctx, data.interactions, 'final');
   const ease = easeEnabled && chosenBlend.ease > 0 ? fitEaseOn(ctx, prep, chosenEaseReg, 'final fit') : null;
-  const model = fit(ctx, prep, chosenAls, chosenBlend, metrics, 'final', ease);
+  const fitted = fit(ctx, prep, chosenAls, chosenBlend, metrics, 'final', ease);
+  onProgress?.({ stage: 'candidates', iteration: 0, iterations: fitted.userCount, message: `top ${hp.servingCandidates} per customer` });
+  const model = fitted.withServingCandidates(hp.servingCandidates, (done, total) =>
+    onProgress?.({ stage: 'candidates', iteration: done, iterations: total, message: `top ${hp.servingCandidates} per customer` }),
+  );
   return {
     model,
     metrics,

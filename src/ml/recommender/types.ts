@@ -158,7 +158,7 @@ export interface EvaluationReport {
 }
 
 export interface TrainingProgress {
-  stage: 'prepare' | 'features' | 'tune' | 'als' | 'knn' | 'ease' | 'evaluate' | 'final';
+  stage: 'prepare' | 'features' | 'tune' | 'als' | 'knn' | 'ease' | 'evaluate' | 'final' | 'candidates';
   /** Iteration within the stage (ALS epoch), when applicable. */
   iteration?: number;
   iterations?: number;

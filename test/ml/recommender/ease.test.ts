@@ -214,7 +214,7 @@ describe('EASE on planted structure', () => {
     expect(rows).toBeGreaterThan(0);
     expect(rows).toBeLessThanOrEqual(25);
     // An EASE-only blend serves EASE's ranking for a session history (no fold-in needed).
-    const easeOnly = new RecommenderModel({ ...model.header, blend: { collaborative: 0, knn: 0, content: 0, popularity: 0, ease: 1 } }, model.arrays);
+    const easeOnly = new RecommenderModel({ ...model.header, candidates: 0, blend: { collaborative: 0, knn: 0, content: 0, popularity: 0, ease: 1 } }, model.arrays);
     // (The blockbuster is in the history: with the tuned λ it would rightly come first otherwise;
     // its own list still points at both groups, so one group-B item may follow.)
     const session = [2, 9, 30].map((item) => ({ item, type: 'PURCHASE' as const }));
@@ -269,7 +269,7 @@ describe('model artifact versions', () => {
   it('re-serialises a loaded version-1 model in the current format', () => {
     const bytes = RecommenderModel.deserialize(v1).serialize();
     expect(new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true)).toBe(MODEL_VERSION);
-    expect(MODEL_VERSION).toBe(2);
+    expect(MODEL_VERSION).toBe(3);
     const again = RecommenderModel.deserialize(bytes);
     expect(again.header.blend.ease).toBe(0);
     expect(again.recommendForUser(0, undefined, { limit: 5, strategy: 'HYBRID' }).map((r) => r.item)).toEqual((expected.HYBRID as number[][])[0]);

@@ -28,6 +28,7 @@ const STAGE_LABEL: Partial<Record<TrainingProgress['stage'], string>> = {
   knn: 'item neighbours',
   evaluate: 'evaluating',
   final: 'fitting on all data',
+  candidates: 'serving lists',
 };
 
 /** Rows read for training, in the index space handed to the ML core. */
@@ -163,7 +164,8 @@ export const recommenderTrainer: ModelTrainer = {
       else if (p.stage === 'tune') next = Math.min(0.45, 0.15 + 0.01 * ++tuneSteps);
       else if (p.stage === 'evaluate') next = 0.47 + 0.2 * within;
       else if (p.stage === 'final' || p.stage === 'knn') next = Math.max(0.7, fraction);
-      else if (p.stage === 'als') next = 0.72 + 0.23 * within;
+      else if (p.stage === 'als') next = 0.72 + 0.2 * within;
+      else if (p.stage === 'candidates') next = 0.92 + 0.07 * within;
       fraction = Math.max(fraction, next);
       return {
         stage: p.message && p.stage !== 'als' ? `${STAGE_LABEL[p.stage] ?? p.stage}: ${p.message}` : (STAGE_LABEL[p.stage] ?? p.stage),
