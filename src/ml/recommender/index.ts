@@ -29,6 +29,7 @@ export {
 export type { TemporalSplit, RelevanceMode, ModelEvaluation, HeldOutUser, HoldOut } from './evaluation.js';
 export { trainRecommender, DEFAULT_BLEND } from './train.js';
 export { canonicalIndexOrder, canonicalInteractions, compareInteractions } from './canonical.js';
+export { KIND_STRENGTH, strongerKind } from './history-kinds.js';
 export {
   RecommenderHyperparametersSchema,
   resolveRecommenderHyperparameters,

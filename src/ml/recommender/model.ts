@@ -16,6 +16,7 @@ import {
   type ScoreComponents,
   type UserHistory,
 } from './scorers/index.js';
+import { findInRow, KIND_STRENGTH } from './history-kinds.js';
 import { signalWeight } from './signals.js';
 import type { SimilarityMetric, SparseVector } from './similarity.js';
 import type {
@@ -25,6 +26,7 @@ import type {
   EvaluationReport,
   FeatureReport,
   HistoryEntry,
+  InteractionKind,
   Recommendation,
   RecommendOptions,
   SignalConfig,
@@ -88,6 +90,8 @@ export interface ModelArrays {
   historyIndptr: Int32Array;
   historyItems: Int32Array;
   historyWeights: Float32Array;
+  /** Per history entry, the index in KIND_STRENGTH of the strongest interaction behind it (-1 none; empty before version 3). */
+  historyKinds: Int32Array;
   /** Distinct users with positive signal per item. */
   popularity: Float32Array;
   /** Time-decayed popularity (recent engagement counts more). */
@@ -107,7 +111,7 @@ export interface ModelArrays {
 
 const ARRAY_ORDER: readonly (keyof ModelArrays)[] = [
   'userFactors', 'itemFactors', 'itemGram', 'knnIndices', 'knnSims', 'historyIndptr', 'historyItems',
-  'historyWeights', 'popularity', 'trending', 'contentIndptr', 'contentIndices', 'contentValues', 'itemCategory',
+  'historyWeights', 'historyKinds', 'popularity', 'trending', 'contentIndptr', 'contentIndices', 'contentValues', 'itemCategory',
   'easeIndptr', 'easeIndices', 'easeWeights', 'candidateItems', 'candidateScores',
 ];
 
@@ -178,6 +182,14 @@ export class RecommenderModel {
 
   get easeLists(): EaseLists {
     return this.ease.lists;
+  }
+
+  /** The strongest kind of interaction a trained user had with an item (null: none, or not recorded by this model). */
+  strongestKind(user: number | null, item: number): InteractionKind | null {
+    const a = this.arrays;
+    if (user === null || !(user >= 0 && user < this.userCount) || a.historyKinds.length === 0) return null;
+    const p = findInRow(a.historyItems, a.historyIndptr[user], a.historyIndptr[user + 1], item);
+    return p >= 0 && a.historyKinds[p] >= 0 ? KIND_STRENGTH[a.historyKinds[p]] : null;
   }
 
   /** Whether a trained user has any stored interaction (false for unknown users). */
@@ -466,6 +478,7 @@ export class RecommenderModel {
     }
     if (version < 3) {
       // Served by scoring every request, as they were.
+      arrays.historyKinds = new Int32Array(0);
       arrays.candidateItems = new Int32Array(0);
       arrays.candidateScores = new Float32Array(0);
       header.candidates = 0;

@@ -10,6 +10,7 @@ import { easeProblem, emptyEaseLists, fitEase, type EaseFit } from './ease.js';
 import { collaborativeNdcg, easeNdcg, evaluateModel, recommenderHoldOut, relevantItems, temporalSplit, tuneBlend } from './evaluation.js';
 import { resolveRecommenderHyperparameters, type RecommenderHyperparameters } from './hyperparameters.js';
 import { canonicalInteractions } from './canonical.js';
+import { strongestKinds } from './history-kinds.js';
 import { buildContentFeatures, type ContentFeatures } from './features.js';
 import { buildItemKnn, type NeighbourLists } from './knn.js';
 import { cholesky, choleskySolve, gramian } from './linalg.js';
@@ -148,6 +149,8 @@ interface Prepared {
   popularity: Float32Array;
   trending: Float32Array;
   warm: Uint8Array;
+  /** Strongest interaction kind per entry of r (history-kinds.ts). */
+  kinds: Int32Array;
 }
 
 /** Everything that does not depend on ALS hyperparameters (shared by tuning candidates). */
@@ -171,7 +174,7 @@ function prepare(ctx: FitContext, interactions: readonly InteractionInput[], sta
       trending[i] += Math.pow(0.5, Math.max(0, refMs - rt.lastSeen[q]) / 86_400_000 / ctx.trendingHalfLifeDays);
     }
   }
-  return { r, rt, refMs, knn, popularity, trending, warm };
+  return { r, rt, refMs, knn, popularity, trending, warm, kinds: strongestKinds(interactions, r.indptr, r.indices) };
 }
 
 /** An EASE fit with the relative λ it was asked for (null: EASE not used). */
@@ -242,6 +245,7 @@ function fit(
     historyIndptr: r.indptr,
     historyItems: r.indices,
     historyWeights: r.values,
+    historyKinds: prep.kinds,
     popularity,
     trending,
     contentIndptr: features.indptr,

@@ -11,6 +11,7 @@ import {
   audienceReason,
   contentNeighbours,
   RecommenderModel,
+  strongerKind,
   type AudienceReason,
   type HistoryEntry,
   type ItemCatalogue,
@@ -29,7 +30,7 @@ export const MAX_AUDIENCE = 10_000;
 /** Audience members read per query, with a turn of the event loop between queries (rows are parsed and resolved in one go). */
 const AUDIENCE_USERS_PER_QUERY = 1_000;
 export const MAX_EXCLUDED_PRODUCTS = 1_000;
-/** Latest interactions of a user read per request (for post-training history and reason wording). */
+/** Latest interactions of a user read per request that the model has not seen (usually none). */
 const RECENT_EVENTS = 500;
 /** Extra candidates asked from the model, in case fresh product rows drop some. */
 const MARGIN = 5;
@@ -94,7 +95,6 @@ interface RecentEvent {
   type: InteractionKind;
   value: number | null;
   occurredAt: number;
-  fresh: boolean;
 }
 
 interface PopularRow {
@@ -113,7 +113,6 @@ export interface RecommendationServiceOptions {
   eligibleRefreshMs?: number;
 }
 
-const TYPE_RANK: Record<InteractionKind, number> = { PURCHASE: 5, ADD_TO_CART: 4, RATING: 3, CLICK: 2, VIEW: 1 };
 
 
 function present<T>(rows: (T | null | Error)[]): (T | null)[] {
@@ -215,27 +214,29 @@ export class RecommendationService {
   }
 
   /**
-   * One indexed query: resolves the user (not erased) and reads their latest interactions,
-   * flagging those stored after the model's data snapshot. Null when the user is unknown.
+   * One indexed query: resolves the user (not erased) and reads their latest interactions stored
+   * after `after` — the active model's data snapshot, so usually none: the model holds the rest,
+   * kinds included (null: all). Null when the user is unknown. A customer the model does not know
+   * had no interaction when it was trained, so theirs are all after it.
    */
-  private async userActivity(ref: { id: string | null; externalId: string | null }, snapshotAt: Date | null): Promise<{ userId: string; events: RecentEvent[] } | null> {
+  private async userActivity(ref: { id: string | null; externalId: string | null }, after: Date | null): Promise<{ userId: string; events: RecentEvent[] } | null> {
     if (!ref.id && !ref.externalId) return null;
     const where = ref.id ? 'u.id = $1::uuid' : 'u.external_id = $1';
-    const rows = await this.sql.arrays<[string, string | null, InteractionKind | null, number | null, number | null, boolean | null]>(
-      `SELECT u.id::text, i.product_id::text, i.type::text, i.value, (extract(epoch FROM i.occurred_at) * 1000)::float8, i.created_at > $2
+    const rows = await this.sql.arrays<[string, string | null, InteractionKind | null, number | null, number | null]>(
+      `SELECT u.id::text, i.product_id::text, i.type::text, i.value, (extract(epoch FROM i.occurred_at) * 1000)::float8
        FROM users u
        LEFT JOIN LATERAL (
-         SELECT product_id, type, value, occurred_at, created_at FROM interactions
-         WHERE user_id = u.id ORDER BY occurred_at DESC LIMIT ${RECENT_EVENTS}
+         SELECT product_id, type, value, occurred_at FROM interactions
+         WHERE user_id = u.id AND created_at > $2 ORDER BY occurred_at DESC LIMIT ${RECENT_EVENTS}
        ) i ON true
        WHERE ${where} AND u.erased_at IS NULL`,
-      [ref.id ?? ref.externalId, snapshotAt ?? new Date(0)],
+      [ref.id ?? ref.externalId, after ?? new Date(0)],
     );
     if (rows.length === 0) return null;
     const events: RecentEvent[] = [];
-    for (const [, productId, type, value, occurredAt, fresh] of rows) {
+    for (const [, productId, type, value, occurredAt] of rows) {
       if (productId === null || type === null) continue;
-      events.push({ productId, type, value, occurredAt: occurredAt ?? 0, fresh: fresh === true });
+      events.push({ productId, type, value, occurredAt: occurredAt ?? 0 });
     }
     return { userId: rows[0][0], events };
   }
@@ -301,10 +302,9 @@ export class RecommendationService {
     const { model, catalogue } = loaded;
     const activity = await this.userActivity(ref, loaded.snapshotAt);
     const userIndex = activity ? (loaded.userIndex.get(activity.userId) ?? null) : null;
-    // Interactions the model has not seen: all of them for a user unknown to the model.
+    // Interactions the model has not seen.
     const extra: HistoryEntry[] = [];
     for (const event of activity?.events ?? []) {
-      if (userIndex !== null && !event.fresh) continue;
       const item = loaded.itemIndex.get(event.productId);
       if (item !== undefined) extra.push({ item, type: event.type, value: event.value, occurredAt: event.occurredAt });
     }
@@ -329,17 +329,21 @@ export class RecommendationService {
     const ids = [...new Set([...recs.map((rec) => loaded.itemIds[rec.item]), ...related.filter((id): id is string => id !== null)])];
     const byId = new Map<string, Product>();
     present(await loaders.productById.loadMany(ids)).forEach((product) => product && byId.set(product.id, product));
-    const strongest = new Map<string, InteractionKind>();
-    for (const event of activity?.events ?? []) {
-      const seen = strongest.get(event.productId);
-      if (!seen || TYPE_RANK[event.type] > TYPE_RANK[seen]) strongest.set(event.productId, event.type);
-    }
+    // What the customer did with a product: the strongest kind the model recorded, or since.
+    const since = new Map<string, InteractionKind>();
+    for (const event of activity?.events ?? []) since.set(event.productId, strongerKind(since.get(event.productId), event.type));
+    const did = (product: Product): InteractionKind | null => {
+      const item = loaded.itemIndex.get(product.id);
+      const recorded = item === undefined ? null : model.strongestKind(userIndex, item);
+      const fresh = since.get(product.id);
+      return fresh ? strongerKind(recorded, fresh) : recorded;
+    };
     const items: RecommendationModel[] = [];
     recs.forEach((rec, i) => {
       const product = byId.get(loaded.itemIds[rec.item]);
       if (!product || !matches(product) || items.length >= limit) return;
       const relatedProduct = related[i] ? (byId.get(related[i]!) ?? null) : null;
-      items.push({ product, score: rec.score, reason: { ...reasonText(rec.reason, relatedProduct, strongest), relatedProduct } });
+      items.push({ product, score: rec.score, reason: { ...reasonText(rec.reason, relatedProduct, did), relatedProduct } });
     });
     return { items, strategyUsed: hasHistory ? strategy : 'POPULAR', fallback: false, modelVersion: active.version };
   }
@@ -497,10 +501,10 @@ const VERB: Record<InteractionKind, (name: string) => string> = {
 function reasonText(
   reason: CoreRecommendation['reason'],
   related: Product | null,
-  strongest: Map<string, InteractionKind>,
+  kindWith: (product: Product) => InteractionKind | null,
 ): { kind: ReasonKind; text: string } {
   const did = (product: Product) => {
-    const type = strongest.get(product.id);
+    const type = kindWith(product);
     return type ? VERB[type](product.name) : `showed interest in ${product.name}`;
   };
   switch (reason.kind) {
