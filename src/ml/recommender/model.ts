@@ -16,7 +16,7 @@ import {
   type ScoreComponents,
   type UserHistory,
 } from './scorers/index.js';
-import { signalWeight } from './signals.js';
+import { signalWeight, upgradeLegacySignals, type LegacySignalConfig } from './signals.js';
 import type { SimilarityMetric, SparseVector } from './similarity.js';
 import type {
   AlsConfig,
@@ -37,9 +37,13 @@ import type {
 export { blendScores, standardise, standardStats, type ScoreComponents, type UserHistory } from './scorers/index.js';
 
 export const MODEL_FORMAT = 'marketing-ai.recommender';
-/** 2: EASE neighbour lists and `blend.ease`. Version 1 artifacts still load (no EASE, blend.ease = 0). */
-export const MODEL_VERSION = 2;
-const READABLE_VERSIONS: readonly number[] = [1, 2];
+/**
+ * 2: EASE neighbour lists and `blend.ease`. Version 1 artifacts still load (no EASE, blend.ease = 0).
+ * 3: rating signals relative to a rating scale (`signals.ratings`); versions 1 and 2 load with their
+ * absolute rule (ratings ≤ ratingNegativeMax negative, ratingScale per star) converted exactly.
+ */
+export const MODEL_VERSION = 3;
+const READABLE_VERSIONS: readonly number[] = [1, 2, 3];
 
 /** What the EASE lists were fitted with (null: none, e.g. a version-1 model). */
 export interface EaseHeader {
@@ -387,11 +391,15 @@ export class RecommenderModel {
     const version = view.getUint32(4, true);
     if (!READABLE_VERSIONS.includes(version)) throw new Error(`unsupported recommender model version ${version}`);
     const headerLength = view.getUint32(8, true);
-    const parsed = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as ModelHeader & {
+    const parsed = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as Omit<ModelHeader, 'signals'> & {
+      signals: SignalConfig | LegacySignalConfig;
       buffers: { name: keyof ModelArrays; dtype: 'f32' | 'f64' | 'i32'; offset: number; length: number }[];
     };
-    const { buffers, ...header } = parsed;
-    if (header.format !== MODEL_FORMAT) throw new Error(`unexpected model format ${String(header.format)}`);
+    const { buffers, signals: storedSignals, ...rest } = parsed;
+    if (rest.format !== MODEL_FORMAT) throw new Error(`unexpected model format ${String(rest.format)}`);
+    // Versions 1 and 2 stored an absolute rating rule: the same weights, restated on their 1–5 scale.
+    const signals = version < 3 ? upgradeLegacySignals(storedSignals as LegacySignalConfig) : (storedSignals as SignalConfig);
+    const header: ModelHeader = { ...rest, signals };
     const start = Math.ceil((12 + headerLength) / 8) * 8;
     const arrays: Partial<Record<keyof ModelArrays, Float32Array | Float64Array | Int32Array>> = {};
     for (const b of buffers) {

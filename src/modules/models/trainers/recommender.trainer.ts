@@ -11,6 +11,7 @@ import {
   type ItemFeatureInput,
   type TrainingProgress,
 } from '../../../ml/recommender/index.ts';
+import type { RatingScale } from '../../../ml/recommender/ratings.ts';
 // The task the recommendations are served for: the one the recommender may be trained for.
 import { RECOMMENDER_TASK } from '../../recommendations/recommendations.service.ts';
 import { parseHyperparameters, TrainingInputError, type ModelTrainer, type TrainingProgressUpdate } from './trainer.ts';
@@ -124,8 +125,11 @@ function insufficientMessage(found: { interactions: number; users: number; produ
   );
 }
 
-/** Trains the hybrid recommender (iALS + item-kNN + content + popularity) from stored behaviour. */
-export const recommenderTrainer: ModelTrainer = {
+/**
+ * Trains the hybrid recommender (iALS + item-kNN + content + popularity) from stored behaviour,
+ * reading RATING values on `ratingScale` (the configured scale; the model stores it and serves with it).
+ */
+export const createRecommenderTrainer = (ratingScale: RatingScale): ModelTrainer => ({
   kind: 'RECOMMENDER',
 
   validate(task, hyperparameters) {
@@ -176,6 +180,7 @@ export const recommenderTrainer: ModelTrainer = {
           // Typed-array columns, transferred to the thread rather than cloned object by object.
           interactions: packInteractions(data.interactions),
           hyperparameters: hp,
+          ratingScale,
         },
         { thread, signal, backend, onProgress, toUpdate },
       );
@@ -185,6 +190,8 @@ export const recommenderTrainer: ModelTrainer = {
     }
     const result = session.output;
     const { metrics, model, chosen, artifact } = result;
+    // The scale is the data's, not a hyperparameter: reported with the data, so a retrain with these hyperparameters validates.
+    const { ratings, ...signals } = chosen.signals;
     const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
 
     return {
@@ -213,6 +220,7 @@ export const recommenderTrainer: ModelTrainer = {
         productsWithInteractions: distinctProducts,
         coldProducts: data.productIds.length - distinctProducts,
         interactions: data.interactions.length,
+        ratingScale: ratings,
         erasedUserInteractionsExcluded: data.erasedInteractions,
         snapshotAt: data.snapshotAt.toISOString(),
         featureReport: result.featureReport,
@@ -222,7 +230,7 @@ export const recommenderTrainer: ModelTrainer = {
       // Every key resolved, with what training chose where it tunes (λs, blend) or derives (trending half-life).
       hyperparameters: {
         ...hp,
-        signals: chosen.signals,
+        signals,
         als: chosen.als,
         blend: chosen.blend,
         ease: chosen.ease,
@@ -237,4 +245,4 @@ export const recommenderTrainer: ModelTrainer = {
       dispose: () => session.dispose(),
     };
   },
-};
+});
