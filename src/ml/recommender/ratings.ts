@@ -58,3 +58,10 @@ export function isOnRatingScale(scale: RatingScale, value: number): boolean {
 export function ratingPosition(scale: RatingScale, value: number): number {
   return (value - scale.min) / (scale.max - scale.min);
 }
+
+/** The rating of `scale` nearest to `position` (0 = min, 1 = max, clamped): ratings carried from one scale to another. */
+export function ratingAt(scale: RatingScale, position: number): number {
+  const steps = Math.round(((scale.max - scale.min) / scale.step) * Math.min(1, Math.max(0, position)));
+  // Rounded to 12 significant digits so decimal steps give 0.3, not 0.30000000000000004.
+  return Number((scale.min + steps * scale.step).toPrecision(12));
+}

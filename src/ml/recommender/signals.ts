@@ -63,7 +63,7 @@ export interface LegacySignalConfig {
 
 /**
  * Signals of a model stored before rating scales, in today's form with the same weight for every
- * rating: `(r − max) × s` above, `−(max + 1 − r) × s` at or below, on the 1–5 scale they assumed.
+ * rating: `(r − T) × s` above T = ratingNegativeMax, `−(T + 1 − r) × s` at or below, on the 1–5 scale they assumed.
  */
 export function upgradeLegacySignals(legacy: LegacySignalConfig): SignalConfig {
   const scale: RatingScale = LEGACY_RATING_SCALE;
