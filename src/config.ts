@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { booleanFromEnv, hardeningConfigShape } from './config.hardening.ts';
+import { DEFAULT_RATING_SCALE, type RatingScale } from './ml/recommender/ratings.ts';
+import { MAX_INTERACTION_VALUE, ratingScaleConfigProblem } from './modules/interactions/interaction-values.ts';
+
+const ratingBound = z.coerce.number().min(-MAX_INTERACTION_VALUE).max(MAX_INTERACTION_VALUE);
 
 
 const ConfigSchema = z.object({
@@ -57,6 +61,13 @@ const ConfigSchema = z.object({
     .transform((value) => value.split(',').map((key) => key.trim()).filter(Boolean)),
   /** Seconds an API key lookup is cached in memory; a revoked key stops working within this time. */
   API_KEY_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
+  /**
+   * The scale RATING interactions are given on: values from RATING_MIN to RATING_MAX, a whole
+   * number of RATING_STEPs from RATING_MIN (default 0.5 to 5 in halves, MovieLens' scale).
+   */
+  RATING_MIN: ratingBound.default(DEFAULT_RATING_SCALE.min),
+  RATING_MAX: ratingBound.default(DEFAULT_RATING_SCALE.max),
+  RATING_STEP: z.coerce.number().positive().max(2 * MAX_INTERACTION_VALUE).default(DEFAULT_RATING_SCALE.step),
   /** TensorFlow.js backend for training and scoring: auto prefers tfjs-node, then wasm, then cpu. */
   TFJS_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
   /** Query limits, rate limits, CORS, metrics, job expiry, shutdown: see config.hardening.ts. */
@@ -97,6 +108,8 @@ export type Config = z.infer<typeof ConfigSchema> & {
   /** Sandbox and introspection default to on outside production. */
   sandboxEnabled: boolean;
   introspectionEnabled: boolean;
+  /** RATING_MIN, RATING_MAX and RATING_STEP, checked together. */
+  ratingScale: RatingScale;
 };
 
 export class ConfigError extends Error {}
@@ -119,9 +132,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       );
     }
   }
+  const ratingScale: RatingScale = { min: config.RATING_MIN, max: config.RATING_MAX, step: config.RATING_STEP };
+  const scaleProblem = ratingScaleConfigProblem(ratingScale);
+  if (scaleProblem) throw new ConfigError(`Invalid configuration:\n  RATING_MIN, RATING_MAX, RATING_STEP: ${scaleProblem}`);
   return {
     ...config,
     sandboxEnabled: config.ENABLE_SANDBOX ?? !production,
     introspectionEnabled: config.ENABLE_INTROSPECTION ?? !production,
+    ratingScale,
   };
 }

@@ -31,4 +31,23 @@ describe('configuration', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
   });
+
+  it('reads the rating scale: 0.5 to 5 in halves by default, or RATING_MIN / RATING_MAX / RATING_STEP', () => {
+    expect(loadConfig({}).ratingScale).toEqual({ min: 0.5, max: 5, step: 0.5 });
+    expect(loadConfig({ RATING_MIN: '1', RATING_MAX: '10', RATING_STEP: '1' }).ratingScale).toEqual({ min: 1, max: 10, step: 1 });
+    expect(loadConfig({ RATING_MIN: '0', RATING_MAX: '1', RATING_STEP: '0.1' }).ratingScale).toEqual({ min: 0, max: 1, step: 0.1 });
+  });
+
+  it.each([
+    [{ RATING_MIN: '5', RATING_MAX: '1' }, /RATING_MIN, RATING_MAX, RATING_STEP: min \(5\) must be below max \(1\)/],
+    [{ RATING_MIN: '3', RATING_MAX: '3' }, /must be below max/],
+    [{ RATING_STEP: '0' }, /RATING_STEP/],
+    [{ RATING_STEP: '-0.5' }, /RATING_STEP/],
+    [{ RATING_STEP: '2' }, /RATING_MIN, RATING_MAX, RATING_STEP: step \(2\) must divide the range from 0.5 to 5 into whole steps/],
+    [{ RATING_MAX: 'ten' }, /RATING_MAX/],
+    [{ RATING_MAX: '2000000' }, /RATING_MAX/],
+  ])('stops on an unusable rating scale %o', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
 });

@@ -41,6 +41,7 @@ export const baseResolvers: Resolvers = {
       maxBatchSize: services.limits.maxBatchSize,
       maxPageSize: services.limits.maxPageSize,
       maxQueryCost: services.limits.maxQueryCost,
+      ratingScale: services.interactions.ratingScale,
     }),
   },
   Mutation: {

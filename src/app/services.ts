@@ -31,6 +31,7 @@ export function createServices(db: Db, config: Config, runtime: ServiceRuntime =
     trainingThread: config.TRAINING_THREAD,
     tfjsBackend: config.TFJS_BACKEND,
     trainingQueue: { maxQueuedPerKey: config.TRAINING_MAX_QUEUED_PER_KEY },
+    ratingScale: config.ratingScale,
   });
   const limits = { maxBatchSize: config.MAX_BATCH_SIZE, maxPageSize: config.MAX_PAGE_SIZE, maxQueryCost: config.QUERY_MAX_COST };
   return {
@@ -40,7 +41,7 @@ export function createServices(db: Db, config: Config, runtime: ServiceRuntime =
     privacy: { cipher, nonPersonalAttributeKeys: config.NON_PERSONAL_ATTRIBUTE_KEYS },
     apiKeys: new ApiKeysService(db, { adminApiKey: config.ADMIN_API_KEY, cacheSeconds: config.API_KEY_CACHE_SECONDS, logger }),
     audit: new AuditService(db, limits),
-    interactions: new InteractionsService(db, limits),
+    interactions: new InteractionsService(db, limits, config.ratingScale),
     // New feedback is classified in the background by every active text classifier.
     feedback: new FeedbackService(db, limits, () => {
       models.classification.classifyNewFeedback().catch((error: unknown) => logger.error({ err: error }, 'classifying new feedback failed'));
@@ -48,7 +49,7 @@ export function createServices(db: Db, config: Config, runtime: ServiceRuntime =
     products: new ProductsService(db, limits),
     campaigns: new CampaignsService(db, limits),
     // Serves the active recommender (trained by models.training) from memory.
-    recommendations: new RecommendationService(db, models.registry, logger),
+    recommendations: new RecommendationService(db, models.registry, logger, { ratingScale: config.ratingScale }),
     analytics: new AnalyticsService(db),
   };
 }

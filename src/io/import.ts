@@ -14,6 +14,8 @@ import type { BulkWriteResult } from '../modules/common/bulk.ts';
 import { TASK_NAME_PATTERN, TASK_NAME_RULE } from '../modules/common/task-name.ts';
 import { FEEDBACK_CHANNELS } from '../modules/feedback/feedback.service.ts';
 import { INTERACTION_TYPES } from '../modules/interactions/interactions.service.ts';
+import { ratingValueProblem } from '../modules/interactions/interaction-values.ts';
+import type { RatingScale } from '../ml/recommender/ratings.ts';
 import type { ProductFeatureReportValues } from '../modules/analytics/analytics.service.ts';
 import type { Services } from '../app/services.ts';
 import { csvLine } from './csv.ts';
@@ -101,7 +103,7 @@ const FIELDS: Record<ImportEntity, Record<string, FieldSpec>> = {
   interactions: {
     externalId: { kind: 'string', aliases: ['eventid', 'interactionid'] },
     userExternalId: { kind: 'string', required: true, aliases: ['userid', 'user', 'customerid', 'customer', 'uid', 'visitorid'] },
-    productExternalId: { kind: 'string', required: true, aliases: ['productid', 'itemid', 'product', 'item'] },
+    productExternalId: { kind: 'string', required: true, aliases: ['productid', 'itemid', 'product', 'item', 'movieid'] },
     type: { kind: 'string', required: true, aliases: ['behavior', 'behaviour', 'behaviortype', 'behaviourtype', 'event', 'eventtype', 'action', 'interactiontype'] },
     occurredAt: { kind: 'timestamp', required: true, aliases: ['timestamp', 'ts', 'time', 'eventtime', 'datetime', 'date', 'createdat'] },
     value: { kind: 'number', aliases: ['quantity', 'qty', 'rating', 'amount'] },
@@ -141,6 +143,9 @@ export const BEHAVIOUR_TYPES: Record<string, string> = {
   rating: 'RATING', rate: 'RATING', review: 'RATING',
 };
 
+/** Columns (normalised) whose values are ratings: a file with one and no type column holds RATING events. */
+const RATING_COLUMNS: ReadonlySet<string> = new Set(['rating']);
+
 const CHANNELS: ReadonlySet<string> = new Set(FEEDBACK_CHANNELS);
 const INTERACTION_TYPE_SET: ReadonlySet<string> = new Set(INTERACTION_TYPES);
 
@@ -161,6 +166,13 @@ interface ColumnPlan {
   targets: Map<string, string | null>;
   columns: Record<string, string>;
   ignored: string[];
+  /** interactions: the type of every row when the file has no type column but a rating column (MovieLens). */
+  impliedType?: 'RATING';
+}
+
+/** Rules the import checks with the service's own definitions, so a dry run refuses what the service would. */
+interface RowRules {
+  ratingScale: RatingScale;
 }
 
 /** Maps a header to fields: --map overrides, then field names and aliases; the rest per entity. */
@@ -199,7 +211,10 @@ function planColumns(entity: ImportEntity, header: readonly string[], overrides:
     if (target) columns[column] = target;
     else ignored.push(column);
   }
-  return { targets, columns, ignored };
+  // A ratings file (MovieLens: userId,movieId,rating,timestamp) names no type: each row is a RATING.
+  const ratingColumn = taken.get('value');
+  const impliedType = entity === 'interactions' && !taken.has('type') && ratingColumn !== undefined && RATING_COLUMNS.has(normalise(ratingColumn)) ? 'RATING' : undefined;
+  return { targets, columns, ignored, ...(impliedType ? { impliedType } : {}) };
 }
 
 function assertRequired(entity: ImportEntity, plan: ColumnPlan, header: readonly string[]): void {
@@ -207,7 +222,7 @@ function assertRequired(entity: ImportEntity, plan: ColumnPlan, header: readonly
   const missing = Object.entries(FIELDS[entity])
     .filter(([, spec]) => spec.required)
     .map(([field]) => field)
-    .filter((field) => !mapped.has(field));
+    .filter((field) => !mapped.has(field) && !(field === 'type' && plan.impliedType));
   if (missing.length) {
     const hints = missing.map((field) => `${field} (column ${[field, ...FIELDS[entity][field]!.aliases].slice(0, 5).join(' / ')})`);
     throw new ImportFileError(
@@ -298,7 +313,7 @@ function attributeValue(value: unknown): unknown {
 }
 
 /** Builds the service input of one row from source values keyed by column. */
-function toInput(entity: ImportEntity, plan: ColumnPlan, source: Record<string, unknown>): Record<string, unknown> {
+function toInput(entity: ImportEntity, plan: ColumnPlan, source: Record<string, unknown>, rules: RowRules): Record<string, unknown> {
   const fields = FIELDS[entity];
   const input: Record<string, unknown> = {};
   const attributes: Record<string, unknown> = {};
@@ -329,12 +344,13 @@ function toInput(entity: ImportEntity, plan: ColumnPlan, source: Record<string, 
   }
   if (hasAttributes) input.attributes = attributes;
   if (labels.length) input.labels = labels;
+  if (plan.impliedType && (input.type === null || input.type === undefined)) input.type = plan.impliedType;
   for (const [field, spec] of Object.entries(fields)) {
     if (spec.required && (input[field] === null || input[field] === undefined)) {
       throw new RowProblem('BAD_USER_INPUT', `${field}: is required (empty cell)`);
     }
   }
-  return finishInput(entity, input);
+  return finishInput(entity, input, rules);
 }
 
 /** JSONL rows may carry keys the first row did not: map them the same way. */
@@ -342,7 +358,7 @@ function planColumnOf(plan: ColumnPlan, column: string): string | null {
   return plan.targets.get(column) ?? null;
 }
 
-function finishInput(entity: ImportEntity, input: Record<string, unknown>): Record<string, unknown> {
+function finishInput(entity: ImportEntity, input: Record<string, unknown>, rules: RowRules): Record<string, unknown> {
   // Optional fields sent as null would clear stored values; an empty cell of the name means "keep".
   if (entity === 'products' && input.name === null) delete input.name;
   if (entity === 'interactions') {
@@ -352,6 +368,9 @@ function finishInput(entity: ImportEntity, input: Record<string, unknown>): Reco
       throw new RowProblem('BAD_USER_INPUT', `type: "${raw}" is not a known behaviour (pv/view, click/fav, cart, buy/purchase, rating or an InteractionType)`);
     }
     input.type = type;
+    // The service's rule, checked here too so a dry run reports the ratings the service would refuse.
+    const ratingProblem = type === 'RATING' && typeof input.value === 'number' ? ratingValueProblem(rules.ratingScale, input.value) : null;
+    if (ratingProblem) throw new RowProblem('BAD_USER_INPUT', `value: ${ratingProblem}`);
     for (const key of ['externalId', 'value', 'campaignExternalId']) if (input[key] === null) delete input[key];
   }
   if (entity === 'feedback') {
@@ -516,6 +535,7 @@ export async function runImport(services: Services, db: Db, options: ImportOptio
     columns: {},
     ignoredColumns: [],
   };
+  const rules: RowRules = { ratingScale: services.interactions.ratingScale };
   const seen = new Map<string, number>();
   let batch: { line: number; input: Record<string, unknown> }[] = [];
 
@@ -563,7 +583,7 @@ export async function runImport(services: Services, db: Db, options: ImportOptio
       let input: Record<string, unknown>;
       try {
         if (format === 'jsonl') extendPlan(plan!, options.entity, Object.keys(row.values), options.map ?? {}, task);
-        input = toInput(options.entity, plan!, row.values);
+        input = toInput(options.entity, plan!, row.values, rules);
       } catch (error) {
         if (!(error instanceof RowProblem)) throw error;
         await fail(row.line, rawExternalId(options.entity, plan!, row.values), error.code, error.message);

@@ -2,6 +2,8 @@ import type { Db } from '../db/prisma.ts';
 import type { Logger } from '../logger.ts';
 import type { BulkWriteResult } from '../modules/common/bulk.ts';
 import type { Services } from '../app/services.ts';
+import { isOnRatingScale, ratingAt, ratingPosition, type RatingScale } from '../ml/recommender/ratings.ts';
+import { SYNTHETIC_RATING_SCALE } from '../ml/synthetic/behaviour.ts';
 import { DEMO_SIZE, generateSeedDataset, type SeedSize } from './generator.ts';
 
 export interface SeedReport {
@@ -50,8 +52,9 @@ export async function seedDataset(
     feedback: 0,
     seconds: 0,
   };
+  const onScale = demoRatingsOn(services.interactions.ratingScale);
   for (const chunk of dataset.interactionChunks(batch)) {
-    const result = await services.interactions.recordInteractions(chunk);
+    const result = await services.interactions.recordInteractions(chunk.map(onScale));
     assertNoRowErrors('interactions', result);
     report.interactions += result.created + result.updated + result.unchanged;
     progress('interactions', report.interactions, size.interactions);
@@ -73,4 +76,16 @@ function assertNoRowErrors(stage: string, result: BulkWriteResult): void {
     const first = result.errors[0];
     throw new Error(`seeding ${stage}: ${result.failed} rows refused, first at index ${first?.index}: ${first?.message}`);
   }
+}
+
+/**
+ * The generator rates in whole stars 1 to 5. On a five-star scale that holds them (the default
+ * 0.5–5, or 1–5) they are written as they are; on any other configured scale each is placed at the
+ * same position (1 → min, 5 → max, snapped to the step), so the demo data fits every valid scale.
+ */
+function demoRatingsOn(scale: RatingScale): <T extends { type: string; value: number | null }>(row: T) => T {
+  const from = SYNTHETIC_RATING_SCALE;
+  const stars = Array.from({ length: (from.max - from.min) / from.step + 1 }, (_, i) => from.min + i * from.step);
+  const asIs = scale.max === from.max && stars.every((value) => isOnRatingScale(scale, value));
+  return (row) => (asIs || row.type !== 'RATING' || row.value === null ? row : { ...row, value: ratingAt(scale, ratingPosition(from, row.value)) });
 }

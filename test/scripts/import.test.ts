@@ -119,6 +119,47 @@ describe('import: behaviour files', () => {
   });
 });
 
+describe('import: ratings files', () => {
+  it('imports a MovieLens ratings file as it is: half stars on the configured scale, off-scale ratings refused per row', async () => {
+    await services.users.upsertUsers([{ externalId: 'ml-1' }, { externalId: 'ml-2' }]);
+    await services.products.upsertProducts([{ externalId: 'movie-1', name: 'Movie 1' }, { externalId: 'movie-2', name: 'Movie 2' }]);
+    const ratings = [
+      'userId,movieId,rating,timestamp',
+      'ml-1,movie-1,0.5,964982703',
+      'ml-1,movie-2,4.5,964981247',
+      'ml-2,movie-1,5.0,964982224',
+      'ml-2,movie-2,3.3,964983815',
+      'ml-2,movie-2,0.25,964982931',
+      '',
+    ].join('\n');
+    const target = file('ratings.csv', ratings);
+
+    // A dry run refuses what the service would, by the same rule.
+    const dry = await importFile({ entity: 'interactions', file: target, dryRun: true });
+    expect(dry).toMatchObject({ rows: 5, valid: 3, failed: 2, created: 0 });
+    expect(dry.columns).toEqual({ userId: 'userExternalId', movieId: 'productExternalId', rating: 'value', timestamp: 'occurredAt' });
+
+    const summary = await importFile({ entity: 'interactions', file: target });
+    expect(summary).toMatchObject({ rows: 5, created: 3, failed: 2 });
+    expect(report(target)).toEqual([
+      `5,,BAD_USER_INPUT,"value: 3.3 is not a rating on this service's scale: 0.5 to 5 in steps of 0.5 (configured by RATING_MIN, RATING_MAX, RATING_STEP)"`,
+      `6,,BAD_USER_INPUT,"value: 0.25 is not a rating on this service's scale: 0.5 to 5 in steps of 0.5 (configured by RATING_MIN, RATING_MAX, RATING_STEP)"`,
+    ]);
+    const stored = await api.database.prisma.interaction.findMany({ where: { user: { externalId: { in: ['ml-1', 'ml-2'] } } }, include: { user: true, product: true }, orderBy: { occurredAt: 'asc' } });
+    expect(stored.map((e) => [e.user.externalId, e.product.externalId, e.type, e.value])).toEqual([
+      ['ml-1', 'movie-2', 'RATING', 4.5],
+      ['ml-2', 'movie-1', 'RATING', 5],
+      ['ml-1', 'movie-1', 'RATING', 0.5],
+    ]);
+    expect(await importFile({ entity: 'interactions', file: target })).toMatchObject({ created: 0, unchanged: 3, failed: 2 });
+  });
+
+  it('reads a rating column of a file with a type column as the value, for RATING rows', async () => {
+    const target = file('typed-ratings.csv', 'user_id,item_id,behavior,rating,timestamp\nml-1,movie-1,rating,2.5,964990000\nml-1,movie-2,pv,,964990001\n');
+    expect(await importFile({ entity: 'interactions', file: target })).toMatchObject({ rows: 2, created: 2, failed: 0 });
+  });
+});
+
 describe('import: malformed files', () => {
   it('refuses invalid UTF-8 before writing anything', async () => {
     const before = await api.database.prisma.user.count();

@@ -7,8 +7,9 @@
 import { z } from 'zod';
 import { DEFAULT_ALS } from './als.js';
 import { DEFAULT_EASE } from './ease.js';
+import { DEFAULT_RATING_SCALE, type RatingScale } from './ratings.js';
 import { DEFAULT_SIGNALS } from './signals.js';
-import type { BlendWeights, SignalConfig } from './types.js';
+import type { BlendWeights, SignalConfig, SignalSettings } from './types.js';
 
 /** Neighbours kept per item for item-kNN. */
 export const DEFAULT_NEIGHBOURS = 100;
@@ -22,6 +23,7 @@ const int = (min: number, max: number) => z.number().int().min(min).max(max);
 const signalWeightField = (kind: keyof SignalConfig['weights']) => z.number().positive().max(1000).default(DEFAULT_SIGNALS.weights[kind]);
 const FUNNEL = ['VIEW', 'CLICK', 'ADD_TO_CART', 'PURCHASE'] as const;
 
+// The rating scale is not here: it belongs to the data (the service's configuration), not to a training run.
 const SignalsSchema = z
   .object({
     /** Weight per interaction type; must not decrease along the funnel. */
@@ -29,10 +31,12 @@ const SignalsSchema = z
       .object({ VIEW: signalWeightField('VIEW'), CLICK: signalWeightField('CLICK'), ADD_TO_CART: signalWeightField('ADD_TO_CART'), PURCHASE: signalWeightField('PURCHASE') })
       .strict()
       .prefault({}),
-    /** Ratings at or below this value are negative evidence. */
-    ratingNegativeMax: z.number().min(0).max(10).default(DEFAULT_SIGNALS.ratingNegativeMax),
-    /** Weight per star away from ratingNegativeMax. */
-    ratingScale: z.number().positive().max(100).default(DEFAULT_SIGNALS.ratingScale),
+    /** Ratings in this bottom share of their scale are negative evidence (0: only the lowest rating). */
+    ratingNegativeFraction: z.number().min(0).lt(1).default(DEFAULT_SIGNALS.ratingNegativeFraction),
+    /** Weight a rating gains from the bottom of its scale to the top. */
+    ratingWeight: z.number().positive().max(1000).default(DEFAULT_SIGNALS.ratingWeight),
+    /** Weight of a rating at the negative threshold, negated. */
+    ratingNegativeWeight: z.number().min(0).max(1000).default(DEFAULT_SIGNALS.ratingNegativeWeight),
     /** Exponential time decay half-life in days; null = no decay. */
     halfLifeDays: z.number().positive().max(36_500).nullable().default(DEFAULT_SIGNALS.halfLifeDays),
   })
@@ -132,7 +136,8 @@ export function resolveRecommenderHyperparameters(given: RecommenderHyperparamet
   return RecommenderHyperparametersSchema.parse(given);
 }
 
-/** Signal settings with the defaults applied (the `signals` part of the hyperparameters). */
-export function resolveSignals(given: RecommenderHyperparameters['signals'] = {}): SignalConfig {
-  return SignalsSchema.parse(given);
+/** Signal settings with the defaults applied (the `signals` part of the hyperparameters), for ratings on `ratings`. */
+export function resolveSignals(given: RecommenderHyperparameters['signals'] = {}, ratings: RatingScale = DEFAULT_RATING_SCALE): SignalConfig {
+  const settings: SignalSettings = SignalsSchema.parse(given);
+  return { ...settings, ratings };
 }

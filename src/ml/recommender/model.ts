@@ -17,7 +17,7 @@ import {
   type UserHistory,
 } from './scorers/index.js';
 import { findInRow, KIND_STRENGTH } from './history-kinds.js';
-import { signalWeight } from './signals.js';
+import { signalWeight, upgradeLegacySignals, type LegacySignalConfig } from './signals.js';
 import type { SimilarityMetric, SparseVector } from './similarity.js';
 import type {
   AlsConfig,
@@ -40,8 +40,11 @@ export { blendScores, standardise, standardStats, type ScoreComponents, type Use
 
 export const MODEL_FORMAT = 'marketing-ai.recommender';
 /**
- * 2: EASE neighbour lists and `blend.ease`. 3: per-user serving candidates. Older artifacts still
- * load (version 1: no EASE, blend.ease = 0; versions 1–2: no candidates, every answer is scored).
+ * 2: EASE neighbour lists and `blend.ease`. 3: rating signals relative to a rating scale
+ * (`signals.ratings`), per-user serving candidates and the strongest kind per history entry.
+ * Older artifacts still load: version 1 without EASE (blend.ease = 0); versions 1 and 2 with their
+ * absolute rating rule (ratings ≤ ratingNegativeMax negative, ratingScale per star) converted
+ * exactly, no candidates (every answer is scored) and no kinds (reasons read fresh events only).
  */
 export const MODEL_VERSION = 3;
 const READABLE_VERSIONS: readonly number[] = [1, 2, 3];
@@ -462,11 +465,15 @@ export class RecommenderModel {
     const version = view.getUint32(4, true);
     if (!READABLE_VERSIONS.includes(version)) throw new Error(`unsupported recommender model version ${version}`);
     const headerLength = view.getUint32(8, true);
-    const parsed = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as ModelHeader & {
+    const parsed = JSON.parse(new TextDecoder().decode(bytes.subarray(12, 12 + headerLength))) as Omit<ModelHeader, 'signals'> & {
+      signals: SignalConfig | LegacySignalConfig;
       buffers: { name: keyof ModelArrays; dtype: 'f32' | 'f64' | 'i32'; offset: number; length: number }[];
     };
-    const { buffers, ...header } = parsed;
-    if (header.format !== MODEL_FORMAT) throw new Error(`unexpected model format ${String(header.format)}`);
+    const { buffers, signals: storedSignals, ...rest } = parsed;
+    if (rest.format !== MODEL_FORMAT) throw new Error(`unexpected model format ${String(rest.format)}`);
+    // Versions 1 and 2 stored an absolute rating rule: the same weights, restated on their 1–5 scale.
+    const signals = version < 3 ? upgradeLegacySignals(storedSignals as LegacySignalConfig) : (storedSignals as SignalConfig);
+    const header: ModelHeader = { ...rest, signals };
     const start = Math.ceil((12 + headerLength) / 8) * 8;
     const arrays: Partial<Record<keyof ModelArrays, Float32Array | Float64Array | Int32Array>> = {};
     for (const b of buffers) {

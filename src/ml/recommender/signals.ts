@@ -1,26 +1,81 @@
 /**
  * Interaction signals → aggregated sparse user×item matrix (CSR).
- * Funnel types carry increasing positive weight; ratings at or below
- * `ratingNegativeMax` become negative evidence (a disliked item should push the
- * user away from it, not count as engagement).
+ * Funnel types carry increasing positive weight; a rating in the bottom
+ * `ratingNegativeFraction` of its scale becomes negative evidence (a disliked item
+ * should push the user away from it, not count as engagement). Ratings are
+ * normalised over their scale (`ratings`, passed in by the caller), so a 1–10
+ * scale weighs like a 0.5–5 one.
  */
+import { DEFAULT_RATING_SCALE, LEGACY_RATING_SCALE, ratingPosition, type RatingScale } from './ratings.js';
 import type { InteractionInput, InteractionKind, SignalConfig } from './types.js';
 
+/**
+ * On the default 0.5–5 scale these are exactly the rule of 1.5 per star above 2 and
+ * −(3 − r) × 1.5 at or below 2 (ratings ≤ 2 are negative), for every half star.
+ */
 export const DEFAULT_SIGNALS: SignalConfig = {
   weights: { VIEW: 1, CLICK: 2, ADD_TO_CART: 4, PURCHASE: 8 },
-  ratingNegativeMax: 2,
-  ratingScale: 1.5,
+  ratingNegativeFraction: 1 / 3,
+  ratingWeight: 6.75,
+  ratingNegativeWeight: 1.5,
+  ratings: DEFAULT_RATING_SCALE,
   halfLifeDays: null,
 };
+
+// A rating this close above the threshold (relative to the range) still counts as at it: decimal scales round.
+const THRESHOLD_SLACK = 1e-9;
+
+/**
+ * The highest rating value that is negative evidence under `cfg` (ratings ≤ this are disliked):
+ * min + ratingNegativeFraction × (max − min), plus rounding slack. The one definition of the
+ * rule; serving's SQL for disliked items compares against this value too.
+ */
+export function negativeRatingCeiling(cfg: Pick<SignalConfig, 'ratings' | 'ratingNegativeFraction'>): number {
+  const range = cfg.ratings.max - cfg.ratings.min;
+  return cfg.ratings.min + cfg.ratingNegativeFraction * range + THRESHOLD_SLACK * range;
+}
+
+/** True when a rating of `value` is negative evidence (see negativeRatingCeiling). */
+export function isNegativeRating(cfg: Pick<SignalConfig, 'ratings' | 'ratingNegativeFraction'>, value: number): boolean {
+  return value <= negativeRatingCeiling(cfg);
+}
 
 /** Signed weight of one event before time decay. */
 export function signalWeight(cfg: SignalConfig, type: InteractionKind, value?: number | null): number {
   if (type !== 'RATING') return cfg.weights[type];
-  const v = value ?? cfg.ratingNegativeMax + 1; // unknown rating: mildly positive
-  // Continuous around the threshold: ratingNegativeMax+1 → +scale, ratingNegativeMax → -scale.
-  return v > cfg.ratingNegativeMax
-    ? (v - cfg.ratingNegativeMax) * cfg.ratingScale
-    : -(cfg.ratingNegativeMax + 1 - v) * cfg.ratingScale;
+  const { min, max } = cfg.ratings;
+  // Threshold and slope in rating units: on the default scale 2 and 1.5 exactly, so weights are exact too.
+  const threshold = min + cfg.ratingNegativeFraction * (max - min);
+  const perUnit = cfg.ratingWeight / (max - min);
+  // Unknown rating: mildly positive, the mirror of a rating at the threshold.
+  if (value === null || value === undefined || !Number.isFinite(value)) return cfg.ratingNegativeWeight;
+  // Linear in the rating's position on its scale; at the threshold already −ratingNegativeWeight.
+  return isNegativeRating(cfg, value) ? -cfg.ratingNegativeWeight - (threshold - value) * perUnit : (value - threshold) * perUnit;
+}
+
+/** What a model header stored before rating scales: an absolute threshold and a weight per star. */
+export interface LegacySignalConfig {
+  weights: SignalConfig['weights'];
+  ratingNegativeMax: number;
+  ratingScale: number;
+  halfLifeDays: number | null;
+}
+
+/**
+ * Signals of a model stored before rating scales, in today's form with the same weight for every
+ * rating: `(r − T) × s` above T = ratingNegativeMax, `−(T + 1 − r) × s` at or below, on the 1–5 scale they assumed.
+ */
+export function upgradeLegacySignals(legacy: LegacySignalConfig): SignalConfig {
+  const scale: RatingScale = LEGACY_RATING_SCALE;
+  const range = scale.max - scale.min;
+  return {
+    weights: legacy.weights,
+    ratingNegativeFraction: ratingPosition(scale, legacy.ratingNegativeMax),
+    ratingWeight: legacy.ratingScale * range,
+    ratingNegativeWeight: legacy.ratingScale,
+    ratings: scale,
+    halfLifeDays: legacy.halfLifeDays,
+  };
 }
 
 export function timeOf(t: Date | number): number {

@@ -16,6 +16,7 @@ import { buildItemKnn, type NeighbourLists } from './knn.js';
 import { cholesky, choleskySolve, gramian } from './linalg.js';
 import { MODEL_FORMAT, MODEL_VERSION, RecommenderModel, type ModelHeader } from './model.js';
 import { standardise } from './scorers/index.js';
+import { DEFAULT_RATING_SCALE, ratingScaleProblem } from './ratings.js';
 import { buildInteractionMatrix, timeOf, transpose, type CsrMatrix } from './signals.js';
 import { denseMatMul, ensureBackend, fastMatMulAvailable } from './tf-ops.js';
 import {
@@ -76,6 +77,8 @@ function validate(data: RecommenderTrainingData): void {
   if (data.ids && (data.ids.users.length !== userCount || data.ids.items.length !== itemCount)) {
     throw new RangeError('ids.users / ids.items must have userCount / itemCount entries');
   }
+  const scaleProblem = data.ratingScale ? ratingScaleProblem(data.ratingScale) : null;
+  if (scaleProblem) throw new RangeError(`ratingScale: ${scaleProblem}`);
   let valid = 0;
   const users = new Set<number>();
   const items = new Set<number>();
@@ -301,7 +304,9 @@ export async function trainRecommender(
   onProgress?.({ stage: 'prepare', message: 'validating input' });
   const hp = resolveRecommenderHyperparameters(hyperparameters);
   const backend = await ensureBackend(options.backend);
-  const { signals, als: baseAls, seed, testFraction, maxEvalUsers } = hp;
+  const { als: baseAls, seed, testFraction, maxEvalUsers } = hp;
+  // The data's rating scale joins the tuned settings: the model stores both and serves with them.
+  const signals: SignalConfig = { ...hp.signals, ratings: data.ratingScale ?? DEFAULT_RATING_SCALE };
   // The plain-JS product is ~5× slower than the wasm kernel: keep the O(M³) solve near the same time budget.
   const baseEase = fastMatMulAvailable() ? hp.ease : { ...hp.ease, maxItems: Math.min(hp.ease.maxItems, JS_EASE_MAX_ITEMS) };
   onProgress?.({ stage: 'features', message: 'building content features' });

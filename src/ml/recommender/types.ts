@@ -1,4 +1,6 @@
 /** Public types of the recommender core (index-based; the service maps ids). */
+import type { RatingScale } from './ratings.js';
+
 export type InteractionKind = 'VIEW' | 'CLICK' | 'ADD_TO_CART' | 'PURCHASE' | 'RATING';
 
 export type Strategy = 'COLLABORATIVE' | 'CONTENT' | 'HYBRID' | 'POPULAR';
@@ -7,7 +9,7 @@ export interface InteractionInput {
   user: number;
   item: number;
   type: InteractionKind;
-  /** RATING: stars (1–5, halves allowed); PURCHASE: quantity (unused by default); else ignored. */
+  /** RATING: a rating on the data's scale (`ratingScale`); PURCHASE: quantity (unused by default); else ignored. */
   value?: number | null;
   /** Date or epoch milliseconds. */
   occurredAt: Date | number;
@@ -29,17 +31,30 @@ export interface RecommenderTrainingData {
   items?: readonly (ItemFeatureInput | undefined)[];
   /** String ids persisted with the model so the service can map DB ids <-> indices. */
   ids?: { users: readonly string[]; items: readonly string[] };
+  /** The scale RATING values are on; default DEFAULT_RATING_SCALE (0.5 to 5 in halves). */
+  ratingScale?: RatingScale;
 }
 
-export interface SignalConfig {
+/** The signal settings a caller may tune (the `signals` hyperparameters). */
+export interface SignalSettings {
   /** Weight per interaction type; must increase along the funnel. */
   weights: Record<Exclude<InteractionKind, 'RATING'>, number>;
-  /** Ratings <= this value are negative evidence. */
-  ratingNegativeMax: number;
-  /** Weight per star above ratingNegativeMax (and below, negated). */
-  ratingScale: number;
+  /**
+   * A rating whose position on its scale, (r − min) / (max − min), is at most this is negative
+   * evidence (1/3: up to 2 on 0.5–5, up to 4 on 1–10).
+   */
+  ratingNegativeFraction: number;
+  /** Weight a rating gains from the bottom of its scale to the top (linear in its position). */
+  ratingWeight: number;
+  /** Weight of a rating exactly at the negative threshold, negated (lower ones weigh less still). */
+  ratingNegativeWeight: number;
   /** Exponential time decay half-life in days; null = no decay. */
   halfLifeDays: number | null;
+}
+
+export interface SignalConfig extends SignalSettings {
+  /** The scale RATING values are on: the data's, set by whoever trains (not a hyperparameter). */
+  ratings: RatingScale;
 }
 
 export interface AlsConfig {

@@ -17,6 +17,7 @@
  * - numeric / categorical attributes and price are missing (null or absent key)
  *   at `missingRate`.
  */
+import type { RatingScale } from '../recommender/ratings.js';
 import { createRng, shuffleInPlace, WeightedSampler } from '../shared/random.js';
 
 export type InteractionKind = 'VIEW' | 'CLICK' | 'ADD_TO_CART' | 'PURCHASE' | 'RATING';
@@ -63,11 +64,14 @@ export interface SyntheticUser {
   secondaryCluster?: number;
 }
 
+/** The scale of the generated ratings: whole stars 1 to 5. */
+export const SYNTHETIC_RATING_SCALE: RatingScale = Object.freeze({ min: 1, max: 5, step: 1 });
+
 export interface SyntheticInteraction {
   user: number;
   product: number;
   type: InteractionKind;
-  /** RATING: stars 1–5; PURCHASE: quantity; otherwise null. */
+  /** RATING: stars 1–5 (SYNTHETIC_RATING_SCALE); PURCHASE: quantity; otherwise null. */
   value: number | null;
   occurredAt: Date;
 }

@@ -10,17 +10,15 @@ import { assertBatchSize, bulkResult, eventTimeProblem, invalidTextError, MAX_EX
 import type { BulkWriteResult, RowError, ServiceLimits } from '../common/bulk.ts';
 import { distinct, relatedConditions, type RelatedFilter } from '../common/filters.ts';
 import { missingRefMessage, readRowRef, RowFieldError, type RowRef } from '../common/references.ts';
+import { describeRatingScale, type RatingScale } from '../../ml/recommender/ratings.ts';
+import { MAX_INTERACTION_VALUE, ratingValueProblem } from './interaction-values.ts';
 
 export const INTERACTION_TYPES = ['VIEW', 'CLICK', 'ADD_TO_CART', 'PURCHASE', 'RATING'] as const;
 export type InteractionTypeName = (typeof INTERACTION_TYPES)[number];
 const TYPE_SET: ReadonlySet<string> = new Set(INTERACTION_TYPES);
 
-/**
- * Largest magnitude of `value` (a PURCHASE quantity, a RATING's 1 to 5, any other event's own
- * figure): sums of values over every stored event (attributed units, training signals) stay far
- * inside float8, so no stored event can make a read overflow.
- */
-export const MAX_INTERACTION_VALUE = 1_000_000;
+// Defined beside the rating rule (the configuration checks the scale against it); re-exported for existing imports.
+export { MAX_INTERACTION_VALUE };
 
 
 export interface InteractionFilter extends RelatedFilter {
@@ -49,6 +47,8 @@ export class InteractionsService {
   constructor(
     private readonly db: Db,
     private readonly limits: ServiceLimits,
+    /** The configured scale of RATING values (RATING_MIN, RATING_MAX, RATING_STEP). */
+    readonly ratingScale: RatingScale,
   ) {}
 
   async findInteraction(ref: { id?: string | null; externalId?: string | null }): Promise<Interaction | null> {
@@ -79,7 +79,7 @@ export class InteractionsService {
         continue;
       }
       try {
-        rows.push(parseRow(raw, index, now));
+        rows.push(parseRow(raw, index, now, this.ratingScale));
       } catch (error) {
         if (!(error instanceof RowFieldError)) throw error;
         errors.push({
@@ -211,7 +211,7 @@ export function contentDedupeKey(
   return `h:${createHash('sha256').update(content).digest('hex')}`;
 }
 
-function parseRow(raw: unknown, index: number, now: number): ParsedRow {
+function parseRow(raw: unknown, index: number, now: number, ratingScale: RatingScale): ParsedRow {
   if (!raw || typeof raw !== 'object') throw new RowFieldError('input', 'must be an object');
   const row = raw as Record<string, unknown>;
 
@@ -241,8 +241,9 @@ function parseRow(raw: unknown, index: number, now: number): ParsedRow {
     value = row.value;
   }
   if (type === 'RATING') {
-    if (value === null) throw new RowFieldError('value', 'is required for RATING (the rating from 1 to 5)');
-    if (value < 1 || value > 5) throw new RowFieldError('value', 'a RATING must be between 1 and 5');
+    if (value === null) throw new RowFieldError('value', `is required for RATING (a rating from ${describeRatingScale(ratingScale)})`);
+    const problem = ratingValueProblem(ratingScale, value);
+    if (problem) throw new RowFieldError('value', problem);
   } else if (type === 'PURCHASE') {
     if (value === null) value = 1;
     else if (value <= 0) throw new RowFieldError('value', 'a PURCHASE quantity must be greater than 0');

@@ -2,13 +2,14 @@ import type { Db } from '../../db/prisma.ts';
 import type { JobQueue } from '../../jobs/queue.ts';
 import type { Logger } from '../../logger.ts';
 import { loadTextClassifier, type BackendPreference, type TextClassifier } from '../../ml/classifier/index.ts';
+import type { RatingScale } from '../../ml/recommender/ratings.ts';
 import { ActiveModelCache } from './active-model-cache.ts';
 import { ClassificationService } from './classification.service.ts';
 import { ModelErasureService } from './model-erasure.service.ts';
 import { ModelRegistry } from './registry.service.ts';
 import { TrainingService, type TrainingQueuePolicy } from './training.service.ts';
 import { textClassifierTrainer } from './trainers/text-classifier.trainer.ts';
-import { recommenderTrainer } from './trainers/recommender.trainer.ts';
+import { createRecommenderTrainer } from './trainers/recommender.trainer.ts';
 import type { TrainingThreadMode } from './trainers/trainer.ts';
 
 /** The model registry, training and serving services, sharing one registry and model cache. */
@@ -20,6 +21,8 @@ export function createModelServices(
     trainingThread: TrainingThreadMode;
     tfjsBackend: BackendPreference;
     trainingQueue: TrainingQueuePolicy;
+    /** The configured scale of RATING values: recommenders are trained on it. */
+    ratingScale: RatingScale;
   },
 ) {
   const registry = new ModelRegistry(db);
@@ -29,7 +32,7 @@ export function createModelServices(
     (artifact) => loadTextClassifier(artifact, { backend: runtime.tfjsBackend }),
     (model) => model.dispose(),
   );
-  const training = new TrainingService(db, registry, [textClassifierTrainer, recommenderTrainer], runtime.queue, runtime.logger, runtime.trainingThread, runtime.tfjsBackend, runtime.trainingQueue);
+  const training = new TrainingService(db, registry, [textClassifierTrainer, createRecommenderTrainer(runtime.ratingScale)], runtime.queue, runtime.logger, runtime.trainingThread, runtime.tfjsBackend, runtime.trainingQueue);
   return {
     registry,
     training,

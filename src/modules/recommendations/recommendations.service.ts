@@ -10,6 +10,8 @@ import type { Logger } from '../../logger.ts';
 import {
   audienceReason,
   contentNeighbours,
+  DEFAULT_SIGNALS,
+  negativeRatingCeiling,
   RecommenderModel,
   strongerKind,
   type AudienceReason,
@@ -20,6 +22,7 @@ import {
   type SimilarityMetric,
   type Strategy,
 } from '../../ml/recommender/index.ts';
+import type { RatingScale } from '../../ml/recommender/ratings.ts';
 import { ActiveModelCache } from '../models/active-model-cache.ts';
 import type { ModelRegistry, ModelVersion } from '../models/registry.service.ts';
 
@@ -105,6 +108,8 @@ interface PopularRow {
 }
 
 export interface RecommendationServiceOptions {
+  /** The configured scale of RATING values: the POPULAR fallback leaves out ratings that are negative on it. */
+  ratingScale: RatingScale;
   /** How often product metadata (active, price, category, name) of a loaded model is re-read. */
   catalogueRefreshMs?: number;
   /** How long the POPULAR fallback aggregate is reused. */
@@ -134,6 +139,8 @@ export class RecommendationService {
   private readonly catalogueRefreshMs: number;
   private readonly popularRefreshMs: number;
   private readonly eligibleRefreshMs: number;
+  /** Ratings at or below this are dislikes (signals.ts's rule), not engagement. */
+  private readonly dislikedRatingMax: number;
   private popular: { rows: PopularRow[]; loadedAt: number } | null = null;
   private popularRefresh: Promise<void> | undefined;
 
@@ -141,9 +148,11 @@ export class RecommendationService {
     db: Db,
     registry: ModelRegistry,
     private readonly logger: Logger,
-    options: RecommendationServiceOptions = {},
+    options: RecommendationServiceOptions,
   ) {
     this.sql = raw(db);
+    // Without a model, the rule training would apply next: the default signals on the configured scale.
+    this.dislikedRatingMax = negativeRatingCeiling({ ...DEFAULT_SIGNALS, ratings: options.ratingScale });
     this.catalogueRefreshMs = options.catalogueRefreshMs ?? 30_000;
     this.popularRefreshMs = options.popularRefreshMs ?? 60_000;
     this.eligibleRefreshMs = options.eligibleRefreshMs ?? 5_000;
@@ -348,7 +357,7 @@ export class RecommendationService {
     return { items, strategyUsed: hasHistory ? strategy : 'POPULAR', fallback: false, modelVersion: active.version };
   }
 
-  /** Products engaged with (non-negatively) by the most distinct users; reused for popularRefreshMs. */
+  /** Products engaged with (not disliked: see dislikedRatingMax) by the most distinct users; reused for popularRefreshMs. */
   private async popularProducts(): Promise<PopularRow[]> {
     const cached = this.popular;
     const stale = !cached || Date.now() - cached.loadedAt >= this.popularRefreshMs;
@@ -356,8 +365,9 @@ export class RecommendationService {
       this.popularRefresh = this.sql.arrays<[string, string | null, number | null, number]>(
         `SELECT p.id::text, p.category, p.price::float8, count(DISTINCT i.user_id)::int AS users
          FROM interactions i JOIN products p ON p.id = i.product_id
-         WHERE p.active AND NOT (i.type = 'RATING' AND i.value IS NOT NULL AND i.value <= 2)
+         WHERE p.active AND NOT (i.type = 'RATING' AND i.value IS NOT NULL AND i.value <= $1::float8)
          GROUP BY p.id ORDER BY users DESC, p.id LIMIT 20000`,
+        [this.dislikedRatingMax],
       )
         .then((rows) => {
           this.popular = { rows: rows.map(([id, category, price, users]) => ({ id, category, price, users })), loadedAt: Date.now() };

@@ -17,8 +17,9 @@ const RANGES: [path: string, low: unknown, high: unknown, outside: unknown][] = 
   ['signals.weights.CLICK', 2, 4, 1001],
   ['signals.weights.ADD_TO_CART', 4, 8, -1],
   ['signals.weights.PURCHASE', 8, 1000, 1001],
-  ['signals.ratingNegativeMax', 0, 10, 11],
-  ['signals.ratingScale', 0.01, 100, 0],
+  ['signals.ratingNegativeFraction', 0, 0.99, 1],
+  ['signals.ratingWeight', 0.01, 1000, 0],
+  ['signals.ratingNegativeWeight', 0, 1000, -1],
   ['signals.halfLifeDays', null, 36_500, 0],
   ['als.factors', 2, 256, 1],
   ['als.iterations', 1, 100, 101],
@@ -71,8 +72,10 @@ describe('RecommenderHyperparametersSchema', () => {
 
   it('resolves every default once, from the components own constants', () => {
     const resolved = resolveRecommenderHyperparameters();
+    // The rating scale is the data's (handed to training), not a hyperparameter.
+    const { ratings: _scale, ...defaultSettings } = DEFAULT_SIGNALS;
     expect(resolved).toEqual({
-      signals: DEFAULT_SIGNALS,
+      signals: defaultSettings,
       als: DEFAULT_ALS,
       neighbours: DEFAULT_NEIGHBOURS,
       servingCandidates: DEFAULT_SERVING_CANDIDATES,

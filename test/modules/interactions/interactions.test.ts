@@ -106,6 +106,23 @@ describe('recordInteractions', () => {
     expect(missing.data?.interaction).toBeNull();
   });
 
+  it('takes ratings on the default scale, half stars included, and refuses values off it naming the scale', async () => {
+    const info = await api.gql(graphql(`query InteractionsRatingScale { serviceInfo { ratingScale { min max step } } }`));
+    expect(info.data!.serviceInfo.ratingScale).toEqual({ min: 0.5, max: 5, step: 0.5 });
+    const rate = (externalId: string, value: number) => ({ externalId, userExternalId: 'u7', productExternalId: 'p7', type: 'RATING' as const, value, occurredAt: at(30) });
+    const result = await record([rate('half-0.5', 0.5), rate('half-5.0', 5.0), rate('half-4.5', 4.5), rate('off-0.25', 0.25), rate('off-5.5', 5.5), rate('off-3.3', 3.3), rate('off-0', 0)]);
+    expect(result).toMatchObject({ created: 3, failed: 4 });
+    expect(result.errors.map((e) => [e.index, e.externalId, e.code, e.field])).toEqual([
+      [3, 'off-0.25', 'BAD_USER_INPUT', 'value'],
+      [4, 'off-5.5', 'BAD_USER_INPUT', 'value'],
+      [5, 'off-3.3', 'BAD_USER_INPUT', 'value'],
+      [6, 'off-0', 'BAD_USER_INPUT', 'value'],
+    ]);
+    expect(result.errors[2].message).toBe("value: 3.3 is not a rating on this service's scale: 0.5 to 5 in steps of 0.5 (configured by RATING_MIN, RATING_MAX, RATING_STEP)");
+    const stored = await page({ first: 10, filter: { userExternalId: 'u7', types: ['RATING'] } });
+    expect(stored.data!.interactions.edges.map((edge) => edge.node.value).sort()).toEqual([0.5, 4.5, 5]);
+  });
+
   it('rejects a wrong enum value before anything is written', async () => {
     const result = await api.gql(unchecked(RECORD), { input: [{ userExternalId: 'u1', productExternalId: 'p1', type: 'LIKE', occurredAt: at(0) }] });
     expect(result.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');

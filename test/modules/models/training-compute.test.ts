@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_RATING_SCALE } from '../../../src/ml/recommender/ratings.ts';
 import { generateSyntheticBehaviour } from '../../../src/ml/synthetic/behaviour.ts';
 import { syntheticToTrainingData } from '../../../src/ml/synthetic/training-data.ts';
 import {
@@ -21,7 +22,7 @@ const hyperparameters = { tuneAls: false, tuneEase: false, als: { factors: 8, it
 describe('training compute reuses the core split', () => {
   it('recommender: the hold-out it scores other versions on is the one the run was evaluated on', async () => {
     const session = await COMPUTE.RECOMMENDER(
-      { userIds: [...data.ids!.users], productIds: [...data.ids!.items], items: data.items!.map((item) => ({ ...item! })), interactions: packInteractions(data.interactions), hyperparameters },
+      { userIds: [...data.ids!.users], productIds: [...data.ids!.items], items: data.items!.map((item) => ({ ...item! })), interactions: packInteractions(data.interactions), hyperparameters, ratingScale: DEFAULT_RATING_SCALE },
       () => undefined,
     );
     const { metrics, chosen } = session.output;

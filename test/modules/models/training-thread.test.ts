@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { InsufficientTrainingDataError, loadTextClassifier, type EpochProgress } from '../../../src/ml/classifier/index.ts';
 import { InsufficientInteractionDataError, RecommenderModel, type TrainingProgress } from '../../../src/ml/recommender/index.ts';
 import { createRandom } from '../../../src/ml/shared/random.ts';
+import { DEFAULT_RATING_SCALE } from '../../../src/ml/recommender/ratings.ts';
 import { generateSyntheticBehaviour } from '../../../src/ml/synthetic/behaviour.ts';
 import { syntheticToTrainingData } from '../../../src/ml/synthetic/training-data.ts';
 import { generateFeedbackText } from '../../../src/seed/feedback-text.ts';
@@ -26,6 +27,7 @@ function recommenderInput(size: { users: number; products: number; interactions:
     items: data.items!.map((item) => ({ ...item! })),
     interactions: packInteractions(data.interactions),
     hyperparameters: { tuneAls: false, als: { factors: 8, iterations: 4 }, neighbours: 20, seed: 3 },
+    ratingScale: DEFAULT_RATING_SCALE,
   };
 }
 

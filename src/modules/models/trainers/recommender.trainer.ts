@@ -12,6 +12,7 @@ import {
   type ItemFeatureInput,
   type TrainingProgress,
 } from '../../../ml/recommender/index.ts';
+import type { RatingScale } from '../../../ml/recommender/ratings.ts';
 // The task the recommendations are served for: the one the recommender may be trained for.
 import { RECOMMENDER_TASK } from '../../recommendations/recommendations.service.ts';
 import { parseHyperparameters, TrainingInputError, type ModelTrainer, type TrainingProgressUpdate } from './trainer.ts';
@@ -133,8 +134,11 @@ function insufficientMessage(found: { interactions: number; users: number; produ
   );
 }
 
-/** Trains the hybrid recommender (iALS + item-kNN + content + popularity) from stored behaviour. */
-export const recommenderTrainer: ModelTrainer = {
+/**
+ * Trains the hybrid recommender (iALS + item-kNN + content + popularity) from stored behaviour,
+ * reading RATING values on `ratingScale` (the configured scale; the model stores it and serves with it).
+ */
+export const createRecommenderTrainer = (ratingScale: RatingScale): ModelTrainer => ({
   kind: 'RECOMMENDER',
 
   validate(task, hyperparameters) {
@@ -165,7 +169,7 @@ export const recommenderTrainer: ModelTrainer = {
       else if (p.stage === 'evaluate') next = 0.47 + 0.2 * within;
       else if (p.stage === 'final' || p.stage === 'knn') next = Math.max(0.7, fraction);
       else if (p.stage === 'als') next = 0.72 + 0.2 * within;
-      else if (p.stage === 'candidates') next = 0.92 + 0.07 * within;
+      else if (p.stage === 'candidates') next = 0.92 + 0.04 * within; // below 'storing' (0.97, training-thread.ts)
       fraction = Math.max(fraction, next);
       return {
         stage: p.message && p.stage !== 'als' ? `${STAGE_LABEL[p.stage] ?? p.stage}: ${p.message}` : (STAGE_LABEL[p.stage] ?? p.stage),
@@ -186,6 +190,7 @@ export const recommenderTrainer: ModelTrainer = {
           // Typed-array columns, transferred to the thread rather than cloned object by object.
           interactions: packInteractions(data.interactions),
           hyperparameters: hp,
+          ratingScale,
         },
         { thread, signal, backend, onProgress, toUpdate },
       );
@@ -195,6 +200,8 @@ export const recommenderTrainer: ModelTrainer = {
     }
     const result = session.output;
     const { metrics, model, chosen, artifact } = result;
+    // The scale is the data's, not a hyperparameter: reported with the data, so a retrain with these hyperparameters validates.
+    const { ratings, ...signals } = chosen.signals;
     const ratio = (a: number, b: number) => (b > 0 ? a / b : null);
 
     return {
@@ -223,6 +230,7 @@ export const recommenderTrainer: ModelTrainer = {
         productsWithInteractions: distinctProducts,
         coldProducts: data.productIds.length - distinctProducts,
         interactions: data.interactions.length,
+        ratingScale: ratings,
         erasedUserInteractionsExcluded: data.erasedInteractions,
         snapshotAt: data.snapshotAt.toISOString(),
         featureReport: result.featureReport,
@@ -232,7 +240,7 @@ export const recommenderTrainer: ModelTrainer = {
       // Every key resolved, with what training chose where it tunes (λs, blend) or derives (trending half-life).
       hyperparameters: {
         ...hp,
-        signals: chosen.signals,
+        signals,
         als: chosen.als,
         blend: chosen.blend,
         ease: chosen.ease,
@@ -247,4 +255,4 @@ export const recommenderTrainer: ModelTrainer = {
       dispose: () => session.dispose(),
     };
   },
-};
+});

@@ -20,6 +20,7 @@ import {
   type TrainRecommenderResult,
   type TrainingProgress,
 } from '../../../ml/recommender/index.ts';
+import type { RatingScale } from '../../../ml/recommender/ratings.ts';
 import {
   InsufficientTrainingDataError,
   loadTextClassifier,
@@ -96,6 +97,8 @@ export interface RecommenderComputeInput {
   items: ItemFeatureInput[];
   interactions: PackedInteractions;
   hyperparameters: RecommenderHyperparameters;
+  /** The scale of the RATING values (the configured one). */
+  ratingScale: RatingScale;
 }
 
 /**
@@ -156,6 +159,7 @@ async function computeRecommender(
     interactions,
     items: input.items,
     ids: { users: input.userIds, items: input.productIds },
+    ratingScale: input.ratingScale,
   };
   const result = await trainRecommender(data, hp, { onProgress, backend: options.backend });
   const { model, ...rest } = result;
