@@ -4,6 +4,7 @@
  * request is a few dense dot products over the catalogue plus a top-K scan.
  */
 import type { EaseLists } from './ease.js';
+import { behaviourNeighbours, type SimilarConfig, type SimilarLists } from './item-similarity.js';
 import type { NeighbourLists } from './knn.js';
 import { topK } from './metrics.js';
 import {
@@ -37,9 +38,13 @@ import type {
 export { blendScores, standardise, standardStats, type ScoreComponents, type UserHistory } from './scorers/index.js';
 
 export const MODEL_FORMAT = 'marketing-ai.recommender';
-/** 2: EASE neighbour lists and `blend.ease`. Version 1 artifacts still load (no EASE, blend.ease = 0). */
-export const MODEL_VERSION = 2;
-const READABLE_VERSIONS: readonly number[] = [1, 2];
+/**
+ * 2: EASE neighbour lists and `blend.ease`. 3: behaviour neighbour lists per similarity metric.
+ * Version 1 artifacts still load (no EASE, blend.ease = 0); versions 1 and 2 have no behaviour
+ * lists and answer similarItems from the learned factors, as they did.
+ */
+export const MODEL_VERSION = 3;
+const READABLE_VERSIONS: readonly number[] = [1, 2, 3];
 
 /** What the EASE lists were fitted with (null: none, e.g. a version-1 model). */
 export interface EaseHeader {
@@ -48,6 +53,13 @@ export interface EaseHeader {
   items: number;
   /** Absolute λ used. */
   lambda: number;
+}
+
+/** How the behaviour neighbour lists were built (null: none, a version-1 or -2 model). */
+export interface SimilarHeader {
+  config: SimilarConfig;
+  /** Metrics with stored lists, in storage order. */
+  metrics: SimilarityMetric[];
 }
 
 export interface ModelHeader {
@@ -66,6 +78,7 @@ export interface ModelHeader {
   alpha0: number;
   blend: BlendWeights;
   ease: EaseHeader | null;
+  similar: SimilarHeader | null;
   trendingHalfLifeDays: number;
   referenceMs: number;
   trainedAt: string;
@@ -95,12 +108,17 @@ export interface ModelArrays {
   easeIndptr: Int32Array;
   easeIndices: Int32Array;
   easeWeights: Float32Array;
+  /** Behaviour neighbour lists (item-similarity.ts SimilarLists): CSR over (metric, item). */
+  similarIndptr: Int32Array;
+  similarNeighbours: Int32Array;
+  similarScores: Float32Array;
+  similarShared: Int32Array;
 }
 
 const ARRAY_ORDER: readonly (keyof ModelArrays)[] = [
   'userFactors', 'itemFactors', 'itemGram', 'knnIndices', 'knnSims', 'historyIndptr', 'historyItems',
   'historyWeights', 'popularity', 'trending', 'contentIndptr', 'contentIndices', 'contentValues', 'itemCategory',
-  'easeIndptr', 'easeIndices', 'easeWeights',
+  'easeIndptr', 'easeIndices', 'easeWeights', 'similarIndptr', 'similarNeighbours', 'similarScores', 'similarShared',
 ];
 
 /**
@@ -117,6 +135,7 @@ export class RecommenderModel {
   readonly ease: EaseScorer;
   readonly popularity: PopularityScorer;
   private readonly categoryOf: string[];
+  private similarView: SimilarLists | undefined;
 
   constructor(header: ModelHeader, arrays: ModelArrays) {
     this.header = header;
@@ -308,8 +327,11 @@ export class RecommenderModel {
   }
 
   /**
-   * Items most similar to `item` under the metric, on collaborative factors
-   * (content features for items without factors).
+   * Items most similar to `item` under the metric, best first, scores in [0, 1]: the stored
+   * behaviour neighbours (item-similarity.ts) while they last; then, or for an item without a
+   * behaviour list (fewer than `similar.config.minCustomers` customers, or a version-1/2 model),
+   * the metric on the learned factors (content features for an item without factors), clipped at
+   * 0 and never above the last behaviour neighbour's score, so the list stays ordered.
    */
   similarItems(
     item: number,
@@ -318,10 +340,36 @@ export class RecommenderModel {
     opts?: { exclude?: Set<number>; filter?: (item: number) => boolean },
   ): SimilarItem[] {
     if (!(Number.isInteger(item) && item >= 0 && item < this.itemCount)) throw new RangeError(`unknown item index ${item}`);
-    const scores =
-      this.collaborative.itemNorms[item] > 0 ? this.collaborative.itemSimilarities(item, metric) : this.content.similarities(item, metric);
-    const top = topK(scores, limit, (j) => j === item || (opts?.exclude?.has(j) ?? false) || (opts?.filter !== undefined && !opts.filter(j)));
-    return Array.from(top.items, (j, r) => ({ item: j, score: top.scores[r] }));
+    const skip = (j: number) => j === item || (opts?.exclude?.has(j) ?? false) || (opts?.filter !== undefined && !opts.filter(j));
+    const out: SimilarItem[] = [];
+    for (const nb of this.similarLists === null ? [] : (behaviourNeighbours(this.similarLists, item, metric) ?? [])) {
+      if (out.length >= limit) return out;
+      if (!skip(nb.item)) out.push({ item: nb.item, score: nb.score, basis: 'BEHAVIOUR', shared: { customers: nb.customers, level: nb.level } });
+    }
+    if (out.length >= limit) return out;
+    const useFactors = this.collaborative.itemNorms[item] > 0;
+    const scores = useFactors ? this.collaborative.itemSimilarities(item, metric) : this.content.similarities(item, metric);
+    const listed = new Set(out.map((s) => s.item));
+    const top = topK(scores, limit - out.length, (j) => skip(j) || listed.has(j));
+    const cap = out.length > 0 ? out[out.length - 1].score : 1;
+    const basis = useFactors ? 'FACTORS' : 'CONTENT';
+    for (let r = 0; r < top.items.length; r++) out.push({ item: top.items[r], score: Math.min(cap, Math.max(0, top.scores[r])), basis });
+    return out;
+  }
+
+  /** The behaviour neighbour lists (null for a version-1 or -2 model). */
+  get similarLists(): SimilarLists | null {
+    const h = this.header.similar;
+    if (h === null) return null;
+    this.similarView ??= {
+      metrics: h.metrics,
+      itemCount: this.itemCount,
+      indptr: this.arrays.similarIndptr,
+      items: this.arrays.similarNeighbours,
+      scores: this.arrays.similarScores,
+      shared: this.arrays.similarShared,
+    };
+    return this.similarView;
   }
 
   /**
@@ -400,6 +448,14 @@ export class RecommenderModel {
       // Uint8Array's slice copies; a Node Buffer's own slice() would share (and the typed array below would then start at the file's byte 0).
       const raw = Uint8Array.prototype.slice.call(bytes, start + b.offset, start + b.offset + b.length * width);
       arrays[b.name] = b.dtype === 'f64' ? new Float64Array(raw.buffer) : b.dtype === 'i32' ? new Int32Array(raw.buffer) : new Float32Array(raw.buffer);
+    }
+    if (version < 3) {
+      // No behaviour lists before version 3: similarItems answers from the factors, as it did.
+      arrays.similarIndptr = new Int32Array(1);
+      arrays.similarNeighbours = new Int32Array(0);
+      arrays.similarScores = new Float32Array(0);
+      arrays.similarShared = new Int32Array(0);
+      header.similar = null;
     }
     if (version === 1) {
       // Stored version-1 models must keep serving after a roll-back: no EASE lists, weight 0.
