@@ -329,9 +329,10 @@ export class RecommenderModel {
   /**
    * Items most similar to `item` under the metric, best first, scores in [0, 1]: the stored
    * behaviour neighbours (item-similarity.ts) while they last; then, or for an item without a
-   * behaviour list (fewer than `similar.config.minCustomers` customers, or a version-1/2 model),
-   * the metric on the learned factors (content features for an item without factors), clipped at
-   * 0 and never above the last behaviour neighbour's score, so the list stays ordered.
+   * behaviour list (fewer than `similar.config.minCustomers` customers), the cosine of the learned
+   * factors among items customers engaged with (content features for an item without factors),
+   * clipped at 0 and never above the last behaviour neighbour's score, so the list stays ordered.
+   * A version-1/2 model has no lists: the metric on the factors over all items, as it served then.
    */
   similarItems(
     item: number,
@@ -341,16 +342,22 @@ export class RecommenderModel {
   ): SimilarItem[] {
     if (!(Number.isInteger(item) && item >= 0 && item < this.itemCount)) throw new RangeError(`unknown item index ${item}`);
     const skip = (j: number) => j === item || (opts?.exclude?.has(j) ?? false) || (opts?.filter !== undefined && !opts.filter(j));
+    const lists = this.similarLists;
     const out: SimilarItem[] = [];
-    for (const nb of this.similarLists === null ? [] : (behaviourNeighbours(this.similarLists, item, metric) ?? [])) {
+    for (const nb of lists === null ? [] : (behaviourNeighbours(lists, item, metric) ?? [])) {
       if (out.length >= limit) return out;
       if (!skip(nb.item)) out.push({ item: nb.item, score: nb.score, basis: 'BEHAVIOUR', shared: { customers: nb.customers, level: nb.level } });
     }
     if (out.length >= limit) return out;
     const useFactors = this.collaborative.itemNorms[item] > 0;
-    const scores = useFactors ? this.collaborative.itemSimilarities(item, metric) : this.content.similarities(item, metric);
+    // Filler: the behaviour metrics do not carry over to factors (where they barely differ), so the
+    // cosine fast path, among items customers engaged with (content-projected factors of products
+    // nobody engaged with are no evidence of what customers do next).
+    const fillMetric: SimilarityMetric = lists === null ? metric : 'COSINE';
+    const scores = useFactors ? this.collaborative.itemSimilarities(item, fillMetric) : this.content.similarities(item, fillMetric);
     const listed = new Set(out.map((s) => s.item));
-    const top = topK(scores, limit - out.length, (j) => skip(j) || listed.has(j));
+    const popularity = this.arrays.popularity;
+    const top = topK(scores, limit - out.length, (j) => skip(j) || listed.has(j) || (lists !== null && useFactors && !(popularity[j] > 0)));
     const cap = out.length > 0 ? out[out.length - 1].score : 1;
     const basis = useFactors ? 'FACTORS' : 'CONTENT';
     for (let r = 0; r < top.items.length; r++) out.push({ item: top.items[r], score: Math.min(cap, Math.max(0, top.scores[r])), basis });
