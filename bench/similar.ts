@@ -2,7 +2,7 @@
  * Similar-products benchmark: the next-item protocol of issue 16 on the synthetic shapes.
  *
  *   npm run bench:similar                       # all shapes
- *   npm run bench:similar -- --shape=ml         # one shape (funnel | ml | wide)
+ *   npm run bench:similar -- --shape=ml         # one shape (demo | funnel | ml | wide)
  *   npm run bench:similar -- --shrinkage=25     # another similar.* hyperparameter (also --min-customers, --neighbours)
  *
  * Per customer (temporal split: the latest 20 % of each customer's events are test), the item
@@ -29,6 +29,8 @@ import {
   trainRecommender,
   type SimilarityMetric,
 } from '../src/ml/recommender/index.js';
+import { DEMO_SIZE, generateSeedDataset } from '../src/seed/generator.js';
+import type { InteractionInput, ItemFeatureInput } from '../src/ml/recommender/index.js';
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 
@@ -174,10 +176,60 @@ async function runShape(shape: Shape, similar: Record<string, number>): Promise<
   return { lines, ok };
 }
 
+/**
+ * The demo data set of `npm start` (400 customers, 300 products, 8,000 events), trained with the
+ * defaults but no tuning: how the top-5 scores spread and whether they stay in the product's category.
+ */
+async function demoScores(): Promise<string[]> {
+  const seed = generateSeedDataset(DEMO_SIZE);
+  const users = new Map(seed.users.map((u, i) => [u.externalId, i]));
+  const products = new Map(seed.products.map((p, i) => [p.externalId, i]));
+  const interactions: InteractionInput[] = [];
+  for (const chunk of seed.interactionChunks(5000)) {
+    for (const it of chunk) interactions.push({ user: users.get(it.userExternalId)!, item: products.get(it.productExternalId)!, type: it.type, value: it.value, occurredAt: it.occurredAt });
+  }
+  const { model } = await trainRecommender(
+    { userCount: seed.users.length, itemCount: seed.products.length, interactions, items: seed.products.map((p) => ({ category: p.category, tags: p.tags, price: p.price, attributes: p.attributes as ItemFeatureInput['attributes'] })) },
+    { evaluate: false, tuneAls: false, tuneEase: false, blend: { collaborative: 1, knn: 0.5, content: 0.2, popularity: 0.2 } },
+  );
+  const category = (i: number) => seed.products[i].category;
+  const lines = ['### demo data (`npm start`): top-5 scores and category agreement over all 300 products', ''];
+  lines.push('| method | top-5 score min / median / max | top-1 minus top-5 (median) | same category in top 5 |');
+  lines.push('|---|---|---|---|');
+  const row = (name: string, listOf: (i: number) => { item: number; score: number }[]) => {
+    const all: number[] = [];
+    const gaps: number[] = [];
+    let same = 0;
+    let total = 0;
+    for (let i = 0; i < model.itemCount; i++) {
+      const top = listOf(i).slice(0, 5);
+      for (const s of top) {
+        all.push(s.score);
+        total++;
+        if (category(s.item) === category(i)) same++;
+      }
+      if (top.length === 5) gaps.push(top[0].score - top[4].score);
+    }
+    all.sort((a, b) => a - b);
+    gaps.sort((a, b) => a - b);
+    lines.push(`| ${name} | ${all[0].toFixed(3)} / ${percentile(all, 50).toFixed(3)} / ${all[all.length - 1].toFixed(3)} | ${percentile(gaps, 50).toFixed(3)} | ${(same / total).toFixed(3)} |`);
+  };
+  for (const metric of BEHAVIOUR_METRICS) {
+    row(`factors ${metric} (before)`, (i) => {
+      if (!(model.collaborative.itemNorms[i] > 0)) return [];
+      const top = topK(model.collaborative.itemSimilarities(i, metric), 5, (j) => j === i);
+      return Array.from(top.items, (item, r) => ({ item, score: top.scores[r] }));
+    });
+  }
+  for (const metric of BEHAVIOUR_METRICS) row(`**${metric}**`, (i) => model.similarItems(i, 5, metric));
+  lines.push('');
+  return lines;
+}
+
 async function main(): Promise<void> {
   const name = arg('shape');
   const shapes = name ? SHAPES.filter((s) => s.name === name) : SHAPES;
-  if (shapes.length === 0) throw new Error(`unknown shape ${name}; use ${SHAPES.map((s) => s.name).join(' | ')}`);
+  if (shapes.length === 0 && name !== 'demo') throw new Error(`unknown shape ${name}; use ${SHAPES.map((s) => s.name).join(' | ')}`);
   const similar: Record<string, number> = {};
   for (const [flag, key] of [['shrinkage', 'shrinkage'], ['min-customers', 'minCustomers'], ['neighbours', 'neighbours']] as const) {
     const v = arg(flag);
@@ -190,6 +242,8 @@ async function main(): Promise<void> {
     // keep the load averages
   }
   console.log(`## Similar products benchmark (${new Date().toISOString()}, node ${process.version}; ${uptime})\n`);
+  if (name === undefined || name === 'demo') console.log((await demoScores()).join('\n'));
+  if (name === 'demo') return;
   let allOk = true;
   for (const shape of shapes) {
     const { lines, ok } = await runShape(shape, similar);

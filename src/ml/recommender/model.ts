@@ -4,9 +4,11 @@
  * request is a few dense dot products over the catalogue plus a top-K scan.
  */
 import type { EaseLists } from './ease.js';
-import { behaviourNeighbours, type SimilarConfig, type SimilarLists } from './item-similarity.js';
+import { behaviourNeighbours, shrink, type SimilarConfig, type SimilarLists } from './item-similarity.js';
 import type { NeighbourLists } from './knn.js';
+import { dot } from './linalg.js';
 import { topK } from './metrics.js';
+import { TopKBuffer } from '../shared/top-k.js';
 import {
   blendScores,
   CollaborativeScorer,
@@ -136,6 +138,7 @@ export class RecommenderModel {
   readonly popularity: PopularityScorer;
   private readonly categoryOf: string[];
   private similarView: SimilarLists | undefined;
+  private engagedItems: Int32Array | undefined;
 
   constructor(header: ModelHeader, arrays: ModelArrays) {
     this.header = header;
@@ -331,7 +334,8 @@ export class RecommenderModel {
    * behaviour neighbours (item-similarity.ts) while they last; then, or for an item without a
    * behaviour list (fewer than `similar.config.minCustomers` customers), the cosine of the learned
    * factors among items customers engaged with (content features for an item without factors),
-   * clipped at 0 and never above the last behaviour neighbour's score, so the list stays ordered.
+   * clipped at 0 and never above the last behaviour neighbour's score (so the list stays ordered),
+   * nor, without any, above 1 / (1 + λ), the score of a perfect pair resting on one customer.
    * A version-1/2 model has no lists: the metric on the factors over all items, as it served then.
    */
   similarItems(
@@ -353,15 +357,40 @@ export class RecommenderModel {
     // Filler: the behaviour metrics do not carry over to factors (where they barely differ), so the
     // cosine fast path, among items customers engaged with (content-projected factors of products
     // nobody engaged with are no evidence of what customers do next).
-    const fillMetric: SimilarityMetric = lists === null ? metric : 'COSINE';
-    const scores = useFactors ? this.collaborative.itemSimilarities(item, fillMetric) : this.content.similarities(item, fillMetric);
     const listed = new Set(out.map((s) => s.item));
-    const popularity = this.arrays.popularity;
-    const top = topK(scores, limit - out.length, (j) => skip(j) || listed.has(j) || (lists !== null && useFactors && !(popularity[j] > 0)));
-    const cap = out.length > 0 ? out[out.length - 1].score : 1;
+    let top: { items: Int32Array; scores: Float32Array };
+    if (lists !== null && useFactors) {
+      top = this.factorNeighboursAmongEngaged(item, limit - out.length, (j) => skip(j) || listed.has(j));
+    } else {
+      const fillMetric: SimilarityMetric = lists === null ? metric : 'COSINE';
+      const scores = useFactors ? this.collaborative.itemSimilarities(item, fillMetric) : this.content.similarities(item, fillMetric);
+      top = topK(scores, limit - out.length, (j) => skip(j) || listed.has(j));
+    }
+    // Below every behaviour neighbour; with none, at most what one shared customer could give
+    // (s(1) = 1 / (1 + λ)), so a score still means evidence and a client's threshold still holds.
+    const cap = out.length > 0 ? out[out.length - 1].score : lists === null ? 1 : shrink(1, this.header.similar!.config.shrinkage);
     const basis = useFactors ? 'FACTORS' : 'CONTENT';
     for (let r = 0; r < top.items.length; r++) out.push({ item: top.items[r], score: Math.min(cap, Math.max(0, top.scores[r])), basis });
     return out;
+  }
+
+  /** Top `k` items customers engaged with by the cosine of their factors to `item`'s (only those are scanned). */
+  private factorNeighboursAmongEngaged(item: number, k: number, skip: (j: number) => boolean): { items: Int32Array; scores: Float32Array } {
+    if (this.engagedItems === undefined) {
+      const engaged: number[] = [];
+      for (let j = 0; j < this.itemCount; j++) if (this.arrays.popularity[j] > 0 && this.collaborative.itemNorms[j] > 0) engaged.push(j);
+      this.engagedItems = Int32Array.from(engaged);
+    }
+    const f = this.header.factors;
+    const v = this.arrays.itemFactors;
+    const norms = this.collaborative.itemNorms;
+    const nq = norms[item];
+    const top = new TopKBuffer(k);
+    for (const j of this.engagedItems) {
+      const s = dot(v, item * f, v, j * f, f) / (nq * norms[j]);
+      if (top.admits(s) && !skip(j)) top.offer(s, j);
+    }
+    return { items: top.ids.slice(0, top.size), scores: Float32Array.from(top.values.subarray(0, top.size)) };
   }
 
   /** The behaviour neighbour lists (null for a version-1 or -2 model). */
