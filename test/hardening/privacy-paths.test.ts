@@ -130,6 +130,7 @@ const DECLARED: Record<string, string> = {
   'ClassificationBatch.results': 'part',
   'Recommendation.reason': 'part',
   'RecommendationList.items': 'part',
+  'SimilarProduct.reason': 'part',
 };
 
 interface FieldRule {
