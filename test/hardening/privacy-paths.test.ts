@@ -131,6 +131,7 @@ const DECLARED: Record<string, string> = {
   'Recommendation.reason': 'part',
   'RecommendationList.items': 'part',
   'ServiceInfo.ratingScale': 'part',
+  'SimilarProduct.reason': 'part',
 };
 
 interface FieldRule {

@@ -553,3 +553,60 @@ export function evaluateHistories(
   }
   return acc.result(model.itemCount);
 }
+
+/** A next-item case: a customer's last item of the training period and the items they engaged with next. */
+export interface NextItemCase {
+  user: number;
+  anchor: number;
+  /** Test items not in the customer's training history. */
+  next: ReadonlySet<number>;
+}
+
+/**
+ * The similar-products protocol: for every customer with relevant test items, the item of their
+ * latest training interaction (ties: the later event) is the anchor a "similar products" shelf
+ * is shown on, and the items they engaged with next are what it should hold.
+ */
+export function nextItemCases(split: TemporalSplit, relevant: ReadonlyMap<number, ReadonlySet<number>>): NextItemCase[] {
+  const last = new Map<number, { item: number; t: number }>();
+  for (const it of split.train) {
+    const t = timeOf(it.occurredAt);
+    const seen = last.get(it.user);
+    if (seen === undefined || t >= seen.t) last.set(it.user, { item: it.item, t });
+  }
+  const out: NextItemCase[] = [];
+  for (const [user, next] of [...relevant].sort((a, b) => a[0] - b[0])) {
+    const anchor = last.get(user);
+    if (anchor !== undefined) out.push({ user, anchor: anchor.item, next });
+  }
+  return out;
+}
+
+/** Mean over cases of |top-k of the anchor ∩ next| / min(k, |next|) (Recall@k of the shelf). */
+export function nextItemRecall(cases: readonly NextItemCase[], listOf: (anchor: number) => ArrayLike<number>, k = 20): number {
+  if (cases.length === 0) return 0;
+  const lists = new Map<number, ArrayLike<number>>();
+  let sum = 0;
+  for (const c of cases) {
+    let list = lists.get(c.anchor);
+    if (list === undefined) lists.set(c.anchor, (list = listOf(c.anchor)));
+    let hits = 0;
+    for (let r = 0; r < Math.min(k, list.length); r++) if (c.next.has(list[r])) hits++;
+    sum += hits / Math.min(k, c.next.size);
+  }
+  return sum / cases.length;
+}
+
+/** Share of the top-k neighbours of the anchors that carry their anchor's label (category, planted cluster). */
+export function labelAgreement(anchors: Iterable<number>, listOf: (anchor: number) => ArrayLike<number>, labelOf: (item: number) => unknown, k = 10): number {
+  let agree = 0;
+  let total = 0;
+  for (const a of anchors) {
+    const list = listOf(a);
+    for (let r = 0; r < Math.min(k, list.length); r++) {
+      total++;
+      if (labelOf(list[r]) === labelOf(a)) agree++;
+    }
+  }
+  return total > 0 ? agree / total : 0;
+}

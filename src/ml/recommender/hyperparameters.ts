@@ -2,12 +2,13 @@
  * The recommender's hyperparameters: every key trainRecommender reads, its range and its
  * default, defined once here next to the algorithm (trainModel validates with exactly this
  * schema; docs/recommender.md lists the keys). The per-component defaults are the components'
- * own constants (DEFAULT_SIGNALS, DEFAULT_ALS, DEFAULT_EASE). Unknown keys are refused at every level.
+ * own constants (DEFAULT_SIGNALS, DEFAULT_ALS, DEFAULT_EASE, DEFAULT_SIMILAR). Unknown keys are refused at every level.
  */
 import { z } from 'zod';
 import { DEFAULT_ALS } from './als.js';
 import { DEFAULT_EASE } from './ease.js';
 import { DEFAULT_RATING_SCALE, type RatingScale } from './ratings.js';
+import { DEFAULT_SIMILAR } from './item-similarity.js';
 import { DEFAULT_SIGNALS } from './signals.js';
 import type { BlendWeights, SignalConfig, SignalSettings } from './types.js';
 
@@ -83,6 +84,18 @@ const EaseSchema = z
   .strict()
   .prefault({});
 
+const SimilarSchema = z
+  .object({
+    /** Behaviour neighbours stored per item and metric for similarProducts. */
+    neighbours: int(1, 200).default(DEFAULT_SIMILAR.neighbours),
+    /** λ of the shrinkage k / (k + λ) (k = customers a pair rests on); 0 = none. */
+    shrinkage: z.number().min(0).max(10_000).default(DEFAULT_SIMILAR.shrinkage),
+    /** Items with fewer customers with positive signal are answered from the learned factors. */
+    minCustomers: int(1, 1000).default(DEFAULT_SIMILAR.minCustomers),
+  })
+  .strict()
+  .prefault({});
+
 const blendWeight = z.number().min(0).max(100);
 const FixedBlendSchema = z
   .object({
@@ -107,6 +120,8 @@ export const RecommenderHyperparametersSchema = z
     /** A fixed blend, or 'auto': chosen on an internal temporal validation split. */
     blend: z.union([z.literal('auto'), FixedBlendSchema]).default('auto'),
     ease: EaseSchema,
+    /** Behaviour neighbour lists of similarProducts (item-similarity.ts). */
+    similar: SimilarSchema,
     /** Try a small grid of EASE regularisations on the validation split. */
     tuneEase: z.boolean().default(true),
     /** Try a small grid of ALS regularisations on the validation split. */

@@ -10,10 +10,21 @@ export { buildContentFeatures } from './features.js';
 export type { ContentFeatures } from './features.js';
 export { DEFAULT_ALS, trainAls } from './als.js';
 export { buildItemKnn } from './knn.js';
+export {
+  DEFAULT_SIMILAR,
+  BEHAVIOUR_METRICS,
+  behaviourValue,
+  shrink,
+  pairScore,
+  pairStatsOf,
+  buildSimilarLists,
+  behaviourNeighbours,
+} from './item-similarity.js';
+export type { SimilarConfig, SimilarLists, PairStats, BehaviourNeighbour } from './item-similarity.js';
 export { DEFAULT_EASE, easeProblem, fitEase, easeScores } from './ease.js';
 export type { EaseFit, EaseLists, EaseProblem } from './ease.js';
 export { RecommenderModel, MODEL_FORMAT, MODEL_VERSION } from './model.js';
-export type { ModelHeader, ModelArrays, EaseHeader } from './model.js';
+export type { ModelHeader, ModelArrays, EaseHeader, SimilarHeader } from './model.js';
 export {
   temporalSplit,
   relevantItems,
@@ -26,8 +37,11 @@ export {
   tuneBlend,
   collaborativeNdcg,
   easeNdcg,
+  nextItemCases,
+  nextItemRecall,
+  labelAgreement,
 } from './evaluation.js';
-export type { TemporalSplit, RelevanceMode, ModelEvaluation, HeldOutUser, HoldOut } from './evaluation.js';
+export type { TemporalSplit, RelevanceMode, ModelEvaluation, HeldOutUser, HoldOut, NextItemCase } from './evaluation.js';
 export { trainRecommender, DEFAULT_BLEND } from './train.js';
 export { canonicalIndexOrder, canonicalInteractions, compareInteractions } from './canonical.js';
 export { KIND_STRENGTH, strongerKind } from './history-kinds.js';

@@ -4,8 +4,11 @@
  * request is a few dense dot products over the catalogue plus a top-K scan.
  */
 import type { EaseLists } from './ease.js';
+import { behaviourNeighbours, shrink, type SimilarConfig, type SimilarLists } from './item-similarity.js';
 import type { NeighbourLists } from './knn.js';
+import { dot } from './linalg.js';
 import { topK } from './metrics.js';
+import { TopKBuffer } from '../shared/top-k.js';
 import {
   blendScores,
   CollaborativeScorer,
@@ -42,12 +45,14 @@ export const MODEL_FORMAT = 'marketing-ai.recommender';
 /**
  * 2: EASE neighbour lists and `blend.ease`. 3: rating signals relative to a rating scale
  * (`signals.ratings`), per-user serving candidates and the strongest kind per history entry.
- * Older artifacts still load: version 1 without EASE (blend.ease = 0); versions 1 and 2 with their
- * absolute rating rule (ratings ≤ ratingNegativeMax negative, ratingScale per star) converted
- * exactly, no candidates (every answer is scored) and no kinds (reasons read fresh events only).
+ * 4: behaviour neighbour lists per similarity metric. Older artifacts still load: version 1
+ * without EASE (blend.ease = 0); versions 1 and 2 with their absolute rating rule (ratings ≤
+ * ratingNegativeMax negative, ratingScale per star) converted exactly, no candidates (every
+ * answer is scored) and no kinds (reasons read fresh events only); versions 1–3 without
+ * behaviour lists (similarItems answers from the learned factors, as it did).
  */
-export const MODEL_VERSION = 3;
-const READABLE_VERSIONS: readonly number[] = [1, 2, 3];
+export const MODEL_VERSION = 4;
+const READABLE_VERSIONS: readonly number[] = [1, 2, 3, 4];
 
 /** What the EASE lists were fitted with (null: none, e.g. a version-1 model). */
 export interface EaseHeader {
@@ -56,6 +61,13 @@ export interface EaseHeader {
   items: number;
   /** Absolute λ used. */
   lambda: number;
+}
+
+/** How the behaviour neighbour lists were built (null: none, a version-1 or -2 model). */
+export interface SimilarHeader {
+  config: SimilarConfig;
+  /** Metrics with stored lists, in storage order. */
+  metrics: SimilarityMetric[];
 }
 
 export interface ModelHeader {
@@ -74,6 +86,7 @@ export interface ModelHeader {
   alpha0: number;
   blend: BlendWeights;
   ease: EaseHeader | null;
+  similar: SimilarHeader | null;
   trendingHalfLifeDays: number;
   referenceMs: number;
   trainedAt: string;
@@ -110,12 +123,17 @@ export interface ModelArrays {
   /** Per trained user, `header.candidates` slots: the HYBRID ranking's top unseen items, best first, -1 after the last. */
   candidateItems: Int32Array;
   candidateScores: Float32Array;
+  /** Behaviour neighbour lists (item-similarity.ts SimilarLists): CSR over (metric, item). */
+  similarIndptr: Int32Array;
+  similarNeighbours: Int32Array;
+  similarScores: Float32Array;
+  similarShared: Int32Array;
 }
 
 const ARRAY_ORDER: readonly (keyof ModelArrays)[] = [
   'userFactors', 'itemFactors', 'itemGram', 'knnIndices', 'knnSims', 'historyIndptr', 'historyItems',
   'historyWeights', 'historyKinds', 'popularity', 'trending', 'contentIndptr', 'contentIndices', 'contentValues', 'itemCategory',
-  'easeIndptr', 'easeIndices', 'easeWeights', 'candidateItems', 'candidateScores',
+  'easeIndptr', 'easeIndices', 'easeWeights', 'candidateItems', 'candidateScores', 'similarIndptr', 'similarNeighbours', 'similarScores', 'similarShared',
 ];
 
 /**
@@ -132,6 +150,8 @@ export class RecommenderModel {
   readonly ease: EaseScorer;
   readonly popularity: PopularityScorer;
   private readonly categoryOf: string[];
+  private similarView: SimilarLists | undefined;
+  private engagedItems: Int32Array | undefined;
 
   constructor(header: ModelHeader, arrays: ModelArrays) {
     this.header = header;
@@ -386,8 +406,13 @@ export class RecommenderModel {
   }
 
   /**
-   * Items most similar to `item` under the metric, on collaborative factors
-   * (content features for items without factors).
+   * Items most similar to `item` under the metric, best first, scores in [0, 1]: the stored
+   * behaviour neighbours (item-similarity.ts) while they last; then, or for an item without a
+   * behaviour list (fewer than `similar.config.minCustomers` customers), the cosine of the learned
+   * factors among items customers engaged with (content features for an item without factors),
+   * clipped at 0 and never above the last behaviour neighbour's score (so the list stays ordered),
+   * nor, without any, above 1 / (1 + λ), the score of a perfect pair resting on one customer.
+   * A version-1/2 model has no lists: the metric on the factors over all items, as it served then.
    */
   similarItems(
     item: number,
@@ -396,10 +421,67 @@ export class RecommenderModel {
     opts?: { exclude?: Set<number>; filter?: (item: number) => boolean },
   ): SimilarItem[] {
     if (!(Number.isInteger(item) && item >= 0 && item < this.itemCount)) throw new RangeError(`unknown item index ${item}`);
-    const scores =
-      this.collaborative.itemNorms[item] > 0 ? this.collaborative.itemSimilarities(item, metric) : this.content.similarities(item, metric);
-    const top = topK(scores, limit, (j) => j === item || (opts?.exclude?.has(j) ?? false) || (opts?.filter !== undefined && !opts.filter(j)));
-    return Array.from(top.items, (j, r) => ({ item: j, score: top.scores[r] }));
+    const skip = (j: number) => j === item || (opts?.exclude?.has(j) ?? false) || (opts?.filter !== undefined && !opts.filter(j));
+    const lists = this.similarLists;
+    const out: SimilarItem[] = [];
+    for (const nb of lists === null ? [] : (behaviourNeighbours(lists, item, metric) ?? [])) {
+      if (out.length >= limit) return out;
+      if (!skip(nb.item)) out.push({ item: nb.item, score: nb.score, basis: 'BEHAVIOUR', shared: { customers: nb.customers, level: nb.level } });
+    }
+    if (out.length >= limit) return out;
+    const useFactors = this.collaborative.itemNorms[item] > 0;
+    // Filler: the behaviour metrics do not carry over to factors (where they barely differ), so the
+    // cosine fast path, among items customers engaged with (content-projected factors of products
+    // nobody engaged with are no evidence of what customers do next).
+    const listed = new Set(out.map((s) => s.item));
+    let top: { items: Int32Array; scores: Float32Array };
+    if (lists !== null && useFactors) {
+      top = this.factorNeighboursAmongEngaged(item, limit - out.length, (j) => skip(j) || listed.has(j));
+    } else {
+      const fillMetric: SimilarityMetric = lists === null ? metric : 'COSINE';
+      const scores = useFactors ? this.collaborative.itemSimilarities(item, fillMetric) : this.content.similarities(item, fillMetric);
+      top = topK(scores, limit - out.length, (j) => skip(j) || listed.has(j));
+    }
+    // Below every behaviour neighbour; with none, at most what one shared customer could give
+    // (s(1) = 1 / (1 + λ)), so a score still means evidence and a client's threshold still holds.
+    const cap = out.length > 0 ? out[out.length - 1].score : lists === null ? 1 : shrink(1, this.header.similar!.config.shrinkage);
+    const basis = useFactors ? 'FACTORS' : 'CONTENT';
+    for (let r = 0; r < top.items.length; r++) out.push({ item: top.items[r], score: Math.min(cap, Math.max(0, top.scores[r])), basis });
+    return out;
+  }
+
+  /** Top `k` items customers engaged with by the cosine of their factors to `item`'s (only those are scanned). */
+  private factorNeighboursAmongEngaged(item: number, k: number, skip: (j: number) => boolean): { items: Int32Array; scores: Float32Array } {
+    if (this.engagedItems === undefined) {
+      const engaged: number[] = [];
+      for (let j = 0; j < this.itemCount; j++) if (this.arrays.popularity[j] > 0 && this.collaborative.itemNorms[j] > 0) engaged.push(j);
+      this.engagedItems = Int32Array.from(engaged);
+    }
+    const f = this.header.factors;
+    const v = this.arrays.itemFactors;
+    const norms = this.collaborative.itemNorms;
+    const nq = norms[item];
+    const top = new TopKBuffer(k);
+    for (const j of this.engagedItems) {
+      const s = dot(v, item * f, v, j * f, f) / (nq * norms[j]);
+      if (top.admits(s) && !skip(j)) top.offer(s, j);
+    }
+    return { items: top.ids.slice(0, top.size), scores: Float32Array.from(top.values.subarray(0, top.size)) };
+  }
+
+  /** The behaviour neighbour lists (null for a version-1 or -2 model). */
+  get similarLists(): SimilarLists | null {
+    const h = this.header.similar;
+    if (h === null) return null;
+    this.similarView ??= {
+      metrics: h.metrics,
+      itemCount: this.itemCount,
+      indptr: this.arrays.similarIndptr,
+      items: this.arrays.similarNeighbours,
+      scores: this.arrays.similarScores,
+      shared: this.arrays.similarShared,
+    };
+    return this.similarView;
   }
 
   /**
@@ -489,6 +571,14 @@ export class RecommenderModel {
       arrays.candidateItems = new Int32Array(0);
       arrays.candidateScores = new Float32Array(0);
       header.candidates = 0;
+    }
+    if (version < 4) {
+      // No behaviour lists before version 4: similarItems answers from the factors, as it did.
+      arrays.similarIndptr = new Int32Array(1);
+      arrays.similarNeighbours = new Int32Array(0);
+      arrays.similarScores = new Float32Array(0);
+      arrays.similarShared = new Int32Array(0);
+      header.similar = null;
     }
     if (version === 1) {
       // Stored version-1 models must keep serving after a roll-back: no EASE lists, weight 0.

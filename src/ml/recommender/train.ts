@@ -13,6 +13,7 @@ import { canonicalInteractions } from './canonical.js';
 import { strongestKinds } from './history-kinds.js';
 import { buildContentFeatures, type ContentFeatures } from './features.js';
 import { buildItemKnn, type NeighbourLists } from './knn.js';
+import { buildSimilarLists, emptySimilarLists, type SimilarConfig, type SimilarLists } from './item-similarity.js';
 import { cholesky, choleskySolve, gramian } from './linalg.js';
 import { MODEL_FORMAT, MODEL_VERSION, RecommenderModel, type ModelHeader } from './model.js';
 import { standardise } from './scorers/index.js';
@@ -103,6 +104,7 @@ interface FitContext {
   signals: SignalConfig;
   neighbours: number;
   ease: EaseConfig;
+  similar: SimilarConfig;
   seed: number;
   trendingHalfLifeDays: number;
   backend: string;
@@ -202,6 +204,7 @@ function fit(
   stage: TrainingProgress['stage'],
   ease: EaseChoice | null,
   init?: RecommenderModel,
+  similar: SimilarLists | null = null,
 ): RecommenderModel {
   const { data, features, signals } = ctx;
   const U = data.userCount;
@@ -215,6 +218,7 @@ function fit(
   );
   projectColdItems(f.itemFactors, f.factors, features, warm);
   const easeLists = ease?.fit.lists ?? emptyEaseLists(I);
+  const similarLists = similar ?? emptySimilarLists(I);
 
   const header: ModelHeader = {
     format: MODEL_FORMAT,
@@ -232,6 +236,7 @@ function fit(
     alpha0: f.alpha0,
     blend,
     ease: ease === null ? null : { config: { ...ctx.ease, regularization: ease.regularization }, items: ease.fit.items, lambda: ease.fit.lambda },
+    similar: similar === null ? null : { config: ctx.similar, metrics: [...similar.metrics] },
     trendingHalfLifeDays: ctx.trendingHalfLifeDays,
     referenceMs: Number.isFinite(refMs) ? refMs : 0,
     trainedAt: new Date().toISOString(),
@@ -260,6 +265,22 @@ function fit(
     easeWeights: easeLists.weights,
     candidateItems: new Int32Array(0),
     candidateScores: new Float32Array(0),
+    similarIndptr: similarLists.indptr,
+    similarNeighbours: similarLists.items,
+    similarScores: similarLists.scores,
+    similarShared: similarLists.shared,
+  });
+}
+
+/** Items of the behaviour lists between two turns of the event loop. */
+const SIMILAR_SLICE_ITEMS = 250;
+
+/** The behaviour neighbour lists of similarProducts, built item by item with the event loop free between slices. */
+function similarListsFor(ctx: FitContext, prep: Prepared): Promise<SimilarLists> {
+  return buildSimilarLists(prep.r, prep.kinds, ctx.similar, {
+    sliceItems: SIMILAR_SLICE_ITEMS,
+    pause: () => new Promise<void>((resolve) => setImmediate(resolve)),
+    onProgress: (done, total) => ctx.onProgress?.({ stage: 'similar', iteration: done, iterations: total, message: `similar products: ${done} of ${total} items` }),
   });
 }
 
@@ -326,6 +347,7 @@ export async function trainRecommender(
     signals,
     neighbours: hp.neighbours,
     ease: baseEase,
+    similar: hp.similar,
     seed,
     trendingHalfLifeDays: hp.trendingHalfLifeDays ?? Math.max(1, spanDays / 8),
     backend,
@@ -446,7 +468,8 @@ export async function trainRecommender(
   onProgress?.({ stage: 'final', message: 'fitting on all data' });
   const prep = prepare(ctx, data.interactions, 'final');
   const ease = easeEnabled && chosenBlend.ease > 0 ? fitEaseOn(ctx, prep, chosenEaseReg, 'final fit') : null;
-  const fitted = fit(ctx, prep, chosenAls, chosenBlend, metrics, 'final', ease);
+  const similar = await similarListsFor(ctx, prep);
+  const fitted = fit(ctx, prep, chosenAls, chosenBlend, metrics, 'final', ease, undefined, similar);
   onProgress?.({ stage: 'candidates', iteration: 0, iterations: fitted.userCount, message: `top ${hp.servingCandidates} per customer` });
   const model = fitted.withServingCandidates(hp.servingCandidates, (done, total) =>
     onProgress?.({ stage: 'candidates', iteration: done, iterations: total, message: `top ${hp.servingCandidates} per customer` }),

@@ -127,9 +127,24 @@ export interface UserScore {
   score: number;
 }
 
+/**
+ * What customers did with both items of a pair, shallowest to deepest (a customer counts at the
+ * shallower of their two strongest interactions). `INTERACTED`: only co-rated customers, none
+ * positive on both.
+ */
+export const SHARED_LEVELS = ['VIEW', 'CLICK', 'RATING', 'ADD_TO_CART', 'PURCHASE', 'INTERACTED'] as const;
+export type SharedLevel = (typeof SHARED_LEVELS)[number];
+
+/** What a similarity was computed on: customers' behaviour, the learned factors, or product features. */
+export type SimilarityBasis = 'BEHAVIOUR' | 'FACTORS' | 'CONTENT';
+
 export interface SimilarItem {
   item: number;
+  /** In [0, 1], higher is more similar (meaning per basis and metric: docs/recommender.md). */
   score: number;
+  basis: SimilarityBasis;
+  /** BEHAVIOUR only: how many customers the pair rests on and what they did with both items. */
+  shared?: { customers: number; level: SharedLevel };
 }
 
 export interface AttributeMissingReport {
@@ -173,7 +188,7 @@ export interface EvaluationReport {
 }
 
 export interface TrainingProgress {
-  stage: 'prepare' | 'features' | 'tune' | 'als' | 'knn' | 'ease' | 'evaluate' | 'final' | 'candidates';
+  stage: 'prepare' | 'features' | 'tune' | 'als' | 'knn' | 'ease' | 'similar' | 'evaluate' | 'final' | 'candidates';
   /** Iteration within the stage (ALS epoch), when applicable. */
   iteration?: number;
   iterations?: number;

@@ -19,6 +19,9 @@ import {
   type ItemCatalogue,
   type InteractionKind,
   type Recommendation as CoreRecommendation,
+  type SharedLevel,
+  type SimilarItem,
+  type SimilarityBasis,
   type SimilarityMetric,
   type Strategy,
 } from '../../ml/recommender/index.ts';
@@ -56,6 +59,7 @@ export interface RecommendationListModel {
 export interface SimilarProductModel {
   product: Product;
   score: number;
+  reason: { basis: SimilarityBasis; text: string; sharedCustomers: number | null };
 }
 
 export interface AudienceMemberModel {
@@ -396,7 +400,7 @@ export class RecommendationService {
       const scored = loaded.model.similarItems(known, limit + MARGIN, metric, { filter: (j) => loaded.catalogue.active[j] === 1 });
       const [self, ...products] = present(await loaders.productById.loadMany([id!, ...scored.map((s) => loaded.itemIds[s.item])]));
       if (!self) throw notFoundError('Product', args.productId!);
-      return this.similarFrom(scored, products, id!, limit);
+      return similarFrom(scored, products, id!, limit);
     }
     const [found] = await this.sql.arrays<[string, string | null, string[] | null, number | null]>(
       `SELECT id::text, category, tags, price::float8 FROM products WHERE ${id ? 'id = $1::uuid' : 'external_id = $1'}`,
@@ -407,23 +411,14 @@ export class RecommendationService {
     const loaded = active.model;
     const { catalogue } = loaded;
     const item = loaded.itemIndex.get(found[0]);
-    let scored: { item: number; score: number }[];
+    let scored: SimilarItem[];
     if (item !== undefined) {
       scored = loaded.model.similarItems(item, limit + MARGIN, metric, { filter: (j) => catalogue.active[j] === 1 });
     } else {
-      scored = contentNeighbours(catalogue, { category: found[1], tags: found[2] ?? [], price: found[3] }, limit + MARGIN);
+      scored = contentNeighbours(catalogue, { category: found[1], tags: found[2] ?? [], price: found[3] }, limit + MARGIN).map((s) => ({ ...s, basis: 'CONTENT' }));
     }
     const products = present(await loaders.productById.loadMany(scored.map((s) => loaded.itemIds[s.item])));
-    return this.similarFrom(scored, products, found[0], limit);
-  }
-
-  private similarFrom(scored: readonly { score: number }[], products: readonly (Product | null)[], selfId: string, limit: number): SimilarProductModel[] {
-    const out: SimilarProductModel[] = [];
-    scored.forEach((s, i) => {
-      const product = products[i];
-      if (product && product.active && product.id !== selfId && out.length < limit) out.push({ product, score: s.score });
-    });
-    return out;
+    return similarFrom(scored, products, found[0], limit);
   }
 
   async campaignAudience(
@@ -541,6 +536,36 @@ function audienceMember(user: User, score: number, word: () => string): Audience
       return (reason ??= word());
     },
   };
+}
+
+/** The neighbours whose product rows are still active, with their reasons, up to `limit`. */
+function similarFrom(scored: readonly SimilarItem[], products: readonly (Product | null)[], selfId: string, limit: number): SimilarProductModel[] {
+  const out: SimilarProductModel[] = [];
+  scored.forEach((s, i) => {
+    const product = products[i];
+    if (product && product.active && product.id !== selfId && out.length < limit) out.push({ product, score: s.score, reason: similarReason(s) });
+  });
+  return out;
+}
+
+/** What both products' customers did, as "<done> by N customers who <did> this". */
+const SHARED_WORDS: Record<SharedLevel, [done: string, did: string]> = {
+  PURCHASE: ['Bought', 'bought'],
+  ADD_TO_CART: ['Added to cart', 'added to cart'],
+  RATING: ['Liked', 'liked'],
+  CLICK: ['Clicked on', 'clicked on'],
+  VIEW: ['Viewed', 'viewed'],
+  INTERACTED: ['Rated or engaged with', 'rated or engaged with'],
+};
+
+function similarReason(s: SimilarItem): SimilarProductModel['reason'] {
+  if (s.basis === 'BEHAVIOUR' && s.shared) {
+    const [done, did] = SHARED_WORDS[s.shared.level];
+    const n = s.shared.customers;
+    return { basis: s.basis, text: `${done} by ${n} ${n === 1 ? 'customer' : 'customers'} who ${did} this`, sharedCustomers: n };
+  }
+  if (s.basis === 'CONTENT') return { basis: s.basis, text: 'Similar product features (category, tags, price)', sharedCustomers: null };
+  return { basis: 'FACTORS', text: 'Engaged with by the same kind of customers (learned model)', sharedCustomers: null };
 }
 
 function audienceText(reason: AudienceReason, catalogue: Catalogue): string {

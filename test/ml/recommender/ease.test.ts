@@ -269,7 +269,7 @@ describe('model artifact versions', () => {
   it('re-serialises a loaded version-1 model in the current format', () => {
     const bytes = RecommenderModel.deserialize(v1).serialize();
     expect(new DataView(bytes.buffer, bytes.byteOffset).getUint32(4, true)).toBe(MODEL_VERSION);
-    expect(MODEL_VERSION).toBe(3);
+    expect(MODEL_VERSION).toBe(4);
     const again = RecommenderModel.deserialize(bytes);
     expect(again.header.blend.ease).toBe(0);
     expect(again.recommendForUser(0, undefined, { limit: 5, strategy: 'HYBRID' }).map((r) => r.item)).toEqual((expected.HYBRID as number[][])[0]);

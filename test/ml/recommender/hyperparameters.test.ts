@@ -5,6 +5,7 @@ import {
   DEFAULT_NEIGHBOURS,
   DEFAULT_SERVING_CANDIDATES,
   DEFAULT_SIGNALS,
+  DEFAULT_SIMILAR,
   RecommenderHyperparametersSchema,
   resolveRecommenderHyperparameters,
   resolveSignals,
@@ -35,6 +36,9 @@ const RANGES: [path: string, low: unknown, high: unknown, outside: unknown][] = 
   ['ease.coverage', 0.01, 1, 0],
   ['ease.regularization', 0.001, 100_000, 0],
   ['ease.neighbours', 1, 1000, 1.5],
+  ['similar.neighbours', 1, 200, 201],
+  ['similar.shrinkage', 0, 10_000, -1],
+  ['similar.minCustomers', 1, 1000, 0],
   ['tuneEase', false, true, 'yes'],
   ['tuneAls', false, true, 1],
   ['evaluate', false, true, null],
@@ -81,6 +85,7 @@ describe('RecommenderHyperparametersSchema', () => {
       servingCandidates: DEFAULT_SERVING_CANDIDATES,
       blend: 'auto',
       ease: DEFAULT_EASE,
+      similar: DEFAULT_SIMILAR,
       tuneEase: true,
       tuneAls: true,
       evaluate: true,
@@ -110,6 +115,7 @@ describe('RecommenderHyperparametersSchema', () => {
     const issue = (hp: unknown) => RecommenderHyperparametersSchema.safeParse(hp).error?.issues[0];
     expect(issue({ als: { factorz: 3 } })).toMatchObject({ code: 'unrecognized_keys', keys: ['factorz'], path: ['als'] });
     expect(issue({ ease: { lambda: 10 } })).toMatchObject({ keys: ['lambda'], path: ['ease'] });
+    expect(issue({ similar: { metric: 'COSINE' } })).toMatchObject({ keys: ['metric'], path: ['similar'] });
     expect(issue({ signals: { weights: { LIKE: 1 } } })).toMatchObject({ keys: ['LIKE'], path: ['signals', 'weights'] });
     expect(issue({ signals: { weights: { VIEW: 10 } } })).toMatchObject({ path: ['signals', 'weights'], message: expect.stringMatching(/VIEW <= CLICK <= ADD_TO_CART <= PURCHASE \(defaults 1, 2, 4, 8\)/) });
     expect(issue({ blend: { collaborative: 0, knn: 0, content: 0, popularity: 0 } })?.path).toEqual(['blend']);

@@ -170,7 +170,9 @@ export const RECOMMEND = graphql(`query PlantedRecommend($userId: ID, $userExter
 export type RecommendationResult = ResultOf<typeof RECOMMEND>;
 
 export const SIMILAR = graphql(`query PlantedSimilar($productId: ID, $productExternalId: String, $limit: Int, $metric: SimilarityMetric) {
-  similarProducts(productId: $productId, productExternalId: $productExternalId, limit: $limit, metric: $metric) { score product { id externalId active } }
+  similarProducts(productId: $productId, productExternalId: $productExternalId, limit: $limit, metric: $metric) {
+    score product { id externalId active } reason { basis text sharedCustomers }
+  }
 }`);
 
 export const AUDIENCE = graphql(`query PlantedAudience($campaignId: ID, $campaignExternalId: String, $limit: Int) {

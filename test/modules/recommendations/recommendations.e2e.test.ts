@@ -5,7 +5,9 @@ import { startTestServer, type TestServer } from '../../support/server.ts';
 import {
   AUDIENCE,
   interactedBy,
+  plantedInteractions,
   plantedUsers,
+  PRODUCTS_PER_GROUP,
   RECOMMEND,
   recordInteractions,
   seedPlanted,
@@ -219,7 +221,25 @@ describe('serving the active model', () => {
     if (because) expect(because.reason.text).toMatch(/^Because you bought Borealis/);
   });
 
-  it('finds similar products of the same taste group with every metric', async () => {
+  it('finds similar products of the same taste group with every metric, on behaviour, with scores in [0, 1] and what was shared', async () => {
+    // What each customer did with each product (strongest kind), from the planted events.
+    const rank: Record<string, number> = { VIEW: 0, CLICK: 1, RATING: 2, ADD_TO_CART: 3, PURCHASE: 4 };
+    const strongest = new Map<string, Map<string, number>>();
+    for (const e of plantedInteractions()) {
+      const byProduct = strongest.get(e.userExternalId) ?? new Map<string, number>();
+      strongest.set(e.userExternalId, byProduct);
+      byProduct.set(e.productExternalId, Math.max(byProduct.get(e.productExternalId) ?? 0, rank[e.type]));
+    }
+    const words = ['Viewed', 'Clicked on', 'Liked', 'Added to cart', 'Bought'];
+    /** The reason the rule gives: the deepest kind at least half of the customers of both reached with both. */
+    const expectedReason = (a: string, b: string) => {
+      const levels = [...strongest.values()].filter((m) => m.has(a) && m.has(b)).map((m) => Math.min(m.get(a)!, m.get(b)!));
+      for (let l = 4; l >= 0; l--) {
+        const n = levels.filter((x) => x >= l).length;
+        if (2 * n >= levels.length) return { n, word: words[l] };
+      }
+      return { n: levels.length, word: words[0] };
+    };
     for (const metric of ['COSINE', 'PEARSON', 'EUCLIDEAN'] as const) {
       const result = await api.gql(SIMILAR, { productExternalId: 'p-a-3', limit: 5, metric });
       expect(result.errors).toBeUndefined();
@@ -229,7 +249,25 @@ describe('serving the active model', () => {
       expect(list.some((s) => s.product.externalId === 'p-a-3')).toBe(false);
       const scores = list.map((s) => s.score);
       expect([...scores].sort((a, b) => b - a)).toEqual(scores);
+      for (const s of list) {
+        expect(s.score).toBeGreaterThan(0);
+        expect(s.score).toBeLessThanOrEqual(1);
+        expect(s.reason.basis).toBe('BEHAVIOUR');
+        const { n, word } = expectedReason('p-a-3', s.product.externalId);
+        expect(s.reason.sharedCustomers).toBe(n);
+        expect(s.reason.text).toBe(`${word} by ${n} ${n === 1 ? 'customer' : 'customers'} who ${word.toLowerCase()} this`);
+      }
     }
+    // Group B products are never behaviour neighbours of group A ones (no customer shares them):
+    // asked for more than the 11 other A products, the rest comes from the factors, scored below them.
+    const long = await api.gql(SIMILAR, { productExternalId: 'p-a-3', limit: 20, metric: 'COSINE' });
+    const all = long.data!.similarProducts;
+    const behaviour = all.filter((s) => s.reason.basis === 'BEHAVIOUR');
+    expect(behaviour.map((s) => groupOf(s.product.externalId)).every((g) => g === 'A')).toBe(true);
+    expect(behaviour).toHaveLength(PRODUCTS_PER_GROUP - 1);
+    const rest = all.slice(behaviour.length);
+    expect(rest.length).toBeGreaterThan(0);
+    expect(rest.every((s) => s.reason.basis === 'FACTORS' && s.reason.sharedCustomers === null && s.score <= behaviour[behaviour.length - 1].score)).toBe(true);
     const byId = await api.gql(SIMILAR, { productId: productIds.get('p-a-3'), limit: 5 });
     const byExternal = await api.gql(SIMILAR, { productExternalId: 'p-a-3', limit: 5 });
     expect(byId.data).toEqual(byExternal.data);
@@ -237,7 +275,7 @@ describe('serving the active model', () => {
     expect(retired.data!.similarProducts.every((s) => s.product.active)).toBe(true);
   });
 
-  it('compares a product added after training by content, and gives an empty list when it has no features', async () => {
+  it('compares a product added after training by content whatever the metric, and gives an empty list when it has no features', async () => {
     await upsertProducts(api, [
       { externalId: 'p-a-new', name: 'Aurora Toaster', category: 'kitchen', tags: ['aurora'], price: 35 },
       { externalId: 'p-bare', name: 'Mystery box' },
@@ -247,7 +285,9 @@ describe('serving the active model', () => {
     const list = result.data!.similarProducts;
     expect(list).toHaveLength(4);
     expect(list.map((s) => groupOf(s.product.externalId))).toEqual(['A', 'A', 'A', 'A']);
-    expect(list.every((s) => s.score > 0 && s.score <= 1)).toBe(true);
+    expect(list.every((s) => s.score > 0 && s.score <= 1 && s.reason.basis === 'CONTENT' && s.reason.sharedCustomers === null)).toBe(true);
+    // The metric does not apply to content neighbours.
+    for (const metric of ['PEARSON', 'EUCLIDEAN'] as const) expect((await api.gql(SIMILAR, { productExternalId: 'p-a-new', limit: 4, metric })).data).toEqual(result.data);
     const bare = await api.gql(SIMILAR, { productExternalId: 'p-bare' });
     expect(bare.errors).toBeUndefined();
     expect(bare.data!.similarProducts).toEqual([]);

@@ -27,6 +27,7 @@ const STAGE_LABEL: Partial<Record<TrainingProgress['stage'], string>> = {
   als: 'training',
   ease: 'EASE item model',
   knn: 'item neighbours',
+  similar: 'similar products',
   evaluate: 'evaluating',
   final: 'fitting on all data',
   candidates: 'serving lists',
