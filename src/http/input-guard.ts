@@ -20,20 +20,36 @@ function isBulkRows(typeInfo: TypeInfo, schema: GraphQLSchema, name: string): bo
 }
 
 /**
- * Where invalid text sits in the operation outside bulk rows: a string literal, or a variable
- * used anywhere but inside a bulk mutation's `input` argument (a variable used in both places is
- * checked). The walks are iterative, so any depth is searched.
+ * What the guard needs from a document, found in one walk: the bulk-rows arguments (a variable's
+ * name or an inline list's length), the variables used outside them, whether a string literal
+ * outside them holds invalid text. It depends on the document alone: kept per parsed document
+ * (Apollo reuses the object for a repeated query), so a request walks only its variables.
  */
-function findInvalid(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>): string | null {
+interface DocumentShape {
+  bulk: ({ variable: string } | { inline: number })[];
+  used: string[];
+  invalidLiteral: boolean;
+}
+
+const shapes = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, DocumentShape>>();
+
+function shapeOf(schema: GraphQLSchema, document: DocumentNode): DocumentShape {
+  let bySchema = shapes.get(schema);
+  if (!bySchema) shapes.set(schema, (bySchema = new WeakMap()));
+  const known = bySchema.get(document);
+  if (known) return known;
   const typeInfo = new TypeInfo(schema);
+  const shape: DocumentShape = { bulk: [], used: [], invalidLiteral: false };
   const used = new Set<string>();
-  let literal = false;
   visit(
     document,
     visitWithTypeInfo(typeInfo, {
       Argument(node) {
-        if (isBulkRows(typeInfo, schema, node.name.value)) return false;
-        return undefined;
+        if (!isBulkRows(typeInfo, schema, node.name.value)) return undefined;
+        const value = node.value;
+        if (value.kind === 'Variable') shape.bulk.push({ variable: value.name.value });
+        else shape.bulk.push({ inline: value.kind === 'ListValue' ? value.values.length : 0 });
+        return false; // bulk rows are validated row by row by the services
       },
       Variable(node) {
         used.add(node.name.value);
@@ -44,38 +60,38 @@ function findInvalid(schema: GraphQLSchema, document: DocumentNode, variables: R
         },
       },
       StringValue(node) {
-        if (hasInvalidText(node.value)) literal = true;
+        if (hasInvalidText(node.value)) shape.invalidLiteral = true;
       },
     }),
   );
-  if (literal) return 'a string literal';
-  for (const name of used) {
+  shape.used = [...used];
+  bySchema.set(document, shape);
+  return shape;
+}
+
+/**
+ * Where invalid text sits in the operation outside bulk rows: a string literal, or a variable
+ * used anywhere but inside a bulk mutation's `input` argument (a variable used in both places is
+ * checked). The walks are iterative, so any depth is searched.
+ */
+function findInvalid(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>): string | null {
+  const shape = shapeOf(schema, document);
+  if (shape.invalidLiteral) return 'a string literal';
+  for (const name of shape.used) {
     const path = findInvalidText(variables[name]);
     if (path) return `$${formatJsonPath([name, ...path])}`;
   }
   return null;
 }
 
-/**
- * The longest `input` list of a bulk mutation in the operation (a variable or a literal list),
- * when it is longer than `max`. Checked before graphql-js coerces the variables: coercing 10^5
- * rows holds the event loop for seconds, only for the service to refuse the batch afterwards.
- */
+/** The longest bulk-rows list of the request above `max` (null: none). */
 function oversizedBatch(schema: GraphQLSchema, document: DocumentNode, variables: Record<string, unknown>, max: number): number | null {
-  const typeInfo = new TypeInfo(schema);
   let largest: number | null = null;
-  visit(
-    document,
-    visitWithTypeInfo(typeInfo, {
-      Argument(node) {
-        if (!isBulkRows(typeInfo, schema, node.name.value)) return undefined;
-        const value = node.value;
-        const size = value.kind === 'Variable' ? (Array.isArray(variables[value.name.value]) ? (variables[value.name.value] as unknown[]).length : 0) : value.kind === 'ListValue' ? value.values.length : 0;
-        if (size > max && size > (largest ?? 0)) largest = size;
-        return false;
-      },
-    }),
-  );
+  for (const argument of shapeOf(schema, document).bulk) {
+    const value = 'variable' in argument ? variables[argument.variable] : undefined;
+    const size = 'inline' in argument ? argument.inline : Array.isArray(value) ? value.length : 0;
+    if (size > max && size > (largest ?? 0)) largest = size;
+  }
   return largest;
 }
 
