@@ -299,14 +299,7 @@ export class RecommenderModel {
     const limit = Math.max(0, Math.floor(opts.limit));
     const served = this.fromCandidates(user, history, opts, limit);
     if (served) return served;
-    const hist = this.historyOf(user, history);
-    const hasExtra = (history?.length ?? 0) > 0;
-    const strategy: Strategy = hist.items.length === 0 ? 'POPULAR' : opts.strategy;
-    const scores = this.scoreAll(user, hist, strategy, hasExtra);
-    const seen = new Set<number>();
-    if (!opts.includeSeen) for (const i of hist.items) seen.add(i);
-    const { exclude, filter } = opts;
-    const top = topK(scores, limit, (i) => seen.has(i) || (exclude?.has(i) ?? false) || (filter !== undefined && !filter(i)));
+    const { hist, strategy, top } = this.ranked(user, history, opts, limit);
     const out: Recommendation[] = [];
     const share = hist.items.length > 0 ? this.popularity.categoryShare(hist) : null;
     const anchors = this.anchorItems(hist);
@@ -315,6 +308,19 @@ export class RecommenderModel {
       out.push({ item, score: top.scores[r], reason: this.reasonFor(item, strategy, hist.items.length === 0, anchors, share) });
     }
     return out;
+  }
+
+  /** The top `limit` items for the user by scoring the whole catalogue (recommendForUser without reasons). */
+  private ranked(user: number | null, history: readonly HistoryEntry[] | undefined, opts: RecommendOptions, limit: number) {
+    const hist = this.historyOf(user, history);
+    const hasExtra = (history?.length ?? 0) > 0;
+    const strategy: Strategy = hist.items.length === 0 ? 'POPULAR' : opts.strategy;
+    const scores = this.scoreAll(user, hist, strategy, hasExtra);
+    const seen = new Set<number>();
+    if (!opts.includeSeen) for (const i of hist.items) seen.add(i);
+    const { exclude, filter } = opts;
+    const top = topK(scores, limit, (i) => seen.has(i) || (exclude?.has(i) ?? false) || (filter !== undefined && !filter(i)));
+    return { hist, strategy, top };
   }
 
   /**
@@ -359,11 +365,10 @@ export class RecommenderModel {
     const scores = new Float32Array(this.userCount * slots);
     for (let u = 0; u < this.userCount && slots > 0; u++) {
       if (this.hasHistory(u)) {
-        const top = scoring.recommendForUser(u, undefined, { limit: slots, strategy: 'HYBRID' });
-        top.forEach((rec, r) => {
-          items[u * slots + r] = rec.item;
-          scores[u * slots + r] = rec.score;
-        });
+        // The ranking recommendForUser serves, without wording reasons nobody reads here.
+        const { top } = scoring.ranked(u, undefined, { limit: slots, strategy: 'HYBRID' }, slots);
+        items.set(top.items, u * slots);
+        scores.set(top.scores, u * slots);
       }
       if (onProgress && (u % 500 === 499 || u === this.userCount - 1)) onProgress(u + 1, this.userCount);
     }
