@@ -17,6 +17,7 @@ import { generateSyntheticBehaviour, MOVIELENS_LIKE, type SyntheticBehaviourOpti
 import { syntheticToTrainingData } from '../src/ml/synthetic/training-data.js';
 import { RecommenderModel, trainRecommender, type RankingMetrics } from '../src/ml/recommender/index.js';
 import { createRng } from '../src/ml/shared/random.js';
+import { latency } from './support.ts';
 
 interface Shape {
   name: string;
@@ -38,21 +39,6 @@ const SHAPES: Shape[] = [
   },
 ];
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-function latency(fn: (i: number) => void, n = 1000): { p50: number; p95: number } {
-  for (let i = 0; i < 50; i++) fn(i); // warm-up (JIT)
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    fn(i);
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p95: percentile(times, 95) };
-}
 
 const fmt = (x: number, d = 4): string => x.toFixed(d);
 const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MB`;

@@ -33,6 +33,7 @@ import { DEMO_SIZE, generateSeedDataset } from '../src/seed/generator.js';
 import type { InteractionInput, ItemFeatureInput } from '../src/ml/recommender/index.js';
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
+import { latency, percentile } from './support.ts';
 
 interface Shape {
   name: string;
@@ -58,21 +59,6 @@ function arg(name: string): string | undefined {
   return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
-}
-
-function latency(fn: (i: number) => void, n = 1000): { p50: number; p95: number } {
-  for (let i = 0; i < 50; i++) fn(i);
-  const times: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const t = performance.now();
-    fn(i);
-    times.push(performance.now() - t);
-  }
-  times.sort((a, b) => a - b);
-  return { p50: percentile(times, 50), p95: percentile(times, 95) };
-}
 
 interface Row {
   name: string;

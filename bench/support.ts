@@ -20,3 +20,20 @@ export async function admin(sql: string): Promise<void> {
     await client.end();
   }
 }
+
+export function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** In-process latency of `fn` over `n` calls after 50 warm-up calls (JIT): p50 and p95 in ms. */
+export function latency(fn: (i: number) => void, n = 1000): { p50: number; p95: number } {
+  for (let i = 0; i < 50; i++) fn(i);
+  const times: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    fn(i);
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p95: percentile(times, 95) };
+}
