@@ -19,7 +19,8 @@
  * With BENCH_PROCESSES=2 (default 1: off) the catalogue shape also steps recommendations through
  * `npm start` with WEB_CONCURRENCY server processes. BENCH_KEEP=1 keeps the databases (named
  * bench_serving_<shape>), BENCH_REUSE=1 serves kept ones again without seeding or training;
- * BENCH_CPU_PROF=<dir> writes CPU profiles of the one-process server.
+ * BENCH_CPU_PROF=<dir> writes CPU profiles of the one-process server; BENCH_NODE=<path> runs it on
+ * another Node.js binary (e.g. Node 24 from `npx -y node@24`, where the machine's is older).
  */
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -108,7 +109,7 @@ if (process.argv.includes('--serve')) {
       void server.stop().finally(() => database.close().finally(() => process.exit(0)));
     }
   });
-  process.send!({ url: server.url });
+  process.send!({ url: server.url, node: process.version });
 } else {
   main().catch((error) => {
     console.error(error);
@@ -118,12 +119,16 @@ if (process.argv.includes('--serve')) {
 
 interface Served {
   url: string;
+  /** The server process's Node.js version. */
+  node?: string;
   ask<T>(what: 'stats' | 'memory'): Promise<T>;
   stop(): Promise<void>;
 }
 
 function startChild(databaseUrl: string): Promise<Served> {
   const child = fork(fileURLToPath(import.meta.url), ['--serve'], {
+    // BENCH_NODE: the Node.js binary of the server process (e.g. a Node 24 one; default this one's).
+    execPath: process.env.BENCH_NODE || process.execPath,
     execArgv: ['--expose-gc', ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []), ...process.execArgv],
     env: { ...process.env, NODE_ENV: 'production', BENCH_DB_URL: databaseUrl, BENCH_API_KEY: API_KEY },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -134,6 +139,7 @@ function startChild(databaseUrl: string): Promise<Served> {
       if (typeof message.url === 'string') {
         resolve({
           url: message.url,
+          node: typeof message.node === 'string' ? message.node : undefined,
           ask: <T,>(what: 'stats' | 'memory') =>
             new Promise<T>((answer) => {
               waiting.set(what, [...(waiting.get(what) ?? []), answer as (value: never) => void]);
@@ -300,6 +306,7 @@ async function runShape(shape: Shape): Promise<string[]> {
   const database = connectDatabase(url, { poolSize: 4 });
   const lines: string[] = [];
   let served: Served | null = null;
+  let servedNode = process.version;
   try {
     let seeded: { userIds: string[]; productIds: string[] };
     let version: Awaited<ReturnType<typeof trainThroughApi>>;
@@ -318,6 +325,7 @@ async function runShape(shape: Shape): Promise<string[]> {
     await database.pool.query(`UPDATE model_versions SET active = false WHERE kind = 'RECOMMENDER'`);
 
     served = await startChild(url);
+    servedNode = served.node ?? servedNode;
     const users = seeded.userIds;
     const products = seeded.productIds;
     const TRIVIAL = JSON.stringify({ query: '{ serviceInfo { version } }' });
@@ -372,7 +380,7 @@ async function runShape(shape: Shape): Promise<string[]> {
 
     const load = fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
     lines.push(`### ${shape.name}: ${shape.opts.users} customers × ${shape.opts.products} products × ${shape.opts.interactions} events (${shape.description})`);
-    lines.push(`one server process, production mode; open loop, ${STEP_SECONDS} s per step; load average after the run ${load}`);
+    lines.push(`one server process (Node.js ${servedNode}), production mode; open loop, ${STEP_SECONDS} s per step; load average after the run ${load}`);
     lines.push('');
     lines.push('| endpoint | rate req/s | answered req/s | p50 ms | p95 ms | p99 ms | errors | server CPU ms/req | event-loop p99 ms |');
     lines.push('|---|---|---|---|---|---|---|---|---|');

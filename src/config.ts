@@ -23,6 +23,12 @@ const ConfigSchema = z.object({
    * 0 = no limit. (The embedded database does not enforce it.)
    */
   DATABASE_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(20_000),
+  /**
+   * Hot queries (a recommendation's) as named prepared statements, planned once per connection.
+   * Turn off behind a transaction-mode pooler without prepared-statement support (PgBouncer
+   * before 1.21). The embedded database never uses them.
+   */
+  DATABASE_PREPARED_STATEMENTS: booleanFromEnv.default(true),
   EMBEDDED_DB_DIR: z.string().min(1).default('.data/pglite'),
   EMBEDDED_DB_PORT: z.coerce.number().int().min(0).max(65535).default(54329),
   SEED_DEMO_DATA: booleanFromEnv.default(true),

@@ -113,6 +113,8 @@ export async function startServer(options: {
   await apollo.start();
 
   app.disable('x-powered-by');
+  // Answers are `no-store` POST bodies: an ETag (a hash of every response body) serves no cache.
+  app.set('etag', false);
   app.get('/metrics', telemetry.metricsHandler);
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   if (config.SUPERVISOR && cluster.isPrimary) return supervise(config, logger);
   const url = config.DATABASE_URL ?? `postgresql://postgres:postgres@127.0.0.1:${config.EMBEDDED_DB_PORT}/postgres?sslmode=disable`;
   if (!config.DATABASE_URL) logger.warn({ url }, 'DATABASE_URL is not set: connecting to the embedded database of a running `npm start`');
-  const database = connectDatabase(url, { poolSize: 3, statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS });
+  const database = connectDatabase(url, { poolSize: 3, statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS, preparedStatements: config.DATABASE_PREPARED_STATEMENTS });
   const { name: backend } = await initTensorflowBackend(config.TFJS_BACKEND);
   logger.info({ backend }, 'TensorFlow.js backend ready');
   const queue = await JobQueue.start(url, logger, config);

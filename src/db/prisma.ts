@@ -40,7 +40,44 @@ export function poolOf(prisma: PrismaClient): pg.Pool | undefined {
   return poolsOfClients.get(prisma);
 }
 
-export function connectDatabase(url: string, options: { poolSize: number; statementTimeoutMs?: number }): Database {
+const poolsWithoutPreparedStatements = new WeakSet<pg.Pool>();
+const preparedStatementsChecked = new WeakMap<pg.Pool, Promise<boolean>>();
+
+/**
+ * Whether this pool's connections may keep named statements (src/db/raw.ts `prepared`): not when
+ * made with `preparedStatements: false` (DATABASE_PREPARED_STATEMENTS), and not on the embedded
+ * database (PGlite), whose one session all connections share — a name prepared by one would
+ * already exist for the next. Asked once per pool, outside any request's statement count.
+ */
+export function preparedStatementsUsable(pool: pg.Pool): Promise<boolean> {
+  let known = preparedStatementsChecked.get(pool);
+  if (!known) {
+    known = poolsWithoutPreparedStatements.has(pool)
+      ? Promise.resolve(false)
+      : statementScope.exit(() =>
+          pool.query<{ version: string }>('SELECT version() AS version').then(
+            ({ rows }) => !String(rows[0]?.version).includes('PGlite'),
+            () => {
+              // Unknown (database unreachable): plain statements now, ask again next time.
+              preparedStatementsChecked.delete(pool);
+              return false;
+            },
+          ),
+        );
+    preparedStatementsChecked.set(pool, known);
+  }
+  return known;
+}
+
+export function connectDatabase(
+  url: string,
+  options: {
+    poolSize: number;
+    statementTimeoutMs?: number;
+    /** Named prepared statements for hot queries (src/db/raw.ts `prepared`); default true. */
+    preparedStatements?: boolean;
+  },
+): Database {
   const pool = new pg.Pool({
     connectionString: url,
     max: options.poolSize,
@@ -53,6 +90,7 @@ export function connectDatabase(url: string, options: { poolSize: number; statem
   pool.on('error', () => undefined);
   const prisma = new PrismaClient({ adapter: new PrismaPg(pool) });
   poolsOfClients.set(prisma, pool);
+  if (options.preparedStatements === false) poolsWithoutPreparedStatements.add(pool);
   return {
     prisma,
     pool,

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import type { Prisma } from '../generated/prisma/client.ts';
-import { poolOf, type Db } from './prisma.ts';
+import { poolOf, preparedStatementsUsable, type Db } from './prisma.ts';
 
 /**
  * Raw SQL for the few paths where Prisma's raw-query handling is measurably slower than pg
@@ -10,15 +10,41 @@ import { poolOf, type Db } from './prisma.ts';
  */
 export interface RawRunner {
   /** Rows as objects keyed by column name. */
-  rows<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  rows<T>(sql: string | Prepared, params?: readonly unknown[]): Promise<T[]>;
   /** Rows as arrays in column order (cheaper to build for wide or many rows). */
-  arrays<T extends unknown[]>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  arrays<T extends unknown[]>(sql: string | Prepared, params?: readonly unknown[]): Promise<T[]>;
+}
+
+/** A statement PostgreSQL parses and plans once per connection (see `prepared`). */
+export interface Prepared {
+  readonly name: string;
+  readonly text: string;
+}
+
+const preparedTexts = new Map<string, string>();
+
+/**
+ * A hot statement of constant text, run as a named prepared statement through the pg pool:
+ * parsed and planned once per connection instead of on every call (on the serving path that
+ * was most of PostgreSQL's CPU per request: docs/benchmarks.md). Declare it once, at module
+ * level; through Prisma (no pool) it runs as plain SQL. Needs session-level connections (a
+ * transaction-mode pooler in front of PostgreSQL must support protocol-level prepared statements).
+ */
+export function prepared(name: string, text: string): Prepared {
+  const known = preparedTexts.get(name);
+  if (known !== undefined && known !== text) throw new Error(`prepared statement "${name}" declared twice with different text`);
+  preparedTexts.set(name, text);
+  return Object.freeze({ name, text });
+}
+
+function textOf(sql: string | Prepared): string {
+  return typeof sql === 'string' ? sql : sql.text;
 }
 
 /** Outside a transaction: each statement on any pooled connection. */
 export function raw(db: Db): RawRunner {
   const pool = poolOf(db);
-  if (pool) return clientRunner(pool);
+  if (pool) return clientRunner(pool, pool);
   return prismaRunner((sql, params) => db.$queryRawUnsafe<Record<string, unknown>[]>(sql, ...params));
 }
 
@@ -60,7 +86,7 @@ export async function rawTransaction<T>(db: Db, fn: (tx: RawTransaction) => Prom
   try {
     await client.query(options.mode ? `BEGIN ${options.mode}` : 'BEGIN');
     let cursors = 0;
-    const runner = clientRunner(client);
+    const runner = clientRunner(client, pool);
     const result = await fn({
       ...runner,
       async stream(sql, batchSize, onBatch) {
@@ -87,24 +113,26 @@ export async function rawTransaction<T>(db: Db, fn: (tx: RawTransaction) => Prom
   }
 }
 
-function clientRunner(client: pg.Pool | pg.PoolClient): RawRunner {
+function clientRunner(client: pg.Pool | pg.PoolClient, pool: pg.Pool): RawRunner {
+  const statement = async (sql: string | Prepared) =>
+    typeof sql === 'string' ? { text: sql } : (await preparedStatementsUsable(pool)) ? { name: sql.name, text: sql.text } : { text: sql.text };
   return {
-    async rows<T>(sql: string, params: readonly unknown[] = []) {
-      return (await client.query(sql, params as unknown[])).rows as T[];
+    async rows<T>(sql: string | Prepared, params: readonly unknown[] = []) {
+      return (await client.query({ ...(await statement(sql)), values: params as unknown[] })).rows as T[];
     },
-    async arrays<T extends unknown[]>(sql: string, params: readonly unknown[] = []) {
-      return (await client.query({ text: sql, values: params as unknown[], rowMode: 'array' })).rows as T[];
+    async arrays<T extends unknown[]>(sql: string | Prepared, params: readonly unknown[] = []) {
+      return (await client.query({ ...(await statement(sql)), values: params as unknown[], rowMode: 'array' })).rows as T[];
     },
   };
 }
 
 function prismaRunner(query: (sql: string, params: readonly unknown[]) => Promise<Record<string, unknown>[]>): RawRunner {
   return {
-    async rows<T>(sql: string, params: readonly unknown[] = []) {
-      return (await query(sql, params)) as T[];
+    async rows<T>(sql: string | Prepared, params: readonly unknown[] = []) {
+      return (await query(textOf(sql), params)) as T[];
     },
-    async arrays<T extends unknown[]>(sql: string, params: readonly unknown[] = []) {
-      return (await query(sql, params)).map((row) => Object.values(row) as T);
+    async arrays<T extends unknown[]>(sql: string | Prepared, params: readonly unknown[] = []) {
+      return (await query(textOf(sql), params)).map((row) => Object.values(row) as T);
     },
   };
 }

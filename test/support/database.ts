@@ -16,7 +16,7 @@ export interface TestDatabase extends Database {
  * A fresh, migrated database of this test file's own: a copy of the template database on a
  * PostgreSQL server (DATABASE_URL), or an embedded PGlite started from the migrated snapshot.
  */
-export async function createTestDatabase(options: { poolSize?: number; statementTimeoutMs?: number } = {}): Promise<TestDatabase> {
+export async function createTestDatabase(options: { poolSize?: number; statementTimeoutMs?: number; preparedStatements?: boolean } = {}): Promise<TestDatabase> {
   const template = inject('templateDatabase');
   const serverUrl = process.env.DATABASE_URL;
   if (template && serverUrl) {
@@ -26,7 +26,7 @@ export async function createTestDatabase(options: { poolSize?: number; statement
     await admin.query(`CREATE DATABASE ${name} TEMPLATE ${template}`);
     await admin.end();
     const url = withDatabase(serverUrl, name);
-    const database = connectDatabase(url, { poolSize: options.poolSize ?? 5, statementTimeoutMs: options.statementTimeoutMs });
+    const database = connectDatabase(url, { poolSize: options.poolSize ?? 5, statementTimeoutMs: options.statementTimeoutMs, preparedStatements: options.preparedStatements });
     return {
       ...database,
       url,
@@ -42,7 +42,7 @@ export async function createTestDatabase(options: { poolSize?: number; statement
   const snapshot = inject('embeddedSnapshot');
   if (!snapshot) throw new Error('global-setup did not prepare a test database');
   const embedded = await startEmbeddedPostgres({ loadDataDir: new Blob([fs.readFileSync(snapshot)]) });
-  const database = connectDatabase(embedded.url, { poolSize: options.poolSize ?? 4 });
+  const database = connectDatabase(embedded.url, { poolSize: options.poolSize ?? 4, preparedStatements: options.preparedStatements });
   return {
     ...database,
     url: embedded.url,

@@ -1,4 +1,4 @@
-import type { RawRunner } from '../../db/raw.ts';
+import { prepared, type RawRunner } from '../../db/raw.ts';
 import { Prisma, type Product } from '../../generated/prisma/client.ts';
 
 /** Product columns for raw SQL joins (alias `p`), shaped like Prisma's Product row by productFromRow. */
@@ -16,7 +16,8 @@ export function productFromRow(row: ProductRow): Product {
  * load 10–40 products per request; this costs ~0.3 ms against ~1.4 ms through Prisma's query
  * compiler, most of the per-request database time on the serving path.
  */
+const PRODUCTS_BY_ID = prepared('products_by_id', `SELECT ${PRODUCT_COLUMNS.sql} FROM products p WHERE p.id = ANY($1::uuid[])`);
 export async function productsById(runner: RawRunner, ids: readonly string[]): Promise<Product[]> {
-  const rows = await runner.rows<ProductRow>(`SELECT ${PRODUCT_COLUMNS.sql} FROM products p WHERE p.id = ANY($1::uuid[])`, [ids]);
+  const rows = await runner.rows<ProductRow>(PRODUCTS_BY_ID, [ids]);
   return rows.map(productFromRow);
 }

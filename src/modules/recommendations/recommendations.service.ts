@@ -1,6 +1,6 @@
 import { yieldToEventLoop } from '../common/cooperative.ts';
 import type { Db } from '../../db/prisma.ts';
-import { raw, type RawRunner } from '../../db/raw.ts';
+import { prepared, raw, type RawRunner } from '../../db/raw.ts';
 import type { Product, User } from '../../generated/prisma/client.ts';
 import { integerArgument } from '../../graphql/arguments.ts';
 import { appError, ErrorCode, notFoundError, userInputError } from '../../graphql/errors.ts';
@@ -38,6 +38,16 @@ const AUDIENCE_USERS_PER_QUERY = 1_000;
 export const MAX_EXCLUDED_PRODUCTS = 1_000;
 /** Latest interactions of a user read per request that the model has not seen (usually none). */
 const RECENT_EVENTS = 500;
+/** A customer (not erased) and their latest interactions stored after $2; on every recommendation. */
+const userActivity = (where: string) => `SELECT u.id::text, i.product_id::text, i.type::text, i.value, (extract(epoch FROM i.occurred_at) * 1000)::float8
+   FROM users u
+   LEFT JOIN LATERAL (
+     SELECT product_id, type, value, occurred_at FROM interactions
+     WHERE user_id = u.id AND created_at > $2 ORDER BY occurred_at DESC LIMIT ${RECENT_EVENTS}
+   ) i ON true
+   WHERE ${where} AND u.erased_at IS NULL`;
+const USER_ACTIVITY_BY_ID = prepared('user_activity_by_id', userActivity('u.id = $1::uuid'));
+const USER_ACTIVITY_BY_EXTERNAL_ID = prepared('user_activity_by_external_id', userActivity('u.external_id = $1'));
 /** Extra candidates asked from the model, in case fresh product rows drop some. */
 const MARGIN = 5;
 
@@ -234,15 +244,8 @@ export class RecommendationService {
    */
   private async userActivity(ref: { id: string | null; externalId: string | null }, after: Date | null): Promise<{ userId: string; events: RecentEvent[] } | null> {
     if (!ref.id && !ref.externalId) return null;
-    const where = ref.id ? 'u.id = $1::uuid' : 'u.external_id = $1';
     const rows = await this.sql.arrays<[string, string | null, InteractionKind | null, number | null, number | null]>(
-      `SELECT u.id::text, i.product_id::text, i.type::text, i.value, (extract(epoch FROM i.occurred_at) * 1000)::float8
-       FROM users u
-       LEFT JOIN LATERAL (
-         SELECT product_id, type, value, occurred_at FROM interactions
-         WHERE user_id = u.id AND created_at > $2 ORDER BY occurred_at DESC LIMIT ${RECENT_EVENTS}
-       ) i ON true
-       WHERE ${where} AND u.erased_at IS NULL`,
+      ref.id ? USER_ACTIVITY_BY_ID : USER_ACTIVITY_BY_EXTERNAL_ID,
       [ref.id ?? ref.externalId, after ?? new Date(0)],
     );
     if (rows.length === 0) return null;

@@ -1,4 +1,4 @@
-import type { RawRunner } from '../../db/raw.ts';
+import { prepared, type RawRunner } from '../../db/raw.ts';
 import type { User } from '../../generated/prisma/client.ts';
 
 /** User columns for raw SQL (alias `u`), named like Prisma's User fields (no conversion needed). */
@@ -13,6 +13,7 @@ const USER_COLUMNS = `u.id::text AS id, u.external_id AS "externalId", u.email A
  * (docs/benchmarks.md, "Event loop under heavy requests"); personal fields stay encrypted here and
  * are decrypted only when a resolver shows them.
  */
+const USERS_BY_ID = prepared('users_by_id', `SELECT ${USER_COLUMNS} FROM users u WHERE u.id = ANY($1::uuid[])`);
 export function usersById(runner: RawRunner, ids: readonly string[]): Promise<User[]> {
-  return runner.rows<User>(`SELECT ${USER_COLUMNS} FROM users u WHERE u.id = ANY($1::uuid[])`, [ids]);
+  return runner.rows<User>(USERS_BY_ID, [ids]);
 }
