@@ -3,12 +3,19 @@ import { Prisma, type Product } from '../../generated/prisma/client.ts';
 
 /** Product columns for raw SQL joins (alias `p`), shaped like Prisma's Product row by productFromRow. */
 export const PRODUCT_COLUMNS = Prisma.sql`p.id, p.external_id AS "externalId", p.sku, p.name, p.description, p.category,
-  p.tags, p.price::text AS price, p.attributes, p.active, p.created_at AS "createdAt", p.updated_at AS "updatedAt"`;
+  p.tags, p.price::text AS price, p.attributes, p.active,
+  (extract(epoch FROM p.created_at) * 1000)::float8 AS "createdAt", (extract(epoch FROM p.updated_at) * 1000)::float8 AS "updatedAt"`;
 
-export type ProductRow = Omit<Product, 'price'> & { price: string | null };
+/** Timestamps as epoch milliseconds: a Date from a number is far cheaper than parsing PostgreSQL's text. */
+export type ProductRow = Omit<Product, 'price' | 'createdAt' | 'updatedAt'> & { price: string | null; createdAt: number; updatedAt: number };
 
 export function productFromRow(row: ProductRow): Product {
-  return { ...row, price: row.price === null ? null : new Prisma.Decimal(row.price) };
+  return {
+    ...row,
+    price: row.price === null ? null : new Prisma.Decimal(row.price),
+    createdAt: new Date(row.createdAt),
+    updatedAt: new Date(row.updatedAt),
+  };
 }
 
 /**
