@@ -222,7 +222,7 @@ export async function runImport(client: GraphQLClient, options: ImportRunOptions
     errorsBytes = resumed.errorsBytes;
   } else {
     errorsFd = fs.openSync(errorsPath, 'w');
-    errorsBytes = fs.writeSync(errorsFd, csvLine(['line', 'externalId', 'code', 'message']));
+    errorsBytes = fs.writeSync(errorsFd, csvLine(['line', 'externalId', 'code', 'message']), 0);
   }
 
   const counts: Counts = resumed ? { ...resumed.counts } : { rows: 0, created: 0, updated: 0, unchanged: 0, failed: 0 };
@@ -300,7 +300,8 @@ export async function runImport(client: GraphQLClient, options: ImportRunOptions
       completed.delete(nextToBook);
       const { batch, outcome } = entry;
       const errors = [...batch.localErrors, ...outcome.errors].sort((a, b) => a.line - b.line);
-      for (const error of errors) errorsBytes += fs.writeSync(errorsFd, csvLine([error.line, error.externalId, error.code, error.message]));
+      // At the recorded length: a resumed run continues the file where the last record left it.
+      for (const error of errors) errorsBytes += fs.writeSync(errorsFd, csvLine([error.line, error.externalId, error.code, error.message]), errorsBytes);
       counts.rows += batch.sourceRows;
       counts.created += outcome.created;
       counts.updated += outcome.updated;
