@@ -40,6 +40,8 @@ export interface ExportSummary {
   rows: number;
   requests: number;
   seconds: number;
+  /** recommendations: customers served the POPULAR fallback because no recommender is active. */
+  fallbackUsers: number;
 }
 
 async function writeTo(out: Writable, line: string): Promise<void> {
@@ -53,7 +55,7 @@ export async function runExport(client: GraphQLClient, options: ExportRunOptions
     if (value !== undefined && (!Number.isInteger(value) || value < 1)) throw new ExportUsageError(`${name} must be a positive integer.`);
   }
   if (options.kind === 'audience' && !options.campaign) throw new ExportUsageError('audience needs --campaign <externalId>.');
-  const summary: ExportSummary = { kind: options.kind, rows: 0, requests: 0, seconds: 0 };
+  const summary: ExportSummary = { kind: options.kind, rows: 0, requests: 0, seconds: 0, fallbackUsers: 0 };
   const request: GraphQLClient['request'] = (document, variables) => {
     summary.requests += 1;
     return client.request(document, variables);
@@ -123,6 +125,7 @@ export async function runExport(client: GraphQLClient, options: ExportRunOptions
       );
       for (const [i, user] of nodes.entries()) {
         let rank = 0;
+        if (lists[i]!.recommendations.fallback) summary.fallbackUsers += 1;
         for (const item of lists[i]!.recommendations.items) {
           rank += 1;
           await row([user.externalId, user.email, user.name, rank, item.product.externalId, item.product.name, item.score, item.reason.text]);

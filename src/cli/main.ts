@@ -329,6 +329,7 @@ async function exportCommand(args: string[], io: Io): Promise<number> {
       await once(out, 'close');
       fs.renameSync(partial, values.out!); // the file appears only when complete
     }
+    if (summary.fallbackUsers > 0) say(io.stderr, `Note: no recommender is active, so ${summary.fallbackUsers} customers got the POPULAR fallback (train one: trainModel(kind: RECOMMENDER)).`);
     say(io.stderr, `Exported ${summary.rows} ${kind} rows${toFile ? ` to ${values.out}` : ''} in ${summary.seconds.toFixed(1)} s (${summary.requests} requests); personal fields as the server shows them to this key.`);
     return EXIT.OK;
   } catch (error) {
@@ -378,6 +379,11 @@ export async function runProcess(argv: string[]): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A reader that stopped early (`| head`) is not an error of the run.
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? EXIT.OK);
+    throw error;
+  });
   process.exitCode = await main(argv, { stdout: process.stdout, stderr: process.stderr, env: process.env, signal: controller.signal });
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
