@@ -20,7 +20,8 @@ const errorLines = (target: string) => fs.readFileSync(`${target}.errors.csv`, '
 const cli = (args: string[], key: string = integrationKey) => runCli([...args, '--url', api.url], { MARKETING_AI_API_KEY: key });
 
 beforeAll(async () => {
-  api = await startTestServer();
+  // A small JSON-value budget per request body, so a wide file's default batch is too large for it.
+  api = await startTestServer({ MAX_BODY_VALUES: '5000' });
   dir = fs.mkdtempSync(path.join(os.tmpdir(), 'mai-cli-import-'));
   integrationKey = (await api.createKey('INTEGRATION', 'crm sync')).secret;
   analystKey = (await api.createKey('ANALYST')).secret;
@@ -83,6 +84,19 @@ describe('import: users, products, behaviour and feedback files through the API'
     const [p1, p9] = await Promise.all(['p-1', 'p-9'].map((externalId) => api.database.prisma.product.findUnique({ where: { externalId } })));
     expect(p1).toMatchObject({ name: 'Green Tea', attributes: { color: 'green' } });
     expect(p9).toMatchObject({ name: 'p-9', attributes: { color: 'blue' } });
+  });
+
+  it('splits a request the server refuses for its size (PAYLOAD_TOO_LARGE) until the batches fit, writing every row', async () => {
+    const columns = Array.from({ length: 30 }, (_, i) => `f${i}`);
+    const lines = [`externalId,name,${columns.join(',')}`];
+    for (let row = 0; row < 200; row += 1) lines.push(`w-${row},Wide ${row},${columns.map((_, i) => row * 100 + i).join(',')}`);
+    const run = await cli(['import', 'products', file('wide.csv', `${lines.join('\n')}\n`)]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/created: 200 {2}updated: 0 {2}unchanged: 0/);
+    // One refused request of 200 rows (about 6,800 JSON values: 34 a row), then its halves.
+    expect(Number(/(\d+) requests of at most 1000 rows/.exec(run.stdout)![1])).toBeGreaterThanOrEqual(4);
+    const stored = await api.database.prisma.product.findUniqueOrThrow({ where: { externalId: 'w-199' } });
+    expect(stored.attributes).toMatchObject({ f0: 19900, f29: 19929 });
   });
 
   it('imports a user-behaviour file (user, product, behaviour, time) with good and bad rows, idempotently', async () => {
