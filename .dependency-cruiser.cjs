@@ -20,6 +20,16 @@ module.exports = {
       to: { path: '^src/', pathNot: ['^src/graphql/', '^src/version\\.ts$'] },
     },
     {
+      name: 'cli-is-an-api-client',
+      comment: 'The command-line client (src/cli) speaks GraphQL over HTTP: besides itself it may use only pure rules shared with the server.',
+      severity: 'error',
+      from: { path: '^src/cli/' },
+      to: {
+        path: '^src/',
+        pathNot: ['^src/cli/', '^src/ml/recommender/ratings\\.ts$', '^src/modules/interactions/interaction-values\\.ts$', '^src/modules/common/task-name\\.ts$'],
+      },
+    },
+    {
       name: 'modules-do-not-compose',
       comment: 'Modules are composed by src/app; they may use the request context type, not the assembly.',
       severity: 'error',

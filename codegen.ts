@@ -1,7 +1,7 @@
 import type { CodegenConfig } from '@graphql-codegen/cli';
 
 // Resolver types come from the SDL; parents are the Prisma rows the services return.
-// Tests get typed documents: every `graphql(`...`)` in test/ becomes a TypedDocumentNode whose
+// Tests and the command-line client (src/cli) get typed documents: every `graphql(`...`)` in test/ becomes a TypedDocumentNode whose
 // result and variables types are those of its operation, with scalars as they travel in JSON.
 /** Types as resolvers and services see them (DateTime as a Date). */
 const serverTypes = {
@@ -35,6 +35,29 @@ const config: CodegenConfig = {
         enumsAsTypes: true,
         skipTypename: true,
         // List variables as lists only, so that object literals in them keep their enum values' types.
+        arrayInputCoercion: false,
+        avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
+        maybeValue: 'T | null',
+        inputMaybeValue: 'T | null | undefined',
+        strictScalars: true,
+        scalars: {
+          ID: 'string',
+          DateTime: 'string',
+          Date: 'string',
+          JSONObject: 'Record<string, unknown>',
+        },
+      },
+    },
+    // The command-line client's documents (src/cli/documents.ts), typed as they travel in JSON;
+    // enums as constant objects, so the client checks enum values against the schema's own lists.
+    'src/cli/generated/': {
+      preset: 'client',
+      documents: ['src/cli/**/*.ts', '!src/cli/generated/**'],
+      presetConfig: { gqlTagName: 'graphql', fragmentMasking: false },
+      config: {
+        useTypeImports: true,
+        enumType: 'const',
+        skipTypename: true,
         arrayInputCoercion: false,
         avoidOptionals: { field: true, inputValue: false, object: false, defaultValue: false },
         maybeValue: 'T | null',

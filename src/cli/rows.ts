@@ -1,70 +1,28 @@
 /**
- * File import for CRM workflows (`npm run import`): CSV or JSONL, streamed, batched through the
- * same services as the GraphQL bulk mutations (same validation, same idempotency by externalId;
- * each batch is one transaction in the service). See docs in scripts/import.ts.
+ * Reading an import file (CSV or JSONL, streamed): which column is which field (aliases, --map,
+ * wide files' extra columns as attributes), each cell parsed to the API's input types, rows the
+ * file itself makes invalid (a bad number, a duplicate key) refused with their line. What is left
+ * is sent to the bulk mutations, which apply every other rule (src/cli/import.ts).
  */
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
-import { once } from 'node:events';
 import path from 'node:path';
 import readline from 'node:readline';
 import { parse } from 'csv-parse';
-import type { Db } from '../db/prisma.ts';
-import type { BulkWriteResult } from '../modules/common/bulk.ts';
 import { TASK_NAME_PATTERN, TASK_NAME_RULE } from '../modules/common/task-name.ts';
-import { FEEDBACK_CHANNELS } from '../modules/feedback/feedback.service.ts';
-import { INTERACTION_TYPES } from '../modules/interactions/interactions.service.ts';
 import { ratingValueProblem } from '../modules/interactions/interaction-values.ts';
 import type { RatingScale } from '../ml/recommender/ratings.ts';
-import type { ProductFeatureReportValues } from '../modules/analytics/analytics.service.ts';
-import type { Services } from '../app/services.ts';
-import { csvLine } from './csv.ts';
+import { FeedbackChannel, InteractionType } from './generated/graphql.ts';
 
 export const IMPORT_ENTITIES = ['users', 'products', 'interactions', 'feedback', 'campaign-metrics'] as const;
 export type ImportEntity = (typeof IMPORT_ENTITIES)[number];
 
-/** A problem with the whole file or the command (nothing was written): exit code 2. */
+/** A problem with the whole file or the command, found before anything was sent: exit code 2. */
 export class ImportFileError extends Error {}
 
-export interface ImportOptions {
-  entity: ImportEntity;
-  file: string;
-  /** Column (or JSON key) → field overrides; a field of `-` ignores the column. */
-  map?: Record<string, string>;
-  dryRun?: boolean;
-  /** Rows per service call (one transaction each); default 1000, at most the service's maxBatchSize. */
-  batchSize?: number;
-  /** Where the per-row error report goes; default `<file>.errors.csv` next to the input. */
-  errorsPath?: string;
-  /** Task of a plain `label` column of feedback files; default sentiment. */
-  task?: string;
-  /** Called after every batch with rows read so far and the file's line count (a bound on rows). */
-  onProgress?: (rows: number, totalLines: number) => void;
-}
+export type FileFormat = 'csv' | 'jsonl';
 
-export interface ImportSummary {
-  entity: ImportEntity;
-  file: string;
-  format: 'csv' | 'jsonl';
-  dryRun: boolean;
-  rows: number;
-  created: number;
-  updated: number;
-  unchanged: number;
-  failed: number;
-  /** Dry runs: rows that passed the file-level checks and would be sent to the service. */
-  valid: number;
-  seconds: number;
-  rowsPerSecond: number;
-  errorsPath: string;
-  /** Field each recognised column was mapped to. */
-  columns: Record<string, string>;
-  ignoredColumns: string[];
-  /** products only: the data-quality report of the stored product features after the import. */
-  featureReport?: ProductFeatureReportValues;
-}
-
-class RowProblem extends Error {
+export class RowProblem extends Error {
   constructor(
     readonly code: string,
     message: string,
@@ -146,8 +104,11 @@ export const BEHAVIOUR_TYPES: Record<string, string> = {
 /** Columns (normalised) whose values are ratings: a file with one and no type column holds RATING events. */
 const RATING_COLUMNS: ReadonlySet<string> = new Set(['rating']);
 
+// The schema's enum values (generated from schema.graphql): a value outside them would make the
+// server refuse the whole request (variable coercion), so rows are checked here one by one.
+const FEEDBACK_CHANNELS: readonly string[] = Object.values(FeedbackChannel);
 const CHANNELS: ReadonlySet<string> = new Set(FEEDBACK_CHANNELS);
-const INTERACTION_TYPE_SET: ReadonlySet<string> = new Set(INTERACTION_TYPES);
+const INTERACTION_TYPE_SET: ReadonlySet<string> = new Set(Object.values(InteractionType));
 
 /** `labels.<task>` (a --map target) or the task of a `label:<task>` / `labels.<task>` column (any case), by the task-name rule. */
 const isLabelTarget = (field: string) => field.startsWith('labels.') && TASK_NAME_PATTERN.test(field.slice('labels.'.length));
@@ -411,9 +372,19 @@ interface SourceRow {
   problem?: RowProblem;
 }
 
-/** Checks the file is valid UTF-8 and counts its lines, streaming; throws before anything is written. */
-async function scanFile(file: string): Promise<number> {
+
+export interface FileScan {
+  /** Lines of the file (a bound on its rows, for the progress bar). */
+  lines: number;
+  bytes: number;
+  /** SHA-256 of the content: a resumed run must read the same file. */
+  sha256: string;
+}
+
+/** Checks the file is valid UTF-8, counts its lines and hashes it, streaming; throws before anything is sent. */
+export async function scanFile(file: string): Promise<FileScan> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
+  const hash = createHash('sha256');
   let lines = 0;
   let offset = 0;
   let lastByte = 10;
@@ -422,9 +393,10 @@ async function scanFile(file: string): Promise<number> {
       decoder.decode(chunk, { stream: true });
     } catch {
       throw new ImportFileError(
-        `${file} is not valid UTF-8 (an invalid byte sequence in bytes ${offset}..${offset + chunk.length}, after line ${lines + 1}). Re-save the file as UTF-8 (e.g. \`iconv -f GBK -t UTF-8\`); nothing was written.`,
+        `${file} is not valid UTF-8 (an invalid byte sequence in bytes ${offset}..${offset + chunk.length}, after line ${lines + 1}). Re-save the file as UTF-8 (e.g. \`iconv -f GBK -t UTF-8\`); nothing was sent.`,
       );
     }
+    hash.update(chunk);
     for (let i = 0; i < chunk.length; i += 1) if (chunk[i] === 10) lines += 1;
     offset += chunk.length;
     lastByte = chunk[chunk.length - 1] ?? lastByte;
@@ -432,9 +404,9 @@ async function scanFile(file: string): Promise<number> {
   try {
     decoder.decode();
   } catch {
-    throw new ImportFileError(`${file} is not valid UTF-8 (it ends inside a multi-byte character). Re-save the file as UTF-8; nothing was written.`);
+    throw new ImportFileError(`${file} is not valid UTF-8 (it ends inside a multi-byte character). Re-save the file as UTF-8; nothing was sent.`);
   }
-  return lastByte === 10 ? lines : lines + 1;
+  return { lines: lastByte === 10 ? lines : lines + 1, bytes: offset, sha256: hash.digest('hex') };
 }
 
 /** Header + rows of a CSV file, streamed (csv-parse), with their line numbers. */
@@ -486,137 +458,97 @@ async function* jsonlRows(file: string, onFirst: (keys: string[]) => void): Asyn
   }
 }
 
-/** Imports one file; throws ImportFileError for problems with the whole file (nothing written). */
-export async function runImport(services: Services, db: Db, options: ImportOptions): Promise<ImportSummary> {
-  const started = Date.now();
-  if (!IMPORT_ENTITIES.includes(options.entity)) {
-    throw new ImportFileError(`Unknown entity "${options.entity}"; use one of ${IMPORT_ENTITIES.join(', ')}.`);
-  }
-  const extension = path.extname(options.file).toLowerCase();
-  const format = extension === '.csv' ? 'csv' : extension === '.jsonl' || extension === '.ndjson' ? 'jsonl' : null;
-  if (!format) throw new ImportFileError(`${options.file}: the file name must end in .csv or .jsonl (.ndjson).`);
-  if (!fs.existsSync(options.file) || !fs.statSync(options.file).isFile()) throw new ImportFileError(`${options.file}: no such file.`);
-  const batchSize = options.batchSize ?? 1000;
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > services.limits.maxBatchSize) {
-    throw new ImportFileError(`--batch must be an integer from 1 to ${services.limits.maxBatchSize} (the service's maxBatchSize).`);
-  }
-  const task = (options.task ?? 'sentiment').trim();
-  if (!TASK_NAME_PATTERN.test(task)) throw new ImportFileError(`--task "${task.slice(0, 60)}" must be ${TASK_NAME_RULE}.`);
-  const totalLines = await scanFile(options.file);
 
-  const errorsPath = options.errorsPath ?? `${options.file}.errors.csv`;
-  const report = fs.createWriteStream(errorsPath, { encoding: 'utf8' });
-  const writeReport = async (line: string) => {
-    if (!report.write(line)) await once(report, 'drain');
-  };
-  await writeReport(csvLine(['line', 'externalId', 'code', 'message']));
+/** The format of a file by its name, or an ImportFileError. */
+export function fileFormat(file: string): FileFormat {
+  const extension = path.extname(file).toLowerCase();
+  if (extension === '.csv') return 'csv';
+  if (extension === '.jsonl' || extension === '.ndjson') return 'jsonl';
+  throw new ImportFileError(`${file}: the file name must end in .csv or .jsonl (.ndjson).`);
+}
 
+/** The task of a plain `label` column, checked by the service's task-name rule. */
+export function importTask(task: string | undefined): string {
+  const name = (task ?? 'sentiment').trim();
+  if (!TASK_NAME_PATTERN.test(name)) throw new ImportFileError(`--task "${name.slice(0, 60)}" must be ${TASK_NAME_RULE}.`);
+  return name;
+}
+
+export interface ReadOptions {
+  entity: ImportEntity;
+  file: string;
+  format: FileFormat;
+  /** Column (or JSON key) → field overrides; a field of `-` ignores the column. */
+  map: Record<string, string>;
+  task: string;
+  ratingScale: RatingScale;
+}
+
+/** One row of the file: the API input to send, or why the file itself makes it invalid. */
+export type FileRow =
+  | { line: number; input: Record<string, unknown>; externalId: string | null }
+  | { line: number; input: null; externalId: string | null; code: string; message: string };
+
+export interface FileColumns {
+  /** Field each recognised column was mapped to. */
+  columns: Record<string, string>;
+  ignored: string[];
+  /** Whether a column holds product names (else new products are named by their externalId). */
+  hasName: boolean;
+}
+
+/**
+ * Streams the rows of a file as API inputs. `columns()` describes the mapping once the header
+ * (or first JSON line) was read. Throws ImportFileError for problems with the whole file.
+ */
+export function readFileRows(options: ReadOptions): { rows: AsyncGenerator<FileRow>; columns: () => FileColumns } {
+  const { entity, map, task } = options;
+  const rules: RowRules = { ratingScale: options.ratingScale };
   let plan: ColumnPlan | null = null;
-  const makePlan = (header: string[], strict: boolean) => {
-    plan = planColumns(options.entity, header, options.map ?? {}, task);
-    if (strict || format === 'jsonl') assertRequired(options.entity, plan, header);
+  const makePlan = (header: string[]) => {
+    plan = planColumns(entity, header, map, task);
+    assertRequired(entity, plan, header);
   };
-  const rows = format === 'csv' ? csvRows(options.file, (header) => makePlan(header, true)) : jsonlRows(options.file, (keys) => makePlan(keys, true));
-
-  const summary: ImportSummary = {
-    entity: options.entity,
-    file: options.file,
-    format,
-    dryRun: !!options.dryRun,
-    rows: 0,
-    created: 0,
-    updated: 0,
-    unchanged: 0,
-    failed: 0,
-    valid: 0,
-    seconds: 0,
-    rowsPerSecond: 0,
-    errorsPath,
-    columns: {},
-    ignoredColumns: [],
-  };
-  const rules: RowRules = { ratingScale: services.interactions.ratingScale };
-  const seen = new Map<string, number>();
-  let batch: { line: number; input: Record<string, unknown> }[] = [];
-
-  // Errors are held until the batch they fall in is written, so the report is in line order.
-  let pending: { line: number; text: string }[] = [];
-  const fail = async (line: number, externalId: string | null, code: string, message: string) => {
-    summary.failed += 1;
-    pending.push({ line, text: csvLine([line, externalId, code, message]) });
-    if (pending.length >= 10_000 && batch.length === 0) await writePending();
-  };
-  const writePending = async () => {
-    const sorted = pending.sort((a, b) => a.line - b.line);
-    pending = [];
-    for (const entry of sorted) await writeReport(entry.text);
-  };
-
-  const flush = async () => {
-    await writeBatch();
-    await writePending();
-  };
-  const writeBatch = async () => {
-    if (batch.length === 0) return;
-    const current = batch;
-    batch = [];
-    summary.valid += current.length;
-    if (options.dryRun) return;
-    if (options.entity === 'products' && !Object.values(plan!.columns).includes('name')) await nameNewProducts(db, current.map((row) => row.input));
-    const result = await write(services, options.entity, current.map((row) => row.input));
-    summary.created += result.created;
-    summary.updated += result.updated;
-    summary.unchanged += result.unchanged;
-    for (const error of result.errors) {
-      const row = current[error.index]!;
-      await fail(row.line, error.externalId ?? externalIdOf(options.entity, row.input), error.code, error.message);
-    }
-  };
-
-  try {
-    for await (const row of rows) {
-      summary.rows += 1;
+  const source = options.format === 'csv' ? csvRows(options.file, makePlan) : jsonlRows(options.file, makePlan);
+  async function* rows(): AsyncGenerator<FileRow> {
+    const seen = new Map<string, number>();
+    for await (const row of source) {
       if (row.problem || !row.values) {
-        await fail(row.line, null, row.problem?.code ?? 'BAD_USER_INPUT', row.problem?.message ?? 'unreadable row');
+        yield { line: row.line, input: null, externalId: null, code: row.problem?.code ?? 'BAD_USER_INPUT', message: row.problem?.message ?? 'unreadable row' };
         continue;
       }
+      const current = plan as ColumnPlan | null;
+      if (!current) throw new ImportFileError(`${options.file}: no header was read.`);
       let input: Record<string, unknown>;
       try {
-        if (format === 'jsonl') extendPlan(plan!, options.entity, Object.keys(row.values), options.map ?? {}, task);
-        input = toInput(options.entity, plan!, row.values, rules);
+        if (options.format === 'jsonl') extendPlan(current, entity, Object.keys(row.values), map, task);
+        input = toInput(entity, current, row.values, rules);
       } catch (error) {
         if (!(error instanceof RowProblem)) throw error;
-        await fail(row.line, rawExternalId(options.entity, plan!, row.values), error.code, error.message);
+        yield { line: row.line, input: null, externalId: rawExternalId(entity, current, row.values), code: error.code, message: error.message };
         continue;
       }
-      const key = fileKey(options.entity, input);
+      const key = fileKey(entity, input);
       if (key !== null) {
         const first = seen.get(key);
         if (first !== undefined) {
-          await fail(row.line, externalIdOf(options.entity, input), 'CONFLICT', `duplicate row: ${options.entity === 'campaign-metrics' ? 'campaign and date' : 'externalId'} "${key}" already appeared on line ${first}`);
+          const what = entity === 'campaign-metrics' ? 'campaign and date' : 'externalId';
+          yield { line: row.line, input: null, externalId: externalIdOf(entity, input), code: 'CONFLICT', message: `duplicate row: ${what} "${key}" already appeared on line ${first}` };
           continue;
         }
         seen.set(key, row.line);
       }
-      batch.push({ line: row.line, input });
-      if (batch.length >= batchSize) {
-        await flush(); // backpressure: the next rows are read only after this batch is written
-        options.onProgress?.(summary.rows, totalLines);
-      }
+      yield { line: row.line, input, externalId: externalIdOf(entity, input) };
     }
-    await flush();
-    options.onProgress?.(summary.rows, totalLines);
-  } finally {
-    report.end();
-    await once(report, 'close').catch(() => undefined);
   }
-  const finalPlan = plan as ColumnPlan | null;
-  summary.columns = finalPlan?.columns ?? {};
-  summary.ignoredColumns = finalPlan?.ignored ?? [];
-  summary.seconds = (Date.now() - started) / 1000;
-  summary.rowsPerSecond = Math.round(summary.rows / Math.max(0.001, summary.seconds));
-  if (options.entity === 'products') summary.featureReport = await services.analytics.productFeatureReport();
-  return summary;
+  return {
+    rows: rows(),
+    columns: () => {
+      const current = plan as ColumnPlan | null;
+      const columns = current?.columns ?? {};
+      return { columns, ignored: current?.ignored ?? [], hasName: Object.values(columns).includes('name') };
+    },
+  };
 }
 
 /** JSONL: keys first seen on a later line are planned like the first line's. */
@@ -638,24 +570,3 @@ function rawExternalId(entity: ImportEntity, plan: ColumnPlan, values: Record<st
   return null;
 }
 
-/** A feature file without a name column: new products are named by their externalId (stored names are kept). */
-async function nameNewProducts(db: Db, inputs: Record<string, unknown>[]): Promise<void> {
-  const ids = inputs.map((input) => input.externalId).filter((id): id is string => typeof id === 'string');
-  const existing = new Set((await db.product.findMany({ where: { externalId: { in: ids } }, select: { externalId: true } })).map((p) => p.externalId));
-  for (const input of inputs) if (typeof input.externalId === 'string' && !existing.has(input.externalId)) input.name = input.externalId;
-}
-
-function write(services: Services, entity: ImportEntity, rows: Record<string, unknown>[]): Promise<BulkWriteResult> {
-  switch (entity) {
-    case 'users':
-      return services.users.upsertUsers(rows, { source: 'import' });
-    case 'products':
-      return services.products.upsertProducts(rows);
-    case 'interactions':
-      return services.interactions.recordInteractions(rows);
-    case 'feedback':
-      return services.feedback.submitFeedback(rows);
-    case 'campaign-metrics':
-      return services.campaigns.recordCampaignMetrics(rows);
-  }
-}
