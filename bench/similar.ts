@@ -3,7 +3,8 @@
  *
  *   npm run bench:similar                       # all shapes
  *   npm run bench:similar -- --shape=ml         # one shape and its calibrated twin (demo | funnel | ml | wide; ml+series alone)
- *   npm run bench:similar -- --shrinkage=25     # another similar.* hyperparameter (also --min-customers, --neighbours)
+ *   npm run bench:similar -- --calibrate=ml --locality=none,100:0.86:2   # baselines only, per candidate locality
+ *   npm run bench:similar -- --shrinkage=25     # another similar.* hyperparameter (also --min-customers, --neighbours, --pearson-over=ALL_CUSTOMERS)
  *
  * Per customer (temporal split: the latest 20 % of each customer's events are test), the item
  * of their last training event is the anchor; the shelf is its 20 most similar items; the score
@@ -30,6 +31,9 @@ import {
 import { syntheticToTrainingData } from '../src/ml/synthetic/training-data.js';
 import {
   BEHAVIOUR_METRICS,
+  buildInteractionMatrix,
+  buildItemKnn,
+  DEFAULT_NEIGHBOURS,
   DEFAULT_SIGNALS,
   labelAgreement,
   nextItemCases,
@@ -42,6 +46,7 @@ import {
 } from '../src/ml/recommender/index.js';
 import { DEMO_SIZE, generateSeedDataset } from '../src/seed/generator.js';
 import type { InteractionInput, ItemFeatureInput } from '../src/ml/recommender/index.js';
+import { transpose } from '../src/ml/recommender/signals.js';
 import { execFileSync } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { latency, percentile } from './support.ts';
@@ -103,7 +108,7 @@ interface Row {
   series: number;
 }
 
-async function runShape(shape: Shape, similar: Record<string, number>): Promise<{ lines: string[]; ok: boolean; summary: string }> {
+async function runShape(shape: Shape, similar: Record<string, number | string>): Promise<{ lines: string[]; ok: boolean; summary: string }> {
   const synthetic = generateSyntheticBehaviour(shape.opts);
   const data = syntheticToTrainingData(synthetic);
   const split = temporalSplit(data.interactions, 0.2);
@@ -218,6 +223,37 @@ async function runShape(shape: Shape, similar: Record<string, number>): Promise<
 }
 
 /**
+ * Calibration of the locality (`--calibrate=<shape> --locality=size:stay:exponent,...`): the two
+ * same-run baselines only (popularity, item-kNN co-occurrence cosine from the training rows, as
+ * the model builds them), without training a model, for each candidate locality ("none": without).
+ */
+function calibrate(base: Omit<Shape, 'calibrated'>, candidates: string[]): string[] {
+  const lines = [`### calibration of the locality on ${base.name} (baselines only)`, '', '| locality (series size : stay : exponent) | popularity | item-kNN | item-kNN ÷ popularity |', '|---|---|---|---|'];
+  for (const c of candidates) {
+    const [size, stay, exponent] = c.split(':').map(Number);
+    const locality = c === 'none' ? undefined : { seriesSize: size, stay, popularityExponent: exponent ?? 1 };
+    const synthetic = generateSyntheticBehaviour({ ...base.opts, locality });
+    const data = syntheticToTrainingData(synthetic);
+    const split = temporalSplit(data.interactions, 0.2);
+    const cases = nextItemCases(split, relevantItems(split, DEFAULT_SIGNALS));
+    const r = buildInteractionMatrix(split.train, data.userCount, data.itemCount, DEFAULT_SIGNALS);
+    const knn = buildItemKnn(r, transpose(r), DEFAULT_NEIGHBOURS);
+    const popularity = new Float32Array(data.itemCount);
+    for (let p = 0; p < r.indices.length; p++) if (r.values[p] > 0) popularity[r.indices[p]]++;
+    const popular = Array.from(topK(popularity, K + 1).items);
+    const pop = nextItemRecall(cases, (a) => popular.filter((j) => j !== a).slice(0, K), K);
+    const kn = nextItemRecall(cases, (a) => {
+      const out: number[] = [];
+      for (let t = 0; t < Math.min(K, knn.k); t++) if (knn.indices[a * knn.k + t] >= 0) out.push(knn.indices[a * knn.k + t]);
+      return out;
+    }, K);
+    lines.push(`| ${c} | ${pop.toFixed(4)} | ${kn.toFixed(4)} | ${(kn / pop).toFixed(2)}× |`);
+  }
+  lines.push('');
+  return lines;
+}
+
+/**
  * The demo data set of `npm start` (400 customers, 300 products, 8,000 events), trained with the
  * defaults but no tuning: how the top-5 scores spread and whether they stay in the product's category.
  */
@@ -272,10 +308,19 @@ async function main(): Promise<void> {
   // --shape=ml runs ml and ml+series; --shape=ml+series only the calibrated one.
   const shapes = name ? SHAPES.filter((s) => s.name === name || s.name === `${name}+series`) : SHAPES;
   if (shapes.length === 0 && name !== 'demo') throw new Error(`unknown shape ${name}; use demo | ${SHAPES.map((s) => s.name).join(' | ')}`);
-  const similar: Record<string, number> = {};
+  const similar: Record<string, number | string> = {};
   for (const [flag, key] of [['shrinkage', 'shrinkage'], ['min-customers', 'minCustomers'], ['neighbours', 'neighbours']] as const) {
     const v = arg(flag);
     if (v !== undefined) similar[key] = Number(v);
+  }
+  const pearsonOver = arg('pearson-over');
+  if (pearsonOver !== undefined) similar.pearsonOver = pearsonOver;
+  const calibrateShape = arg('calibrate');
+  if (calibrateShape !== undefined) {
+    const base = BASE_SHAPES.find((s) => s.name === calibrateShape);
+    if (!base) throw new Error(`unknown shape ${calibrateShape}; use ${BASE_SHAPES.map((s) => s.name).join(' | ')}`);
+    console.log(calibrate(base, (arg('locality') ?? 'none').split(',')).join('\n'));
+    return;
   }
   let uptime = loadavg().map((x) => x.toFixed(2)).join(', ');
   try {
