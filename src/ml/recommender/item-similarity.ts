@@ -51,7 +51,7 @@ export const PEARSON_OVER = ['CO_RATED', 'ALL_CUSTOMERS'] as const;
 export type PearsonOver = (typeof PEARSON_OVER)[number];
 
 /** Defaults (measured with `npm run bench:similar`, docs/benchmarks.md). */
-export const DEFAULT_SIMILAR: SimilarConfig = { neighbours: 50, shrinkage: 20, minCustomers: 2, pearsonOver: 'CO_RATED' };
+export const DEFAULT_SIMILAR: Required<SimilarConfig> = { neighbours: 50, shrinkage: 20, minCustomers: 2, pearsonOver: 'CO_RATED' };
 
 /** The metrics computed on behaviour, in the order their lists are stored. */
 export const BEHAVIOUR_METRICS: readonly SimilarityMetric[] = ['COSINE', 'PEARSON', 'EUCLIDEAN'];
