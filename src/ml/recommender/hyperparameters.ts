@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { DEFAULT_ALS } from './als.js';
 import { DEFAULT_EASE } from './ease.js';
 import { DEFAULT_RATING_SCALE, type RatingScale } from './ratings.js';
-import { DEFAULT_SIMILAR } from './item-similarity.js';
+import { DEFAULT_SIMILAR, PEARSON_OVER } from './item-similarity.js';
 import { DEFAULT_SIGNALS } from './signals.js';
 import type { BlendWeights, SignalConfig, SignalSettings } from './types.js';
 
@@ -92,6 +92,8 @@ const SimilarSchema = z
     shrinkage: z.number().min(0).max(10_000).default(DEFAULT_SIMILAR.shrinkage),
     /** Items with fewer customers with positive signal are answered from the learned factors. */
     minCustomers: int(1, 1000).default(DEFAULT_SIMILAR.minCustomers),
+    /** The customers PEARSON correlates over: the co-rated ones, or all (absent = 0). */
+    pearsonOver: z.enum(PEARSON_OVER).default(DEFAULT_SIMILAR.pearsonOver),
   })
   .strict()
   .prefault({});

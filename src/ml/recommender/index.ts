@@ -12,6 +12,7 @@ export { DEFAULT_ALS, trainAls } from './als.js';
 export { buildItemKnn } from './knn.js';
 export {
   DEFAULT_SIMILAR,
+  PEARSON_OVER,
   BEHAVIOUR_METRICS,
   behaviourValue,
   shrink,
@@ -20,7 +21,7 @@ export {
   buildSimilarLists,
   behaviourNeighbours,
 } from './item-similarity.js';
-export type { SimilarConfig, SimilarLists, PairStats, BehaviourNeighbour } from './item-similarity.js';
+export type { SimilarConfig, SimilarLists, PairStats, BehaviourNeighbour, PearsonOver } from './item-similarity.js';
 export { DEFAULT_EASE, easeProblem, fitEase, easeScores } from './ease.js';
 export type { EaseFit, EaseLists, EaseProblem } from './ease.js';
 export { RecommenderModel, MODEL_FORMAT, MODEL_VERSION } from './model.js';

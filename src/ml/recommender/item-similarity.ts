@@ -11,9 +11,16 @@
  * signal on both (shared), n = |C|, p = |P|, and the shrinkage s(k) = k / (k + λ) (significance
  * weighting: one shared customer is weak evidence, hundreds are strong):
  * - COSINE    = cos(b⁺_i, b⁺_j) · s(p), b⁺ = max(0, b) over all customers. In [0, 1].
- * - PEARSON   = max(0, r) · s(n), r the correlation over C of b centred by each item's own mean
- *               (over all its customers); 0 when either centred part is constant on C (no
- *               variance, no evidence of co-variation). Negative correlation is "not similar": 0.
+ * - PEARSON   = max(0, r) · s(n), r the correlation of b centred by each item's own mean, over
+ *               the customers `pearsonOver` says:
+ *               CO_RATED (default): over C, each item's mean over all its customers; 0 when either
+ *               centred part is constant on C (no variance, no evidence of co-variation);
+ *               ALL_CUSTOMERS: over every customer of the matrix (N), absent = 0 (no signal, between
+ *               a liked and a disliked item), the means over all N: the correlation of the two
+ *               behaviour vectors as vectors. On funnel data most values are single views, so over C
+ *               they are constant and CO_RATED has nothing to correlate; over all customers the
+ *               co-occurrence itself is the co-variation, minus what chance gives (a·b / N).
+ *               Negative correlation is "not similar": 0.
  * - EUCLIDEAN = 1 / (1 + d) · s(n), d the distance of the two behaviour vectors (absent = 0) as a
  *               root mean square over the customers of either item, U_i ∪ U_j (so it does not grow
  *               with the audience): d² = Σ_{U_i ∪ U_j} (b_ui − b_uj)² / |U_i ∪ U_j|. On 0/1 vectors
@@ -36,10 +43,15 @@ export interface SimilarConfig {
   shrinkage: number;
   /** Items with fewer customers with positive signal get no behaviour list (answered from the learned factors). */
   minCustomers: number;
+  /** The customers PEARSON correlates over (module comment); absent (headers written before it): CO_RATED. */
+  pearsonOver?: PearsonOver;
 }
 
+export const PEARSON_OVER = ['CO_RATED', 'ALL_CUSTOMERS'] as const;
+export type PearsonOver = (typeof PEARSON_OVER)[number];
+
 /** Defaults (measured with `npm run bench:similar`, docs/benchmarks.md). */
-export const DEFAULT_SIMILAR: SimilarConfig = { neighbours: 50, shrinkage: 20, minCustomers: 2 };
+export const DEFAULT_SIMILAR: Required<SimilarConfig> = { neighbours: 50, shrinkage: 20, minCustomers: 2, pearsonOver: 'CO_RATED' };
 
 /** The metrics computed on behaviour, in the order their lists are stored. */
 export const BEHAVIOUR_METRICS: readonly SimilarityMetric[] = ['COSINE', 'PEARSON', 'EUCLIDEAN'];
@@ -96,14 +108,26 @@ export interface PairStats {
   dot: number;
   normA: number;
   normB: number;
+  /** Each item's Σ b over all its customers, and N, the customers of the matrix (PEARSON over ALL_CUSTOMERS). */
+  sumA: number;
+  sumB: number;
+  customers: number;
 }
 
 /** The metric's score of a pair, in [0, 1] (see the module comment). */
-export function pairScore(metric: SimilarityMetric, s: PairStats, lambda: number): number {
+export function pairScore(metric: SimilarityMetric, s: PairStats, lambda: number, pearsonOver: PearsonOver = DEFAULT_SIMILAR.pearsonOver): number {
   switch (metric) {
     case 'COSINE':
       return s.p > 0 && s.normA > 0 && s.normB > 0 ? Math.min(1, s.dot / (s.normA * s.normB)) * shrink(s.p, lambda) : 0;
     case 'PEARSON': {
+      if (pearsonOver === 'ALL_CUSTOMERS') {
+        if (s.n === 0 || !(s.customers > 0)) return 0;
+        const cov = s.dotAll - (s.sumA * s.sumB) / s.customers;
+        const va = s.sqA - (s.sumA * s.sumA) / s.customers;
+        const vb = s.sqB - (s.sumB * s.sumB) / s.customers;
+        if (!(va > 1e-12) || !(vb > 1e-12)) return 0;
+        return Math.max(0, Math.min(1, cov / Math.sqrt(va * vb))) * shrink(s.n, lambda);
+      }
       // Relative guard: centred values that cancel to rounding noise are constant.
       if (s.n === 0 || !(s.varA > 1e-12) || !(s.varB > 1e-12)) return 0;
       const r = s.cov / Math.sqrt(s.varA * s.varB);
@@ -118,7 +142,7 @@ export function pairScore(metric: SimilarityMetric, s: PairStats, lambda: number
 }
 
 /** Reference for tests and checks: two items' stats from their (customer → signal x) maps. */
-export function pairStatsOf(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>): PairStats {
+export function pairStatsOf(a: ReadonlyMap<number, number>, b: ReadonlyMap<number, number>, customers = 0): PairStats {
   const mean = (m: ReadonlyMap<number, number>) => {
     let s = 0;
     for (const x of m.values()) s += behaviourValue(x);
@@ -136,7 +160,10 @@ export function pairStatsOf(a: ReadonlyMap<number, number>, b: ReadonlyMap<numbe
   };
   const ma = mean(a);
   const mb = mean(b);
-  const s: PairStats = { n: 0, cov: 0, varA: 0, varB: 0, dotAll: 0, sqA: sq(a), sqB: sq(b), countA: a.size, countB: b.size, p: 0, dot: 0, normA: norm(a), normB: norm(b) };
+  const s: PairStats = {
+    ...{ n: 0, cov: 0, varA: 0, varB: 0, dotAll: 0, sqA: sq(a), sqB: sq(b), countA: a.size, countB: b.size, p: 0, dot: 0, normA: norm(a), normB: norm(b) },
+    ...{ sumA: ma * a.size, sumB: mb * b.size, customers },
+  };
   for (const [u, xa] of a) {
     const xb = b.get(u);
     if (xb === undefined) continue;
@@ -244,7 +271,8 @@ export async function buildSimilarLists(
   const tops = metrics.map(() => new TopKBuffer(k));
   const rows: { items: Int32Array; scores: Float32Array; shared: Int32Array }[][] = metrics.map(() => new Array(nItems));
   const empty = { items: new Int32Array(0), scores: new Float32Array(0), shared: new Int32Array(0) };
-  const stats: PairStats = { n: 0, cov: 0, varA: 0, varB: 0, dotAll: 0, sqA: 0, sqB: 0, countA: 0, countB: 0, p: 0, dot: 0, normA: 0, normB: 0 };
+  const stats: PairStats = { n: 0, cov: 0, varA: 0, varB: 0, dotAll: 0, sqA: 0, sqB: 0, countA: 0, countB: 0, p: 0, dot: 0, normA: 0, normB: 0, sumA: 0, sumB: 0, customers: r.rows };
+  const pearsonOver = config.pearsonOver ?? DEFAULT_SIMILAR.pearsonOver;
   const slice = Math.max(1, options.sliceItems ?? 500);
 
   for (let i = 0; i < nItems; i++) {
@@ -286,6 +314,7 @@ export async function buildSimilarLists(
     stats.normA = norm[i];
     stats.sqA = sqAll[i];
     stats.countA = side.indptr[i + 1] - side.indptr[i];
+    stats.sumA = mean[i] * stats.countA;
     for (let t = 0; t < nTouched; t++) {
       const j = touched[t];
       stats.n = n[j];
@@ -298,8 +327,9 @@ export async function buildSimilarLists(
       stats.sqB = sqAll[j];
       stats.countB = side.indptr[j + 1] - side.indptr[j];
       stats.normB = norm[j];
+      stats.sumB = mean[j] * stats.countB;
       for (let m = 0; m < metrics.length; m++) {
-        const s = pairScore(metrics[m], stats, config.shrinkage);
+        const s = pairScore(metrics[m], stats, config.shrinkage, pearsonOver);
         if (s > 0) tops[m].offer(s, j);
       }
     }
