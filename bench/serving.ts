@@ -444,7 +444,7 @@ async function startMain(databaseUrl: string, processes: number): Promise<{ url:
       probe.close(() => resolve(free));
     });
   });
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../src/main.ts', import.meta.url))], {
+  const child: ChildProcess = spawn(process.env.BENCH_NODE || process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../src/main.ts', import.meta.url))], {
     env: { ...process.env, ...PRODUCTION, DATABASE_URL: databaseUrl, WEB_CONCURRENCY: String(processes), PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
