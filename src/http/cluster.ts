@@ -28,7 +28,7 @@ export function clusterWorkerIndex(): number | null {
  * over all of them); the PostgreSQL store is shared and keeps the whole limit.
  */
 export function configForServerProcess(config: Config, index: number, count: number): Config {
-  const share = (perMinute: number) => (perMinute === 0 || config.RATE_LIMIT_STORE !== 'memory' ? perMinute : Math.max(1, Math.ceil(perMinute / count)));
+  const share = (perMinute: number) => (perMinute === 0 || config.rateLimitStore !== 'memory' ? perMinute : Math.max(1, Math.ceil(perMinute / count)));
   return {
     ...config,
     WORKER_MODE: index === 0 ? config.WORKER_MODE : 'off',

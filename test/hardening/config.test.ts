@@ -20,7 +20,8 @@ describe('hardening configuration', () => {
       TRAINING_MAX_ATTEMPTS: 2,
       TRAINING_MAX_QUEUED_PER_KEY: 3,
       TRAINING_HEARTBEAT_STALE_SECONDS: 60,
-      RATE_LIMIT_STORE: 'postgres',
+      RATE_LIMIT_STORE: 'auto',
+      rateLimitStore: 'memory',
       RATE_LIMIT_STORE_TIMEOUT_MS: 50,
     });
     expect(config.CORS_ORIGINS).toBeUndefined();

@@ -7,10 +7,10 @@ import { TEST_ADMIN_API_KEY } from '../support/server.ts';
 import { spawnService, type SpawnedService } from '../support/spawn.ts';
 
 describe('configuration of each server process', () => {
-  const config = loadConfig({ NODE_ENV: 'test', WEB_CONCURRENCY: '3', RATE_LIMIT_PER_MINUTE: '600', RATE_LIMIT_ADMIN_PER_MINUTE: '0' });
+  const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: 'postgresql://db.example/x', WEB_CONCURRENCY: '3', RATE_LIMIT_PER_MINUTE: '600', RATE_LIMIT_ADMIN_PER_MINUTE: '0' });
 
   it('keeps the whole per-key limit in every process when the buckets are shared in PostgreSQL', () => {
-    expect(config.RATE_LIMIT_STORE).toBe('postgres');
+    expect(config.rateLimitStore).toBe('postgres'); // auto, with DATABASE_URL
     expect(configForServerProcess(config, 1, 3).RATE_LIMIT_PER_MINUTE).toBe(600);
   });
 

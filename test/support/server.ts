@@ -87,6 +87,8 @@ export async function startTestServer(
     DATA_HASH_KEY: TEST_DATA_HASH_KEY,
     // Test files queue many jobs with one key; the per-key cap's own tests set it low.
     TRAINING_MAX_QUEUED_PER_KEY: TEST_TRAINING_MAX_QUEUED_PER_KEY,
+    // What `auto` picks for a deployment on this database (the config here has no DATABASE_URL).
+    RATE_LIMIT_STORE: process.env.DATABASE_URL ? 'postgres' : 'memory',
     ...env,
   });
   const server = await startServer({ config, database, databaseUrl: database.url, logger: createLogger(config.LOG_LEVEL), port: 0, host: '127.0.0.1' });
