@@ -85,7 +85,7 @@ export const hardeningConfigShape = {
    * and look for stale jobs as often. TRAINING_JOB_EXPIRE_SECONDS stays the outer bound. With
    * TRAINING_THREAD=main the heartbeat stalls with the training: set this above the longest one.
    */
-  TRAINING_HEARTBEAT_STALE_SECONDS: z.coerce.number().int().min(3).max(23 * 3600).default(60),
+  TRAINING_HEARTBEAT_STALE_SECONDS: z.coerce.number().int().min(3).max(23 * 3600).default(30),
   /**
    * HTTP server processes (node:cluster, sharing the port). One Node process uses one core for
    * GraphQL execution and model scoring; set this to the cores the service may use. Needs

@@ -19,7 +19,7 @@ describe('hardening configuration', () => {
       TRAINING_JOB_EXPIRE_SECONDS: 3600,
       TRAINING_MAX_ATTEMPTS: 2,
       TRAINING_MAX_QUEUED_PER_KEY: 3,
-      TRAINING_HEARTBEAT_STALE_SECONDS: 60,
+      TRAINING_HEARTBEAT_STALE_SECONDS: 30,
       RATE_LIMIT_STORE: 'auto',
       rateLimitStore: 'memory',
       RATE_LIMIT_STORE_TIMEOUT_MS: 50,

@@ -71,6 +71,47 @@ function source(document: string | DocumentNode): string {
   return text;
 }
 
+/** What a test sends to a GraphQL endpoint over real HTTP (a server of this process or another). */
+export type GraphQLClient = Pick<TestServer, 'post' | 'gql' | 'gqlAs' | 'createKey'>;
+
+/** A client of the GraphQL endpoint at `graphqlUrl`, sending `adminKey` unless told otherwise (see TestServer.gql). */
+export function graphqlClient(graphqlUrl: string, adminKey: string = TEST_ADMIN_API_KEY): GraphQLClient {
+  // Raw posts (malformed-request tests) carry the ADMIN key too, with the same opt-out as gql.
+  const post = (body: string, headers: Record<string, string> = {}) =>
+    fetch(graphqlUrl, { method: 'POST', headers: withKey({ 'content-type': 'application/json', ...headers }), body });
+  const withKey = (headers: Record<string, string> = {}): Record<string, string> => {
+    const hasKey = Object.keys(headers).some((name) => ['x-api-key', 'authorization'].includes(name.toLowerCase()));
+    const all: Record<string, string> = hasKey ? { ...headers } : { 'x-api-key': adminKey, ...headers };
+    return Object.fromEntries(Object.entries(all).filter(([, value]) => value !== ''));
+  };
+  const gql = async (
+    document: string | DocumentNode,
+    variables?: Record<string, unknown>,
+    headers?: Record<string, string>,
+  ): Promise<GraphQLResponse<never>> => {
+    const response = await post(JSON.stringify({ query: source(document), variables }), headers);
+    const body = (await response.json()) as { data?: unknown; errors?: GraphQLResponse['errors'] };
+    return {
+      status: response.status,
+      data: body.data as never,
+      errors: body.errors,
+      sqlStatements: Number(response.headers.get('x-sql-statements') ?? 0),
+    };
+  };
+  const typedGql = gql as TestServer['gql'];
+  return {
+    post,
+    gql: typedGql,
+    gqlAs: ((apiKey: string | null, document: string | DocumentNode, variables?: Record<string, unknown>) =>
+      gql(document, variables, { 'x-api-key': apiKey ?? '' })) as TestServer['gqlAs'],
+    async createKey(role, name = `test ${role.toLowerCase()}`) {
+      const result = await typedGql(CREATE_KEY, { name, role });
+      if (!result.data?.createApiKey) throw new Error(`createApiKey failed: ${JSON.stringify(result.errors)}`);
+      return { id: result.data.createApiKey.apiKey.id, secret: result.data.createApiKey.secret };
+    },
+  };
+}
+
 /** Starts the real HTTP server on a random port over this test file's own database. */
 export async function startTestServer(
   env: Record<string, string> = {},
@@ -92,43 +133,12 @@ export async function startTestServer(
     ...env,
   });
   const server = await startServer({ config, database, databaseUrl: database.url, logger: createLogger(config.LOG_LEVEL), port: 0, host: '127.0.0.1' });
-  // Raw posts (malformed-request tests) carry the ADMIN key too, with the same opt-out as gql.
-  const post = (body: string, headers: Record<string, string> = {}) =>
-    fetch(server.url, { method: 'POST', headers: withKey({ 'content-type': 'application/json', ...headers }), body });
-  const withKey = (headers: Record<string, string> = {}): Record<string, string> => {
-    const hasKey = Object.keys(headers).some((name) => ['x-api-key', 'authorization'].includes(name.toLowerCase()));
-    const all: Record<string, string> = hasKey ? { ...headers } : { 'x-api-key': config.ADMIN_API_KEY ?? TEST_ADMIN_API_KEY, ...headers };
-    return Object.fromEntries(Object.entries(all).filter(([, value]) => value !== ''));
-  };
-  const gql = async (
-    document: string | DocumentNode,
-    variables?: Record<string, unknown>,
-    headers?: Record<string, string>,
-  ): Promise<GraphQLResponse<never>> => {
-    const response = await post(JSON.stringify({ query: source(document), variables }), headers);
-    const body = (await response.json()) as { data?: unknown; errors?: GraphQLResponse['errors'] };
-    return {
-      status: response.status,
-      data: body.data as never,
-      errors: body.errors,
-      sqlStatements: Number(response.headers.get('x-sql-statements') ?? 0),
-    };
-  };
-  const typedGql = gql as TestServer['gql'];
   return {
+    ...graphqlClient(server.url, config.ADMIN_API_KEY ?? TEST_ADMIN_API_KEY),
     url: server.url,
     database,
     server,
     config,
-    post,
-    gql: typedGql,
-    gqlAs: ((apiKey: string | null, document: string | DocumentNode, variables?: Record<string, unknown>) =>
-      gql(document, variables, { 'x-api-key': apiKey ?? '' })) as TestServer['gqlAs'],
-    async createKey(role, name = `test ${role.toLowerCase()}`) {
-      const result = await typedGql(CREATE_KEY, { name, role });
-      if (!result.data?.createApiKey) throw new Error(`createApiKey failed: ${JSON.stringify(result.errors)}`);
-      return { id: result.data.createApiKey.apiKey.id, secret: result.data.createApiKey.secret };
-    },
     async stop() {
       await server.stop();
       if (ownsDatabase) await database.destroy();
