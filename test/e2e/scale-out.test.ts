@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseGlobalId } from '../../src/graphql/global-id.ts';
 import { graphql, type ActivationPolicy, type ResultOf } from '../support/graphql.ts';
 import { waitForJob } from '../support/jobs.ts';
 import type { SpawnedService } from '../support/spawn.ts';
@@ -123,7 +124,7 @@ describe('two API servers and two workers, each a process of its own, on one dat
     const id = await train(apiA, 'NEVER', { epochs: 40, batchSize: 4, patience: 50 });
     const running = await waitFor(apiB, id, (job) => job.status === 'RUNNING' && (job.progress?.epoch ?? 0) >= 2, 240);
     expect(running.attempts).toBe(1);
-    const marker = `"trainingJobId":"${id}"`;
+    const marker = `"trainingJobId":"${parseGlobalId(id)!.localId}"`;
     const runner = workers.find((worker) => worker.output().includes(marker))!;
     const survivor = workers.find((worker) => worker !== runner)!;
     expect(runner).toBeDefined();
