@@ -55,11 +55,12 @@ describe('rate limits in PostgreSQL', () => {
   it('refills evenly: a token comes back after 60 s / limit', async () => {
     const a = limiter(600); // a token every 100 ms
     const key = viewer();
+    const started = Date.now();
     let allowed = 0;
-    while ((await a.consume(key)).allowed && allowed < 1000) allowed += 1;
+    while ((await a.consume(key)).allowed && allowed < 5000) allowed += 1;
     // The bucket's 600, plus the tokens refilled while they were sent.
     expect(allowed).toBeGreaterThanOrEqual(600);
-    expect(allowed).toBeLessThan(700);
+    expect(allowed).toBeLessThanOrEqual(600 + Math.ceil((Date.now() - started) / 100));
     expect((await a.consume(key)).allowed).toBe(false);
     await new Promise((resolve) => setTimeout(resolve, 250));
     expect((await limiter(600).consume(key)).allowed).toBe(true);
