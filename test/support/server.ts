@@ -130,6 +130,9 @@ export async function startTestServer(
     TRAINING_MAX_QUEUED_PER_KEY: TEST_TRAINING_MAX_QUEUED_PER_KEY,
     // What `auto` picks for a deployment on this database (the config here has no DATABASE_URL).
     RATE_LIMIT_STORE: process.env.DATABASE_URL ? 'postgres' : 'memory',
+    // Tests check the limiter's answers; on a machine busy with the whole suite a round trip can
+    // pass the 50 ms default, and the fallback would answer instead (its own test sets it low).
+    RATE_LIMIT_STORE_TIMEOUT_MS: '5000',
     ...env,
   });
   const server = await startServer({ config, database, databaseUrl: database.url, logger: createLogger(config.LOG_LEVEL), port: 0, host: '127.0.0.1' });
