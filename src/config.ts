@@ -116,6 +116,8 @@ export type Config = z.infer<typeof ConfigSchema> & {
   introspectionEnabled: boolean;
   /** RATING_MIN, RATING_MAX and RATING_STEP, checked together. */
   ratingScale: RatingScale;
+  /** RATE_LIMIT_STORE with `auto` resolved: postgres with DATABASE_URL, memory on the embedded database. */
+  rateLimitStore: 'postgres' | 'memory';
 };
 
 export class ConfigError extends Error {}
@@ -146,5 +148,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     sandboxEnabled: config.ENABLE_SANDBOX ?? !production,
     introspectionEnabled: config.ENABLE_INTROSPECTION ?? !production,
     ratingScale,
+    rateLimitStore: config.RATE_LIMIT_STORE === 'auto' ? (config.DATABASE_URL ? 'postgres' : 'memory') : config.RATE_LIMIT_STORE,
   };
 }

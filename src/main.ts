@@ -63,8 +63,13 @@ async function main(): Promise<void> {
     await database.close();
     const running = await startCluster({
       count: concurrency,
-      // The embedded database's connections are cheap to multiplex but not to multiply.
-      env: { DATABASE_URL: databaseUrl, WEB_CONCURRENCY: String(concurrency), ...(embedded ? { DATABASE_POOL_SIZE: '4' } : {}) },
+      // The embedded database's connections are cheap to multiplex but not to multiply; `auto`
+      // keeps its rate limits in memory (the server processes see DATABASE_URL set to it).
+      env: {
+        DATABASE_URL: databaseUrl,
+        WEB_CONCURRENCY: String(concurrency),
+        ...(embedded ? { DATABASE_POOL_SIZE: '4', RATE_LIMIT_STORE: config.rateLimitStore } : {}),
+      },
       logger,
       onFatal: (reason) => {
         logger.fatal({ reason }, 'server processes keep dying; stopping');

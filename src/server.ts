@@ -26,7 +26,7 @@ import { initTensorflowBackend } from './ml/shared/backend.ts';
 import { corsMiddleware } from './http/cors.ts';
 import { queryLimits, requestCostPlugin, withLimitCode } from './http/limits.ts';
 import { LIST_SIZERS } from './app/list-sizers.ts';
-import { chargeRequest, RateLimiter } from './http/rate-limit.ts';
+import { chargeRequest, createRateLimiter } from './http/rate-limit.ts';
 import { createTelemetry, recordErrorCode } from './http/telemetry.ts';
 import { inputGuardPlugin } from './http/input-guard.ts';
 import { responseSizeCap, sizeInBytes } from './http/response-size.ts';
@@ -61,7 +61,8 @@ export async function startServer(options: {
 
   // Query shape limits, rate limits, request logs and metrics (src/http/; README "Operations").
   const limits = queryLimits(config);
-  const rateLimiter = new RateLimiter(config);
+  // Shared by every server process through PostgreSQL unless RATE_LIMIT_STORE=memory.
+  const rateLimiter = createRateLimiter(config, options.databaseUrl, logger);
   const telemetry = createTelemetry({ config, logger, pool: database.pool });
 
   const apollo = new ApolloServer<GraphQLContext>({
@@ -159,7 +160,7 @@ export async function startServer(options: {
         // Every request needs a valid API key; otherwise HTTP 401 with code UNAUTHENTICATED.
         const viewer = await authenticateRequest(req.headers, services.apiKeys).catch(databaseUnavailableInContext);
         // One token per request from the key's bucket; empty → HTTP 429 RATE_LIMITED.
-        chargeRequest(rateLimiter, viewer);
+        await chargeRequest(rateLimiter, viewer);
         return {
           db: database.prisma,
           services,
@@ -198,6 +199,7 @@ export async function startServer(options: {
     async stop() {
       await apollo.stop();
       logger.debug('http server drained');
+      await rateLimiter.close();
       await queue.stop();
       logger.debug('job queue stopped');
     },

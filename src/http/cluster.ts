@@ -23,11 +23,12 @@ export function clusterWorkerIndex(): number | null {
 
 /**
  * What one server process of `count` runs with: background jobs only in the first (one training
- * at a time per cluster, as with one process), and per-key rate limits split evenly, since
- * each process keeps its own buckets and round-robin spreads a key's requests over all of them.
+ * at a time per cluster, as with one process). With RATE_LIMIT_STORE=memory each process keeps
+ * its own buckets, so per-key rate limits are split evenly (round-robin spreads a key's requests
+ * over all of them); the PostgreSQL store is shared and keeps the whole limit.
  */
 export function configForServerProcess(config: Config, index: number, count: number): Config {
-  const share = (perMinute: number) => (perMinute === 0 ? 0 : Math.max(1, Math.ceil(perMinute / count)));
+  const share = (perMinute: number) => (perMinute === 0 || config.rateLimitStore !== 'memory' ? perMinute : Math.max(1, Math.ceil(perMinute / count)));
   return {
     ...config,
     WORKER_MODE: index === 0 ? config.WORKER_MODE : 'off',

@@ -99,7 +99,7 @@ export function requestCostPlugin(options: {
           }
           const extra = Math.max(1, Math.ceil(cost / config.RATE_LIMIT_COST_PER_TOKEN)) - 1 + Math.floor(rows / config.RATE_LIMIT_ROWS_PER_TOKEN);
           if (extra > 0 && contextValue.viewer) {
-            const result = limiter.consume(contextValue.viewer, extra, 1);
+            const result = await limiter.consume(contextValue.viewer, extra, 1);
             if (!result.allowed) throw rateLimitedError(result.retryAfterSeconds, result.limit);
           }
           // A heavy request has just been parsed, guarded and coerced in one go (megabytes of

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
-import { RateLimiter } from '../../src/http/rate-limit.ts';
+import { MemoryRateLimiter } from '../../src/http/rate-limit.ts';
 
 describe('hardening configuration', () => {
   it('has defaults that leave room for normal use', () => {
@@ -19,7 +19,10 @@ describe('hardening configuration', () => {
       TRAINING_JOB_EXPIRE_SECONDS: 3600,
       TRAINING_MAX_ATTEMPTS: 2,
       TRAINING_MAX_QUEUED_PER_KEY: 3,
-      TRAINING_HEARTBEAT_STALE_SECONDS: 60,
+      TRAINING_HEARTBEAT_STALE_SECONDS: 30,
+      RATE_LIMIT_STORE: 'auto',
+      rateLimitStore: 'memory',
+      RATE_LIMIT_STORE_TIMEOUT_MS: 50,
     });
     expect(config.CORS_ORIGINS).toBeUndefined();
     expect(config.METRICS_TOKEN).toBeUndefined();
@@ -40,17 +43,17 @@ describe('hardening configuration', () => {
 
   it('refills a token bucket evenly and tells how long to wait', () => {
     let now = 0;
-    const limiter = new RateLimiter({ RATE_LIMIT_PER_MINUTE: 60, RATE_LIMIT_ADMIN_PER_MINUTE: 0 }, () => now);
+    const limiter = new MemoryRateLimiter({ RATE_LIMIT_PER_MINUTE: 60, RATE_LIMIT_ADMIN_PER_MINUTE: 0 }, () => now);
     const viewer = { keyId: 'k', keyName: 'k', role: 'INTEGRATION' as const };
-    for (let i = 0; i < 60; i += 1) expect(limiter.consume(viewer).allowed).toBe(true);
-    expect(limiter.consume(viewer)).toEqual({ allowed: false, retryAfterSeconds: 1, limit: 60 });
+    for (let i = 0; i < 60; i += 1) expect(limiter.take(viewer).allowed).toBe(true);
+    expect(limiter.take(viewer)).toEqual({ allowed: false, retryAfterSeconds: 1, limit: 60 });
     now += 1000;
-    expect(limiter.consume(viewer).allowed).toBe(true);
+    expect(limiter.take(viewer).allowed).toBe(true);
     // A request dearer than the bucket costs a full bucket, so it can still pass after a minute.
     now += 60_000;
-    expect(limiter.consume(viewer, 500).allowed).toBe(true);
-    expect(limiter.consume(viewer, 500)).toMatchObject({ allowed: false, retryAfterSeconds: 60 });
+    expect(limiter.take(viewer, 500).allowed).toBe(true);
+    expect(limiter.take(viewer, 500)).toMatchObject({ allowed: false, retryAfterSeconds: 60 });
     // ADMIN limit 0: unlimited.
-    expect(limiter.consume({ ...viewer, role: 'ADMIN' }, 1e9).allowed).toBe(true);
+    expect(limiter.take({ ...viewer, role: 'ADMIN' }, 1e9).allowed).toBe(true);
   });
 });

@@ -34,7 +34,7 @@ afterAll(async () => {
 async function checksums(): Promise<Record<string, string>> {
   const { rows: tables } = await api.database.pool.query<{ table_name: string }>(
     `SELECT table_name FROM information_schema.tables
-     WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name NOT IN ('audit_log', 'api_keys')
+     WHERE table_schema = 'public' AND table_type = 'BASE TABLE' AND table_name NOT IN ('audit_log', 'api_keys', 'rate_limit_buckets')
      ORDER BY table_name`,
   );
   const result: Record<string, string> = {};

@@ -7,13 +7,19 @@ import { TEST_ADMIN_API_KEY } from '../support/server.ts';
 import { spawnService, type SpawnedService } from '../support/spawn.ts';
 
 describe('configuration of each server process', () => {
-  const config = loadConfig({ NODE_ENV: 'test', WEB_CONCURRENCY: '3', RATE_LIMIT_PER_MINUTE: '600', RATE_LIMIT_ADMIN_PER_MINUTE: '0' });
+  const config = loadConfig({ NODE_ENV: 'test', DATABASE_URL: 'postgresql://db.example/x', WEB_CONCURRENCY: '3', RATE_LIMIT_PER_MINUTE: '600', RATE_LIMIT_ADMIN_PER_MINUTE: '0' });
 
-  it('splits per-key rate limits between the processes and keeps "off" off', () => {
-    const first = configForServerProcess(config, 0, 3);
+  it('keeps the whole per-key limit in every process when the buckets are shared in PostgreSQL', () => {
+    expect(config.rateLimitStore).toBe('postgres'); // auto, with DATABASE_URL
+    expect(configForServerProcess(config, 1, 3).RATE_LIMIT_PER_MINUTE).toBe(600);
+  });
+
+  it('splits per-key rate limits between the processes with in-memory buckets, and keeps "off" off', () => {
+    const memory = loadConfig({ NODE_ENV: 'test', WEB_CONCURRENCY: '3', RATE_LIMIT_PER_MINUTE: '600', RATE_LIMIT_ADMIN_PER_MINUTE: '0', RATE_LIMIT_STORE: 'memory' });
+    const first = configForServerProcess(memory, 0, 3);
     expect(first.RATE_LIMIT_PER_MINUTE).toBe(200);
     expect(first.RATE_LIMIT_ADMIN_PER_MINUTE).toBe(0);
-    expect(configForServerProcess(loadConfig({ NODE_ENV: 'test', RATE_LIMIT_PER_MINUTE: '2' }), 1, 3).RATE_LIMIT_PER_MINUTE).toBe(1);
+    expect(configForServerProcess(loadConfig({ NODE_ENV: 'test', RATE_LIMIT_PER_MINUTE: '2', RATE_LIMIT_STORE: 'memory' }), 1, 3).RATE_LIMIT_PER_MINUTE).toBe(1);
   });
 
   it('runs background jobs in the first process only', () => {

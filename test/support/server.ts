@@ -71,31 +71,17 @@ function source(document: string | DocumentNode): string {
   return text;
 }
 
-/** Starts the real HTTP server on a random port over this test file's own database. */
-export async function startTestServer(
-  env: Record<string, string> = {},
-  options: { database?: TestDatabase } = {},
-): Promise<TestServer> {
-  // A given database outlives this server (restart tests); otherwise the server owns a fresh one.
-  const ownsDatabase = !options.database;
-  const database = options.database ?? (await createTestDatabase());
-  const config = loadConfig({
-    NODE_ENV: 'test',
-    LOG_LEVEL: 'silent',
-    ADMIN_API_KEY: TEST_ADMIN_API_KEY,
-    DATA_ENCRYPTION_KEY: TEST_DATA_ENCRYPTION_KEY,
-    DATA_HASH_KEY: TEST_DATA_HASH_KEY,
-    // Test files queue many jobs with one key; the per-key cap's own tests set it low.
-    TRAINING_MAX_QUEUED_PER_KEY: TEST_TRAINING_MAX_QUEUED_PER_KEY,
-    ...env,
-  });
-  const server = await startServer({ config, database, databaseUrl: database.url, logger: createLogger(config.LOG_LEVEL), port: 0, host: '127.0.0.1' });
+/** What a test sends to a GraphQL endpoint over real HTTP (a server of this process or another). */
+export type GraphQLClient = Pick<TestServer, 'post' | 'gql' | 'gqlAs' | 'createKey'>;
+
+/** A client of the GraphQL endpoint at `graphqlUrl`, sending `adminKey` unless told otherwise (see TestServer.gql). */
+export function graphqlClient(graphqlUrl: string, adminKey: string = TEST_ADMIN_API_KEY): GraphQLClient {
   // Raw posts (malformed-request tests) carry the ADMIN key too, with the same opt-out as gql.
   const post = (body: string, headers: Record<string, string> = {}) =>
-    fetch(server.url, { method: 'POST', headers: withKey({ 'content-type': 'application/json', ...headers }), body });
+    fetch(graphqlUrl, { method: 'POST', headers: withKey({ 'content-type': 'application/json', ...headers }), body });
   const withKey = (headers: Record<string, string> = {}): Record<string, string> => {
     const hasKey = Object.keys(headers).some((name) => ['x-api-key', 'authorization'].includes(name.toLowerCase()));
-    const all: Record<string, string> = hasKey ? { ...headers } : { 'x-api-key': config.ADMIN_API_KEY ?? TEST_ADMIN_API_KEY, ...headers };
+    const all: Record<string, string> = hasKey ? { ...headers } : { 'x-api-key': adminKey, ...headers };
     return Object.fromEntries(Object.entries(all).filter(([, value]) => value !== ''));
   };
   const gql = async (
@@ -114,10 +100,6 @@ export async function startTestServer(
   };
   const typedGql = gql as TestServer['gql'];
   return {
-    url: server.url,
-    database,
-    server,
-    config,
     post,
     gql: typedGql,
     gqlAs: ((apiKey: string | null, document: string | DocumentNode, variables?: Record<string, unknown>) =>
@@ -127,6 +109,39 @@ export async function startTestServer(
       if (!result.data?.createApiKey) throw new Error(`createApiKey failed: ${JSON.stringify(result.errors)}`);
       return { id: result.data.createApiKey.apiKey.id, secret: result.data.createApiKey.secret };
     },
+  };
+}
+
+/** Starts the real HTTP server on a random port over this test file's own database. */
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: { database?: TestDatabase } = {},
+): Promise<TestServer> {
+  // A given database outlives this server (restart tests); otherwise the server owns a fresh one.
+  const ownsDatabase = !options.database;
+  const database = options.database ?? (await createTestDatabase());
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'silent',
+    ADMIN_API_KEY: TEST_ADMIN_API_KEY,
+    DATA_ENCRYPTION_KEY: TEST_DATA_ENCRYPTION_KEY,
+    DATA_HASH_KEY: TEST_DATA_HASH_KEY,
+    // Test files queue many jobs with one key; the per-key cap's own tests set it low.
+    TRAINING_MAX_QUEUED_PER_KEY: TEST_TRAINING_MAX_QUEUED_PER_KEY,
+    // What `auto` picks for a deployment on this database (the config here has no DATABASE_URL).
+    RATE_LIMIT_STORE: process.env.DATABASE_URL ? 'postgres' : 'memory',
+    // Tests check the limiter's answers; on a machine busy with the whole suite a round trip can
+    // pass the 50 ms default, and the fallback would answer instead (its own test sets it low).
+    RATE_LIMIT_STORE_TIMEOUT_MS: '5000',
+    ...env,
+  });
+  const server = await startServer({ config, database, databaseUrl: database.url, logger: createLogger(config.LOG_LEVEL), port: 0, host: '127.0.0.1' });
+  return {
+    ...graphqlClient(server.url, config.ADMIN_API_KEY ?? TEST_ADMIN_API_KEY),
+    url: server.url,
+    database,
+    server,
+    config,
     async stop() {
       await server.stop();
       if (ownsDatabase) await database.destroy();
