@@ -1,5 +1,7 @@
 // `npm run worker`: a process that only runs background jobs (training, reclassification).
 // Start as many as you like, on as many machines, against the same DATABASE_URL.
+// First: when OTEL_EXPORTER_OTLP_ENDPOINT is set, tracing must hook pg before it loads.
+import './tracing/tracing.ts';
 import cluster from 'node:cluster';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { startCluster, type ServerProcessMessage } from './http/cluster.ts';
