@@ -68,6 +68,11 @@ const ConfigSchema = z.object({
   RATING_MIN: ratingBound.default(DEFAULT_RATING_SCALE.min),
   RATING_MAX: ratingBound.default(DEFAULT_RATING_SCALE.max),
   RATING_STEP: z.coerce.number().positive().max(2 * MAX_INTERACTION_VALUE).default(DEFAULT_RATING_SCALE.step),
+  /**
+   * A file the job worker rewrites every 10 s while it runs and reaches its database, for a
+   * container healthcheck (`src/health/check-liveness.ts`); unset: no file.
+   */
+  LIVENESS_FILE: z.string().min(1).optional(),
   /** TensorFlow.js backend for training and scoring: auto prefers tfjs-node, then wasm, then cpu. */
   TFJS_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
   /**
