@@ -1,6 +1,5 @@
 // First: when OTEL_EXPORTER_OTLP_ENDPOINT is set, tracing must hook pg, express and graphql before they load.
 import './tracing/tracing.ts';
-import cluster from 'node:cluster';
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded.ts';
