@@ -74,11 +74,41 @@ const ConfigSchema = z.object({
   RATING_MIN: ratingBound.default(DEFAULT_RATING_SCALE.min),
   RATING_MAX: ratingBound.default(DEFAULT_RATING_SCALE.max),
   RATING_STEP: z.coerce.number().positive().max(2 * MAX_INTERACTION_VALUE).default(DEFAULT_RATING_SCALE.step),
+  /**
+   * A file the job worker rewrites every 10 s while it runs and reaches its database, for a
+   * container healthcheck (`src/health/check-liveness.ts`); unset: no file.
+   */
+  LIVENESS_FILE: z.string().min(1).optional(),
   /** TensorFlow.js backend for training and scoring: auto prefers tfjs-node, then wasm, then cpu. */
   TFJS_BACKEND: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).default('auto'),
+  /**
+   * OpenTelemetry (OTLP/HTTP, JSON): traces of HTTP requests, GraphQL operations and SQL are sent
+   * to `<endpoint>/v1/traces` when set; unset, no tracing code is loaded. The exporter reads the
+   * other standard OTEL_EXPORTER_OTLP_* and OTEL_BSP_* variables itself (src/tracing/tracing.ts).
+   */
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url({ protocol: /^https?$/ }).optional(),
+  /** service.name of the traces (OTEL_RESOURCE_ATTRIBUTES may add more attributes). */
+  OTEL_SERVICE_NAME: z.string().min(1).default('marketing-ai'),
   /** Query limits, rate limits, CORS, metrics, job expiry, shutdown: see config.hardening.ts. */
   ...hardeningConfigShape,
 });
+
+/** The variables the configuration reads (for .env.example and its test). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(ConfigSchema.shape);
+
+/**
+ * Whether to trace and as what service, read before anything else loads (src/tracing/tracing.ts);
+ * null when no endpoint is set or the value is invalid (loadConfig then stops start-up naming it).
+ */
+export function tracingConfig(env: NodeJS.ProcessEnv = process.env): { serviceName: string } | null {
+  const parsed = ConfigSchema.pick({ OTEL_EXPORTER_OTLP_ENDPOINT: true, OTEL_SERVICE_NAME: true }).safeParse(nonEmpty(env));
+  return parsed.success && parsed.data.OTEL_EXPORTER_OTLP_ENDPOINT ? { serviceName: parsed.data.OTEL_SERVICE_NAME } : null;
+}
+
+/** An empty variable counts as unset (compose passes `${X:-}` through). */
+function nonEmpty(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''));
+}
 
 /** Decodes a 32-byte key given as hex (64 chars) or base64/base64url; null when it is not one. */
 export function decodeKey(text: string): Buffer | null {
@@ -124,8 +154,7 @@ export class ConfigError extends Error {}
 
 /** Parses the environment once; a wrong value stops start-up with a message naming it. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ''));
-  const parsed = ConfigSchema.safeParse(cleaned);
+  const parsed = ConfigSchema.safeParse(nonEmpty(env));
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);

@@ -1,4 +1,5 @@
-import cluster from 'node:cluster';
+// First: when OTEL_EXPORTER_OTLP_ENDPOINT is set, tracing must hook pg, express and graphql before they load.
+import './tracing/tracing.ts';
 import path from 'node:path';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { startEmbeddedPostgres, type EmbeddedPostgres } from './db/embedded.ts';

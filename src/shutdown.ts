@@ -1,4 +1,5 @@
 import type { Logger } from './logger.ts';
+import { flushTracing } from './tracing/tracing.ts';
 
 export interface GracefulShutdown {
   /** Stops once (later calls wait for nothing), then exits with `exitCode`. */
@@ -31,6 +32,8 @@ export function handleShutdownSignals(options: {
     force.unref();
     try {
       await options.stop();
+      // Spans still buffered would be lost with the process (a no-op when tracing is off).
+      await flushTracing().catch((error: unknown) => logger.warn({ err: error }, 'could not export the last traces'));
     } catch (error) {
       logger.error({ err: error }, 'shutdown failed');
       process.exit(1);

@@ -1,5 +1,7 @@
 // `npm run worker`: a process that only runs background jobs (training, reclassification).
 // Start as many as you like, on as many machines, against the same DATABASE_URL.
+// First: when OTEL_EXPORTER_OTLP_ENDPOINT is set, tracing must hook pg before it loads.
+import './tracing/tracing.ts';
 import cluster from 'node:cluster';
 import { ConfigError, loadConfig, type Config } from './config.ts';
 import { startCluster, type ServerProcessMessage } from './http/cluster.ts';
@@ -11,6 +13,7 @@ import { createLogger } from './logger.ts';
 import { initTensorflowBackend } from './ml/shared/backend.ts';
 import { createServices } from './app/services.ts';
 import { handleShutdownSignals } from './shutdown.ts';
+import { startLivenessFile } from './health/liveness.ts';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -24,6 +27,8 @@ async function main(): Promise<void> {
   const queue = await JobQueue.start(url, logger, config);
   await startWorkers(queue, createServices(database.prisma, config, { logger, queue: () => queue }), logger, config);
   process.send?.({ type: 'listening', url: '' } satisfies ServerProcessMessage);
+  // No HTTP to ask: a container healthcheck reads this file's age instead.
+  const liveness = config.LIVENESS_FILE ? startLivenessFile(config.LIVENESS_FILE, () => database.pool.query('SELECT 1'), logger) : null;
   // pg-boss waits for the running job up to its timeout, then fails it so it is retried elsewhere.
   handleShutdownSignals({
     logger,
@@ -31,6 +36,7 @@ async function main(): Promise<void> {
     stoppingMessage: 'worker stopping: finishing the running job',
     stoppedMessage: 'worker stopped',
     async stop() {
+      await liveness?.stop();
       await queue.stop();
       await database.close();
     },

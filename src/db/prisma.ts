@@ -1,5 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
+// @prisma/adapter-pg 7.10 beside @prisma/client 6.19 on purpose: the adapter is the one the
+// migration CLI needs (prisma.config.ts), and the 6.19 client runs queries through it unchanged.
 import { PrismaPg } from '@prisma/adapter-pg';
 import { PrismaClient } from '../generated/prisma/client.ts';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGlobalId } from '../../src/graphql/global-id.ts';
-import { graphql, unchecked, type CampaignMetricInput, type FeedbackInput, type InteractionInput } from '../support/graphql.ts';
+import { graphql, type CampaignMetricInput, type FeedbackInput, type InteractionInput } from '../support/graphql.ts';
 import { startTestServer, type TestServer } from '../support/server.ts';
 
 // One server with a small MAX_PAGE_SIZE: every list, nested list and the model registry's
@@ -133,7 +133,7 @@ describe('task names', () => {
     expect(result.data?.labelFeedback.errors.map((error) => [error.index, error.code, error.field])).toEqual(
       refused.map((_task, i) => [accepted.length + i, 'BAD_USER_INPUT', 'task']),
     );
-    expect(result.data?.labelFeedback.errors[0]!.message).toBe('task: must be 1 to 50 characters of a-z, 0-9, _ and -');
+    expect(result.data!.labelFeedback.errors[0]!.message).toBe('task: must be 1 to 50 characters of a-z, 0-9, _ and -');
     // Surrounding white space is not part of the name.
     const padded = await api.gql(LABEL, { i: [{ feedbackExternalId: 'f1', task: '  topic_v2 ', label: 'x' }] });
     expect(padded.data?.labelFeedback).toMatchObject({ unchanged: 1, failed: 0 });

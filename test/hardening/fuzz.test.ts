@@ -110,7 +110,7 @@ const MUTATIONS: ((random: Random) => string)[] = [
   (r) => gqlBody(`mutation($input: [InteractionInput!]!) { recordInteractions(input: $input) { created } }`, { input: [{ userExternalId: 'fz', productExternalId: 'fz', type: pick(r, ['HACK', 'view', '', 'DROP TABLE']), occurredAt: garbageString(r) }] }),
   (r) => gqlBody(`mutation { submitFeedback(input: [{ channel: ${pick(r, ['EMAIL_SPAM', '"REVIEW"', '1', 'null'])}, text: "x" }]) { created } }`),
   (r) => gqlBody(`mutation($input: [FeedbackLabelAssignment!]!) { labelFeedback(input: $input) { created } }`, { input: [garbageValue(r)] }),
-  (r) => gqlBody(`mutation($input: [CampaignInput!]!) { upsertCampaigns(input: $input) { created } }`, { input: [{ externalId: 5, name: null }] }),
+  (_r) => gqlBody(`mutation($input: [CampaignInput!]!) { upsertCampaigns(input: $input) { created } }`, { input: [{ externalId: 5, name: null }] }),
   (r) => gqlBody(`mutation($input: [CampaignMetricInput!]!) { recordCampaignMetrics(input: $input) { created } }`, { input: [{ date: garbageString(r), impressions: garbageString(r, 3) + 'x' }] }),
   (r) => gqlBody(`mutation { createApiKey(name: ${pick(r, ['1', 'null', 'true'])}, role: ${pick(r, ['ROOT', 'admin', '"ADMIN"'])}) { secret } }`),
   // Executed, but aimed at nothing that exists or refused by validation: no row may change.

@@ -34,7 +34,7 @@
 import { TopKBuffer } from '../shared/top-k.js';
 import type { SimilarityMetric } from './similarity.js';
 import type { CsrMatrix } from './signals.js';
-import { SHARED_LEVELS, type InteractionInput, type InteractionKind, type SharedLevel } from './types.js';
+import { SHARED_LEVELS, type SharedLevel } from './types.js';
 
 export interface SimilarConfig {
   /** Neighbours kept per item and metric. */
@@ -306,6 +306,7 @@ export async function buildSimilarLists(
           p[j]++;
           dot[j] += vi * vj;
           const lj = levels[q];
+          // biome-ignore lint/complexity/useMathMinMax: the innermost loop of the similarity build; a comparison, no call
           atLevel[j * FUNNEL_LEVELS + (li < lj ? li : lj)]++;
         }
       }

@@ -85,7 +85,7 @@ export function topK(
     const s = scores[i];
     // `skip` (a Set lookup, a filter) only for scores that would enter.
     if (!Number.isFinite(s) || !top.admits(s)) continue;
-    if (skip !== undefined && skip(i)) continue;
+    if (skip?.(i)) continue;
     top.offer(s, i);
   }
   return { items: top.ids.slice(0, top.size), scores: Float32Array.from(top.values.subarray(0, top.size)) };

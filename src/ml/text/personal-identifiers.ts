@@ -33,7 +33,7 @@ const NOT_AFTER = '(?![A-Za-z0-9\\uFF10-\\uFF19\\uFF21-\\uFF3A\\uFF41-\\uFF5A_@]
 const PATTERNS: { kind: PersonalIdentifierKind; pattern: RegExp; accept?: (text: string) => boolean }[] = [
   {
     kind: 'email',
-    pattern: new RegExp(`(?<![A-Za-z0-9._%+\\-])[A-Za-z0-9._%+\\-]+[@\\uFF20][A-Za-z0-9](?:[A-Za-z0-9\\-]*[A-Za-z0-9])?(?:\\.[A-Za-z0-9](?:[A-Za-z0-9\\-]*[A-Za-z0-9])?)*\\.[A-Za-z]{2,}(?![A-Za-z0-9\\-])`, 'g'),
+    pattern: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+[@\uFF20][A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}(?![A-Za-z0-9-])/g,
   },
   {
     kind: 'id-number',

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../../db/prisma.ts';
 import type { Campaign, CampaignChannel, CampaignStatus, Prisma } from '../../generated/prisma/client.ts';
-import { ErrorCode, userInputError } from '../../graphql/errors.ts';
+import { ErrorCode, } from '../../graphql/errors.ts';
 import { toGlobalId, tryLocalIdOf } from '../../graphql/global-id.ts';
 import { rawIn } from '../../db/raw.ts';
 import { resolveRefs } from '../../db/references.ts';

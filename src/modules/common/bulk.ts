@@ -103,11 +103,11 @@ export function checkBatch<S extends z.ZodType>(
   const validated = validateRows(input, schema, options.externalIdOf);
   const key = options.unique;
   if (!key) return { rows: validated.valid, errors: validated.errors };
-  const valueOf = (row: z.output<S>, field: string) => {
+  const fieldText = (row: z.output<S>, field: string) => {
     const value = (row as Record<string, unknown>)[field];
     return typeof value === 'string' ? value : null;
   };
-  const unique = rejectDuplicateKeys(validated.valid, (row) => valueOf(row, key), key, (row) => valueOf(row, 'externalId'));
+  const unique = rejectDuplicateKeys(validated.valid, (row) => fieldText(row, key), key, (row) => fieldText(row, 'externalId'));
   return { rows: unique.unique, errors: [...validated.errors, ...unique.errors] };
 }
 

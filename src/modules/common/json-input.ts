@@ -9,6 +9,7 @@
  * NUL characters cannot be stored in PostgreSQL text or jsonb, and unpaired UTF-16 surrogates
  * are not valid Unicode (the pg driver would silently store U+FFFD; Prisma's engine refuses them).
  */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: NUL is the character looked for
 const INVALID_TEXT = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const INVALID_TEXT_ALL = new RegExp(INVALID_TEXT.source, 'g');
 

@@ -1,4 +1,4 @@
-import { Prisma } from '../../generated/prisma/client.ts';
+import type { Prisma } from '../../generated/prisma/client.ts';
 import type { Db } from '../../db/prisma.ts';
 
 /** Orders rows by the keys DataLoader asked for; missing keys map to null. */

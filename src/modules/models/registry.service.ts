@@ -1,6 +1,5 @@
-import { LockSpace, lockKeys } from '../../db/advisory-locks.ts';
+
 import type { Db } from '../../db/prisma.ts';
-import { rawIn } from '../../db/raw.ts';
 import type { ModelKind, ModelVersion as StoredModelVersion, TrainingJob } from '../../generated/prisma/client.ts';
 
 /** A model version without its artefact bytes (those are read only to load a model). */

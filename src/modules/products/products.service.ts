@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../../db/prisma.ts';
-import { Prisma, type Product } from '../../generated/prisma/client.ts';
+import type { Prisma, Product } from '../../generated/prisma/client.ts';
 import { ErrorCode, userInputError } from '../../graphql/errors.ts';
 import { bulkResult, bulkTransaction, checkBatch, fields, nothingWritten } from '../common/bulk.ts';
 import { rawIn } from '../../db/raw.ts';

@@ -462,7 +462,7 @@ export class RecommendationService {
         const user = users[i];
         const s = slice[i]!;
         // Consent is re-checked on the row just read: a withdrawal is respected at once.
-        if (!user || !user.marketingConsent || user.erasedAt) continue;
+        if (!user?.marketingConsent || user.erasedAt) continue;
         out.push(audienceMember(user, s.score, () => audienceText(audienceReason(loaded.model, s.user, targets), loaded.catalogue)));
       }
     }
@@ -546,7 +546,7 @@ function similarFrom(scored: readonly SimilarItem[], products: readonly (Product
   const out: SimilarProductModel[] = [];
   scored.forEach((s, i) => {
     const product = products[i];
-    if (product && product.active && product.id !== selfId && out.length < limit) out.push({ product, score: s.score, reason: similarReason(s) });
+    if (product?.active && product.id !== selfId && out.length < limit) out.push({ product, score: s.score, reason: similarReason(s) });
   });
   return out;
 }

@@ -118,7 +118,6 @@ describe('audit log', () => {
     expect(denied.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
     await api.gqlAs(integration.secret, graphql(`mutation ApiKeysPingPing { a: ping b: ping }`));
 
-    type Page = { auditLog: { totalCount: number; edges: { node: Record<string, unknown> }[]; pageInfo: { hasNextPage: boolean; endCursor: string } } };
     const PAGE = graphql(`query ApiKeysPage($filter: AuditLogFilter, $first: Int, $after: String) {
       auditLog(filter: $filter, first: $first, after: $after) {
         totalCount pageInfo { hasNextPage endCursor }

@@ -17,7 +17,6 @@ import {
   upsertProducts,
   upsertUsers,
   type Job,
-  type RecommendationResult,
 } from './planted.ts';
 import type { UncheckedDocument, VariablesOf } from '../../support/graphql.ts';
 import { graphql } from '../../support/graphql.ts';

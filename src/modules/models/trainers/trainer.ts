@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { Db } from '../../../db/prisma.ts';
 import type { ModelKind } from '../../../generated/prisma/client.ts';
 import { userInputError } from '../../../graphql/errors.ts';
