@@ -32,8 +32,6 @@ const reuse = process.env.BENCH_DATABASE;
 const databaseName = reuse ?? `bench_analytics_${process.pid}`;
 const KEYS = { DATA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'), DATA_HASH_KEY: Buffer.alloc(32, 9).toString('hex') };
 
-
-
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
@@ -78,7 +76,15 @@ if (!reuse) {
 }
 
 const database = connectDatabase(url, { poolSize: 10 });
-const config = loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', DATABASE_URL: url, ADMIN_API_KEY: BENCH_API_KEY, RATE_LIMIT_PER_MINUTE: '0', RATE_LIMIT_ADMIN_PER_MINUTE: '0', ...KEYS });
+const config = loadConfig({
+  NODE_ENV: 'test',
+  LOG_LEVEL: 'silent',
+  DATABASE_URL: url,
+  ADMIN_API_KEY: BENCH_API_KEY,
+  RATE_LIMIT_PER_MINUTE: '0',
+  RATE_LIMIT_ADMIN_PER_MINUTE: '0',
+  ...KEYS,
+});
 const server = await startServer({ config, database: { ...database }, databaseUrl: url, logger: createLogger('silent'), port: 0, host: '127.0.0.1' });
 
 async function gql(query: string, variables: Record<string, unknown>): Promise<{ ms: number; body: { data?: unknown; errors?: unknown[] } }> {
@@ -130,7 +136,9 @@ const cases = [
   },
 ];
 
-console.log(`\ndatabase ${databaseName}: ${counts!.interactions} interactions, ${counts!.feedback} feedback, ${counts!.predictions} predictions; ${RUNS} sequential requests per query after ${WARMUP} warm-ups\n`);
+console.log(
+  `\ndatabase ${databaseName}: ${counts!.interactions} interactions, ${counts!.feedback} feedback, ${counts!.predictions} predictions; ${RUNS} sequential requests per query after ${WARMUP} warm-ups\n`,
+);
 console.log('| Query | p50 ms | p95 ms | max ms |');
 console.log('| --- | ---: | ---: | ---: |');
 for (const bench of cases) {

@@ -45,7 +45,12 @@ interface Row {
 // ---------------------------------------------------------------- corpora
 
 function loadWaimai(): LabelledText[] | undefined {
-  const candidates = [process.env.WAIMAI_CSV, '/work/shared/data/waimai_10k.csv', path.resolve(here, '../../shared/data/waimai_10k.csv'), path.resolve(here, '../shared/data/waimai_10k.csv')];
+  const candidates = [
+    process.env.WAIMAI_CSV,
+    '/work/shared/data/waimai_10k.csv',
+    path.resolve(here, '../../shared/data/waimai_10k.csv'),
+    path.resolve(here, '../shared/data/waimai_10k.csv'),
+  ];
   const file = candidates.find((c): c is string => !!c && existsSync(c));
   if (!file) return undefined;
   const records = parse(readFileSync(file), { columns: true, skip_empty_lines: true }) as { label: string; review: string }[];
@@ -77,7 +82,16 @@ export function syntheticEnglishReviews(n: number, seed: number): LabelledText[]
   const neg = ['terrible', 'awful', 'bad', 'poor', 'broken', 'cheap', 'slow', 'flimsy', 'useless', 'disappointing', 'noisy', 'overpriced', 'faulty', 'horrible', 'a waste'];
   const items = ['phone', 'blender', 'jacket', 'headphones', 'charger', 'lamp', 'backpack', 'kettle', 'keyboard', 'shoes', 'mattress', 'camera', 'vacuum', 'watch', 'tent'];
   const aspects = ['battery', 'build quality', 'delivery', 'price', 'sound', 'fit', 'screen', 'customer service', 'packaging', 'design', 'material', 'size'];
-  const filler = ['i bought this last week', 'ordered it for my sister', 'arrived on tuesday', 'used it for a month now', 'this is my second one', 'got it on sale', 'compared it with other brands', 'my friend recommended it'];
+  const filler = [
+    'i bought this last week',
+    'ordered it for my sister',
+    'arrived on tuesday',
+    'used it for a month now',
+    'this is my second one',
+    'got it on sale',
+    'compared it with other brands',
+    'my friend recommended it',
+  ];
   const intens = ['', '', 'very ', 'really ', 'quite ', 'so ', 'extremely '];
   const typo = (w: string): string => (rnd() < 0.05 && w.length > 4 ? w.slice(0, 2) + w[3] + w[2] + w.slice(4) : w);
   const phrase = (positive: boolean): string => {
@@ -131,7 +145,10 @@ function trainReference(train: LabelledText[], test: LabelledText[]): { accuracy
   };
   const labels = [...new Set(train.map((e) => e.label))].sort();
   const k = labels.length;
-  const vec = TfidfVectorizer.fit(train.map((e) => charGrams(e.text)), { maxFeatures: Number.MAX_SAFE_INTEGER, minDf: 1, sublinearTf: false });
+  const vec = TfidfVectorizer.fit(
+    train.map((e) => charGrams(e.text)),
+    { maxFeatures: Number.MAX_SAFE_INTEGER, minDf: 1, sublinearTf: false },
+  );
   const x = train.map((e) => vec.transform(charGrams(e.text)));
   const y = train.map((e) => labels.indexOf(e.label));
   const v = vec.size;
@@ -167,7 +184,7 @@ function trainReference(train: LabelledText[], test: LabelledText[]): { accuracy
         let mx = -Infinity;
         for (let c = 0; c < k; c++) mx = Math.max(mx, z[c]);
         let sum = 0;
-        for (let c = 0; c < k; c++) sum += (z[c] = Math.exp(z[c] - mx));
+        for (let c = 0; c < k; c++) sum += z[c] = Math.exp(z[c] - mx);
         for (let c = 0; c < k; c++) {
           const d = (z[c] / sum - (c === y[j] ? 1 : 0)) / idx.length;
           gb[c] += d;
@@ -194,7 +211,11 @@ function trainReference(train: LabelledText[], test: LabelledText[]): { accuracy
     for (let c = 1; c < k; c++) if (z[c] > z[best]) best = c;
     return labels[best];
   });
-  const metrics = classificationMetrics(test.map((e) => e.label), predicted, [...new Set([...labels, ...test.map((e) => e.label)])].sort());
+  const metrics = classificationMetrics(
+    test.map((e) => e.label),
+    predicted,
+    [...new Set([...labels, ...test.map((e) => e.label)])].sort(),
+  );
   return { accuracy: metrics.accuracy, macroF1: metrics.macroF1, seconds };
 }
 
@@ -219,7 +240,11 @@ async function benchCorpus(corpus: string, data: LabelledText[], rows: Row[]): P
     timings.push(performance.now() - t0);
   }
   const latency = timings.sort((a, b) => a - b)[1]; // median of 3
-  const served = classificationMetrics(test.map((e) => e.label), clf.predict(test.map((e) => e.text)).map((p) => p.label), result.metrics.labels);
+  const served = classificationMetrics(
+    test.map((e) => e.label),
+    clf.predict(test.map((e) => e.text)).map((p) => p.label),
+    result.metrics.labels,
+  );
   if (Math.abs(served.accuracy - result.metrics.accuracy) > 1e-9) console.warn(`  ! served accuracy ${served.accuracy} differs from training-time ${result.metrics.accuracy}`);
   console.log(`  example: "${sample[0].slice(0, 60)}" → ${preds[0].label} (${preds[0].confidence.toFixed(3)}) because ${preds[0].explanation.map((e) => e.token).join(', ')}`);
   clf.dispose();

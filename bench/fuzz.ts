@@ -31,8 +31,6 @@ const SEED = Number(process.env.FUZZ_SEED ?? DEFAULT_SEED);
 const REQUESTS = Number(process.env.FUZZ_REQUESTS ?? 2_400);
 const CONCURRENCY = Number(process.env.FUZZ_CONCURRENCY ?? 8);
 
-
-
 function report(run: RunReport): void {
   console.log(`\n## ${run.phase} phase`);
   console.table(summaryRows(run));
@@ -45,8 +43,13 @@ function report(run: RunReport): void {
 async function main(): Promise<void> {
   const name = `bench_fuzz_${process.pid}`;
   const url = withDatabase(serverUrl, name);
-  const load = os.loadavg().map((value) => value.toFixed(2)).join(', ');
-  console.log(`bench:fuzz — seed ${SEED}, ${REQUESTS} requests, concurrency ${CONCURRENCY}, ${FIELDS.length} root fields × ${CALLERS.length} callers; ${os.cpus().length} cores, load average ${load}, Node ${process.version}`);
+  const load = os
+    .loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
+  console.log(
+    `bench:fuzz — seed ${SEED}, ${REQUESTS} requests, concurrency ${CONCURRENCY}, ${FIELDS.length} root fields × ${CALLERS.length} callers; ${os.cpus().length} cores, load average ${load}, Node ${process.version}`,
+  );
   await admin(`DROP DATABASE IF EXISTS ${name}`);
   await admin(`CREATE DATABASE ${name}`);
   let server: Awaited<ReturnType<typeof startFuzzServer>> | null = null;
@@ -65,7 +68,12 @@ async function main(): Promise<void> {
     report(await runFuzz(server, { seed: SEED, requests: 6, concurrency: 1, phase: 'body-size', timeoutMs: 120_000 }));
     const after = checksumViolations(before, await rowChecksums(url));
     console.log(`row checksums at the end: ${after.length ? after.join('; ') : 'unchanged'}`);
-    console.log(`server process alive at the end: ${server.service.running()}; load average now ${os.loadavg().map((value) => value.toFixed(2)).join(', ')}`);
+    console.log(
+      `server process alive at the end: ${server.service.running()}; load average now ${os
+        .loadavg()
+        .map((value) => value.toFixed(2))
+        .join(', ')}`,
+    );
   } finally {
     await server?.stop();
     if (!process.env.BENCH_KEEP) await admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);

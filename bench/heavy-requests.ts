@@ -58,7 +58,13 @@ async function seed(gql: Gql, database: ReturnType<typeof connectDatabase>): Pro
      SELECT 'si-' || x.n, u.id, p.id, x.type::"InteractionType", x.value, x.at
      FROM unnest($1::int[], $2::int[], $3::text[], $4::float8[], $5::timestamptz[]) WITH ORDINALITY AS x(ui, pi, type, value, at, n)
      JOIN users u ON u.external_id = 'su-' || x.ui JOIN products p ON p.external_id = 'sp-' || x.pi`,
-    [world.interactions.map((it) => it.user), world.interactions.map((it) => it.product), world.interactions.map((it) => it.type), world.interactions.map((it) => it.value), world.interactions.map((it) => it.occurredAt.toISOString())],
+    [
+      world.interactions.map((it) => it.user),
+      world.interactions.map((it) => it.product),
+      world.interactions.map((it) => it.type),
+      world.interactions.map((it) => it.value),
+      world.interactions.map((it) => it.occurredAt.toISOString()),
+    ],
   );
   return Array.from({ length: 1000 }, (_, i) => `${feedback[i % feedback.length]!.text} ${'and more words about the order '.repeat(150)}`.slice(0, 5000));
 }
@@ -70,7 +76,15 @@ async function main(): Promise<void> {
   const url = withDatabase(serverUrl, name);
   await applyMigrations(url);
   const database = connectDatabase(url, { poolSize: 8 });
-  const config = loadConfig({ NODE_ENV: 'production', LOG_LEVEL: 'error', ADMIN_API_KEY: API_KEY, DATABASE_URL: url, DATA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'), DATA_HASH_KEY: Buffer.alloc(32, 9).toString('base64'), RATE_LIMIT_ADMIN_PER_MINUTE: '0' });
+  const config = loadConfig({
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'error',
+    ADMIN_API_KEY: API_KEY,
+    DATABASE_URL: url,
+    DATA_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+    DATA_HASH_KEY: Buffer.alloc(32, 9).toString('base64'),
+    RATE_LIMIT_ADMIN_PER_MINUTE: '0',
+  });
   const server = await startServer({ config, database, databaseUrl: url, logger: createLogger('error'), port: 0, host: '127.0.0.1' });
   const gql = async (query: string, variables: Record<string, unknown> = {}) => {
     const response = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': API_KEY }, body: JSON.stringify({ query, variables }) });
@@ -97,11 +111,17 @@ async function main(): Promise<void> {
     const allCases: [string, () => Promise<unknown>][] = [
       ['serviceInfo (trivial)', () => gql(`{ serviceInfo { version } }`)],
       ['classify 1,000 texts × 5,000 chars', () => gql(`query ($texts: [String!]!) { classify(task: "sentiment", texts: $texts) { results { label } } }`, { texts })],
-      ['feedbackInsights, 5,000 sampled texts', () => gql(`{ feedbackInsights(from: "2020-01-01", to: "2030-12-31", granularity: MONTH, termSampleSize: 5000) { termTextsAnalysed terms { label terms { term } } } }`)],
+      [
+        'feedbackInsights, 5,000 sampled texts',
+        () => gql(`{ feedbackInsights(from: "2020-01-01", to: "2030-12-31", granularity: MONTH, termSampleSize: 5000) { termTextsAnalysed terms { label terms { term } } } }`),
+      ],
       ['campaignAudience limit 1,000', () => gql(`{ campaignAudience(campaignExternalId: "c1", limit: 1000) { score } }`)],
       ['campaignAudience limit 10,000', () => gql(`{ campaignAudience(campaignExternalId: "c1", limit: 10000) { score } }`)],
     ];
-    const wanted = (process.env.BENCH_CASES ?? '').split(',').map((word) => word.trim().toLowerCase()).filter(Boolean);
+    const wanted = (process.env.BENCH_CASES ?? '')
+      .split(',')
+      .map((word) => word.trim().toLowerCase())
+      .filter(Boolean);
     const cases = allCases.filter(([label], i) => i === 0 || wanted.length === 0 || wanted.some((word) => label.toLowerCase().includes(word)));
     const healthz = server.url.replace('/graphql', '/healthz');
     const rows: string[][] = [];

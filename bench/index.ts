@@ -4,9 +4,7 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 
-const benches = ['ingest', 'classifier', 'recommender', 'similar', 'analytics', 'serving', 'fuzz'].filter((name) =>
-  fs.existsSync(path.join(import.meta.dirname, `${name}.ts`)),
-);
+const benches = ['ingest', 'classifier', 'recommender', 'similar', 'analytics', 'serving', 'fuzz'].filter((name) => fs.existsSync(path.join(import.meta.dirname, `${name}.ts`)));
 const selected = process.argv.slice(2).length ? process.argv.slice(2) : benches;
 const summary: { bench: string; seconds: number; status: string }[] = [];
 for (const name of selected) {

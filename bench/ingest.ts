@@ -22,8 +22,6 @@ const MUTATION = `mutation($input: [InteractionInput!]!) {
   recordInteractions(input: $input) { created updated unchanged failed }
 }`;
 
-
-
 let sequence = 0;
 /** A batch of fresh events referencing users and products by externalId. */
 function makeBatch(withExternalIds: boolean): Record<string, unknown>[] {
@@ -108,7 +106,11 @@ async function main(): Promise<void> {
         occurredAt: new Date(row.occurredAt as string),
       }));
       // Floor: the service's own INSERT ... unnest statement through pg, ids pre-resolved, no HTTP/GraphQL/validation.
-      const floorRows = makeBatch(true).map((row) => ({ ...(row as { externalId: string; type: string; value: number | null; occurredAt: string }), u: userIds.get(row.userExternalId as string)!, p: productIds.get(row.productExternalId as string)! }));
+      const floorRows = makeBatch(true).map((row) => ({
+        ...(row as { externalId: string; type: string; value: number | null; occurredAt: string }),
+        u: userIds.get(row.userExternalId as string)!,
+        p: productIds.get(row.productExternalId as string)!,
+      }));
       const columns = [
         floorRows.map((r) => `x:${r.externalId as string}`),
         floorRows.map((r) => r.externalId),

@@ -39,7 +39,6 @@ const SHAPES: Shape[] = [
   },
 ];
 
-
 const fmt = (x: number, d = 4): string => x.toFixed(d);
 const mb = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MB`;
 
@@ -57,15 +56,19 @@ async function runShape(shape: Shape): Promise<string[]> {
   const stageSeconds: Record<string, number> = {};
   let stageAt = performance.now();
   let stage = 'prepare';
-  const result = await trainRecommender(data, {}, {
-    onProgress: (p) => {
-      if (p.loss !== undefined) lastLoss = p.loss;
-      const now = performance.now();
-      stageSeconds[stage] = (stageSeconds[stage] ?? 0) + (now - stageAt) / 1000;
-      stageAt = now;
-      stage = p.stage;
+  const result = await trainRecommender(
+    data,
+    {},
+    {
+      onProgress: (p) => {
+        if (p.loss !== undefined) lastLoss = p.loss;
+        const now = performance.now();
+        stageSeconds[stage] = (stageSeconds[stage] ?? 0) + (now - stageAt) / 1000;
+        stageAt = now;
+        stage = p.stage;
+      },
     },
-  });
+  );
   stageSeconds[stage] = (stageSeconds[stage] ?? 0) + (performance.now() - stageAt) / 1000;
   const wall = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
@@ -85,11 +88,12 @@ async function runShape(shape: Shape): Promise<string[]> {
   const sim = latency((i) => model.similarItems(items[i % items.length], 20, 'COSINE'));
   const aud = latency((i) => model.scoreUsersForItems(items.slice(i % 900, (i % 900) + 5), 1000), 100);
 
-  const row = (name: string, r: RankingMetrics): string =>
-    `| ${name} | ${fmt(r.ndcgAt10)} | ${fmt(r.recallAt20)} | ${fmt(r.mapAt10)} | ${fmt(r.coverageAt20, 3)} |`;
+  const row = (name: string, r: RankingMetrics): string => `| ${name} | ${fmt(r.ndcgAt10)} | ${fmt(r.recallAt20)} | ${fmt(r.mapAt10)} | ${fmt(r.coverageAt20, 3)} |`;
   lines.push(`### ${shape.name}: ${shape.description}`);
   lines.push('');
-  lines.push(`generated in ${genSeconds.toFixed(2)} s; ${data.interactions.length} events; eval users ${m.model.users}; train/test events ${m.trainInteractions}/${m.testInteractions}`);
+  lines.push(
+    `generated in ${genSeconds.toFixed(2)} s; ${data.interactions.length} events; eval users ${m.model.users}; train/test events ${m.trainInteractions}/${m.testInteractions}`,
+  );
   lines.push('');
   lines.push('| strategy | NDCG@10 | Recall@20 | MAP@10 | coverage@20 |');
   lines.push('|---|---|---|---|---|');
@@ -115,7 +119,11 @@ async function runShape(shape: Shape): Promise<string[]> {
   lines.push(
     `| EASE λ candidates (validation NDCG@10, solve s) | ${easeTuning.map((c) => `${c.regularization}: ${c.ndcgAt10.toFixed(4)} (${c.seconds.toFixed(1)} s)`).join('; ') || 'n/a'} |`,
   );
-  lines.push(`| stage wall seconds | ${Object.entries(stageSeconds).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(', ')} |`);
+  lines.push(
+    `| stage wall seconds | ${Object.entries(stageSeconds)
+      .map(([k, v]) => `${k} ${v.toFixed(1)}`)
+      .join(', ')} |`,
+  );
   lines.push(`| final ALS loss | ${lastLoss === undefined ? 'n/a' : lastLoss.toFixed(1)} |`);
   lines.push(`| recommendForUser HYBRID p50 / p95 (1000 q) | ${rec.p50.toFixed(2)} / ${rec.p95.toFixed(2)} ms |`);
   lines.push(`| anonymous fold-in HYBRID p50 / p95 (300 q) | ${recCold.p50.toFixed(2)} / ${recCold.p95.toFixed(2)} ms |`);

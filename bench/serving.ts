@@ -69,7 +69,13 @@ const SHAPES: Shape[] = [
   {
     name: 'catalogue',
     description: 'synthetic funnel events',
-    opts: { users: Number(process.env.BENCH_USERS ?? 10_000), products: Number(process.env.BENCH_PRODUCTS ?? 10_000), interactions: Number(process.env.BENCH_INTERACTIONS ?? 100_000), clusters: 8, seed: 17 },
+    opts: {
+      users: Number(process.env.BENCH_USERS ?? 10_000),
+      products: Number(process.env.BENCH_PRODUCTS ?? 10_000),
+      interactions: Number(process.env.BENCH_INTERACTIONS ?? 100_000),
+      clusters: 8,
+      seed: 17,
+    },
   },
   { name: 'ml', description: 'MovieLens-shaped ratings (few customers, long histories)', opts: MOVIELENS_LIKE },
 ];
@@ -140,7 +146,7 @@ function startChild(databaseUrl: string): Promise<Served> {
         resolve({
           url: message.url,
           node: typeof message.node === 'string' ? message.node : undefined,
-          ask: <T,>(what: 'stats' | 'memory') =>
+          ask: <T>(what: 'stats' | 'memory') =>
             new Promise<T>((answer) => {
               waiting.set(what, [...(waiting.get(what) ?? []), answer as (value: never) => void]);
               child.send({ ask: what });
@@ -194,7 +200,14 @@ async function seed(pool: pg.Pool, opts: SyntheticBehaviourOptions): Promise<{ u
      SELECT gen_random_uuid(), 'u-' || g, g % 2 = 0, jsonb_build_object('segment', 'c' || (g % 8)) FROM generate_series(0, $1::int - 1) g`,
     [opts.users],
   );
-  const products = world.products.map((p) => ({ external_id: `p-${p.index}`, name: `Product ${p.index} ${p.category}`, category: p.category, tags: p.tags, price: p.price, attributes: p.attributes }));
+  const products = world.products.map((p) => ({
+    external_id: `p-${p.index}`,
+    name: `Product ${p.index} ${p.category}`,
+    category: p.category,
+    tags: p.tags,
+    price: p.price,
+    attributes: p.attributes,
+  }));
   for (let start = 0; start < products.length; start += 5_000) {
     await pool.query(
       `INSERT INTO products (id, external_id, name, category, tags, price, attributes)
@@ -226,8 +239,13 @@ async function seed(pool: pg.Pool, opts: SyntheticBehaviourOptions): Promise<{ u
   }
   await flush();
   // One campaign targeting five products of the first taste cluster, for campaignAudience.
-  const targets = world.products.filter((p) => p.cluster === 0).slice(0, 5).map((p) => productIds[p.index]);
-  const campaign = await pool.query<{ id: string }>(`INSERT INTO campaigns (id, external_id, name, channel) VALUES (gen_random_uuid(), 'bench-campaign', 'Bench campaign', 'EMAIL') RETURNING id::text`);
+  const targets = world.products
+    .filter((p) => p.cluster === 0)
+    .slice(0, 5)
+    .map((p) => productIds[p.index]);
+  const campaign = await pool.query<{ id: string }>(
+    `INSERT INTO campaigns (id, external_id, name, channel) VALUES (gen_random_uuid(), 'bench-campaign', 'Bench campaign', 'EMAIL') RETURNING id::text`,
+  );
   await pool.query(`INSERT INTO campaign_products (campaign_id, product_id) SELECT $1::uuid, unnest($2::uuid[])`, [campaign.rows[0]!.id, targets]);
   await pool.query('ANALYZE');
   return { userIds, productIds, seconds: (performance.now() - started) / 1000 };
@@ -238,7 +256,10 @@ async function gql(url: string, query: string, variables: Record<string, unknown
   return (await response.json()) as { data?: any; errors?: { message: string }[] };
 }
 
-async function trainThroughApi(database: ReturnType<typeof connectDatabase>, url: string): Promise<{ id: string; version: number; artifactBytes: number; trainingSeconds: number; metrics: any }> {
+async function trainThroughApi(
+  database: ReturnType<typeof connectDatabase>,
+  url: string,
+): Promise<{ id: string; version: number; artifactBytes: number; trainingSeconds: number; metrics: any }> {
   const trainingServer = await startServer({
     config: loadConfig({ NODE_ENV: 'test', LOG_LEVEL: 'silent', ADMIN_API_KEY: API_KEY, DATABASE_URL: url }),
     database,
@@ -252,7 +273,9 @@ async function trainThroughApi(database: ReturnType<typeof connectDatabase>, url
   let job: any;
   for (;;) {
     // The in-process worker's training may stall this server's event loop: a failed poll is retried.
-    const polled = await gql(trainingServer.url, `query($id: ID!) { trainingJob(id: $id) { status error modelVersion { id version artifactBytes trainingSeconds metrics } } }`, { id: jobId }).catch(() => null);
+    const polled = await gql(trainingServer.url, `query($id: ID!) { trainingJob(id: $id) { status error modelVersion { id version artifactBytes trainingSeconds metrics } } }`, {
+      id: jobId,
+    }).catch(() => null);
     job = polled?.data?.trainingJob;
     if (job && (job.status === 'SUCCEEDED' || job.status === 'FAILED')) break;
     await new Promise((resolve) => setTimeout(resolve, 500));
@@ -268,7 +291,7 @@ interface Step extends OpenLoopResult {
   loopP99: number;
 }
 
-const pick = <T,>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
+const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)]!;
 const gid = (type: string, id: string) => Buffer.from(`${type}:${id}`).toString('base64url');
 
 async function measure(served: Served, endpoint: string, rate: number, body: () => string, cpuOf?: () => number): Promise<Step> {
@@ -284,7 +307,9 @@ async function stepRates(served: Served, endpoint: string, body: () => string, c
   for (const rate of RATES) {
     const step = await measure(served, endpoint, rate, body, cpuOf);
     steps.push(step);
-    console.error(`  ${endpoint} @ ${rate}/s: p50 ${step.p50} p95 ${step.p95} p99 ${step.p99} ms, errors ${step.errors}${step.firstError ? ` (first: ${step.firstError.slice(0, 120)})` : ""}, ${step.cpuMsPerRequest.toFixed(2)} CPU ms/req`);
+    console.error(
+      `  ${endpoint} @ ${rate}/s: p50 ${step.p50} p95 ${step.p95} p99 ${step.p99} ms, errors ${step.errors}${step.firstError ? ` (first: ${step.firstError.slice(0, 120)})` : ''}, ${step.cpuMsPerRequest.toFixed(2)} CPU ms/req`,
+    );
     if (step.p95 > P95_FLOOR_MS || step.errors > 0) break;
   }
   return steps;
@@ -318,7 +343,9 @@ async function runShape(shape: Shape): Promise<string[]> {
       await applyMigrations(url);
       const fresh = await seed(database.pool, shape.opts);
       seeded = fresh;
-      console.error(`${shape.name}: seeded ${shape.opts.users} customers, ${shape.opts.products} products, ${shape.opts.interactions} events in ${fresh.seconds.toFixed(1)} s; training …`);
+      console.error(
+        `${shape.name}: seeded ${shape.opts.users} customers, ${shape.opts.products} products, ${shape.opts.interactions} events in ${fresh.seconds.toFixed(1)} s; training …`,
+      );
       version = await trainThroughApi(database, url);
     }
     console.error(`${shape.name}: trained version ${version.version} in ${version.trainingSeconds.toFixed(1)} s; hold-out NDCG@10 ${version.metrics.ndcgAt10.toFixed(4)}`);
@@ -385,7 +412,9 @@ async function runShape(shape: Shape): Promise<string[]> {
     lines.push('| endpoint | rate req/s | answered req/s | p50 ms | p95 ms | p99 ms | errors | server CPU ms/req | event-loop p99 ms |');
     lines.push('|---|---|---|---|---|---|---|---|---|');
     for (const s of steps) {
-      lines.push(`| ${s.endpoint} | ${s.rate} | ${s.achieved.toFixed(0)} | ${s.p50} | ${s.p95} | ${s.p99} | ${s.errors} | ${s.cpuMsPerRequest.toFixed(2)} | ${Number.isNaN(s.loopP99) ? '–' : s.loopP99.toFixed(1)} |`);
+      lines.push(
+        `| ${s.endpoint} | ${s.rate} | ${s.achieved.toFixed(0)} | ${s.p50} | ${s.p95} | ${s.p99} | ${s.errors} | ${s.cpuMsPerRequest.toFixed(2)} | ${Number.isNaN(s.loopP99) ? '–' : s.loopP99.toFixed(1)} |`,
+      );
     }
     lines.push('');
     const byEndpoint = new Map<string, Step[]>();
@@ -394,15 +423,23 @@ async function runShape(shape: Shape): Promise<string[]> {
     for (const [endpoint, list] of byEndpoint) {
       if (endpoint.startsWith('campaignAudience')) continue;
       const best = highestWithinFloor(list);
-      lines.push(`- ${endpoint}: highest stepped rate with p95 ≤ ${P95_FLOOR_MS} ms and no error: **${best} req/s**${endpoint.startsWith('serviceInfo') ? '' : ` (serviceInfo: ${trivial} req/s in the same run)`}`);
+      lines.push(
+        `- ${endpoint}: highest stepped rate with p95 ≤ ${P95_FLOOR_MS} ms and no error: **${best} req/s**${endpoint.startsWith('serviceInfo') ? '' : ` (serviceInfo: ${trivial} req/s in the same run)`}`,
+      );
     }
     for (const endpoint of ['recommendations HYBRID limit 10', 'similarProducts limit 10']) {
       const at = byEndpoint.get(endpoint)?.find((s) => s.rate === FLOOR_RATE);
-      lines.push(`- floor ${endpoint} @ ${FLOOR_RATE} req/s p95 ≤ ${P95_FLOOR_MS} ms, no error: ${at ? `p95 ${at.p95} ms, ${at.errors} errors → ${at.p95 <= P95_FLOOR_MS && at.errors === 0 ? 'PASS' : 'ABOVE FLOOR'}` : 'not reached (stepping stopped below it) → ABOVE FLOOR'}`);
+      lines.push(
+        `- floor ${endpoint} @ ${FLOOR_RATE} req/s p95 ≤ ${P95_FLOOR_MS} ms, no error: ${at ? `p95 ${at.p95} ms, ${at.errors} errors → ${at.p95 <= P95_FLOOR_MS && at.errors === 0 ? 'PASS' : 'ABOVE FLOOR'}` : 'not reached (stepping stopped below it) → ABOVE FLOOR'}`,
+      );
     }
-    lines.push(`- floor campaignAudience(limit 100) @ ${AUDIENCE_RATE} req/s p95 ≤ ${AUDIENCE_FLOOR_MS} ms: p95 ${audience.p95} ms, ${audience.errors} errors → ${audience.p95 <= AUDIENCE_FLOOR_MS && audience.errors === 0 ? 'PASS' : 'ABOVE FLOOR'}`);
+    lines.push(
+      `- floor campaignAudience(limit 100) @ ${AUDIENCE_RATE} req/s p95 ≤ ${AUDIENCE_FLOOR_MS} ms: p95 ${audience.p95} ms, ${audience.errors} errors → ${audience.p95 <= AUDIENCE_FLOOR_MS && audience.errors === 0 ? 'PASS' : 'ABOVE FLOOR'}`,
+    );
     const mb = (bytes: number) => (bytes / 2 ** 20).toFixed(1);
-    lines.push(`- model: artefact ${mb(version.artifactBytes)} MB; first request after activation ${loadMs.toFixed(0)} ms (load + catalogue); server after a full GC: RSS ${mb(memoryBefore.rss)} → ${mb(memoryAfter.rss)} MB, heap + ArrayBuffers ${mb(memoryBefore.heapUsed + memoryBefore.arrayBuffers)} → ${mb(memoryAfter.heapUsed + memoryAfter.arrayBuffers)} MB with the model loaded`);
+    lines.push(
+      `- model: artefact ${mb(version.artifactBytes)} MB; first request after activation ${loadMs.toFixed(0)} ms (load + catalogue); server after a full GC: RSS ${mb(memoryBefore.rss)} → ${mb(memoryAfter.rss)} MB, heap + ArrayBuffers ${mb(memoryBefore.heapUsed + memoryBefore.arrayBuffers)} → ${mb(memoryAfter.heapUsed + memoryAfter.arrayBuffers)} MB with the model loaded`,
+    );
     lines.push('');
     return lines;
   } finally {
@@ -451,7 +488,9 @@ async function startMain(databaseUrl: string, processes: number): Promise<{ url:
   const url = `http://127.0.0.1:${port}/graphql`;
   for (let i = 0; ; i++) {
     if (child.exitCode !== null || i > 600) throw new Error(`npm start with WEB_CONCURRENCY=${processes} did not start`);
-    const ready = await fetch(url.replace('/graphql', '/readyz')).then((r) => r.ok).catch(() => false);
+    const ready = await fetch(url.replace('/graphql', '/readyz'))
+      .then((r) => r.ok)
+      .catch(() => false);
     if (ready) break;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }

@@ -21,13 +21,7 @@
  * public ratings set's; see LOCALITY). The floors are judged on the "+series" shapes; the others
  * stay in the report so the ruler's change is visible.
  */
-import {
-  generateSyntheticBehaviour,
-  MOVIELENS_LIKE,
-  MOVIELENS_LIKE_LOCALITY,
-  type SyntheticBehaviourOptions,
-  type SyntheticLocality,
-} from '../src/ml/synthetic/behaviour.js';
+import { generateSyntheticBehaviour, MOVIELENS_LIKE, MOVIELENS_LIKE_LOCALITY, type SyntheticBehaviourOptions, type SyntheticLocality } from '../src/ml/synthetic/behaviour.js';
 import { syntheticToTrainingData } from '../src/ml/synthetic/training-data.js';
 import {
   BEHAVIOUR_METRICS,
@@ -60,7 +54,11 @@ interface Shape {
 }
 
 const BASE_SHAPES: Omit<Shape, 'calibrated'>[] = [
-  { name: 'funnel', description: 'e-commerce funnel, 10k users × 10k products × 100k events, 8 taste clusters', opts: { users: 10_000, products: 10_000, interactions: 100_000, seed: 3 } },
+  {
+    name: 'funnel',
+    description: 'e-commerce funnel, 10k users × 10k products × 100k events, 8 taste clusters',
+    opts: { users: 10_000, products: 10_000, interactions: 100_000, seed: 3 },
+  },
   { name: 'ml', description: 'ratings (MovieLens-like, long histories), 610 users × 9k items × 100k ratings, 12 clusters', opts: MOVIELENS_LIKE },
   {
     name: 'wide',
@@ -99,7 +97,6 @@ function arg(name: string): string | undefined {
   return process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 }
 
-
 interface Row {
   name: string;
   recall: number;
@@ -134,7 +131,13 @@ async function runShape(shape: Shape, similar: Record<string, number | string>):
 
   const popular = topK(model.arrays.popularity, K + 1).items;
   const methods: { name: string; listOf: (a: number) => ArrayLike<number> }[] = [
-    { name: 'popularity (baseline)', listOf: (a) => Array.from(popular).filter((j) => j !== a).slice(0, K) },
+    {
+      name: 'popularity (baseline)',
+      listOf: (a) =>
+        Array.from(popular)
+          .filter((j) => j !== a)
+          .slice(0, K),
+    },
     {
       name: 'item-kNN co-occurrence cosine (baseline)',
       listOf: (a) => {
@@ -157,7 +160,14 @@ async function runShape(shape: Shape, similar: Record<string, number | string>):
     if (!byCluster.has(c)) byCluster.set(c, []);
     byCluster.get(c)!.push(j);
   }
-  methods.push({ name: "oracle: most popular items of the anchor's planted cluster", listOf: (a) => byCluster.get(clu(a))!.filter((j) => j !== a).slice(0, K) });
+  methods.push({
+    name: "oracle: most popular items of the anchor's planted cluster",
+    listOf: (a) =>
+      byCluster
+        .get(clu(a))!
+        .filter((j) => j !== a)
+        .slice(0, K),
+  });
   const ser = (i: number) => synthetic.products[i].series ?? -1;
   if (shape.opts.locality !== undefined) {
     // The anchor's planted series by popularity, then its cluster: what the generator's locality makes reachable.
@@ -194,13 +204,19 @@ async function runShape(shape: Shape, similar: Record<string, number | string>):
   const lat = (metric: SimilarityMetric) => latency((i) => model.similarItems(sample[i % sample.length], 10, metric), 1000);
 
   const lines: string[] = [`### ${shape.name}: ${shape.description}`, ''];
-  lines.push(`${cases.length} customers (next-item cases), ${anchors.length} distinct anchors; train events ${split.train.length}; similar ${JSON.stringify(model.header.similar?.config)}`);
+  lines.push(
+    `${cases.length} customers (next-item cases), ${anchors.length} distinct anchors; train events ${split.train.length}; similar ${JSON.stringify(model.header.similar?.config)}`,
+  );
   lines.push('');
   const withSeries = shape.opts.locality !== undefined;
-  lines.push(`| method | next-item Recall@20 | ÷ popularity | ÷ item-kNN | category agreement @10 | planted-cluster agreement @10 |${withSeries ? ' planted-series agreement @10 |' : ''}`);
+  lines.push(
+    `| method | next-item Recall@20 | ÷ popularity | ÷ item-kNN | category agreement @10 | planted-cluster agreement @10 |${withSeries ? ' planted-series agreement @10 |' : ''}`,
+  );
   lines.push(`|---|---|---|---|---|---|${withSeries ? '---|' : ''}`);
   for (const r of rows) {
-    lines.push(`| ${r.name} | ${r.recall.toFixed(4)} | ${(r.recall / pop).toFixed(2)}× | ${(r.recall / knn).toFixed(2)}× | ${r.category.toFixed(3)} | ${r.cluster.toFixed(3)} |${withSeries ? ` ${r.series.toFixed(3)} |` : ''}`);
+    lines.push(
+      `| ${r.name} | ${r.recall.toFixed(4)} | ${(r.recall / pop).toFixed(2)}× | ${(r.recall / knn).toFixed(2)}× | ${r.category.toFixed(3)} | ${r.cluster.toFixed(3)} |${withSeries ? ` ${r.series.toFixed(3)} |` : ''}`,
+    );
   }
   lines.push('');
   const lowest = Math.min(...behaviour.map((r) => r.recall)) / pop;
@@ -211,7 +227,9 @@ async function runShape(shape: Shape, similar: Record<string, number | string>):
   lines.push('| measure | value |');
   lines.push('|---|---|');
   lines.push(`| training on the training part (no tuning, no evaluation) | ${trainSeconds.toFixed(1)} s wall, of which the behaviour lists ${similarSeconds.toFixed(1)} s |`);
-  lines.push(`| behaviour lists (3 metrics) | ${(listBytes / 1024 / 1024).toFixed(2)} MB for ${model.itemCount} items (${withList} items with a COSINE list, ${lists.items.length} entries); artifact ${(model.serialize().length / 1024 / 1024).toFixed(1)} MB |`);
+  lines.push(
+    `| behaviour lists (3 metrics) | ${(listBytes / 1024 / 1024).toFixed(2)} MB for ${model.itemCount} items (${withList} items with a COSINE list, ${lists.items.length} entries); artifact ${(model.serialize().length / 1024 / 1024).toFixed(1)} MB |`,
+  );
   lines.push(`| anchors with fewer than ${K} behaviour neighbours (factor filler / fallback) | ${shortAnchors} of ${anchors.length} |`);
   for (const metric of BEHAVIOUR_METRICS) {
     const l = lat(metric);
@@ -228,7 +246,12 @@ async function runShape(shape: Shape, similar: Record<string, number | string>):
  * the model builds them), without training a model, for each candidate locality ("none": without).
  */
 function calibrate(base: Omit<Shape, 'calibrated'>, candidates: string[]): string[] {
-  const lines = [`### calibration of the locality on ${base.name} (baselines only)`, '', '| locality (series size : stay : exponent) | popularity | item-kNN | item-kNN ÷ popularity |', '|---|---|---|---|'];
+  const lines = [
+    `### calibration of the locality on ${base.name} (baselines only)`,
+    '',
+    '| locality (series size : stay : exponent) | popularity | item-kNN | item-kNN ÷ popularity |',
+    '|---|---|---|---|',
+  ];
   for (const c of candidates) {
     const [size, stay, exponent] = c.split(':').map(Number);
     const locality = c === 'none' ? undefined : { seriesSize: size, stay, popularityExponent: exponent ?? 1 };
@@ -242,11 +265,15 @@ function calibrate(base: Omit<Shape, 'calibrated'>, candidates: string[]): strin
     for (let p = 0; p < r.indices.length; p++) if (r.values[p] > 0) popularity[r.indices[p]]++;
     const popular = Array.from(topK(popularity, K + 1).items);
     const pop = nextItemRecall(cases, (a) => popular.filter((j) => j !== a).slice(0, K), K);
-    const kn = nextItemRecall(cases, (a) => {
-      const out: number[] = [];
-      for (let t = 0; t < Math.min(K, knn.k); t++) if (knn.indices[a * knn.k + t] >= 0) out.push(knn.indices[a * knn.k + t]);
-      return out;
-    }, K);
+    const kn = nextItemRecall(
+      cases,
+      (a) => {
+        const out: number[] = [];
+        for (let t = 0; t < Math.min(K, knn.k); t++) if (knn.indices[a * knn.k + t] >= 0) out.push(knn.indices[a * knn.k + t]);
+        return out;
+      },
+      K,
+    );
     lines.push(`| ${c} | ${pop.toFixed(4)} | ${kn.toFixed(4)} | ${(kn / pop).toFixed(2)}× |`);
   }
   lines.push('');
@@ -263,10 +290,16 @@ async function demoScores(): Promise<string[]> {
   const products = new Map(seed.products.map((p, i) => [p.externalId, i]));
   const interactions: InteractionInput[] = [];
   for (const chunk of seed.interactionChunks(5000)) {
-    for (const it of chunk) interactions.push({ user: users.get(it.userExternalId)!, item: products.get(it.productExternalId)!, type: it.type, value: it.value, occurredAt: it.occurredAt });
+    for (const it of chunk)
+      interactions.push({ user: users.get(it.userExternalId)!, item: products.get(it.productExternalId)!, type: it.type, value: it.value, occurredAt: it.occurredAt });
   }
   const { model } = await trainRecommender(
-    { userCount: seed.users.length, itemCount: seed.products.length, interactions, items: seed.products.map((p) => ({ category: p.category, tags: p.tags, price: p.price, attributes: p.attributes as ItemFeatureInput['attributes'] })) },
+    {
+      userCount: seed.users.length,
+      itemCount: seed.products.length,
+      interactions,
+      items: seed.products.map((p) => ({ category: p.category, tags: p.tags, price: p.price, attributes: p.attributes as ItemFeatureInput['attributes'] })),
+    },
     { evaluate: false, tuneAls: false, tuneEase: false, blend: { collaborative: 1, knn: 0.5, content: 0.2, popularity: 0.2 } },
   );
   const category = (i: number) => seed.products[i].category;
@@ -289,7 +322,9 @@ async function demoScores(): Promise<string[]> {
     }
     all.sort((a, b) => a - b);
     gaps.sort((a, b) => a - b);
-    lines.push(`| ${name} | ${all[0].toFixed(3)} / ${percentile(all, 50).toFixed(3)} / ${all[all.length - 1].toFixed(3)} | ${percentile(gaps, 50).toFixed(3)} | ${(same / total).toFixed(3)} |`);
+    lines.push(
+      `| ${name} | ${all[0].toFixed(3)} / ${percentile(all, 50).toFixed(3)} / ${all[all.length - 1].toFixed(3)} | ${percentile(gaps, 50).toFixed(3)} | ${(same / total).toFixed(3)} |`,
+    );
   };
   for (const metric of BEHAVIOUR_METRICS) {
     row(`factors ${metric} (before)`, (i) => {
@@ -309,7 +344,11 @@ async function main(): Promise<void> {
   const shapes = name ? SHAPES.filter((s) => s.name === name || s.name === `${name}+series`) : SHAPES;
   if (shapes.length === 0 && name !== 'demo') throw new Error(`unknown shape ${name}; use demo | ${SHAPES.map((s) => s.name).join(' | ')}`);
   const similar: Record<string, number | string> = {};
-  for (const [flag, key] of [['shrinkage', 'shrinkage'], ['min-customers', 'minCustomers'], ['neighbours', 'neighbours']] as const) {
+  for (const [flag, key] of [
+    ['shrinkage', 'shrinkage'],
+    ['min-customers', 'minCustomers'],
+    ['neighbours', 'neighbours'],
+  ] as const) {
     const v = arg(flag);
     if (v !== undefined) similar[key] = Number(v);
   }
@@ -322,7 +361,9 @@ async function main(): Promise<void> {
     console.log(calibrate(base, (arg('locality') ?? 'none').split(',')).join('\n'));
     return;
   }
-  let uptime = loadavg().map((x) => x.toFixed(2)).join(', ');
+  let uptime = loadavg()
+    .map((x) => x.toFixed(2))
+    .join(', ');
   try {
     uptime = execFileSync('uptime', { encoding: 'utf8' }).trim();
   } catch {

@@ -13,11 +13,9 @@ if (!name || !/^[a-z0-9_]+$/.test(name)) {
 }
 const previous = path.join(os.tmpdir(), `schema-head-${process.pid}.prisma`);
 fs.writeFileSync(previous, execFileSync('git', ['show', 'HEAD:prisma/schema.prisma']));
-const sql = execFileSync(
-  'npx',
-  ['prisma', 'migrate', 'diff', '--from-schema-datamodel', previous, '--to-schema-datamodel', 'prisma/schema.prisma', '--script'],
-  { encoding: 'utf8' },
-);
+const sql = execFileSync('npx', ['prisma', 'migrate', 'diff', '--from-schema-datamodel', previous, '--to-schema-datamodel', 'prisma/schema.prisma', '--script'], {
+  encoding: 'utf8',
+});
 fs.rmSync(previous);
 if (!sql.trim() || /This is an empty migration/.test(sql)) {
   console.log('schema.prisma has no changes against HEAD; nothing to do.');

@@ -1,9 +1,7 @@
 import { z } from 'zod';
 
 /** A yes/no setting: true, false, 1, 0, yes or no. */
-export const booleanFromEnv = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'])
-  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+export const booleanFromEnv = z.enum(['true', 'false', '1', '0', 'yes', 'no']).transform((value) => value === 'true' || value === '1' || value === 'yes');
 
 /**
  * Production-hardening settings (query limits, rate limits, CORS, metrics, jobs, shutdown),
@@ -67,7 +65,12 @@ export const hardeningConfigShape = {
     .regex(/^\d+(b|kb|mb)$/i, 'must be a size like 512kb or 16mb')
     .default('16mb'),
   /** A training job whose worker stops answering (killed) is retried after this many seconds. */
-  TRAINING_JOB_EXPIRE_SECONDS: z.coerce.number().int().min(1).max(23 * 3600).default(3600),
+  TRAINING_JOB_EXPIRE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(23 * 3600)
+    .default(3600),
   /** How often the job queue looks for expired jobs (seconds). */
   JOB_MAINTENANCE_INTERVAL_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
   /** Attempts a training job gets when its worker dies mid-training; then it is marked FAILED. */
@@ -85,7 +88,12 @@ export const hardeningConfigShape = {
    * and look for stale jobs as often. TRAINING_JOB_EXPIRE_SECONDS stays the outer bound. With
    * TRAINING_THREAD=main the heartbeat stalls with the training: set this above the longest one.
    */
-  TRAINING_HEARTBEAT_STALE_SECONDS: z.coerce.number().int().min(3).max(23 * 3600).default(30),
+  TRAINING_HEARTBEAT_STALE_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(3)
+    .max(23 * 3600)
+    .default(30),
   /**
    * HTTP server processes (node:cluster, sharing the port). One Node process uses one core for
    * GraphQL execution and model scoring; set this to the cores the service may use. Needs

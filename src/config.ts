@@ -6,7 +6,6 @@ import { MAX_INTERACTION_VALUE, ratingScaleConfigProblem } from './modules/inter
 
 const ratingBound = z.coerce.number().min(-MAX_INTERACTION_VALUE).max(MAX_INTERACTION_VALUE);
 
-
 const ConfigSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -64,7 +63,12 @@ const ConfigSchema = z.object({
   NON_PERSONAL_ATTRIBUTE_KEYS: z
     .string()
     .default('segment,tier,ageBand,tasteCluster,loyaltyTier,channel,language,country')
-    .transform((value) => value.split(',').map((key) => key.trim()).filter(Boolean)),
+    .transform((value) =>
+      value
+        .split(',')
+        .map((key) => key.trim())
+        .filter(Boolean),
+    ),
   /** Seconds an API key lookup is cached in memory; a revoked key stops working within this time. */
   API_KEY_CACHE_SECONDS: z.coerce.number().min(0).max(300).default(5),
   /**
@@ -73,7 +77,11 @@ const ConfigSchema = z.object({
    */
   RATING_MIN: ratingBound.default(DEFAULT_RATING_SCALE.min),
   RATING_MAX: ratingBound.default(DEFAULT_RATING_SCALE.max),
-  RATING_STEP: z.coerce.number().positive().max(2 * MAX_INTERACTION_VALUE).default(DEFAULT_RATING_SCALE.step),
+  RATING_STEP: z.coerce
+    .number()
+    .positive()
+    .max(2 * MAX_INTERACTION_VALUE)
+    .default(DEFAULT_RATING_SCALE.step),
   /**
    * A file the job worker rewrites every 10 s while it runs and reaches its database, for a
    * container healthcheck (`src/health/check-liveness.ts`); unset: no file.
@@ -123,7 +131,10 @@ export function decodeKey(text: string): Buffer | null {
 
 /** Parses `key` or `id:key,id:key` (first = current). A bare key's id is a fingerprint of it. */
 export function parseKeyring(text: string): { id: string; key: Buffer }[] | null {
-  const entries = text.split(',').map((part) => part.trim()).filter(Boolean);
+  const entries = text
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
   if (entries.length === 0) return null;
   const ring: { id: string; key: Buffer }[] = [];
   for (const entry of entries) {

@@ -38,7 +38,11 @@ async function main(): Promise<void> {
     logger.info({ dataDir, url: embedded.url }, 'embedded PostgreSQL (PGlite) started; set DATABASE_URL to use a server instead');
   }
 
-  const database = connectDatabase(databaseUrl, { poolSize: embedded ? 4 : config.DATABASE_POOL_SIZE, statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS, preparedStatements: config.DATABASE_PREPARED_STATEMENTS });
+  const database = connectDatabase(databaseUrl, {
+    poolSize: embedded ? 4 : config.DATABASE_POOL_SIZE,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
+  });
   logger.info({ migrations: await ensureMigrated(database.pool, databaseUrl) }, 'database schema ready');
   const startupServices = createServices(database.prisma, config, { logger });
   // Rows stored before encryption at rest (or under an older key) are encrypted now, in batches.
@@ -122,7 +126,11 @@ async function serverProcess(baseConfig: Config, logger: Logger, index: number):
   const config = configForServerProcess(baseConfig, index, baseConfig.WEB_CONCURRENCY);
   const processLogger = logger.child({ serverProcess: index });
   const databaseUrl = config.DATABASE_URL!;
-  const database = connectDatabase(databaseUrl, { poolSize: config.DATABASE_POOL_SIZE, statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS, preparedStatements: config.DATABASE_PREPARED_STATEMENTS });
+  const database = connectDatabase(databaseUrl, {
+    poolSize: config.DATABASE_POOL_SIZE,
+    statementTimeoutMs: config.DATABASE_STATEMENT_TIMEOUT_MS,
+    preparedStatements: config.DATABASE_PREPARED_STATEMENTS,
+  });
   const server = await startServer({ config, database, databaseUrl, logger: processLogger });
   process.send?.({ type: 'listening', url: server.url } satisfies ServerProcessMessage);
   // The primary sends SIGTERM; a signal to the whole process group (Ctrl-C, docker stop) arrives here too.

@@ -3,10 +3,7 @@ import { ApolloServer } from '@apollo/server';
 import { expressMiddleware } from '@as-integrations/express5';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
-import {
-  ApolloServerPluginLandingPageLocalDefault,
-  ApolloServerPluginLandingPageProductionDefault,
-} from '@apollo/server/plugin/landingPage/default';
+import { ApolloServerPluginLandingPageLocalDefault, ApolloServerPluginLandingPageProductionDefault } from '@apollo/server/plugin/landingPage/default';
 import express from 'express';
 import type { Config } from './config.ts';
 import { pendingMigrations } from './db/migrate.ts';
@@ -106,9 +103,7 @@ export async function startServer(options: {
           };
         },
       },
-      config.sandboxEnabled
-        ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false })
-        : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
+      config.sandboxEnabled ? ApolloServerPluginLandingPageLocalDefault({ embed: true, includeCookies: false }) : ApolloServerPluginLandingPageProductionDefault({ footer: false }),
     ],
   });
   await apollo.start();
@@ -128,7 +123,15 @@ export async function startServer(options: {
         return;
       }
       // pid and serverProcess tell operators (and the cluster test) which process answered.
-      res.json({ status: 'ready', database: 'reachable', migrations: 'applied', tensorflowBackend: backend, worker: config.WORKER_MODE, pid: process.pid, serverProcess: clusterWorkerIndex() });
+      res.json({
+        status: 'ready',
+        database: 'reachable',
+        migrations: 'applied',
+        tensorflowBackend: backend,
+        worker: config.WORKER_MODE,
+        pid: process.pid,
+        serverProcess: clusterWorkerIndex(),
+      });
     } catch (error) {
       res.status(503).json({ status: 'database unreachable', error: (error as Error).message });
     }

@@ -24,9 +24,7 @@ describe('the structure of src/', () => {
     const options = await extractDepcruiseOptions(path.join(root, '.dependency-cruiser.cjs'));
     const tsConfig = extractTSConfig(path.join(root, 'tsconfig.json'));
     const output = (await cruise(['src'], { ...options, validate: true }, undefined, { tsConfig })).output as ICruiseResult;
-    const violations = output.summary.violations.map(
-      (v) => `${v.rule.name}: ${v.from} → ${v.to}${v.cycle ? ` (cycle: ${v.cycle.map((step) => step.name).join(' → ')})` : ''}`,
-    );
+    const violations = output.summary.violations.map((v) => `${v.rule.name}: ${v.from} → ${v.to}${v.cycle ? ` (cycle: ${v.cycle.map((step) => step.name).join(' → ')})` : ''}`);
     expect(violations).toEqual([]);
     // The graph was really read, type-only imports included.
     const sources = new Set(output.modules.map((module) => module.source));

@@ -1,16 +1,5 @@
 // The objects resolvers receive as parents: Prisma rows and connection pages.
-import type {
-  ApiKey,
-  AuditEntry,
-  ConsentChange,
-  Campaign,
-  CampaignMetric,
-  Feedback,
-  Interaction,
-  Product,
-  TrainingJob,
-  User,
-} from '../generated/prisma/client.ts';
+import type { ApiKey, AuditEntry, ConsentChange, Campaign, CampaignMetric, Feedback, Interaction, Product, TrainingJob, User } from '../generated/prisma/client.ts';
 import type { Connection, Edge } from '../graphql/pagination.ts';
 import type { ModelVersion } from '../modules/models/registry.service.ts';
 

@@ -15,13 +15,26 @@ import { analyticsResolvers } from '../modules/analytics/analytics.resolvers.ts'
 import { applyAccessControl } from '../modules/access/access-control.ts';
 import { mergedTypeDefs } from './sdl.ts';
 
-export const moduleResolvers: Resolvers[] = [baseResolvers, modelsResolvers, usersResolvers, interactionsResolvers, feedbackResolvers, productsResolvers, campaignsResolvers, recommendationsResolvers, accessResolvers, analyticsResolvers];
+export const moduleResolvers: Resolvers[] = [
+  baseResolvers,
+  modelsResolvers,
+  usersResolvers,
+  interactionsResolvers,
+  feedbackResolvers,
+  productsResolvers,
+  campaignsResolvers,
+  recommendationsResolvers,
+  accessResolvers,
+  analyticsResolvers,
+];
 
 export function buildSchema(): GraphQLSchema {
   // @allow / @personal are enforced by wrapping resolvers (src/modules/access/access-control.ts).
-  return applyAccessControl(makeExecutableSchema({
-    typeDefs: mergedTypeDefs(),
-    resolvers: mergeResolvers(moduleResolvers as never[]),
-    resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
-  }));
+  return applyAccessControl(
+    makeExecutableSchema({
+      typeDefs: mergedTypeDefs(),
+      resolvers: mergeResolvers(moduleResolvers as never[]),
+      resolverValidationOptions: { requireResolversToMatchSchema: 'error' },
+    }),
+  );
 }

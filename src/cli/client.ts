@@ -138,7 +138,11 @@ export class GraphQLClient {
     try {
       body = JSON.parse(text) as GraphQLResponseBody;
     } catch {
-      throw new ApiError(`${this.options.url} answered HTTP ${response.status} without a GraphQL response${text ? `: ${text.slice(0, 200)}` : ''}`, `HTTP_${response.status}`, response.status);
+      throw new ApiError(
+        `${this.options.url} answered HTTP ${response.status} without a GraphQL response${text ? `: ${text.slice(0, 200)}` : ''}`,
+        `HTTP_${response.status}`,
+        response.status,
+      );
     }
     const first = body.errors?.[0];
     if (first) {

@@ -15,9 +15,6 @@ export const SERVICE_INFO = graphql(`
   }
 `);
 
-
-
-
 export const UPSERT_USERS = graphql(`
   mutation CliUpsertUsers($input: [UserInput!]!) {
     result: upsertUsers(input: $input) { created updated unchanged failed errors { index externalId code message field } }

@@ -51,7 +51,11 @@ async function writeTo(out: Writable, line: string): Promise<void> {
 /** Writes the export as CSV to `out`. Rejects with ApiError when the server refuses a query. */
 export async function runExport(client: GraphQLClient, options: ExportRunOptions, out: Writable): Promise<ExportSummary> {
   const started = Date.now();
-  for (const [name, value] of [['--limit', options.limit], ['--users', options.users], ['--concurrency', options.concurrency]] as const) {
+  for (const [name, value] of [
+    ['--limit', options.limit],
+    ['--users', options.users],
+    ['--concurrency', options.concurrency],
+  ] as const) {
     if (value !== undefined && (!Number.isInteger(value) || value < 1)) throw new ExportUsageError(`${name} must be a positive integer.`);
   }
   if (options.kind === 'audience' && !options.campaign) throw new ExportUsageError('audience needs --campaign <externalId>.');
@@ -71,7 +75,10 @@ export async function runExport(client: GraphQLClient, options: ExportRunOptions
   if (options.kind === 'predictions') {
     const task = options.task ?? 'sentiment';
     const limit = options.limit ?? Number.MAX_SAFE_INTEGER;
-    await writeTo(out, csvLine(['feedbackId', 'feedbackExternalId', 'userExternalId', 'productExternalId', 'campaignExternalId', 'task', 'label', 'confidence', 'modelVersion', 'predictedAt']));
+    await writeTo(
+      out,
+      csvLine(['feedbackId', 'feedbackExternalId', 'userExternalId', 'productExternalId', 'campaignExternalId', 'task', 'label', 'confidence', 'modelVersion', 'predictedAt']),
+    );
     const versions = new Map<string, number | null>();
     const versionOf = async (id: string | null) => {
       if (id === null) return null;
@@ -88,7 +95,18 @@ export async function runExport(client: GraphQLClient, options: ExportRunOptions
       for (const { node } of feedback.edges) {
         const prediction = node.predictions.find((p) => p.task === task);
         if (!prediction || summary.rows >= limit) continue;
-        await row([node.id, node.externalId, node.user?.externalId, node.product?.externalId, node.campaign?.externalId, task, prediction.label, prediction.confidence, await versionOf(prediction.modelVersionId), prediction.createdAt]);
+        await row([
+          node.id,
+          node.externalId,
+          node.user?.externalId,
+          node.product?.externalId,
+          node.campaign?.externalId,
+          task,
+          prediction.label,
+          prediction.confidence,
+          await versionOf(prediction.modelVersionId),
+          prediction.createdAt,
+        ]);
       }
       if (!feedback.pageInfo.hasNextPage || !feedback.pageInfo.endCursor) break;
       after = feedback.pageInfo.endCursor;

@@ -9,15 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ApiError, Interrupted, type GraphQLClient } from './client.ts';
 import { csvLine } from './csv.ts';
-import {
-  PRODUCT_FEATURE_REPORT,
-  RECORD_CAMPAIGN_METRICS,
-  RECORD_INTERACTIONS,
-  SERVICE_INFO,
-  SUBMIT_FEEDBACK,
-  UPSERT_PRODUCTS,
-  UPSERT_USERS,
-} from './documents.ts';
+import { PRODUCT_FEATURE_REPORT, RECORD_CAMPAIGN_METRICS, RECORD_INTERACTIONS, SERVICE_INFO, SUBMIT_FEEDBACK, UPSERT_PRODUCTS, UPSERT_USERS } from './documents.ts';
 import type { CampaignMetricInput, CliProductFeatureReportQuery, FeedbackInput, InteractionInput, ProductInput, UserInput } from './generated/graphql.ts';
 import { fileFormat, ImportFileError, importTask, readFileRows, scanFile, type FileFormat, type ImportEntity } from './rows.ts';
 
@@ -170,7 +162,8 @@ function readProgress(progressPath: string): Progress {
         : `--resume: ${progressPath} is not a progress file of this client.`,
     );
   }
-  if (progress.version !== PROGRESS_VERSION) throw new ImportFileError(`--resume: ${progressPath} was written by another version of this client; start the import again without --resume (re-sending is safe).`);
+  if (progress.version !== PROGRESS_VERSION)
+    throw new ImportFileError(`--resume: ${progressPath} was written by another version of this client; start the import again without --resume (re-sending is safe).`);
   return progress;
 }
 
@@ -259,7 +252,11 @@ export async function runImport(client: GraphQLClient, options: ImportRunOptions
     requests += 1;
     let result;
     try {
-      result = await mutate(client, options.entity, rows.map((row) => row.input));
+      result = await mutate(
+        client,
+        options.entity,
+        rows.map((row) => row.input),
+      );
     } catch (error) {
       if (!(error instanceof ApiError) || !SPLIT_CODES.has(error.code)) throw error;
       if (rows.length === 1) {
@@ -268,9 +265,9 @@ export async function runImport(client: GraphQLClient, options: ImportRunOptions
       }
       const half = Math.ceil(rows.length / 2);
       const [a, b] = [await send(rows.slice(0, half)), await send(rows.slice(half))];
-      return { created: a.created + b.created, updated: a.updated + b.updated, unchanged: a.unchanged + b.unchanged, errors: [...a.errors, ...b.errors]};
+      return { created: a.created + b.created, updated: a.updated + b.updated, unchanged: a.unchanged + b.unchanged, errors: [...a.errors, ...b.errors] };
     }
-    const outcome: Outcome = { created: result.created, updated: result.updated, unchanged: result.unchanged, errors: []};
+    const outcome: Outcome = { created: result.created, updated: result.updated, unchanged: result.unchanged, errors: [] };
     const unnamed: BatchRow[] = [];
     for (const error of result.errors) {
       const row = rows[error.index];
@@ -319,7 +316,7 @@ export async function runImport(client: GraphQLClient, options: ImportRunOptions
   const inFlight = new Set<Promise<void>>();
   const dispatch = async (batch: Batch) => {
     if (batch.number < batchesAlreadyDone) return; // booked by the earlier run
-    const empty: Outcome = { created: 0, updated: 0, unchanged: 0, errors: []};
+    const empty: Outcome = { created: 0, updated: 0, unchanged: 0, errors: [] };
     if (options.dryRun || batch.rows.length === 0) {
       valid += batch.rows.length;
       completed.set(batch.number, { batch, outcome: empty });

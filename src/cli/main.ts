@@ -150,7 +150,8 @@ function connect(values: { url?: string; 'api-key'?: string }, io: Io, help: str
     throw new UsageError(`--url "${url}" is not a URL (e.g. ${DEFAULT_URL}).`, help);
   }
   const apiKey = values['api-key'] ?? io.env[API_KEY_VARIABLE];
-  if (!apiKey) throw new UsageError(`An API key is needed: --api-key <key> or the ${API_KEY_VARIABLE} variable (create one with createApiKey, or use the key npm start printed).`, help);
+  if (!apiKey)
+    throw new UsageError(`An API key is needed: --api-key <key> or the ${API_KEY_VARIABLE} variable (create one with createApiKey, or use the key npm start printed).`, help);
   return new GraphQLClient({ url, apiKey, onWait, ...(io.signal ? { signal: io.signal } : {}) });
 }
 
@@ -201,11 +202,17 @@ async function importCommand(args: string[], io: Io): Promise<number> {
   const concurrency = integerOption(values.concurrency, '--concurrency', IMPORT_HELP);
 
   const showBar = !values.quiet && io.stderr.isTTY === true;
-  const bar = new SingleBar({ format: ` ${entity} [{bar}] {percentage}% | {value}/{total} lines | {rate} rows/s`, hideCursor: true, stream: io.stderr as NodeJS.WriteStream }, Presets.shades_classic);
+  const bar = new SingleBar(
+    { format: ` ${entity} [{bar}] {percentage}% | {value}/{total} lines | {rate} rows/s`, hideCursor: true, stream: io.stderr as NodeJS.WriteStream },
+    Presets.shades_classic,
+  );
   let barStarted = false;
   const started = Date.now();
   const client = connect(values, io, IMPORT_HELP, (notice) => {
-    const what = notice.reason === 'RATE_LIMITED' ? `rate limited by the server (RATE_LIMITED); waiting ${notice.seconds} s as its Retry-After says` : `${notice.code}; retry ${notice.attempt} in ${notice.seconds} s`;
+    const what =
+      notice.reason === 'RATE_LIMITED'
+        ? `rate limited by the server (RATE_LIMITED); waiting ${notice.seconds} s as its Retry-After says`
+        : `${notice.code}; retry ${notice.attempt} in ${notice.seconds} s`;
     if (barStarted) bar.stop();
     barStarted = false;
     say(io.stderr, `  ${what}`);
@@ -263,8 +270,16 @@ async function importCommand(args: string[], io: Io): Promise<number> {
 }
 
 function printImportSummary(out: NodeJS.WritableStream, s: ImportSummary): void {
-  say(out, `${s.dryRun ? 'Dry run (nothing sent)' : 'Imported'} ${s.file} as ${s.entity} (${s.format}) in ${s.seconds.toFixed(1)} s, ${s.rowsPerSecond} rows/s, ${s.requests} requests of at most ${s.batchSize} rows`);
-  say(out, `  columns: ${Object.entries(s.columns).map(([column, field]) => (column === field ? column : `${column}→${field}`)).join(', ')}`);
+  say(
+    out,
+    `${s.dryRun ? 'Dry run (nothing sent)' : 'Imported'} ${s.file} as ${s.entity} (${s.format}) in ${s.seconds.toFixed(1)} s, ${s.rowsPerSecond} rows/s, ${s.requests} requests of at most ${s.batchSize} rows`,
+  );
+  say(
+    out,
+    `  columns: ${Object.entries(s.columns)
+      .map(([column, field]) => (column === field ? column : `${column}→${field}`))
+      .join(', ')}`,
+  );
   if (s.ignoredColumns.length) say(out, `  ignored columns: ${s.ignoredColumns.join(', ')}`);
   say(out, `  rows: ${s.rows}${s.resumedRows ? `  (resumed: ${s.resumedRows} rows done by the earlier run, not sent again)` : ''}`);
   if (s.dryRun) say(out, `  valid (would be sent): ${s.valid}`);
@@ -273,7 +288,15 @@ function printImportSummary(out: NodeJS.WritableStream, s: ImportSummary): void 
   if (typeof s.featureReport === 'string') say(out, `\nProduct feature data quality: not shown, ${s.featureReport}.`);
   else if (s.featureReport) {
     say(out, `\nProduct feature data quality (${s.featureReport.products} products; the recommender's handling of missing values):`);
-    const rows = s.featureReport.features.map((f) => [f.name, f.kind, f.present, f.missing, `${Math.round(f.missingRate * 1000) / 10}%`, f.median ?? f.mostFrequent ?? '', f.imputation]);
+    const rows = s.featureReport.features.map((f) => [
+      f.name,
+      f.kind,
+      f.present,
+      f.missing,
+      `${Math.round(f.missingRate * 1000) / 10}%`,
+      f.median ?? f.mostFrequent ?? '',
+      f.imputation,
+    ]);
     const header = ['feature', 'kind', 'present', 'missing', 'missing %', 'fill', 'imputation'];
     const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i]).length)));
     for (const line of [header, ...rows]) say(out, `  ${line.map((cell, i) => String(cell).padEnd(widths[i]!)).join('  ')}`.trimEnd());
@@ -306,7 +329,12 @@ async function exportCommand(args: string[], io: Io): Promise<number> {
   const users = integerOption(values.users, '--users', EXPORT_HELP);
   const concurrency = integerOption(values.concurrency, '--concurrency', EXPORT_HELP);
   const client = connect(values, io, EXPORT_HELP, (notice) => {
-    say(io.stderr, notice.reason === 'RATE_LIMITED' ? `  rate limited by the server; waiting ${notice.seconds} s as its Retry-After says` : `  ${notice.code}; retry ${notice.attempt} in ${notice.seconds} s`);
+    say(
+      io.stderr,
+      notice.reason === 'RATE_LIMITED'
+        ? `  rate limited by the server; waiting ${notice.seconds} s as its Retry-After says`
+        : `  ${notice.code}; retry ${notice.attempt} in ${notice.seconds} s`,
+    );
   });
   const toFile = values.out !== undefined && values.out !== '-';
   const partial = toFile ? `${values.out}.partial` : null;
@@ -329,8 +357,12 @@ async function exportCommand(args: string[], io: Io): Promise<number> {
       await once(out, 'close');
       fs.renameSync(partial, values.out!); // the file appears only when complete
     }
-    if (summary.fallbackUsers > 0) say(io.stderr, `Note: no recommender is active, so ${summary.fallbackUsers} customers got the POPULAR fallback (train one: trainModel(kind: RECOMMENDER)).`);
-    say(io.stderr, `Exported ${summary.rows} ${kind} rows${toFile ? ` to ${values.out}` : ''} in ${summary.seconds.toFixed(1)} s (${summary.requests} requests); personal fields as the server shows them to this key.`);
+    if (summary.fallbackUsers > 0)
+      say(io.stderr, `Note: no recommender is active, so ${summary.fallbackUsers} customers got the POPULAR fallback (train one: trainModel(kind: RECOMMENDER)).`);
+    say(
+      io.stderr,
+      `Exported ${summary.rows} ${kind} rows${toFile ? ` to ${values.out}` : ''} in ${summary.seconds.toFixed(1)} s (${summary.requests} requests); personal fields as the server shows them to this key.`,
+    );
     return EXIT.OK;
   } catch (error) {
     if (partial) {

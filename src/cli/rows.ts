@@ -94,11 +94,31 @@ const FIELDS: Record<ImportEntity, Record<string, FieldSpec>> = {
  * map to VIEW/PURCHASE/ADD_TO_CART/CLICK (a favourite is an explicit click of interest).
  */
 export const BEHAVIOUR_TYPES: Record<string, string> = {
-  pv: 'VIEW', view: 'VIEW', pageview: 'VIEW', page_view: 'VIEW', impression: 'VIEW', detail: 'VIEW',
-  click: 'CLICK', fav: 'CLICK', favorite: 'CLICK', favourite: 'CLICK', like: 'CLICK', wishlist: 'CLICK',
-  cart: 'ADD_TO_CART', addtocart: 'ADD_TO_CART', add_to_cart: 'ADD_TO_CART', 'add-to-cart': 'ADD_TO_CART', basket: 'ADD_TO_CART',
-  buy: 'PURCHASE', purchase: 'PURCHASE', order: 'PURCHASE', transaction: 'PURCHASE', checkout: 'PURCHASE',
-  rating: 'RATING', rate: 'RATING', review: 'RATING',
+  pv: 'VIEW',
+  view: 'VIEW',
+  pageview: 'VIEW',
+  page_view: 'VIEW',
+  impression: 'VIEW',
+  detail: 'VIEW',
+  click: 'CLICK',
+  fav: 'CLICK',
+  favorite: 'CLICK',
+  favourite: 'CLICK',
+  like: 'CLICK',
+  wishlist: 'CLICK',
+  cart: 'ADD_TO_CART',
+  addtocart: 'ADD_TO_CART',
+  add_to_cart: 'ADD_TO_CART',
+  'add-to-cart': 'ADD_TO_CART',
+  basket: 'ADD_TO_CART',
+  buy: 'PURCHASE',
+  purchase: 'PURCHASE',
+  order: 'PURCHASE',
+  transaction: 'PURCHASE',
+  checkout: 'PURCHASE',
+  rating: 'RATING',
+  rate: 'RATING',
+  review: 'RATING',
 };
 
 /** Columns (normalised) whose values are ratings: a file with one and no type column holds RATING events. */
@@ -120,7 +140,11 @@ function labelColumnTask(column: string): string | undefined {
 const ATTRIBUTE_ENTITIES: ReadonlySet<ImportEntity> = new Set(['users', 'products']);
 const NUMERIC = /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
 
-const normalise = (name: string) => name.trim().toLowerCase().replace(/[\s_\-.]/g, '');
+const normalise = (name: string) =>
+  name
+    .trim()
+    .toLowerCase()
+    .replace(/[\s_\-.]/g, '');
 
 interface ColumnPlan {
   /** Source column (or key) → target: a field, `attributes.<key>`, `labels.<task>` or null (ignored). */
@@ -146,7 +170,9 @@ function planColumns(entity: ImportEntity, header: readonly string[], overrides:
   }
   for (const [column, field] of Object.entries(overrides)) {
     if (field === '-' || fields[field] || (ATTRIBUTE_ENTITIES.has(entity) && field.startsWith('attributes.')) || (entity === 'feedback' && isLabelTarget(field))) continue;
-    throw new ImportFileError(`--map ${column}=${field}: "${field}" is not a field of ${entity}. Fields: ${Object.keys(fields).join(', ')}${ATTRIBUTE_ENTITIES.has(entity) ? ', attributes.<key>' : ''}${entity === 'feedback' ? ', labels.<task>' : ''}, or - to ignore the column.`);
+    throw new ImportFileError(
+      `--map ${column}=${field}: "${field}" is not a field of ${entity}. Fields: ${Object.keys(fields).join(', ')}${ATTRIBUTE_ENTITIES.has(entity) ? ', attributes.<key>' : ''}${entity === 'feedback' ? ', labels.<task>' : ''}, or - to ignore the column.`,
+    );
   }
   const targets = new Map<string, string | null>();
   const taken = new Map<string, string>();
@@ -372,7 +398,6 @@ interface SourceRow {
   problem?: RowProblem;
 }
 
-
 export interface FileScan {
   /** Lines of the file (a bound on its rows, for the progress bar). */
   lines: number;
@@ -431,7 +456,9 @@ async function* csvRows(file: string, onHeader: (header: string[]) => void): Asy
   } catch (error) {
     if (error instanceof ImportFileError) throw error;
     const message = error instanceof Error ? error.message : String(error);
-    throw new ImportFileError(`${file}: the CSV cannot be parsed (${message}). Rows before that point were imported; fix the file and import it again (re-importing is idempotent).`);
+    throw new ImportFileError(
+      `${file}: the CSV cannot be parsed (${message}). Rows before that point were imported; fix the file and import it again (re-importing is idempotent).`,
+    );
   }
   if (!header) throw new ImportFileError(`${file} is empty: a CSV file needs a header line.`);
 }
@@ -457,7 +484,6 @@ async function* jsonlRows(file: string, onFirst: (keys: string[]) => void): Asyn
     yield { line, values: parsed as Record<string, unknown> };
   }
 }
-
 
 /** The format of a file by its name, or an ImportFileError. */
 export function fileFormat(file: string): FileFormat {
@@ -533,7 +559,13 @@ export function readFileRows(options: ReadOptions): { rows: AsyncGenerator<FileR
         const first = seen.get(key);
         if (first !== undefined) {
           const what = entity === 'campaign-metrics' ? 'campaign and date' : 'externalId';
-          yield { line: row.line, input: null, externalId: externalIdOf(entity, input), code: 'CONFLICT', message: `duplicate row: ${what} "${key}" already appeared on line ${first}` };
+          yield {
+            line: row.line,
+            input: null,
+            externalId: externalIdOf(entity, input),
+            code: 'CONFLICT',
+            message: `duplicate row: ${what} "${key}" already appeared on line ${first}`,
+          };
           continue;
         }
         seen.set(key, row.line);
@@ -569,4 +601,3 @@ function rawExternalId(entity: ImportEntity, plan: ColumnPlan, values: Record<st
   for (const [column, target] of plan.targets) if (target === wanted && typeof values[column] === 'string') return values[column] as string;
   return null;
 }
-

@@ -31,7 +31,9 @@ function fatal(code, message) {
 function refusal(message) {
   if (message[0] === 0) {
     // Startup packet: length, protocol version, then name/value pairs of C strings.
-    const pairs = Buffer.from(message.buffer, message.byteOffset + 8, Math.max(0, message.length - 8)).toString('utf8').split('\0');
+    const pairs = Buffer.from(message.buffer, message.byteOffset + 8, Math.max(0, message.length - 8))
+      .toString('utf8')
+      .split('\0');
     for (let i = 0; i + 1 < pairs.length; i += 2) if (pairs[i] === 'user' && pairs[i + 1] !== '') return null;
     return fatal('28000', 'no PostgreSQL user name specified in startup packet');
   }
@@ -77,7 +79,14 @@ class SessionQueue {
         }
         let bytes = 0;
         try {
-          await this.db.runExclusive(() => this.db.execProtocolRawStream(item.message, { onRawData: (data) => { bytes += data.length; item.onData(data); } }));
+          await this.db.runExclusive(() =>
+            this.db.execProtocolRawStream(item.message, {
+              onRawData: (data) => {
+                bytes += data.length;
+                item.onData(data);
+              },
+            }),
+          );
           item.resolve(bytes);
         } catch (error) {
           item.reject(error);

@@ -8,11 +8,7 @@ export interface EmbeddedPostgres {
   dumpDataDir(): Promise<Blob>;
 }
 
-type WorkerMessage =
-  | { type: 'ready'; port: number }
-  | { type: 'dump'; data: ArrayBuffer }
-  | { type: 'stopped' }
-  | { type: 'error'; message: string };
+type WorkerMessage = { type: 'ready'; port: number } | { type: 'dump'; data: ArrayBuffer } | { type: 'stopped' } | { type: 'error'; message: string };
 
 /**
  * Real PostgreSQL compiled to WASM (PGlite), served on a local TCP port so Prisma, pg and
@@ -20,11 +16,7 @@ type WorkerMessage =
  * It runs on its own worker thread: on the server's thread, every synchronous stretch of
  * work (training a model, tokenizing a batch) would stall the database for all requests.
  */
-export async function startEmbeddedPostgres(options: {
-  dataDir?: string;
-  port?: number;
-  loadDataDir?: Blob;
-}): Promise<EmbeddedPostgres> {
+export async function startEmbeddedPostgres(options: { dataDir?: string; port?: number; loadDataDir?: Blob }): Promise<EmbeddedPostgres> {
   const loadDataDir = options.loadDataDir ? await options.loadDataDir.arrayBuffer() : undefined;
   const worker = new Worker(new URL('./embedded-worker.mjs', import.meta.url), {
     workerData: { dataDir: options.dataDir, port: options.port, loadDataDir },

@@ -33,9 +33,7 @@ export function committedMigrations(): string[] {
 
 /** Names of committed migrations the database has not applied (empty when ready). */
 export async function pendingMigrations(pool: pg.Pool, committed = committedMigrations()): Promise<string[]> {
-  const { rows } = await pool.query<{ migration_name: string }>(
-    `SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`,
-  );
+  const { rows } = await pool.query<{ migration_name: string }>(`SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL`);
   const applied = new Set(rows.map((row) => row.migration_name));
   return committed.filter((name) => !applied.has(name));
 }

@@ -26,12 +26,7 @@ export class ResolvedRefs {
  * default) the rows found are held FOR KEY SHARE until the transaction ends, so a row a write
  * refers to cannot disappear before it commits. Absent references (null/undefined) are skipped.
  */
-export async function resolveRefs(
-  runner: RawRunner,
-  table: ReferencedTable,
-  refs: Iterable<TableRef | null | undefined>,
-  options: { lock?: boolean } = {},
-): Promise<ResolvedRefs> {
+export async function resolveRefs(runner: RawRunner, table: ReferencedTable, refs: Iterable<TableRef | null | undefined>, options: { lock?: boolean } = {}): Promise<ResolvedRefs> {
   const ids = new Set<string>();
   const externalIds = new Set<string>();
   for (const ref of refs) if (ref) (ref.kind === 'id' ? ids : externalIds).add(ref.value);

@@ -1,4 +1,14 @@
-import { Kind, parse, visit, type ConstDirectiveNode, type DirectiveNode, type ObjectTypeDefinitionNode, type DocumentNode, type FieldDefinitionNode, type InputValueDefinitionNode } from 'graphql';
+import {
+  Kind,
+  parse,
+  visit,
+  type ConstDirectiveNode,
+  type DirectiveNode,
+  type ObjectTypeDefinitionNode,
+  type DocumentNode,
+  type FieldDefinitionNode,
+  type InputValueDefinitionNode,
+} from 'graphql';
 import { DEFAULT_PAGE_SIZE } from './pagination.ts';
 import { LIST_SIZE_DIRECTIVE } from './cost.ts';
 

@@ -2,11 +2,15 @@ import type { GraphQLError, GraphQLFormattedError } from 'graphql';
 import { ApolloServerErrorCode, unwrapResolverError } from '@apollo/server/errors';
 import { ErrorCode } from './errors.ts';
 
-const DATABASE_DOWN = /ECONNREFUSED|ECONNRESET|Connection terminated|connect ETIMEDOUT|Can't reach database|Server has closed the connection|timeout exceeded when trying to connect|the database system is (shutting down|starting up|in recovery mode)|terminating connection due to administrator command|57P01|57P03/i;
+const DATABASE_DOWN =
+  /ECONNREFUSED|ECONNRESET|Connection terminated|connect ETIMEDOUT|Can't reach database|Server has closed the connection|timeout exceeded when trying to connect|the database system is (shutting down|starting up|in recovery mode)|terminating connection due to administrator command|57P01|57P03/i;
 
 /** Whether an error means PostgreSQL cannot be reached (down, restarting, connection lost). */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  return error instanceof Error && DATABASE_DOWN.test(`${error.message} ${(error as { code?: string }).code ?? ''} ${String((error as { cause?: { originalCode?: string } }).cause?.originalCode ?? '')}`);
+  return (
+    error instanceof Error &&
+    DATABASE_DOWN.test(`${error.message} ${(error as { code?: string }).code ?? ''} ${String((error as { cause?: { originalCode?: string } }).cause?.originalCode ?? '')}`)
+  );
 }
 
 /**
@@ -59,7 +63,8 @@ export function databaseErrorKind(error: unknown): DatabaseErrorKind | null {
 export const DATABASE_MESSAGES: Record<DatabaseErrorKind, string> = {
   unavailable: 'The database is unavailable; retry shortly.',
   conflict: 'The write conflicts with a stored row (a unique value is already taken); re-read and retry.',
-  timeout: 'A database statement of this request took longer than the service allows (DATABASE_STATEMENT_TIMEOUT_MS) and was cancelled; narrow the request (filters, fewer items) or retry later.',
+  timeout:
+    'A database statement of this request took longer than the service allows (DATABASE_STATEMENT_TIMEOUT_MS) and was cancelled; narrow the request (filters, fewer items) or retry later.',
   data: 'A value cannot be stored or compared by the database (invalid text, a number or date out of range, a value too long, or a reference or rule of the stored data broken).',
 };
 

@@ -2,15 +2,7 @@ import { userInputError } from './errors.ts';
 
 /** Types that implement Node; the prefix inside every global ID. */
 export type NodeType = 'User' | 'Product' | 'Interaction' | 'Feedback' | 'Campaign' | 'ModelVersion' | 'TrainingJob';
-const NODE_TYPES: ReadonlySet<string> = new Set<NodeType>([
-  'User',
-  'Product',
-  'Interaction',
-  'Feedback',
-  'Campaign',
-  'ModelVersion',
-  'TrainingJob',
-]);
+const NODE_TYPES: ReadonlySet<string> = new Set<NodeType>(['User', 'Product', 'Interaction', 'Feedback', 'Campaign', 'ModelVersion', 'TrainingJob']);
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

@@ -114,11 +114,7 @@ export async function paginate<T>(
 }
 
 /** Prisma `where` fragment for rows strictly after a keyset position in descending order. */
-export function afterPosition<K extends string>(
-  sortField: K,
-  after: KeysetPosition | null,
-  id: (value: string) => unknown = (value) => value,
-): Record<string, unknown> {
+export function afterPosition<K extends string>(sortField: K, after: KeysetPosition | null, id: (value: string) => unknown = (value) => value): Record<string, unknown> {
   if (!after) return {};
   return {
     OR: [{ [sortField]: { lt: after.sort } }, { [sortField]: after.sort, id: { lt: id(after.id) } }],
@@ -158,8 +154,7 @@ export function listNewestFirst<T extends { id: string | bigint }, W>(
     maxPageSize: options.maxPageSize,
     idPattern: CURSOR_ID[idKind],
     position: (row) => ({ sort: row[sortField] as Date, id: String(row.id) }),
-    fetch: async (take, after) =>
-      source.findMany({ where: { AND: [where, afterPosition(sortField, after, toId)] }, orderBy: [{ [sortField]: 'desc' }, { id: 'desc' }], take }),
+    fetch: async (take, after) => source.findMany({ where: { AND: [where, afterPosition(sortField, after, toId)] }, orderBy: [{ [sortField]: 'desc' }, { id: 'desc' }], take }),
     count: async () => source.count({ where }),
   });
 }

@@ -9,6 +9,9 @@ import type { Config } from '../config.ts';
 export function corsMiddleware(config: Pick<Config, 'CORS_ORIGINS' | 'NODE_ENV'>): express.RequestHandler {
   const raw = config.CORS_ORIGINS?.trim() ?? (config.NODE_ENV === 'production' ? '' : '*');
   if (raw === '*') return cors();
-  const origins = raw.split(',').map((origin) => origin.trim().replace(/\/$/, '')).filter(Boolean);
+  const origins = raw
+    .split(',')
+    .map((origin) => origin.trim().replace(/\/$/, ''))
+    .filter(Boolean);
   return cors({ origin: origins.length ? origins : false, maxAge: 600 });
 }

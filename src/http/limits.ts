@@ -15,10 +15,7 @@ export type QueryLimit = 'depth' | 'aliases' | 'cost' | 'tokens' | 'directives';
 /** Response header with the cost the request was charged (src/graphql/cost.ts). */
 export const QUERY_COST_HEADER = 'x-query-cost';
 
-type LimitsConfig = Pick<
-  Config,
-  'QUERY_MAX_DEPTH' | 'QUERY_MAX_ALIASES' | 'QUERY_MAX_COST' | 'QUERY_MAX_TOKENS' | 'QUERY_MAX_DIRECTIVES' | 'introspectionEnabled'
->;
+type LimitsConfig = Pick<Config, 'QUERY_MAX_DEPTH' | 'QUERY_MAX_ALIASES' | 'QUERY_MAX_COST' | 'QUERY_MAX_TOKENS' | 'QUERY_MAX_DIRECTIVES' | 'introspectionEnabled'>;
 
 function reject(limit: QueryLimit, max: number) {
   return (context: ValidationContext | null, error: GraphQLError) => {

@@ -183,7 +183,11 @@ export class PostgresRateLimiter implements RateLimiter {
     // A late answer after the timeout still counts in the store.
     const query = this.pool.connect().then(async (client) => {
       try {
-        return await client.query<{ allowed: boolean; backlog_ms: number | null }>({ name: statementName(client), text: TAKE_SQL, values: [key, neededMs, WINDOW_MS + TOLERANCE_MS] });
+        return await client.query<{ allowed: boolean; backlog_ms: number | null }>({
+          name: statementName(client),
+          text: TAKE_SQL,
+          values: [key, neededMs, WINDOW_MS + TOLERANCE_MS],
+        });
       } finally {
         client.release();
       }

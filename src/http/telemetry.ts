@@ -153,9 +153,7 @@ export function createTelemetry(options: { config: Pick<Config, 'METRICS_TOKEN' 
           if (!record) return;
           record.operationName = operationName?.slice(0, 100) ?? null;
           record.operationType = operation?.operation ?? null;
-          record.rootFields = (operation?.selectionSet.selections ?? [])
-            .flatMap((selection) => (selection.kind === 'Field' ? [selection.name.value] : []))
-            .slice(0, 20);
+          record.rootFields = (operation?.selectionSet.selections ?? []).flatMap((selection) => (selection.kind === 'Field' ? [selection.name.value] : [])).slice(0, 20);
         },
       };
     },

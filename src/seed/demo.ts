@@ -22,11 +22,7 @@ type Progress = (stage: string, done: number, total: number) => void;
  * Writes a generated data set through the same services as the GraphQL bulk mutations, so
  * the seed obeys every validation rule and is idempotent: running it twice changes nothing.
  */
-export async function seedDataset(
-  services: Services,
-  size: SeedSize,
-  options: { seed?: number; batchSize?: number; onProgress?: Progress } = {},
-): Promise<SeedReport> {
+export async function seedDataset(services: Services, size: SeedSize, options: { seed?: number; batchSize?: number; onProgress?: Progress } = {}): Promise<SeedReport> {
   const started = Date.now();
   const dataset = generateSeedDataset(size, options.seed ?? 7);
   const batch = Math.min(options.batchSize ?? 5_000, services.limits.maxBatchSize);

@@ -28,9 +28,7 @@ export function generateFeedbackText(random: Random, options: { productName: str
   const topic = pick(TOPICS);
   // Closers carry sentiment cues of their own; keep them consistent with the label.
   const { phrases: byTopic, openers, closers: allClosers } = LANGUAGES[language];
-  const closers = allClosers.filter((closer) =>
-    sentiment === 'positive' ? !/不会|Would not|:\(|😡/.test(closer) : !/还会|Will buy|:\)|😊/.test(closer),
-  );
+  const closers = allClosers.filter((closer) => (sentiment === 'positive' ? !/不会|Would not|:\(|😡/.test(closer) : !/还会|Will buy|:\)|😊/.test(closer)));
   const rating = sentiment === 'positive' ? 4 + Math.floor(random() * 2) : 1 + Math.floor(random() * 2);
   if (language === 'zh') {
     const phrase = pick(byTopic[topic][sentiment]);

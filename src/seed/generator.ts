@@ -200,7 +200,7 @@ export function generateSeedDataset(size: SeedSize, seed = 7): SeedDataset {
     const cpc = 0.3 + random() * 1.2;
     for (let day = from; day < to; day += DAY_MS) {
       // A few days without delivery, so dashboards meet empty buckets and zero denominators.
-      const impressions = random() < 0.05 ? 0 : Math.round(budget / length / cpc / ctr * (0.7 + random() * 0.6));
+      const impressions = random() < 0.05 ? 0 : Math.round((budget / length / cpc / ctr) * (0.7 + random() * 0.6));
       const clicks = Math.round(impressions * ctr * (0.8 + random() * 0.4));
       const conversions = Math.round(clicks * cvr * (0.6 + random() * 0.8));
       metrics.push({
@@ -256,10 +256,7 @@ export function generateSeedDataset(size: SeedSize, seed = 7): SeedDataset {
       const attribution = createRandom(seed + 2);
       for (const event of iterateSyntheticInteractions(world, behaviour)) {
         const at = event.occurredAt.getTime();
-        const campaign =
-          event.type === 'CLICK' || event.type === 'PURCHASE'
-            ? campaignsByProduct.get(event.product)?.find((c) => at >= c.from && at < c.to)
-            : undefined;
+        const campaign = event.type === 'CLICK' || event.type === 'PURCHASE' ? campaignsByProduct.get(event.product)?.find((c) => at >= c.from && at < c.to) : undefined;
         chunk.push({
           userExternalId: userId(event.user),
           productExternalId: productId(event.product),

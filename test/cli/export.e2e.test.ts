@@ -34,7 +34,14 @@ beforeAll(async () => {
   const model = await db.modelVersion.create({ data: { kind: 'TEXT_CLASSIFIER', task: 'sentiment', version: 3, labels: ['negative', 'positive'] } });
   const items = await db.feedback.findMany({ where: { externalId: { in: ['f-1', 'f-2'] } } });
   await db.feedbackPrediction.createMany({
-    data: items.map((item) => ({ feedbackId: item.id, task: 'sentiment', label: item.externalId === 'f-1' ? 'positive' : 'negative', confidence: 0.75, scores: {}, modelVersionId: model.id })),
+    data: items.map((item) => ({
+      feedbackId: item.id,
+      task: 'sentiment',
+      label: item.externalId === 'f-1' ? 'positive' : 'negative',
+      confidence: 0.75,
+      scores: {},
+      modelVersionId: model.id,
+    })),
   });
 }, 240_000);
 afterAll(async () => {

@@ -105,7 +105,20 @@ describe('an interrupted import', () => {
 
   it('refuses to resume with another file or other options', async () => {
     const target = file('other.csv', 'externalId\nx-1\nx-2\n');
-    fs.writeFileSync(`${target}.progress.json`, JSON.stringify({ version: 1, entity: 'users', sha256: '0'.repeat(64), batchSize: 1000, map: {}, task: 'sentiment', errorsBytes: 0, batchesDone: 1, counts: { rows: 1, created: 1, updated: 0, unchanged: 0, failed: 0 } }));
+    fs.writeFileSync(
+      `${target}.progress.json`,
+      JSON.stringify({
+        version: 1,
+        entity: 'users',
+        sha256: '0'.repeat(64),
+        batchSize: 1000,
+        map: {},
+        task: 'sentiment',
+        errorsBytes: 0,
+        batchesDone: 1,
+        counts: { rows: 1, created: 1, updated: 0, unchanged: 0, failed: 0 },
+      }),
+    );
     const run = await runCli(['import', 'users', target, '--resume', '--url', api.url], { MARKETING_AI_API_KEY: (await api.createKey('INTEGRATION')).secret });
     expect(run.code).toBe(2);
     expect(run.stderr).toMatch(/belongs to another run \(the file content differs\)/);

@@ -33,7 +33,10 @@ afterAll(async () => {
 
 describe('import: users, products, behaviour and feedback files through the API', () => {
   it('imports a users file with good and bad rows; refused rows are in the error file and not stored', async () => {
-    const target = file('users.jsonl', ['{"user_id":"u-1","consent":"yes","city":"Shanghai"}', '{"user_id":"u-2"}', '{"user_id":"u-3","email":"not-an-email"}', '{not json', '{"user_id":"u-1"}', ''].join('\n'));
+    const target = file(
+      'users.jsonl',
+      ['{"user_id":"u-1","consent":"yes","city":"Shanghai"}', '{"user_id":"u-2"}', '{"user_id":"u-3","email":"not-an-email"}', '{not json', '{"user_id":"u-1"}', ''].join('\n'),
+    );
     const run = await cli(['import', 'users', target, '--batch', '2']);
     expect(run.code, run.stderr).toBe(1);
     expect(run.stdout).toMatch(/created: 2 {2}updated: 0 {2}unchanged: 0/);
@@ -56,7 +59,13 @@ describe('import: users, products, behaviour and feedback files through the API'
   it('imports a wide product-feature file: empty cells are missing values, other columns attributes, with the feature report', async () => {
     const target = file(
       'products.csv',
-      ['item_id,name,category,price,tags,color,weight_kg,organic', 'p-1,Green Tea,grocery,12.5,tea|gift,green,0.2,1', 'p-2,Olive Oil,grocery,,oil,,1.5,', 'p-3,"Lamp, large",home,40,,white,,0', ''].join('\n'),
+      [
+        'item_id,name,category,price,tags,color,weight_kg,organic',
+        'p-1,Green Tea,grocery,12.5,tea|gift,green,0.2,1',
+        'p-2,Olive Oil,grocery,,oil,,1.5,',
+        'p-3,"Lamp, large",home,40,,white,,0',
+        '',
+      ].join('\n'),
     );
     const run = await cli(['import', 'products', target], TEST_ADMIN_API_KEY);
     expect(run.code, run.stderr).toBe(0);
@@ -145,7 +154,17 @@ describe('import: users, products, behaviour and feedback files through the API'
     ]);
 
     await api.gql(`mutation { upsertCampaigns(input: [{ externalId: "cmp-1", name: "Spring", channel: EMAIL }]) { created } }`);
-    const metrics = file('metrics.csv', ['campaign_id,date,impressions,clicks,conversions,spend,revenue', 'cmp-1,2026-03-01,1000,50,5,100,400', 'cmp-1,2026-03-02,abc,50,5,100,400', 'cmp-1,2026-03-03,10,50,5,100,400', 'cmp-9,2026-03-04,10,5,1,1,1', ''].join('\n'));
+    const metrics = file(
+      'metrics.csv',
+      [
+        'campaign_id,date,impressions,clicks,conversions,spend,revenue',
+        'cmp-1,2026-03-01,1000,50,5,100,400',
+        'cmp-1,2026-03-02,abc,50,5,100,400',
+        'cmp-1,2026-03-03,10,50,5,100,400',
+        'cmp-9,2026-03-04,10,5,1,1,1',
+        '',
+      ].join('\n'),
+    );
     const run = await cli(['import', 'campaign-metrics', metrics]);
     expect(run.code).toBe(1);
     expect(errorLines(metrics).slice(1)).toEqual([
@@ -163,12 +182,14 @@ describe('import: users, products, behaviour and feedback files through the API'
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/Dry run \(nothing sent\)/);
     expect(run.stdout).toMatch(/valid \(would be sent\): 1/);
-    expect(errorLines(target)[1]).toBe(`3,,BAD_USER_INPUT,"value: 3.3 is not a rating on this service's scale: 0.5 to 5 in steps of 0.5 (configured by RATING_MIN, RATING_MAX, RATING_STEP)"`);
+    expect(errorLines(target)[1]).toBe(
+      `3,,BAD_USER_INPUT,"value: 3.3 is not a rating on this service's scale: 0.5 to 5 in steps of 0.5 (configured by RATING_MIN, RATING_MAX, RATING_STEP)"`,
+    );
     expect(await api.database.prisma.interaction.count()).toBe(before);
   });
 });
 
-describe('import: keys and roles are the server\'s', () => {
+describe("import: keys and roles are the server's", () => {
   it('refuses an ANALYST key where the API refuses it (FORBIDDEN), writing nothing', async () => {
     const target = file('analyst.csv', 'externalId,name\na-1,Ann\n');
     const run = await cli(['import', 'users', target], analystKey);

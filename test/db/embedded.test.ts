@@ -96,7 +96,9 @@ async function rawConnection(port: number) {
 }
 
 function startupPacket(parameters: Record<string, string>): Buffer {
-  const pairs = Object.entries(parameters).map(([name, value]) => `${name}\0${value}\0`).join('');
+  const pairs = Object.entries(parameters)
+    .map(([name, value]) => `${name}\0${value}\0`)
+    .join('');
   const body = Buffer.concat([Buffer.from([0, 3, 0, 0]), Buffer.from(`${pairs}\0`, 'utf8')]);
   const length = Buffer.alloc(4);
   length.writeInt32BE(body.length + 4);
@@ -138,10 +140,14 @@ describe('embedded PostgreSQL (PGlite over a socket)', () => {
     const queryOfB = b.query<Record<string, unknown>>(statementOfB, valuesOfB);
     queryOfB.catch(() => undefined);
     // Give B every chance to run inside A's sequence: without the fix it does, and answers at once.
-    const bAnsweredInsideA = await Promise.race([queryOfB.then(() => true, () => true), sleep(50).then(() => false)]);
-    const answerOfA = await within(stepped.execute([String(round)]), 5_000, `round ${round}: A's Bind/Execute`).catch(
-      (error: Error) => error.message,
-    );
+    const bAnsweredInsideA = await Promise.race([
+      queryOfB.then(
+        () => true,
+        () => true,
+      ),
+      sleep(50).then(() => false),
+    ]);
+    const answerOfA = await within(stepped.execute([String(round)]), 5_000, `round ${round}: A's Bind/Execute`).catch((error: Error) => error.message);
     const answerOfB = await within(queryOfB, 5_000, `round ${round}: B`).then(
       (result) => result.rows,
       (error: Error) => error.message,
@@ -194,7 +200,13 @@ describe('embedded PostgreSQL (PGlite over a socket)', () => {
     // the one backend of every connection and looped on "protocol synchronization was lost".
     const raw = await rawConnection(embedded.port);
     raw.socket.write(startupPacket({ user: 'postgres', database: 'postgres' }));
-    await within((async () => { while (!raw.text().includes('Z\0\0\0\u0005I')) await sleep(10); })(), 5_000, 'the raw startup');
+    await within(
+      (async () => {
+        while (!raw.text().includes('Z\0\0\0\u0005I')) await sleep(10);
+      })(),
+      5_000,
+      'the raw startup',
+    );
     raw.socket.write(Buffer.from([0x7a, 0, 0, 0, 4])); // 'z', length 4: no such message
     await within(raw.closed, 5_000, 'closing the connection of the unknown message');
     expect(raw.text()).toContain('invalid frontend message type 122');

@@ -15,9 +15,18 @@ const listed = entries.map((entry) => entry.name);
 describe('.env.example', () => {
   it('lists every variable of the configuration schema, and only those, once each', () => {
     expect(CONFIG_VARIABLES.length).toBeGreaterThan(40);
-    expect(CONFIG_VARIABLES.filter((name) => !listed.includes(name)), 'read by src/config.ts but missing from .env.example').toEqual([]);
-    expect(listed.filter((name) => !CONFIG_VARIABLES.includes(name)), 'in .env.example but not read by the configuration').toEqual([]);
-    expect(listed.filter((name, index) => listed.indexOf(name) !== index), 'listed twice').toEqual([]);
+    expect(
+      CONFIG_VARIABLES.filter((name) => !listed.includes(name)),
+      'read by src/config.ts but missing from .env.example',
+    ).toEqual([]);
+    expect(
+      listed.filter((name) => !CONFIG_VARIABLES.includes(name)),
+      'in .env.example but not read by the configuration',
+    ).toEqual([]);
+    expect(
+      listed.filter((name, index) => listed.indexOf(name) !== index),
+      'listed twice',
+    ).toEqual([]);
   });
 
   it.each(entries)('$name: the value given is the default the service uses', ({ name, value }) => {

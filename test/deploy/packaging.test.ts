@@ -107,7 +107,9 @@ describe('Dockerfile', () => {
   });
 
   it('keeps secrets, dependencies and generated files out of the build context', () => {
-    const ignored = read('.dockerignore').split('\n').map((line) => line.trim());
+    const ignored = read('.dockerignore')
+      .split('\n')
+      .map((line) => line.trim());
     for (const entry of ['**/node_modules', '.git', '.env', 'src/generated', '.data']) expect(ignored).toContain(entry);
   });
 });

@@ -84,18 +84,18 @@ describe('demo data set', () => {
     // Give every campaign labelled ad comments, so each nested loader runs on both pages.
     const campaigns = await api.database.prisma.campaign.findMany({ select: { externalId: true } });
     const comments = campaigns.flatMap((campaign) =>
-      Array.from({ length: 6 }, (_, i): FeedbackInput => ({
-        externalId: `ad-${campaign.externalId}-${i}`,
-        campaignExternalId: campaign.externalId,
-        channel: 'AD_COMMENT',
-        text: i % 2 ? 'Love this offer!' : 'Too many ads, the price is way too high',
-        labels: [{ task: 'sentiment', label: i % 2 ? 'positive' : 'negative' }],
-      })),
+      Array.from(
+        { length: 6 },
+        (_, i): FeedbackInput => ({
+          externalId: `ad-${campaign.externalId}-${i}`,
+          campaignExternalId: campaign.externalId,
+          channel: 'AD_COMMENT',
+          text: i % 2 ? 'Love this offer!' : 'Too many ads, the price is way too high',
+          labels: [{ task: 'sentiment', label: i % 2 ? 'positive' : 'negative' }],
+        }),
+      ),
     );
-    const submitted = await api.gql(
-      graphql(`mutation DemoSubmitFeedback($input: [FeedbackInput!]!) { submitFeedback(input: $input) { failed } }`),
-      { input: comments },
-    );
+    const submitted = await api.gql(graphql(`mutation DemoSubmitFeedback($input: [FeedbackInput!]!) { submitFeedback(input: $input) { failed } }`), { input: comments });
     expect(submitted.data!.submitFeedback.failed).toBe(0);
     const small = await api.gql(DASHBOARD, { first: 5 });
     const large = await api.gql(DASHBOARD, { first: 50 });

@@ -50,10 +50,16 @@ async function verdicts(task: string, index: number) {
     errors?.[0]?.extensions?.code === 'BAD_USER_INPUT' && errors[0].extensions.argument === 'task';
   return {
     labelFeedback: label.data!.labelFeedback.failed === 0 ? 'accepted' : `refused (${label.data!.labelFeedback.errors[0]?.code} on ${label.data!.labelFeedback.errors[0]?.field})`,
-    submitFeedback: submit.data!.submitFeedback.failed === 0 ? 'accepted' : `refused (${submit.data!.submitFeedback.errors[0]?.code} on ${submit.data!.submitFeedback.errors[0]?.field})`,
+    submitFeedback:
+      submit.data!.submitFeedback.failed === 0 ? 'accepted' : `refused (${submit.data!.submitFeedback.errors[0]?.code} on ${submit.data!.submitFeedback.errors[0]?.field})`,
     trainModel: train.errors === undefined ? 'accepted' : refusedForTask(train.errors) ? 'refused (BAD_USER_INPUT on task)' : JSON.stringify(train.errors),
     // Before a model exists an accepted name answers MODEL_NOT_READY, a refused one BAD_USER_INPUT.
-    classify: classify.errors?.[0]?.extensions?.code === 'MODEL_NOT_READY' ? 'accepted' : refusedForTask(classify.errors) ? 'refused (BAD_USER_INPUT on task)' : JSON.stringify(classify.errors),
+    classify:
+      classify.errors?.[0]?.extensions?.code === 'MODEL_NOT_READY'
+        ? 'accepted'
+        : refusedForTask(classify.errors)
+          ? 'refused (BAD_USER_INPUT on task)'
+          : JSON.stringify(classify.errors),
   };
 }
 

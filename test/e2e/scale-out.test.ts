@@ -141,7 +141,10 @@ describe('two API servers and two workers, each a process of its own, on one dat
     expect(finished.attempts).toBe(2);
     expect(survivor.output()).toContain('training taken over');
     // Two runs in all, one per worker: never two at once.
-    const starts = deployment.log().split('\n').filter((line) => line.includes(marker) && line.includes('"msg":"training started"'));
+    const starts = deployment
+      .log()
+      .split('\n')
+      .filter((line) => line.includes(marker) && line.includes('"msg":"training started"'));
     expect(starts).toHaveLength(2);
   }, 900_000);
 

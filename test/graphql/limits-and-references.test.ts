@@ -23,7 +23,9 @@ const NESTED_DEFAULTS = graphql(`query LimitsNestedDefaults {
 }`);
 const JOBS_DEFAULT = graphql(`query LimitsJobsDefault { trainingJobs { id } }`);
 const NODES = graphql(`query LimitsNodes($ids: [ID!]!) { nodes(ids: $ids) { id } }`);
-const LABEL = graphql(`mutation LimitsLabel($i: [FeedbackLabelAssignment!]!) { labelFeedback(input: $i) { created updated unchanged failed errors { index code field message } } }`);
+const LABEL = graphql(
+  `mutation LimitsLabel($i: [FeedbackLabelAssignment!]!) { labelFeedback(input: $i) { created updated unchanged failed errors { index code field message } } }`,
+);
 const SENTIMENT = graphql(`query LimitsSentiment($t: String) { product(externalId: "p1") { productSentiment(task: $t) { task } } }`);
 const METRICS = graphql(`mutation LimitsMetrics($i: [CampaignMetricInput!]!) { recordCampaignMetrics(input: $i) { failed errors { index code field message } } }`);
 const EVENTS = graphql(`mutation LimitsEvents($i: [InteractionInput!]!) { recordInteractions(input: $i) { failed errors { index code field message } } }`);
@@ -143,9 +145,7 @@ describe('task names', () => {
     const submitted = await api.gql(SUBMIT, {
       i: [...accepted, ...refused].map((task, n): FeedbackInput => ({ externalId: `t${n}`, channel: 'SURVEY', text: 'ok', labels: [{ task, label: 'y' }] })),
     });
-    expect(submitted.data?.submitFeedback.errors.map((error) => [error.index, error.field])).toEqual(
-      refused.map((_task, i) => [accepted.length + i, 'labels.0.task']),
-    );
+    expect(submitted.data?.submitFeedback.errors.map((error) => [error.index, error.field])).toEqual(refused.map((_task, i) => [accepted.length + i, 'labels.0.task']));
     for (const task of accepted) {
       const summary = await api.gql(SENTIMENT, { t: task });
       expect(summary.errors, task).toBeUndefined();
@@ -182,12 +182,12 @@ describe('reference messages', () => {
 
   it('one wording in bulk rows, for both or neither reference, malformed IDs and missing rows', async () => {
     const metrics = await api.gql(METRICS, {
-        i: [
-          { date: '2026-01-01', impressions: 1, clicks: 0, conversions: 0, spend: 0 },
-          { campaignId: 'x', campaignExternalId: 'c', date: '2026-01-01', impressions: 1, clicks: 0, conversions: 0, spend: 0 },
-          { campaignId: 'not-an-id', date: '2026-01-01', impressions: 1, clicks: 0, conversions: 0, spend: 0 },
-          { campaignExternalId: 'ghost', date: '2026-01-01', impressions: 1, clicks: 0, conversions: 0, spend: 0 },
-        ] satisfies CampaignMetricInput[],
+      i: [
+        { date: '2026-01-01', impressions: 1, clicks: 0, conversions: 0, spend: 0 },
+        { campaignId: 'x', campaignExternalId: 'c', date: '2026-01-01', impressions: 1, clicks: 0, conversions: 0, spend: 0 },
+        { campaignId: 'not-an-id', date: '2026-01-01', impressions: 1, clicks: 0, conversions: 0, spend: 0 },
+        { campaignExternalId: 'ghost', date: '2026-01-01', impressions: 1, clicks: 0, conversions: 0, spend: 0 },
+      ] satisfies CampaignMetricInput[],
     });
     expect(metrics.data?.recordCampaignMetrics.errors).toEqual([
       { index: 0, code: 'BAD_USER_INPUT', field: 'campaignId', message: 'campaignId: give exactly one of campaignId or campaignExternalId' },
@@ -198,12 +198,12 @@ describe('reference messages', () => {
 
     const ghostUser = toGlobalId('User', '00000000-0000-4000-8000-00000000dead');
     const events = await api.gql(EVENTS, {
-        i: [
-          { userId: ghostUser, userExternalId: 'u1', productExternalId: 'p1', type: 'VIEW', occurredAt: '2026-01-01T00:00:00Z' },
-          { productExternalId: 'p1', type: 'VIEW', occurredAt: '2026-01-01T00:00:00Z' },
-          { userExternalId: 'u1', productExternalId: 'p1', campaignId: 'x', campaignExternalId: 'c', type: 'VIEW', occurredAt: '2026-01-01T00:00:00Z' },
-          { userId: ghostUser, productExternalId: 'p1', type: 'VIEW', occurredAt: '2026-01-01T00:00:00Z' },
-        ] satisfies InteractionInput[],
+      i: [
+        { userId: ghostUser, userExternalId: 'u1', productExternalId: 'p1', type: 'VIEW', occurredAt: '2026-01-01T00:00:00Z' },
+        { productExternalId: 'p1', type: 'VIEW', occurredAt: '2026-01-01T00:00:00Z' },
+        { userExternalId: 'u1', productExternalId: 'p1', campaignId: 'x', campaignExternalId: 'c', type: 'VIEW', occurredAt: '2026-01-01T00:00:00Z' },
+        { userId: ghostUser, productExternalId: 'p1', type: 'VIEW', occurredAt: '2026-01-01T00:00:00Z' },
+      ] satisfies InteractionInput[],
     });
     expect(events.data?.recordInteractions.errors).toEqual([
       { index: 0, code: 'BAD_USER_INPUT', field: 'userId', message: 'userId: give exactly one of userId or userExternalId' },
@@ -213,14 +213,14 @@ describe('reference messages', () => {
     ]);
 
     const feedback = await api.gql(FEEDBACK_AND_LABELS, {
-        f: [
-          { productId: 'x', productExternalId: 'p1', channel: 'REVIEW', text: 'both' },
-          { userExternalId: 'nobody', channel: 'REVIEW', text: 'missing' },
-        ] satisfies FeedbackInput[],
-        l: [
-          { task: 'sentiment', label: 'x' },
-          { feedbackExternalId: 'nope', task: 'sentiment', label: 'x' },
-        ],
+      f: [
+        { productId: 'x', productExternalId: 'p1', channel: 'REVIEW', text: 'both' },
+        { userExternalId: 'nobody', channel: 'REVIEW', text: 'missing' },
+      ] satisfies FeedbackInput[],
+      l: [
+        { task: 'sentiment', label: 'x' },
+        { feedbackExternalId: 'nope', task: 'sentiment', label: 'x' },
+      ],
     });
     expect(feedback.data?.submitFeedback.errors).toEqual([
       { index: 0, code: 'BAD_USER_INPUT', field: 'productId', message: 'productId: give at most one of productId or productExternalId' },

@@ -43,11 +43,7 @@ function memorySource(rows: Row[], calls: unknown[] = []): ListSource<Row, { tag
       calls.push(query);
       const after = query.where.AND[1] as { OR?: [{ createdAt: { lt: Date } }, { createdAt: Date; id: { lt: string | bigint } }] };
       const kept = after.OR
-        ? sorted.filter(
-            (row) =>
-              row.createdAt < after.OR![0].createdAt.lt ||
-              (row.createdAt.getTime() === after.OR![1].createdAt.getTime() && row.id < after.OR![1].id.lt),
-          )
+        ? sorted.filter((row) => row.createdAt < after.OR![0].createdAt.lt || (row.createdAt.getTime() === after.OR![1].createdAt.getTime() && row.id < after.OR![1].id.lt))
         : sorted;
       return kept.slice(0, query.take);
     },
@@ -107,9 +103,7 @@ describe('listNewestFirst', () => {
     const empty = await listNewestFirst({ first: 0 }, { source: memorySource(rows, calls), where: { tag: 'x' }, sortField: 'createdAt', maxPageSize: 3 });
     expect(empty.edges).toEqual([]);
     expect(calls).toEqual([]);
-    await expect(listNewestFirst({ first: 4 }, { source: memorySource(rows), where: { tag: 'x' }, sortField: 'createdAt', maxPageSize: 3 })).rejects.toThrow(
-      'between 0 and 3',
-    );
+    await expect(listNewestFirst({ first: 4 }, { source: memorySource(rows), where: { tag: 'x' }, sortField: 'createdAt', maxPageSize: 3 })).rejects.toThrow('between 0 and 3');
   });
 
   it('refuses forged cursors before any query, and decodes bigint ids for sequence-keyed lists', async () => {

@@ -1,12 +1,5 @@
 import fs from 'node:fs';
-import {
-  isEnumType,
-  isInputObjectType,
-  isInterfaceType,
-  isObjectType,
-  isScalarType,
-  isUnionType,
-} from 'graphql';
+import { isEnumType, isInputObjectType, isInterfaceType, isObjectType, isScalarType, isUnionType } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { buildSchema } from '../../src/app/schema.ts';
 import { printSchemaSdl } from '../../src/app/sdl.ts';

@@ -22,9 +22,7 @@ beforeAll(async () => {
   // LOG_LEVEL error: an unexpected server error is printed with its stack, so a failure names its cause.
   api = await startTestServer({ RATE_LIMIT_ADMIN_PER_MINUTE: '0', MAX_BODY_SIZE: '256kb', WORKER_MODE: 'off', LOG_LEVEL: 'error' });
   await seedDataset(createServices(api.database.prisma, api.config), { users: 40, products: 30, interactions: 400, feedback: 60, campaigns: 4 });
-  const ids = await api.gql(
-    graphql(`query FuzzSeededIds { users(first: 5) { edges { node { id } } } products(first: 5) { edges { node { id } } } }`),
-  );
+  const ids = await api.gql(graphql(`query FuzzSeededIds { users(first: 5) { edges { node { id } } } products(first: 5) { edges { node { id } } } }`));
   seeded = { userIds: ids.data!.users.edges.map((edge) => edge.node.id), productIds: ids.data!.products.edges.map((edge) => edge.node.id) };
 }, 180_000);
 afterAll(async () => {
@@ -55,7 +53,7 @@ interface FuzzRequest {
   body?: string;
 }
 
-const pick = <T,>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 const int = (random: Random, min: number, max: number) => min + Math.floor(random() * (max - min + 1));
 
 function garbageString(random: Random, length = int(random, 0, 40)): string {
@@ -65,19 +63,29 @@ function garbageString(random: Random, length = int(random, 0, 40)): string {
 
 function garbageValue(random: Random, depth = 0): unknown {
   switch (int(random, 0, depth > 2 ? 5 : 8)) {
-    case 0: return int(random, -1e9, 1e9);
-    case 1: return random() * 1e12 - 5e11;
-    case 2: return garbageString(random);
-    case 3: return random() < 0.5;
-    case 4: return null;
-    case 5: return pick(random, [Number.MAX_SAFE_INTEGER, -0, 1e308, 2 ** 31, -(2 ** 31) - 1]);
-    case 6: return Array.from({ length: int(random, 0, 4) }, () => garbageValue(random, depth + 1));
-    default: return Object.fromEntries(Array.from({ length: int(random, 0, 4) }, () => [garbageString(random, int(random, 1, 8)), garbageValue(random, depth + 1)]));
+    case 0:
+      return int(random, -1e9, 1e9);
+    case 1:
+      return random() * 1e12 - 5e11;
+    case 2:
+      return garbageString(random);
+    case 3:
+      return random() < 0.5;
+    case 4:
+      return null;
+    case 5:
+      return pick(random, [Number.MAX_SAFE_INTEGER, -0, 1e308, 2 ** 31, -(2 ** 31) - 1]);
+    case 6:
+      return Array.from({ length: int(random, 0, 4) }, () => garbageValue(random, depth + 1));
+    default:
+      return Object.fromEntries(Array.from({ length: int(random, 0, 4) }, () => [garbageString(random, int(random, 1, 8)), garbageValue(random, depth + 1)]));
   }
 }
 
 const randomUuid = (random: Random) =>
-  Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16)).join('').replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
+  Array.from({ length: 32 }, () => Math.floor(random() * 16).toString(16))
+    .join('')
+    .replace(/^(.{8})(.{4})(.{4})(.{4})/, '$1-$2-$3-$4-');
 
 /** Strings that are not global IDs of stored rows: garbage, wrong types, unknown UUIDs, bad base64. */
 function badGlobalId(random: Random): string {
@@ -104,20 +112,32 @@ const gqlBody = (query: string, variables?: unknown, operationName?: unknown) =>
 
 const MUTATIONS: ((random: Random) => string)[] = [
   // Wrong types, missing required fields, unknown enum values: refused before execution.
-  (r) => gqlBody(`mutation($input: [UserInput!]!) { upsertUsers(input: $input) { created } }`, { input: [{ externalId: pick(r, [1, true, null, {}, []]), email: garbageValue(r) }] }),
+  (r) =>
+    gqlBody(`mutation($input: [UserInput!]!) { upsertUsers(input: $input) { created } }`, { input: [{ externalId: pick(r, [1, true, null, {}, []]), email: garbageValue(r) }] }),
   (r) => gqlBody(`mutation($input: [ProductInput!]!) { upsertProducts(input: $input) { created } }`, { input: [{ name: garbageString(r) }] }),
-  (r) => gqlBody(`mutation($input: [ProductInput!]!) { upsertProducts(input: $input) { created } }`, { input: garbageValue(r) === null ? null : [{ externalId: `fz-${garbageString(r, 6)}`, name: 'x', price: garbageString(r, 5) + 'x' }] }),
-  (r) => gqlBody(`mutation($input: [InteractionInput!]!) { recordInteractions(input: $input) { created } }`, { input: [{ userExternalId: 'fz', productExternalId: 'fz', type: pick(r, ['HACK', 'view', '', 'DROP TABLE']), occurredAt: garbageString(r) }] }),
+  (r) =>
+    gqlBody(`mutation($input: [ProductInput!]!) { upsertProducts(input: $input) { created } }`, {
+      input: garbageValue(r) === null ? null : [{ externalId: `fz-${garbageString(r, 6)}`, name: 'x', price: garbageString(r, 5) + 'x' }],
+    }),
+  (r) =>
+    gqlBody(`mutation($input: [InteractionInput!]!) { recordInteractions(input: $input) { created } }`, {
+      input: [{ userExternalId: 'fz', productExternalId: 'fz', type: pick(r, ['HACK', 'view', '', 'DROP TABLE']), occurredAt: garbageString(r) }],
+    }),
   (r) => gqlBody(`mutation { submitFeedback(input: [{ channel: ${pick(r, ['EMAIL_SPAM', '"REVIEW"', '1', 'null'])}, text: "x" }]) { created } }`),
   (r) => gqlBody(`mutation($input: [FeedbackLabelAssignment!]!) { labelFeedback(input: $input) { created } }`, { input: [garbageValue(r)] }),
   (_r) => gqlBody(`mutation($input: [CampaignInput!]!) { upsertCampaigns(input: $input) { created } }`, { input: [{ externalId: 5, name: null }] }),
-  (r) => gqlBody(`mutation($input: [CampaignMetricInput!]!) { recordCampaignMetrics(input: $input) { created } }`, { input: [{ date: garbageString(r), impressions: garbageString(r, 3) + 'x' }] }),
+  (r) =>
+    gqlBody(`mutation($input: [CampaignMetricInput!]!) { recordCampaignMetrics(input: $input) { created } }`, {
+      input: [{ date: garbageString(r), impressions: garbageString(r, 3) + 'x' }],
+    }),
   (r) => gqlBody(`mutation { createApiKey(name: ${pick(r, ['1', 'null', 'true'])}, role: ${pick(r, ['ROOT', 'admin', '"ADMIN"'])}) { secret } }`),
   // Executed, but aimed at nothing that exists or refused by validation: no row may change.
   (r) => gqlBody(`mutation($id: ID!) { revokeApiKey(id: $id) { id } }`, { id: badGlobalId(r) }),
   (r) => gqlBody(`mutation($id: ID!) { activateModel(id: $id) { id } }`, { id: badGlobalId(r) }),
-  (r) => gqlBody(`mutation($id: ID, $e: String) { eraseUser(id: $id, externalId: $e) { erased } }`, r() < 0.5 ? { id: badGlobalId(r) } : { e: `fz-missing-${garbageString(r, 8)}` }),
-  (r) => gqlBody(`mutation($task: String!) { trainModel(kind: TEXT_CLASSIFIER, task: $task, hyperparameters: { epochs: 1 }) { id } }`, { task: `!${garbageString(r, 20)} INVALID` }),
+  (r) =>
+    gqlBody(`mutation($id: ID, $e: String) { eraseUser(id: $id, externalId: $e) { erased } }`, r() < 0.5 ? { id: badGlobalId(r) } : { e: `fz-missing-${garbageString(r, 8)}` }),
+  (r) =>
+    gqlBody(`mutation($task: String!) { trainModel(kind: TEXT_CLASSIFIER, task: $task, hyperparameters: { epochs: 1 }) { id } }`, { task: `!${garbageString(r, 20)} INVALID` }),
   (r) => gqlBody(`mutation { trainModel(kind: ${pick(r, ['GPT', 'text_classifier', '"TEXT_CLASSIFIER"'])}, task: "sentiment") { id } }`),
   (r) => gqlBody(`mutation($h: JSONObject) { trainModel(kind: RECOMMENDER, task: "Bad Task", hyperparameters: $h) { id } }`, { h: garbageValue(r) }),
   (r) => gqlBody(`mutation($t: String!) { reclassifyFeedback(task: $t) { queued } }`, { t: pick(r, [garbageString(r), '', 'UPPER CASE', 'x'.repeat(500)]) }),
@@ -126,7 +146,8 @@ const MUTATIONS: ((random: Random) => string)[] = [
 function generate(random: Random, index: number): FuzzRequest {
   const category = index % 14;
   switch (category) {
-    case 0: { // wrong variable types
+    case 0: {
+      // wrong variable types
       const [query, name] = pick(random, [
         [`query($n: Int) { users(first: $n) { totalCount } }`, 'n'],
         [`query($n: Int!) { products(first: $n) { totalCount } }`, 'n'],
@@ -147,7 +168,8 @@ function generate(random: Random, index: number): FuzzRequest {
           gqlBody(`{ users(first: 1) { totalCount } }`, [1, 2, 3]),
         ]),
       };
-    case 2: { // huge strings, under the body limit
+    case 2: {
+      // huge strings, under the body limit
       const huge = garbageString(random, int(random, 20_000, 60_000));
       return {
         kind: 'huge-string',
@@ -162,30 +184,38 @@ function generate(random: Random, index: number): FuzzRequest {
     }
     case 3: // over the body limit
       return { kind: 'over-limit', body: gqlBody(`{ users(first: 1) { totalCount } }`, { pad: 'x'.repeat(BODY_LIMIT + int(random, 1, 200_000)) }) };
-    case 4: { // deep and wide queries
+    case 4: {
+      // deep and wide queries
       const shape = int(random, 0, 4);
       const query =
-        shape === 0 ? deepQuery(int(random, 12, 80))
-        : shape === 1 ? `{ ${Array.from({ length: int(random, 31, 300) }, (_, i) => `a${i}: serviceInfo { version }`).join(' ')} }`
-        : shape === 2 ? `{ campaigns(first: 1) { edges { node { ${'products { feedback { product { name } } } '.repeat(int(random, 250, 900))} } } } }`
-        : shape === 3 ? `${'{ a '.repeat(int(random, 50, 3000))}${'}'.repeat(int(random, 0, 3000))}`
-        : `{ serviceInfo { ${'version '.repeat(int(random, 10_001, 20_000))} } }`;
+        shape === 0
+          ? deepQuery(int(random, 12, 80))
+          : shape === 1
+            ? `{ ${Array.from({ length: int(random, 31, 300) }, (_, i) => `a${i}: serviceInfo { version }`).join(' ')} }`
+            : shape === 2
+              ? `{ campaigns(first: 1) { edges { node { ${'products { feedback { product { name } } } '.repeat(int(random, 250, 900))} } } } }`
+              : shape === 3
+                ? `${'{ a '.repeat(int(random, 50, 3000))}${'}'.repeat(int(random, 0, 3000))}`
+                : `{ serviceInfo { ${'version '.repeat(int(random, 10_001, 20_000))} } }`;
       return { kind: 'deep-wide', body: gqlBody(query) };
     }
-    case 5: { // invalid cursors and page sizes
+    case 5: {
+      // invalid cursors and page sizes
       const field = pick(random, ['users', 'products', 'campaigns', 'feedback', 'interactions', 'auditLog']);
       const after = pick(random, [garbageString(random), Buffer.from(garbageString(random)).toString('base64'), Buffer.from('{"id":"x"}').toString('base64'), '', 'null']);
       const first = pick(random, [2, -1, 0, 101, 1_000_000, 2 ** 31 - 1]);
       return { kind: 'invalid-cursor', body: gqlBody(`query($a: String, $f: Int) { ${field}(first: $f, after: $a) { totalCount edges { cursor } } }`, { a: after, f: first }) };
     }
-    case 6: { // invalid global IDs
+    case 6: {
+      // invalid global IDs
       const field = pick(random, ['node', 'user', 'product', 'campaign', 'feedbackItem', 'interaction', 'model', 'trainingJob']);
       const id = badGlobalId(random);
       return field === 'node' && random() < 0.3
         ? { kind: 'invalid-id', body: gqlBody(`query($ids: [ID!]!) { nodes(ids: $ids) { id } }`, { ids: [id, badGlobalId(random), seeded.productIds[0]] }) }
         : { kind: 'invalid-id', body: gqlBody(`query($id: ID!) { ${field}(id: $id) { id } }`, { id }) };
     }
-    case 7: { // invalid JSON
+    case 7: {
+      // invalid JSON
       const valid = gqlBody(`{ users(first: 1) { totalCount } }`);
       return {
         kind: 'invalid-json',
@@ -200,8 +230,17 @@ function generate(random: Random, index: number): FuzzRequest {
         ]),
       };
     }
-    case 8: { // wrong content types
-      const contentType = pick(random, ['text/plain', 'application/xml', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=zz', 'application/json; charset=latin1', 'application/graphql', '']);
+    case 8: {
+      // wrong content types
+      const contentType = pick(random, [
+        'text/plain',
+        'application/xml',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=zz',
+        'application/json; charset=latin1',
+        'application/graphql',
+        '',
+      ]);
       return { kind: 'content-type', headers: { 'content-type': contentType }, body: pick(random, [gqlBody(`{ users(first: 1) { totalCount } }`), 'query={__typename}', '<q/>']) };
     }
     case 9:
@@ -211,7 +250,12 @@ function generate(random: Random, index: number): FuzzRequest {
       return {
         kind: 'bad-shape',
         body: pick(random, [
-          '[]', '[{"query":"{ __typename }"}]', '"query"', '42', 'null', 'true',
+          '[]',
+          '[{"query":"{ __typename }"}]',
+          '"query"',
+          '42',
+          'null',
+          'true',
           JSON.stringify({ query: garbageValue(random) }),
           JSON.stringify({ query: '{ __typename }', operationName: garbageValue(random) === null ? 5 : { x: 1 } }),
           JSON.stringify({ query: '{ __typename }', extensions: garbageString(random) }),
@@ -220,11 +264,13 @@ function generate(random: Random, index: number): FuzzRequest {
           JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: garbageString(random) } } }),
         ]),
       };
-    case 12: { // garbage GraphQL documents
+    case 12: {
+      // garbage GraphQL documents
       const tokens = ['{', '}', '(', ')', 'query', 'mutation', 'users', 'node', '$x', ':', '...', 'on', '@skip', '"str"', '123', 'fragment', garbageString(random, 5)];
       return { kind: 'garbage-document', body: gqlBody(Array.from({ length: int(random, 1, 60) }, () => pick(random, tokens)).join(' ')) };
     }
-    default: { // GET with odd parameters (preflight header set, so CSRF prevention lets them through)
+    default: {
+      // GET with odd parameters (preflight header set, so CSRF prevention lets them through)
       const query = pick(random, ['{ users(first: 1) { totalCount } }', 'mutation { ping }', garbageString(random), deepQuery(20)]);
       const params = new URLSearchParams({ query, variables: pick(random, ['{', '[]', '{"a":1}', garbageString(random)]) });
       return { kind: 'get', method: 'GET', path: `?${params.toString()}`, headers: { 'apollo-require-preflight': 'true' } };
@@ -270,7 +316,8 @@ describe('fuzzing the running server', () => {
         if (status >= 400 && !body?.errors?.length) problems.push(`#${index} ${request.kind}: HTTP ${status} without errors`);
         for (const error of body?.errors ?? []) {
           if (typeof error.extensions?.code !== 'string') problems.push(`#${index} ${request.kind}: error without a code: ${JSON.stringify(error).slice(0, 300)}`);
-          if (error.extensions?.code === 'INTERNAL_SERVER_ERROR') problems.push(`#${index} ${request.kind}: INTERNAL_SERVER_ERROR: ${(request.body ?? request.path ?? '').slice(0, 300)}`);
+          if (error.extensions?.code === 'INTERNAL_SERVER_ERROR')
+            problems.push(`#${index} ${request.kind}: INTERNAL_SERVER_ERROR: ${(request.body ?? request.path ?? '').slice(0, 300)}`);
         }
       }
     };

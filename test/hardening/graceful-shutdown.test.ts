@@ -50,7 +50,10 @@ describe('graceful shutdown of the API server', () => {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(server.running(), 'still draining the in-flight request').toBe(true);
     // No new connections are accepted while draining.
-    const refused = await fetch(url.replace('/graphql', '/healthz')).then(() => false, () => true);
+    const refused = await fetch(url.replace('/graphql', '/healthz')).then(
+      () => false,
+      () => true,
+    );
     expect(refused).toBe(true);
 
     await locker.query('COMMIT');

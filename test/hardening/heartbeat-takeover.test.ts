@@ -86,7 +86,15 @@ describe('a training job whose worker stops sending heartbeats', () => {
 
   it('a delivery of a RUNNING job whose heartbeat is fresh leaves it to its worker', async () => {
     const live = await database.prisma.trainingJob.create({
-      data: { kind: 'TEXT_CLASSIFIER', task: 'sentiment', status: 'RUNNING', attempts: 1, heartbeatAt: new Date(), hyperparameters: {}, progress: { stage: 'training', fraction: 0.4 } },
+      data: {
+        kind: 'TEXT_CLASSIFIER',
+        task: 'sentiment',
+        status: 'RUNNING',
+        attempts: 1,
+        heartbeatAt: new Date(),
+        hyperparameters: {},
+        progress: { stage: 'training', fraction: 0.4 },
+      },
     });
     const training = createServices(database.prisma, api.config).models.training;
     await training.runTrainingJob(live.id, { maxAttempts: 2, heartbeatStaleSeconds: 3600 });

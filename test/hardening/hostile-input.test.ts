@@ -129,7 +129,9 @@ describe('JSON attributes', () => {
   it('refuses deep attributes written as a literal of the document, and deep hyperparameters', async () => {
     const literal = (levels: number) => `${'{k: '.repeat(levels)}1${' }'.repeat(levels)}`;
     const deepLiteral = (levels: number) =>
-      api.gql(`mutation HostileDeepLiteral { upsertUsers(input: [{ externalId: "literal-deep", attributes: ${literal(levels)} }, { externalId: "literal-good" }]) { created failed errors { index code field } } }`);
+      api.gql(
+        `mutation HostileDeepLiteral { upsertUsers(input: [{ externalId: "literal-deep", attributes: ${literal(levels)} }, { externalId: "literal-good" }]) { created failed errors { index code field } } }`,
+      );
     // Deeper than graphql-js's parser can recurse, within QUERY_MAX_TOKENS (10,000): a parse error, never a 5xx.
     const unparsable = await deepLiteral(2400);
     expect(unparsable.status).toBe(400);
@@ -266,11 +268,21 @@ describe('extreme numbers', () => {
       ],
     });
     expect(campaigns.errors, JSON.stringify(campaigns.data)).toBeUndefined();
-    expect(campaigns.data!.upsertCampaigns, JSON.stringify(campaigns.data)).toMatchObject({ created: 2, failed: 1, errors: [{ index: 2, code: 'BAD_USER_INPUT', field: 'budget' }] });
+    expect(campaigns.data!.upsertCampaigns, JSON.stringify(campaigns.data)).toMatchObject({
+      created: 2,
+      failed: 1,
+      errors: [{ index: 2, code: 'BAD_USER_INPUT', field: 'budget' }],
+    });
 
     const max = MAX_DAILY_COUNT;
     const rows = Array.from({ length: DAYS }, (_, i) => ({
-      campaignExternalId: 'num-max', date: day(i), impressions: max, clicks: max, conversions: max, spend: MAX_CAMPAIGN_MONEY, revenue: MAX_CAMPAIGN_MONEY,
+      campaignExternalId: 'num-max',
+      date: day(i),
+      impressions: max,
+      clicks: max,
+      conversions: max,
+      spend: MAX_CAMPAIGN_MONEY,
+      revenue: MAX_CAMPAIGN_MONEY,
     }));
     rows.push({ campaignExternalId: 'num-min', date: day(0), impressions: max, clicks: 1, conversions: max, spend: 0.01, revenue: MAX_CAMPAIGN_MONEY });
     const recorded = await api.gql(RECORD_METRICS, { input: rows });
@@ -279,7 +291,12 @@ describe('extreme numbers', () => {
 
     const value = MAX_INTERACTION_VALUE;
     const events = Array.from({ length: 50 }, (_, i) => ({
-      userExternalId: 'num-user', productExternalId: 'num-product', campaignExternalId: 'num-max', type: 'PURCHASE' as const, value, occurredAt: `${day(i)}T12:00:00Z`,
+      userExternalId: 'num-user',
+      productExternalId: 'num-product',
+      campaignExternalId: 'num-max',
+      type: 'PURCHASE' as const,
+      value,
+      occurredAt: `${day(i)}T12:00:00Z`,
     }));
     const purchases = await api.gql(RECORD_INTERACTIONS, { input: events });
     expect(purchases.data!.recordInteractions).toMatchObject({ created: 50, failed: 0 });
@@ -327,7 +344,11 @@ describe('extreme numbers', () => {
       ],
     });
     expect(tooBig.data!.recordInteractions).toMatchObject({ created: 1, failed: 3 });
-    expect(tooBig.data!.recordInteractions.errors.map((error) => [error.index, error.field])).toEqual([[0, 'value'], [1, 'value'], [2, 'value']]);
+    expect(tooBig.data!.recordInteractions.errors.map((error) => [error.index, error.field])).toEqual([
+      [0, 'value'],
+      [1, 'value'],
+      [2, 'value'],
+    ]);
     const products = await api.gql(UPSERT_PRODUCTS, { input: [{ externalId: 'num-product-2', name: 'Over', price: MAX_PRICE + 1 }] });
     expect(products.data!.upsertProducts).toMatchObject({ failed: 1, errors: [{ index: 0, field: 'price' }] });
     await healthy();
@@ -378,7 +399,10 @@ describe('dates', () => {
       ],
     });
     expect(campaigns.data!.upsertCampaigns).toMatchObject({ created: 1, failed: 2 });
-    expect(campaigns.data!.upsertCampaigns.errors.map((error) => [error.index, error.field])).toEqual([[0, 'startsAt'], [1, 'endsAt']]);
+    expect(campaigns.data!.upsertCampaigns.errors.map((error) => [error.index, error.field])).toEqual([
+      [0, 'startsAt'],
+      [1, 'endsAt'],
+    ]);
     const day = { impressions: 1, clicks: 0, conversions: 0, spend: 0 };
     const metrics = await api.gql(RECORD_METRICS, {
       input: [

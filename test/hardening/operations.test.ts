@@ -45,11 +45,9 @@ describe('rate limits per API key', () => {
     const c = await limited.createKey('INTEGRATION', 'rate c');
     const rows = Array.from({ length: 8 }, (_, i) => ({ externalId: `rl-${i}`, name: 'Rate Limit' }));
     // 8 rows at 2 rows a token: 1 + 4 = 5 tokens, the whole bucket.
-    const bulk = await limited.gqlAs(
-      c.secret,
-      graphql(`mutation OperationsUpsertProducts($input: [ProductInput!]!) { upsertProducts(input: $input) { created } }`),
-      { input: rows },
-    );
+    const bulk = await limited.gqlAs(c.secret, graphql(`mutation OperationsUpsertProducts($input: [ProductInput!]!) { upsertProducts(input: $input) { created } }`), {
+      input: rows,
+    });
     expect(bulk.errors).toBeUndefined();
     const next = await limited.gqlAs(c.secret, INFO);
     expect(next.status).toBe(429);

@@ -49,7 +49,7 @@ describe('automatic persisted queries sent wrong', () => {
     }
   });
 
-  it('answers an unknown hash sent alone with PERSISTED_QUERY_NOT_FOUND (Apollo\'s HTTP 200), then runs it once registered', async () => {
+  it("answers an unknown hash sent alone with PERSISTED_QUERY_NOT_FOUND (Apollo's HTTP 200), then runs it once registered", async () => {
     const query = '{ serviceInfo { version } }';
     const hash = sha256(query);
     const miss = await send({ extensions: { persistedQuery: { version: 1, sha256Hash: hash } } });
@@ -85,7 +85,7 @@ describe('automatic persisted queries sent wrong', () => {
   });
 });
 
-describe('formatError on errors of Apollo\'s request pipeline', () => {
+describe("formatError on errors of Apollo's request pipeline", () => {
   const enriched = (error: GraphQLError) => ({ message: error.message, extensions: { code: error.extensions.code ?? 'INTERNAL_SERVER_ERROR' } });
 
   it('keeps the code Apollo gave (PERSISTED_QUERY_NOT_SUPPORTED, when persisted queries are off)', () => {

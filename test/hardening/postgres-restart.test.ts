@@ -20,7 +20,9 @@ let analystKey: string;
 
 const QUERY = `{ campaigns(first: 1) { totalCount } }`;
 
-async function ask(key = TEST_ADMIN_API_KEY): Promise<{ status: number; body: { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] }; text: string }> {
+async function ask(
+  key = TEST_ADMIN_API_KEY,
+): Promise<{ status: number; body: { data?: unknown; errors?: { message: string; extensions?: Record<string, unknown> }[] }; text: string }> {
   const response = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': key }, body: JSON.stringify({ query: QUERY }) });
   const text = await response.text();
   return { status: response.status, body: JSON.parse(text) as never, text };

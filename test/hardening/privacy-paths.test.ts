@@ -194,7 +194,7 @@ function reachable(role: Role): Set<string> {
 describe('one role rule per piece of data (schema walk)', () => {
   it('has a declared rule for every nested field that is more than a plain value, and no stale one', () => {
     expect(rules.length).toBeGreaterThan(50);
-    expect(undecided, 'nested fields without a rule: add them to DECLARED (and @allow where they carry a root field\'s data)').toEqual([]);
+    expect(undecided, "nested fields without a rule: add them to DECLARED (and @allow where they carry a root field's data)").toEqual([]);
     const stale = Object.keys(DECLARED).filter((coordinate) => !ruleOf.has(coordinate));
     expect(stale).toEqual([]);
   });
@@ -254,7 +254,8 @@ const SEED_METRICS = graphql(`mutation PrivacyPathsSeedMetrics($input: [Campaign
 const SEED_FEEDBACK = graphql(`mutation PrivacyPathsSeedFeedback($input: [FeedbackInput!]!) { submitFeedback(input: $input) { failed errors { message } } }`);
 
 /** Free text with every kind of identifier, and what roles without personal-data access see of it. */
-const RAW_TEXT = '快递太慢了！电话13812345678 / +86 138 1234 5678，邮箱 ann.lee@example.com，身份证11010519491231002X. UK: +44 20 7946 0958, US: (555) 123-4567. Paid ¥129.00 on 2026-03-01 for 3 boxes.';
+const RAW_TEXT =
+  '快递太慢了！电话13812345678 / +86 138 1234 5678，邮箱 ann.lee@example.com，身份证11010519491231002X. UK: +44 20 7946 0958, US: (555) 123-4567. Paid ¥129.00 on 2026-03-01 for 3 boxes.';
 const MASKED_TEXT = '快递太慢了！电话[phone] / [phone]，邮箱 [email]，身份证[id-number]. UK: [phone], US: [phone]. Paid ¥129.00 on 2026-03-01 for 3 boxes.';
 /** Attributes with personal data at the top level, nested inside an allowed key, and inside allowed texts. */
 const ATTRIBUTES = {
@@ -283,8 +284,12 @@ beforeAll(async () => {
   });
   expect(users.data?.upsertUsers.failed).toBe(0);
   expect((await api.gql(SEED_PRODUCTS, { input: [{ externalId: 'pp-tea', name: 'Green tea', price: 12.5 }] })).data?.upsertProducts.failed).toBe(0);
-  expect((await api.gql(SEED_CAMPAIGNS, { input: [{ externalId: 'pp-spring', name: 'Spring', channel: 'EMAIL', productExternalIds: ['pp-tea'] }] })).data?.upsertCampaigns.failed).toBe(0);
-  const metrics = await api.gql(SEED_METRICS, { input: [{ campaignExternalId: 'pp-spring', date: '2026-03-01', impressions: 100, clicks: 5, conversions: 1, spend: 10, revenue: 30 }] });
+  expect(
+    (await api.gql(SEED_CAMPAIGNS, { input: [{ externalId: 'pp-spring', name: 'Spring', channel: 'EMAIL', productExternalIds: ['pp-tea'] }] })).data?.upsertCampaigns.failed,
+  ).toBe(0);
+  const metrics = await api.gql(SEED_METRICS, {
+    input: [{ campaignExternalId: 'pp-spring', date: '2026-03-01', impressions: 100, clicks: 5, conversions: 1, spend: 10, revenue: 30 }],
+  });
   expect(metrics.data?.recordCampaignMetrics.failed).toBe(0);
   const feedback = await api.gql(SEED_FEEDBACK, {
     input: [
@@ -313,7 +318,12 @@ describe('one role rule per piece of data (over HTTP)', () => {
   it('answers every nested field with its own @allow as its root equivalent does, for every role', async () => {
     const guarded = rules.filter(({ parent, field }) => declaredRoles(field) && SEEDED[parent.name]);
     // Every guarded nested field hangs from an entity seeded here.
-    expect(rules.filter(({ field }) => declaredRoles(field)).map((r) => r.coordinate).sort()).toEqual(guarded.map((r) => r.coordinate).sort());
+    expect(
+      rules
+        .filter(({ field }) => declaredRoles(field))
+        .map((r) => r.coordinate)
+        .sort(),
+    ).toEqual(guarded.map((r) => r.coordinate).sort());
     expect(guarded.length).toBeGreaterThanOrEqual(10);
     const mismatches: string[] = [];
     for (const { parent, field, coordinate } of guarded) {
@@ -347,7 +357,9 @@ describe('one role rule per piece of data (over HTTP)', () => {
   it('refuses nested analytics to INTEGRATION through node() and nested entities too', async () => {
     const viaNode = await api.gqlAs(
       keys.INTEGRATION,
-      graphql(`query PrivacyPathsNestedTotals { feedbackItem(externalId: "pp-fb-1") { campaign { name totals { revenue } sentimentSummary { feedbackCount } } product { name productSentiment { feedbackCount } } } }`),
+      graphql(
+        `query PrivacyPathsNestedTotals { feedbackItem(externalId: "pp-fb-1") { campaign { name totals { revenue } sentimentSummary { feedbackCount } } product { name productSentiment { feedbackCount } } } }`,
+      ),
     );
     expect(viaNode.errors?.map((error) => error.extensions?.code)).toEqual(['FORBIDDEN', 'FORBIDDEN', 'FORBIDDEN']);
     expect(viaNode.data?.feedbackItem).toEqual({ campaign: { name: 'Spring', totals: null, sentimentSummary: null }, product: { name: 'Green tea', productSentiment: null } });
@@ -421,7 +433,9 @@ describe('free text and nested attributes are masked for roles without personal-
 });
 
 describe('searches cannot probe what masking hides', () => {
-  const SEARCH = graphql(`query PrivacyPathsFeedbackSearch($search: String!) { feedback(filter: { search: $search, productExternalId: "pp-tea" }) { totalCount edges { node { externalId } } } }`);
+  const SEARCH = graphql(
+    `query PrivacyPathsFeedbackSearch($search: String!) { feedback(filter: { search: $search, productExternalId: "pp-tea" }) { totalCount edges { node { externalId } } } }`,
+  );
   const found = async (role: Role, search: string) => {
     const result = await api.gqlAs(keys[role], SEARCH, { search });
     expect(result.errors).toBeUndefined();

@@ -195,11 +195,9 @@ describe('heavy compute in slices', () => {
     const healthz = api.url.replace('/graphql', '/healthz');
     let classifying = true;
     let answeredDuring = 0;
-    const classify = api
-      .gql(`query ($texts: [String!]!) { classify(task: "sentiment", texts: $texts) { results { label } } }`, { texts })
-      .finally(() => {
-        classifying = false;
-      });
+    const classify = api.gql(`query ($texts: [String!]!) { classify(task: "sentiment", texts: $texts) { results { label } } }`, { texts }).finally(() => {
+      classifying = false;
+    });
     const probes = (async () => {
       while (classifying) {
         const response = await fetch(healthz);
@@ -219,7 +217,9 @@ describe('heavy compute in slices', () => {
     // 3,000 customers (every fifth without consent), each with purchases of two of 40 products.
     const pool = api.database.pool;
     await pool.query(`INSERT INTO users (id, external_id, marketing_consent) SELECT gen_random_uuid(), 'aud-u-' || g, g % 5 <> 0 FROM generate_series(0, 2999) g`);
-    await pool.query(`INSERT INTO products (id, external_id, name, category, price) SELECT gen_random_uuid(), 'aud-p-' || g, 'Audience product ' || g, 'c' || (g % 4), 10 FROM generate_series(0, 39) g`);
+    await pool.query(
+      `INSERT INTO products (id, external_id, name, category, price) SELECT gen_random_uuid(), 'aud-p-' || g, 'Audience product ' || g, 'c' || (g % 4), 10 FROM generate_series(0, 39) g`,
+    );
     await pool.query(
       `INSERT INTO interactions (dedupe_key, user_id, product_id, type, value, occurred_at)
        SELECT 'aud-i-' || u.external_id || '-' || k, u.id, p.id, 'PURCHASE', 1, now() - interval '1 day'
@@ -228,7 +228,11 @@ describe('heavy compute in slices', () => {
        WHERE u.external_id LIKE 'aud-u-%'`,
     );
     await api.gql(`mutation { upsertCampaigns(input: [{ externalId: "aud-c", name: "Audience", channel: EMAIL, productExternalIds: ["aud-p-1", "aud-p-2"] }]) { failed } }`);
-    const queued = await api.gql(graphql(`mutation CostTrainRecommender { trainModel(kind: RECOMMENDER, task: "default", activation: ALWAYS, hyperparameters: { als: { factors: 8, iterations: 3 }, tuneEase: false, tuneAls: false }) { id } }`));
+    const queued = await api.gql(
+      graphql(
+        `mutation CostTrainRecommender { trainModel(kind: RECOMMENDER, task: "default", activation: ALWAYS, hyperparameters: { als: { factors: 8, iterations: 3 }, tuneEase: false, tuneAls: false }) { id } }`,
+      ),
+    );
     expect(queued.errors).toBeUndefined();
     const job = await waitForJob(api, JOB, queued.data!.trainModel.id, { timeoutMs: 180_000 });
     expect(job.status).toBe('SUCCEEDED');

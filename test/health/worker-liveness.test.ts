@@ -26,9 +26,14 @@ afterAll(async () => {
 
 function check(file: string, ...args: string[]): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/health/check-liveness.ts', ...args], { cwd: ROOT, env: { ...process.env, LIVENESS_FILE: file } }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/health/check-liveness.ts', ...args],
+      { cwd: ROOT, env: { ...process.env, LIVENESS_FILE: file } },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr });
+      },
+    );
   });
 }
 

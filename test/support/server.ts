@@ -14,9 +14,7 @@ export interface GraphQLResponse<T = Record<string, unknown>> {
 }
 
 /** Variables then headers: the variables may be left out when the operation requires none. */
-export type VariablesAndHeaders<V> = {} extends V
-  ? [variables?: V, headers?: Record<string, string>]
-  : [variables: V, headers?: Record<string, string>];
+export type VariablesAndHeaders<V> = {} extends V ? [variables?: V, headers?: Record<string, string>] : [variables: V, headers?: Record<string, string>];
 type VariablesOnly<V> = {} extends V ? [variables?: V] : [variables: V];
 
 /** The ADMIN_API_KEY every test server accepts; `gql` sends it unless told otherwise. */
@@ -84,11 +82,7 @@ export function graphqlClient(graphqlUrl: string, adminKey: string = TEST_ADMIN_
     const all: Record<string, string> = hasKey ? { ...headers } : { 'x-api-key': adminKey, ...headers };
     return Object.fromEntries(Object.entries(all).filter(([, value]) => value !== ''));
   };
-  const gql = async (
-    document: string | DocumentNode,
-    variables?: Record<string, unknown>,
-    headers?: Record<string, string>,
-  ): Promise<GraphQLResponse<never>> => {
+  const gql = async (document: string | DocumentNode, variables?: Record<string, unknown>, headers?: Record<string, string>): Promise<GraphQLResponse<never>> => {
     const response = await post(JSON.stringify({ query: source(document), variables }), headers);
     const body = (await response.json()) as { data?: unknown; errors?: GraphQLResponse['errors'] };
     return {
@@ -113,10 +107,7 @@ export function graphqlClient(graphqlUrl: string, adminKey: string = TEST_ADMIN_
 }
 
 /** Starts the real HTTP server on a random port over this test file's own database. */
-export async function startTestServer(
-  env: Record<string, string> = {},
-  options: { database?: TestDatabase } = {},
-): Promise<TestServer> {
+export async function startTestServer(env: Record<string, string> = {}, options: { database?: TestDatabase } = {}): Promise<TestServer> {
   // A given database outlives this server (restart tests); otherwise the server owns a fresh one.
   const ownsDatabase = !options.database;
   const database = options.database ?? (await createTestDatabase());

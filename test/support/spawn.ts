@@ -134,7 +134,10 @@ export async function spawnService(options: SpawnOptions): Promise<SpawnedServic
   const isReady = async () =>
     'output' in ready
       ? matches(output, ready.output)
-      : fetch(`${url}${ready.path}`).then((response) => response.ok, () => false);
+      : fetch(`${url}${ready.path}`).then(
+          (response) => response.ok,
+          () => false,
+        );
   for (;;) {
     if (await isReady()) return service;
     const failed = done ? 'exited' : Date.now() > deadline ? 'did not get ready' : null;

@@ -57,7 +57,14 @@ beforeAll(async () => {
         resources.push(attributesOf(resourceSpans.resource?.attributes));
         for (const scopeSpans of resourceSpans.scopeSpans) {
           for (const span of scopeSpans.spans) {
-            spans.push({ traceId: span.traceId, spanId: span.spanId, name: span.name, kind: span.kind, scope: scopeSpans.scope?.name ?? '', attributes: attributesOf(span.attributes) });
+            spans.push({
+              traceId: span.traceId,
+              spanId: span.spanId,
+              name: span.name,
+              kind: span.kind,
+              scope: scopeSpans.scope?.name ?? '',
+              attributes: attributesOf(span.attributes),
+            });
           }
         }
       }
@@ -108,12 +115,19 @@ describe('OpenTelemetry traces', () => {
     expect(body.data?.campaigns.totalCount).toBe(0);
 
     const httpSpan = await waitFor('HTTP server span', () =>
-      spans.find((span) => span.scope === '@opentelemetry/instrumentation-http' && span.kind === 2 && String(span.attributes['url.path'] ?? span.attributes['http.target'] ?? '').startsWith('/graphql')),
+      spans.find(
+        (span) =>
+          span.scope === '@opentelemetry/instrumentation-http' &&
+          span.kind === 2 &&
+          String(span.attributes['url.path'] ?? span.attributes['http.target'] ?? '').startsWith('/graphql'),
+      ),
     );
     const trace = (scope: string, test: (span: ReceivedSpan) => boolean = () => true) =>
       spans.find((span) => span.traceId === httpSpan.traceId && span.scope === scope && test(span));
     const graphqlSpan = await waitFor('GraphQL span in the same trace', () => trace('@opentelemetry/instrumentation-graphql', (span) => span.name.includes('TracedCampaigns')));
-    const sqlSpan = await waitFor('SQL span in the same trace', () => trace('@opentelemetry/instrumentation-pg', (span) => /campaigns/i.test(String(span.attributes['db.query.text'] ?? span.attributes['db.statement'] ?? ''))));
+    const sqlSpan = await waitFor('SQL span in the same trace', () =>
+      trace('@opentelemetry/instrumentation-pg', (span) => /campaigns/i.test(String(span.attributes['db.query.text'] ?? span.attributes['db.statement'] ?? ''))),
+    );
 
     expect(graphqlSpan.traceId).toBe(httpSpan.traceId);
     expect(sqlSpan.traceId).toBe(httpSpan.traceId);

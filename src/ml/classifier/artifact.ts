@@ -13,9 +13,7 @@ export interface ArtifactParts<H> {
 
 export function encodeArtifact<H extends object>(header: H, buffers: Record<string, Float32Array>): Uint8Array {
   const names = Object.keys(buffers);
-  const json = new TextEncoder().encode(
-    JSON.stringify({ ...header, buffers: names.map((name) => ({ name, length: buffers[name].length })) }),
-  );
+  const json = new TextEncoder().encode(JSON.stringify({ ...header, buffers: names.map((name) => ({ name, length: buffers[name].length })) }));
   const headerEnd = 8 + json.length;
   const dataStart = Math.ceil(headerEnd / 4) * 4;
   const total = dataStart + names.reduce((s, n) => s + buffers[n].length * 4, 0);

@@ -7,11 +7,7 @@ import { compareCodeUnits } from '../shared/order.js';
 import { stratifiedSplit, type StratifiedSplit } from '../shared/split.js';
 import { createRandom, shuffleInPlace } from '../shared/random.js';
 import { classificationMetrics, type ClassificationMetrics } from '../shared/classification-metrics.js';
-import {
-  resolveTextClassifierHyperparameters,
-  type ResolvedTextClassifierHyperparameters,
-  type TextClassifierHyperparameters,
-} from './hyperparameters.js';
+import { resolveTextClassifierHyperparameters, type ResolvedTextClassifierHyperparameters, type TextClassifierHyperparameters } from './hyperparameters.js';
 
 export type { ClassificationMetrics } from '../shared/classification-metrics.js';
 export type { TextClassifierHyperparameters, ResolvedTextClassifierHyperparameters } from './hyperparameters.js';
@@ -114,10 +110,7 @@ function checkClasses(examples: readonly LabelledText[], minPerClass: number): s
   }
   const small = classes.filter((c) => c.count < minPerClass);
   if (small.length > 0) {
-    throw new InsufficientTrainingDataError(
-      `need at least ${minPerClass} examples per class; too few for ${small.map((c) => `"${c.label}" (${c.count})`).join(', ')}`,
-      small,
-    );
+    throw new InsufficientTrainingDataError(`need at least ${minPerClass} examples per class; too few for ${small.map((c) => `"${c.label}" (${c.count})`).join(', ')}`, small);
   }
   return classes.map((c) => c.label);
 }
@@ -167,11 +160,7 @@ function evaluate(net: SparseNet, rows: readonly SparseVector[], y: Int32Array, 
   return { loss: loss / rows.length, accuracy: correct / rows.length, predicted };
 }
 
-export async function trainTextClassifier(
-  examples: LabelledText[],
-  hp?: TextClassifierHyperparameters,
-  opts?: TrainOptions,
-): Promise<TrainResult> {
+export async function trainTextClassifier(examples: LabelledText[], hp?: TextClassifierHyperparameters, opts?: TrainOptions): Promise<TrainResult> {
   const h = resolveTextClassifierHyperparameters(hp);
   const started = performance.now();
   const { name: backend } = await initTensorflowBackend(opts?.backend);
@@ -251,7 +240,11 @@ export async function trainTextClassifier(
     const t = evaluate(net, xTest, yOf(test), classes);
     const testLabels = test.map((e) => e.label);
     const allLabels = [...labels, ...[...new Set(testLabels)].filter((l) => !labelIndex.has(l)).sort()];
-    const metrics = classificationMetrics(testLabels, Array.from(t.predicted, (p) => labels[p]), allLabels);
+    const metrics = classificationMetrics(
+      testLabels,
+      Array.from(t.predicted, (p) => labels[p]),
+      allLabels,
+    );
 
     const header: ArtifactHeader = {
       format: 'text-classifier',

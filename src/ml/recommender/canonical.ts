@@ -34,13 +34,7 @@ function valueRank(v: number | null | undefined): number {
 
 /** Content order of interactions: user, occurredAt, item, type, value (equal rows are interchangeable). */
 export function compareInteractions(a: InteractionInput, b: InteractionInput): number {
-  return (
-    a.user - b.user ||
-    timeOf(a.occurredAt) - timeOf(b.occurredAt) ||
-    a.item - b.item ||
-    KIND_RANK[a.type] - KIND_RANK[b.type] ||
-    compareValues(a.value, b.value)
-  );
+  return a.user - b.user || timeOf(a.occurredAt) - timeOf(b.occurredAt) || a.item - b.item || KIND_RANK[a.type] - KIND_RANK[b.type] || compareValues(a.value, b.value);
 }
 
 function compareValues(a: number | null | undefined, b: number | null | undefined): number {
@@ -78,8 +72,7 @@ export function canonicalInteractions<T extends InteractionInput>(interactions: 
   const value = Float64Array.from(interactions, (it) => valueRank(it.value));
   const item = Float64Array.from(interactions, (it) => it.item);
   const kind = Uint8Array.from(interactions, (it) => KIND_RANK[it.type]);
-  const byContent = (a: number, b: number): number =>
-    time[a] - time[b] || item[a] - item[b] || kind[a] - kind[b] || (value[a] < value[b] ? -1 : value[a] > value[b] ? 1 : 0);
+  const byContent = (a: number, b: number): number => time[a] - time[b] || item[a] - item[b] || kind[a] - kind[b] || (value[a] < value[b] ? -1 : value[a] > value[b] ? 1 : 0);
   for (let u = 0; u <= maxUser; u++) if (start[u + 1] - start[u] > 1) order.subarray(start[u], start[u + 1]).sort(byContent);
   return Array.from(order, (p) => interactions[p]);
 }

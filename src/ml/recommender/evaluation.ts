@@ -54,11 +54,7 @@ export type RelevanceMode = 'ANY' | 'POSITIVE';
  * history (they are never recommended). 'POSITIVE' drops items whose test
  * signal is net negative (e.g. only low ratings).
  */
-export function relevantItems(
-  split: TemporalSplit,
-  signals: SignalConfig,
-  mode: RelevanceMode = 'ANY',
-): Map<number, Set<number>> {
+export function relevantItems(split: TemporalSplit, signals: SignalConfig, mode: RelevanceMode = 'ANY'): Map<number, Set<number>> {
   const trainSeen = new Map<number, Set<number>>();
   for (const it of split.train) {
     let s = trainSeen.get(it.user);
@@ -102,7 +98,11 @@ export function recommenderHoldOut(
   // In content order, as trainRecommender trains on them: the same split whatever the input order.
   const split = temporalSplit(canonicalInteractions(data.interactions), hp.testFraction);
   const relevant = relevantItems(split, signals);
-  const users = sampleUsers([...relevant.keys()].filter((u) => u < data.userCount), hp.maxEvalUsers, hp.seed);
+  const users = sampleUsers(
+    [...relevant.keys()].filter((u) => u < data.userCount),
+    hp.maxEvalUsers,
+    hp.seed,
+  );
   return { split, relevant, users };
 }
 
@@ -117,12 +117,7 @@ export function holdOutProtocol(hp: Pick<ResolvedRecommenderHyperparameters, 'te
  * their history (items matched by id; items the other model does not know are left out), and
  * relevant items it does not know count as misses. Null when the model has no id mapping.
  */
-export function evaluateOnHoldOut(
-  other: RecommenderModel,
-  hold: HoldOut,
-  itemIds: readonly string[],
-  strategy: Strategy = 'HYBRID',
-): RankingMetrics | null {
+export function evaluateOnHoldOut(other: RecommenderModel, hold: HoldOut, itemIds: readonly string[], strategy: Strategy = 'HYBRID'): RankingMetrics | null {
   const otherItems = other.ids?.items;
   if (!otherItems) return null;
   const toOther = new Map(otherItems.map((id, index) => [id, index]));
@@ -193,12 +188,7 @@ export interface ComponentBatchUser {
  * Computes collaborative (batched on TensorFlow.js), item-kNN and content
  * scores for users, `batchSize` at a time, calling `visit` per user.
  */
-export function forEachUserComponents(
-  model: RecommenderModel,
-  users: readonly number[],
-  visit: (u: ComponentBatchUser) => void,
-  batchSize = 256,
-): void {
+export function forEachUserComponents(model: RecommenderModel, users: readonly number[], visit: (u: ComponentBatchUser) => void, batchSize = 256): void {
   const k = model.header.factors;
   const n = model.itemCount;
   const handle = itemMatrix(model.arrays.itemFactors, n, k);
@@ -255,7 +245,13 @@ export function evaluateModel(
   opts: { maxUsers?: number; seed?: number; blend?: BlendWeights; users?: readonly number[] } = {},
 ): ModelEvaluation {
   // `users`: a hold-out's own sample (see recommenderHoldOut).
-  const users = opts.users ?? sampleUsers([...relevant.keys()].filter((u) => u < model.userCount), opts.maxUsers ?? 3000, opts.seed);
+  const users =
+    opts.users ??
+    sampleUsers(
+      [...relevant.keys()].filter((u) => u < model.userCount),
+      opts.maxUsers ?? 3000,
+      opts.seed,
+    );
   const n = model.itemCount;
   const acc = {
     hybrid: new MetricAccumulator(),
@@ -304,12 +300,12 @@ export function evaluateModel(
 }
 
 /** NDCG@10 of collaborative scores only (cheap: used to compare ALS candidates). */
-export function collaborativeNdcg(
-  model: RecommenderModel,
-  relevant: ReadonlyMap<number, ReadonlySet<number>>,
-  opts: { maxUsers?: number; seed?: number } = {},
-): number {
-  const users = sampleUsers([...relevant.keys()].filter((u) => u < model.userCount), opts.maxUsers ?? 1000, opts.seed);
+export function collaborativeNdcg(model: RecommenderModel, relevant: ReadonlyMap<number, ReadonlySet<number>>, opts: { maxUsers?: number; seed?: number } = {}): number {
+  const users = sampleUsers(
+    [...relevant.keys()].filter((u) => u < model.userCount),
+    opts.maxUsers ?? 1000,
+    opts.seed,
+  );
   const k = model.header.factors;
   const n = model.itemCount;
   const handle = itemMatrix(model.arrays.itemFactors, n, k);
@@ -347,7 +343,11 @@ export function easeNdcg(
   relevant: ReadonlyMap<number, ReadonlySet<number>>,
   opts: { maxUsers?: number; seed?: number } = {},
 ): number {
-  const users = sampleUsers([...relevant.keys()].filter((u) => u < userItem.rows), opts.maxUsers ?? 1000, opts.seed);
+  const users = sampleUsers(
+    [...relevant.keys()].filter((u) => u < userItem.rows),
+    opts.maxUsers ?? 1000,
+    opts.seed,
+  );
   const n = userItem.cols;
   const scores = new Float32Array(n);
   const ranked = new Float32Array(n);
@@ -396,12 +396,21 @@ export function tuneBlend(
     minGain?: Partial<Record<keyof BlendWeights, number>>;
   } = {},
 ): { best: BlendWeights; ndcg: number; evaluated: number } {
-  const users = sampleUsers([...relevant.keys()].filter((u) => u < model.userCount), opts.maxUsers ?? 1000, opts.seed);
+  const users = sampleUsers(
+    [...relevant.keys()].filter((u) => u < model.userCount),
+    opts.maxUsers ?? 1000,
+    opts.seed,
+  );
   const n = model.itemCount;
   const C = BLEND_KEYS.length;
   // Per user: candidate items (ascending, so ties break by item index as in topK), their
   // standardised component scores (component-major) and relevance flags.
-  interface Cached { len: number; z: Float32Array; rel: Uint8Array; idcg: number }
+  interface Cached {
+    len: number;
+    z: Float32Array;
+    rel: Uint8Array;
+    idcg: number;
+  }
   const cache: Cached[] = [];
   const inCand = new Uint8Array(n);
   const discount = Array.from({ length: 10 }, (_, r) => 1 / Math.log2(r + 2));
@@ -521,7 +530,10 @@ export function tuneBlend(
   // the noise of picking the best of many candidates, and not worth its cost.
   for (const [key, margin] of Object.entries(opts.minGain ?? {}) as [keyof BlendWeights, number][]) {
     if (result.best[key] === 0) continue;
-    const without = ascend(starts.map((s) => ({ ...s, [key]: 0 })), { ...values, [key]: [0] });
+    const without = ascend(
+      starts.map((s) => ({ ...s, [key]: 0 })),
+      { ...values, [key]: [0] },
+    );
     if (without.score * (1 + margin) >= result.score) result = without;
   }
   return { best: result.best, ndcg: result.score, evaluated: memo.size };
@@ -540,16 +552,15 @@ export interface HeldOutUser {
  * items is ranked with `strategy`, and Recall@20 / NDCG@10 / MAP@10 / coverage@20 are
  * averaged. A user whose history maps to nothing gets the cold-start (popularity) list.
  */
-export function evaluateHistories(
-  model: RecommenderModel,
-  users: readonly HeldOutUser[],
-  strategy: Strategy = 'HYBRID',
-): RankingMetrics {
+export function evaluateHistories(model: RecommenderModel, users: readonly HeldOutUser[], strategy: Strategy = 'HYBRID'): RankingMetrics {
   const acc = new MetricAccumulator();
   for (const u of users) {
     if (u.relevant.size === 0) continue;
     const recs = model.recommendForUser(null, u.history, { limit: 20, strategy });
-    acc.add(Int32Array.from(recs, (r) => r.item), u.relevant);
+    acc.add(
+      Int32Array.from(recs, (r) => r.item),
+      u.relevant,
+    );
   }
   return acc.result(model.itemCount);
 }

@@ -50,7 +50,10 @@ function median(sorted: number[]): number {
 }
 
 function topLevels(counts: Map<string, number>, max: number): string[] {
-  return [...counts.entries()].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, max).map(([k]) => k);
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, max)
+    .map(([k]) => k);
 }
 
 export function buildContentFeatures(items: readonly (ItemFeatureInput | undefined)[] | undefined, itemCount: number): ContentFeatures {
@@ -122,7 +125,13 @@ export function buildContentFeatures(items: readonly (ItemFeatureInput | undefin
     norm = Math.sqrt(norm) || 1;
     for (const k of cols) row[tagBase + k] = (W_TAGS * tagIdf[k]) / norm;
   });
-  report.push({ name: 'tags', kind: 'tags', missing: tagsMissing, missingRate: rate(tagsMissing), strategy: `multi-hot (top ${MAX_TAGS}, IDF); no tags → 'tags_missing' indicator` });
+  report.push({
+    name: 'tags',
+    kind: 'tags',
+    missing: tagsMissing,
+    missingRate: rate(tagsMissing),
+    strategy: `multi-hot (top ${MAX_TAGS}, IDF); no tags → 'tags_missing' indicator`,
+  });
 
   // Price bands.
   const prices: number[] = [];
@@ -147,7 +156,14 @@ export function buildContentFeatures(items: readonly (ItemFeatureInput | undefin
     row[priceBase + band] = W_PRICE;
   });
   const priceMissing = itemCount - prices.length;
-  report.push({ name: 'price', kind: 'price', missing: priceMissing, missingRate: rate(priceMissing), strategy: `quantile band (${PRICE_BANDS}); missing → 'missing' band`, fill: null });
+  report.push({
+    name: 'price',
+    kind: 'price',
+    missing: priceMissing,
+    missingRate: rate(priceMissing),
+    strategy: `quantile band (${PRICE_BANDS}); missing → 'missing' band`,
+    fill: null,
+  });
 
   // Attributes: infer type per key from observed values.
   const keys = new Set<string>();
@@ -201,7 +217,14 @@ export function buildContentFeatures(items: readonly (ItemFeatureInput | undefin
         const k = levelIndex.get(String(v));
         row[col + (k ?? levels.length)] = W_CATEGORICAL;
       });
-      report.push({ name: key, kind: 'categorical', missing, missingRate: rate(missing), strategy: `one-hot (top ${MAX_LEVELS} + other); missing → 'missing' level`, fill: levels[0] ?? null });
+      report.push({
+        name: key,
+        kind: 'categorical',
+        missing,
+        missingRate: rate(missing),
+        strategy: `one-hot (top ${MAX_LEVELS} + other); missing → 'missing' level`,
+        fill: levels[0] ?? null,
+      });
     }
   }
 

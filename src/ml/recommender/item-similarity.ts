@@ -271,7 +271,24 @@ export async function buildSimilarLists(
   const tops = metrics.map(() => new TopKBuffer(k));
   const rows: { items: Int32Array; scores: Float32Array; shared: Int32Array }[][] = metrics.map(() => new Array(nItems));
   const empty = { items: new Int32Array(0), scores: new Float32Array(0), shared: new Int32Array(0) };
-  const stats: PairStats = { n: 0, cov: 0, varA: 0, varB: 0, dotAll: 0, sqA: 0, sqB: 0, countA: 0, countB: 0, p: 0, dot: 0, normA: 0, normB: 0, sumA: 0, sumB: 0, customers: r.rows };
+  const stats: PairStats = {
+    n: 0,
+    cov: 0,
+    varA: 0,
+    varB: 0,
+    dotAll: 0,
+    sqA: 0,
+    sqB: 0,
+    countA: 0,
+    countB: 0,
+    p: 0,
+    dot: 0,
+    normA: 0,
+    normB: 0,
+    sumA: 0,
+    sumB: 0,
+    customers: r.rows,
+  };
   const pearsonOver = config.pearsonOver ?? DEFAULT_SIMILAR.pearsonOver;
   const slice = Math.max(1, options.sliceItems ?? 500);
 

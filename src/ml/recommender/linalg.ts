@@ -71,15 +71,7 @@ export function dot(a: ArrayLike<number>, ao: number, b: ArrayLike<number>, bo: 
  * C = op(A)·op(B), all row-major: op(A) is m×k, op(B) is k×n. `transA` means A
  * is stored k×m, `transB` that B is stored n×k. Result m×n.
  */
-export type MatMul = (
-  a: Float32Array,
-  b: Float32Array,
-  m: number,
-  k: number,
-  n: number,
-  transA?: boolean,
-  transB?: boolean,
-) => Float32Array;
+export type MatMul = (a: Float32Array, b: Float32Array, m: number, k: number, n: number, transA?: boolean, transB?: boolean) => Float32Array;
 
 /** Rows of op(X) (r×k) laid out contiguously along k, so both operands of the kernel stream. */
 function packRows(x: Float32Array, rows: number, k: number, transposed: boolean): Float64Array {
@@ -118,21 +110,68 @@ export const jsMatMul: MatMul = (a, b, m, k, n, transA = false, transB = false) 
       const b1 = b0 + k;
       const b2 = b1 + k;
       const b3 = b2 + k;
-      let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c10 = 0, c11 = 0, c12 = 0, c13 = 0;
-      let c20 = 0, c21 = 0, c22 = 0, c23 = 0, c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+      let c00 = 0,
+        c01 = 0,
+        c02 = 0,
+        c03 = 0,
+        c10 = 0,
+        c11 = 0,
+        c12 = 0,
+        c13 = 0;
+      let c20 = 0,
+        c21 = 0,
+        c22 = 0,
+        c23 = 0,
+        c30 = 0,
+        c31 = 0,
+        c32 = 0,
+        c33 = 0;
       for (let p = 0; p < k; p++) {
-        const x0 = pa[a0 + p], x1 = pa[a1 + p], x2 = pa[a2 + p], x3 = pa[a3 + p];
-        const y0 = pb[b0 + p], y1 = pb[b1 + p], y2 = pb[b2 + p], y3 = pb[b3 + p];
-        c00 += x0 * y0; c01 += x0 * y1; c02 += x0 * y2; c03 += x0 * y3;
-        c10 += x1 * y0; c11 += x1 * y1; c12 += x1 * y2; c13 += x1 * y3;
-        c20 += x2 * y0; c21 += x2 * y1; c22 += x2 * y2; c23 += x2 * y3;
-        c30 += x3 * y0; c31 += x3 * y1; c32 += x3 * y2; c33 += x3 * y3;
+        const x0 = pa[a0 + p],
+          x1 = pa[a1 + p],
+          x2 = pa[a2 + p],
+          x3 = pa[a3 + p];
+        const y0 = pb[b0 + p],
+          y1 = pb[b1 + p],
+          y2 = pb[b2 + p],
+          y3 = pb[b3 + p];
+        c00 += x0 * y0;
+        c01 += x0 * y1;
+        c02 += x0 * y2;
+        c03 += x0 * y3;
+        c10 += x1 * y0;
+        c11 += x1 * y1;
+        c12 += x1 * y2;
+        c13 += x1 * y3;
+        c20 += x2 * y0;
+        c21 += x2 * y1;
+        c22 += x2 * y2;
+        c23 += x2 * y3;
+        c30 += x3 * y0;
+        c31 += x3 * y1;
+        c32 += x3 * y2;
+        c33 += x3 * y3;
       }
       let o = i * n + j;
-      c[o] = c00; c[o + 1] = c01; c[o + 2] = c02; c[o + 3] = c03; o += n;
-      c[o] = c10; c[o + 1] = c11; c[o + 2] = c12; c[o + 3] = c13; o += n;
-      c[o] = c20; c[o + 1] = c21; c[o + 2] = c22; c[o + 3] = c23; o += n;
-      c[o] = c30; c[o + 1] = c31; c[o + 2] = c32; c[o + 3] = c33;
+      c[o] = c00;
+      c[o + 1] = c01;
+      c[o + 2] = c02;
+      c[o + 3] = c03;
+      o += n;
+      c[o] = c10;
+      c[o + 1] = c11;
+      c[o + 2] = c12;
+      c[o + 3] = c13;
+      o += n;
+      c[o] = c20;
+      c[o + 1] = c21;
+      c[o + 2] = c22;
+      c[o + 3] = c23;
+      o += n;
+      c[o] = c30;
+      c[o + 1] = c31;
+      c[o + 2] = c32;
+      c[o + 3] = c33;
     }
   }
   // Ragged edges (at most 3 rows / columns): plain dot products.

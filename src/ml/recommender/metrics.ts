@@ -75,11 +75,7 @@ export function catalogueCoverage(lists: Iterable<ArrayLike<number>>, catalogueS
  * Indices of the k highest scores (descending; ties by lower index), skipping
  * entries where `skip` returns true or the score is not finite. O(n log k).
  */
-export function topK(
-  scores: ArrayLike<number>,
-  k: number,
-  skip?: (index: number) => boolean,
-): { items: Int32Array; scores: Float32Array } {
+export function topK(scores: ArrayLike<number>, k: number, skip?: (index: number) => boolean): { items: Int32Array; scores: Float32Array } {
   const top = new TopKBuffer(k);
   for (let i = 0; i < scores.length; i++) {
     const s = scores[i];

@@ -9,16 +9,7 @@ import type { NeighbourLists } from './knn.js';
 import { dot } from './linalg.js';
 import { topK } from './metrics.js';
 import { TopKBuffer } from '../shared/top-k.js';
-import {
-  blendScores,
-  CollaborativeScorer,
-  ContentScorer,
-  EaseScorer,
-  KnnScorer,
-  PopularityScorer,
-  type ScoreComponents,
-  type UserHistory,
-} from './scorers/index.js';
+import { blendScores, CollaborativeScorer, ContentScorer, EaseScorer, KnnScorer, PopularityScorer, type ScoreComponents, type UserHistory } from './scorers/index.js';
 import { findInRow, KIND_STRENGTH } from './history-kinds.js';
 import { signalWeight, upgradeLegacySignals, type LegacySignalConfig } from './signals.js';
 import type { SimilarityMetric, SparseVector } from './similarity.js';
@@ -131,9 +122,30 @@ export interface ModelArrays {
 }
 
 const ARRAY_ORDER: readonly (keyof ModelArrays)[] = [
-  'userFactors', 'itemFactors', 'itemGram', 'knnIndices', 'knnSims', 'historyIndptr', 'historyItems',
-  'historyWeights', 'historyKinds', 'popularity', 'trending', 'contentIndptr', 'contentIndices', 'contentValues', 'itemCategory',
-  'easeIndptr', 'easeIndices', 'easeWeights', 'candidateItems', 'candidateScores', 'similarIndptr', 'similarNeighbours', 'similarScores', 'similarShared',
+  'userFactors',
+  'itemFactors',
+  'itemGram',
+  'knnIndices',
+  'knnSims',
+  'historyIndptr',
+  'historyItems',
+  'historyWeights',
+  'historyKinds',
+  'popularity',
+  'trending',
+  'contentIndptr',
+  'contentIndices',
+  'contentValues',
+  'itemCategory',
+  'easeIndptr',
+  'easeIndices',
+  'easeWeights',
+  'candidateItems',
+  'candidateScores',
+  'similarIndptr',
+  'similarNeighbours',
+  'similarScores',
+  'similarShared',
 ];
 
 /**
@@ -383,13 +395,7 @@ export class RecommenderModel {
     return idx.slice(0, 50).map((i) => h.items[i]);
   }
 
-  private reasonFor(
-    item: number,
-    strategy: Strategy,
-    coldUser: boolean,
-    anchors: number[],
-    share: Map<number, number> | null,
-  ): Recommendation['reason'] {
+  private reasonFor(item: number, strategy: Strategy, coldUser: boolean, anchors: number[], share: Map<number, number> | null): Recommendation['reason'] {
     if (coldUser) return { kind: 'NEW_USER' };
     const category = this.categoryOf[item];
     if (strategy === 'POPULAR' || anchors.length === 0) {
@@ -419,12 +425,7 @@ export class RecommenderModel {
    * nor, without any, above 1 / (1 + λ), the score of a perfect pair resting on one customer.
    * A version-1/2 model has no lists: the metric on the factors over all items, as it served then.
    */
-  similarItems(
-    item: number,
-    limit: number,
-    metric: SimilarityMetric = 'COSINE',
-    opts?: { exclude?: Set<number>; filter?: (item: number) => boolean },
-  ): SimilarItem[] {
+  similarItems(item: number, limit: number, metric: SimilarityMetric = 'COSINE', opts?: { exclude?: Set<number>; filter?: (item: number) => boolean }): SimilarItem[] {
     if (!(Number.isInteger(item) && item >= 0 && item < this.itemCount)) throw new RangeError(`unknown item index ${item}`);
     const skip = (j: number) => j === item || (opts?.exclude?.has(j) ?? false) || (opts?.filter !== undefined && !opts.filter(j));
     const lists = this.similarLists;

@@ -103,13 +103,7 @@ export interface CsrMatrix {
  * Sums the decayed weights of all events per (user, item). Invalid indices are
  * dropped (the caller validated counts). O(n + nnz log(row length)).
  */
-export function buildInteractionMatrix(
-  interactions: readonly InteractionInput[],
-  userCount: number,
-  itemCount: number,
-  cfg: SignalConfig,
-  referenceMs?: number,
-): CsrMatrix {
+export function buildInteractionMatrix(interactions: readonly InteractionInput[], userCount: number, itemCount: number, cfg: SignalConfig, referenceMs?: number): CsrMatrix {
   let ref = referenceMs ?? -Infinity;
   if (referenceMs === undefined) for (const it of interactions) ref = Math.max(ref, timeOf(it.occurredAt));
   const counts = new Int32Array(userCount + 1);

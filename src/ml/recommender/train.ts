@@ -64,11 +64,7 @@ export const DEFAULT_BLEND: BlendWeights = { collaborative: 1, knn: 0.5, content
  * Starting points of the blend search: the default, the default without EASE
  * (the pre-EASE optimum on funnel data) and an EASE-led blend (MovieLens-like data).
  */
-const BLEND_STARTS: readonly BlendWeights[] = [
-  DEFAULT_BLEND,
-  { ...DEFAULT_BLEND, ease: 0 },
-  { collaborative: 0, knn: 0, content: 0, popularity: 0.25, ease: 1 },
-];
+const BLEND_STARTS: readonly BlendWeights[] = [DEFAULT_BLEND, { ...DEFAULT_BLEND, ease: 0 }, { collaborative: 0, knn: 0, content: 0, popularity: 0.25, ease: 1 }];
 
 function validate(data: RecommenderTrainingData): void {
   const { userCount, itemCount, interactions } = data;
@@ -211,8 +207,12 @@ function fit(
   const I = data.itemCount;
   const { r, rt, refMs, knn, popularity, trending, warm } = prep;
   ctx.onProgress?.({ stage: stage === 'final' ? 'als' : stage, iteration: 0, iterations: als.iterations, message: 'als' });
-  const f = trainAls(r, rt, als, ctx.seed, (iteration, loss) =>
-    ctx.onProgress?.({ stage: stage === 'final' ? 'als' : stage, iteration, iterations: als.iterations, loss, message: 'als' }),
+  const f = trainAls(
+    r,
+    rt,
+    als,
+    ctx.seed,
+    (iteration, loss) => ctx.onProgress?.({ stage: stage === 'final' ? 'als' : stage, iteration, iterations: als.iterations, loss, message: 'als' }),
     stage === 'final',
     init?.arrays,
   );
@@ -422,7 +422,16 @@ export async function trainRecommender(
       let blendModel = winner.model;
       if (tuneAls && baseAls.iterations > TUNE_ITERATIONS) {
         onProgress?.({ stage: 'tune', message: `continuing the chosen ALS by ${BLEND_EXTRA_ITERATIONS} epochs` });
-        blendModel = fit(ctx, prep, { ...winner.als, iterations: Math.min(BLEND_EXTRA_ITERATIONS, baseAls.iterations - TUNE_ITERATIONS) }, chosenBlend, null, 'tune', ease, winner.model);
+        blendModel = fit(
+          ctx,
+          prep,
+          { ...winner.als, iterations: Math.min(BLEND_EXTRA_ITERATIONS, baseAls.iterations - TUNE_ITERATIONS) },
+          chosenBlend,
+          null,
+          'tune',
+          ease,
+          winner.model,
+        );
       }
       onProgress?.({ stage: 'tune', message: 'blend weights' });
       // 500 validation users: with 1,000 the chosen blends gave the same test NDCG@10 on funnel

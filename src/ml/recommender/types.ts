@@ -96,7 +96,6 @@ export interface BlendWeights {
   ease: number;
 }
 
-
 export interface RecommendOptions {
   limit: number;
   strategy: Strategy;

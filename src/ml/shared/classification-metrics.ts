@@ -25,11 +25,7 @@ export interface ClassificationMetrics {
  * zero_division=0. Labels default to the sorted union of both arrays; any label
  * outside an explicit list throws, so mistakes do not vanish silently.
  */
-export function classificationMetrics(
-  actual: readonly string[],
-  predicted: readonly string[],
-  labels?: readonly string[],
-): ClassificationMetrics {
+export function classificationMetrics(actual: readonly string[], predicted: readonly string[], labels?: readonly string[]): ClassificationMetrics {
   if (actual.length !== predicted.length) throw new RangeError('actual and predicted differ in length');
   const labelList = labels ? [...labels] : [...new Set([...actual, ...predicted])].sort();
   const index = new Map(labelList.map((l, i) => [l, i]));

@@ -12,12 +12,7 @@ export interface StratifiedSplit<T> {
  * are rounded, and a class with at least 3 items gets at least one of each
  * (when the fraction is non-zero) so rare classes are still evaluated.
  */
-export function stratifiedSplit<T>(
-  items: readonly T[],
-  labelOf: (item: T) => string,
-  fractions: { validation: number; test: number },
-  seed: number,
-): StratifiedSplit<T> {
+export function stratifiedSplit<T>(items: readonly T[], labelOf: (item: T) => string, fractions: { validation: number; test: number }, seed: number): StratifiedSplit<T> {
   const { validation: vf, test: tf } = fractions;
   if (vf < 0 || tf < 0 || vf + tf >= 1) throw new RangeError('validation + test fractions must be in [0, 1)');
   const byClass = new Map<string, T[]>();

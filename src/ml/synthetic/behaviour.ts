@@ -113,9 +113,26 @@ export interface SyntheticWorld {
 }
 
 export const CATEGORY_NAMES: readonly string[] = [
-  'electronics', 'books', 'beauty', 'home', 'sports', 'toys', 'grocery', 'fashion',
-  'garden', 'automotive', 'health', 'pets', 'music', 'office', 'jewelry', 'baby',
-  'kitchen', 'games', 'movies', 'outdoors',
+  'electronics',
+  'books',
+  'beauty',
+  'home',
+  'sports',
+  'toys',
+  'grocery',
+  'fashion',
+  'garden',
+  'automotive',
+  'health',
+  'pets',
+  'music',
+  'office',
+  'jewelry',
+  'baby',
+  'kitchen',
+  'games',
+  'movies',
+  'outdoors',
 ];
 
 const CATEGORY_TAGS: Record<string, readonly string[]> = {
@@ -129,10 +146,7 @@ const CATEGORY_TAGS: Record<string, readonly string[]> = {
   fashion: ['denim', 'summer', 'leather', 'sneakers', 'winter', 'accessories'],
 };
 const GENERIC_TAGS: readonly string[] = ['classic', 'new', 'gift', 'compact', 'bundle', 'limited'];
-const STYLE_TAGS: readonly string[] = [
-  'eco', 'premium', 'budget', 'vintage', 'minimalist', 'family', 'tech-savvy', 'handmade',
-  'luxury', 'sporty', 'kids', 'professional',
-];
+const STYLE_TAGS: readonly string[] = ['eco', 'premium', 'budget', 'vintage', 'minimalist', 'family', 'tech-savvy', 'handmade', 'luxury', 'sporty', 'kids', 'professional'];
 const COLORS: readonly string[] = ['black', 'white', 'red', 'blue', 'green', 'grey', 'beige', 'pink'];
 const BRAND_STEMS: readonly string[] = ['Acme', 'Nova', 'Orbit', 'Pine', 'Vela', 'Kora', 'Lumo', 'Terra', 'Zen', 'Brio'];
 
@@ -270,9 +284,7 @@ export function createSyntheticWorld(opts: SyntheticBehaviourOptions): Synthetic
 
     // Clusters have a price level: premium-ish clusters pay more.
     const clusterPriceShift = ((cluster * 7) % 5) / 5 - 0.4;
-    const price = missing() === null
-      ? Math.round(categoryMedianPrice[category] * Math.exp(0.5 * rng.normal() + clusterPriceShift) * 100) / 100
-      : null;
+    const price = missing() === null ? Math.round(categoryMedianPrice[category] * Math.exp(0.5 * rng.normal() + clusterPriceShift) * 100) / 100 : null;
 
     const attributes: Record<string, number | string | null> = {};
     const put = (key: string, make: () => number | string): void => {
@@ -313,10 +325,7 @@ export function createSyntheticWorld(opts: SyntheticBehaviourOptions): Synthetic
  * products) (plus one Set of seen pairs in RATINGS mode), so 1M+ events can be
  * consumed without materialising them.
  */
-export function* iterateSyntheticInteractions(
-  world: SyntheticWorld,
-  opts: SyntheticBehaviourOptions,
-): Generator<SyntheticInteraction, void, undefined> {
+export function* iterateSyntheticInteractions(world: SyntheticWorld, opts: SyntheticBehaviourOptions): Generator<SyntheticInteraction, void, undefined> {
   const o = resolve(opts);
   // Separate stream from the world's so the world does not depend on the count.
   const rng = createRng((o.seed ^ 0x5bd1e995) >>> 0);
@@ -375,7 +384,7 @@ export function* iterateSyntheticInteractions(
     }
     if (rng.next() >= o.tasteStrength) return globalSampler.sample(rng);
     const useSecondary = user.secondaryCluster !== undefined && rng.next() < o.drift * frac;
-    const c = useSecondary ? user.secondaryCluster ?? user.cluster : user.cluster;
+    const c = useSecondary ? (user.secondaryCluster ?? user.cluster) : user.cluster;
     const members = clusterMembers[c];
     if (members.length === 0) return globalSampler.sample(rng);
     return members[clusterSamplers[c].sample(rng)];
@@ -495,4 +504,3 @@ export const MOVIELENS_LIKE: SyntheticBehaviourOptions = {
  * docs/benchmarks.md.
  */
 export const MOVIELENS_LIKE_LOCALITY: SyntheticLocality = Object.freeze({ seriesSize: 100, stay: 0.86, popularityExponent: 2 });
-

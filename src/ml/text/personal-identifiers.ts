@@ -33,11 +33,15 @@ const NOT_AFTER = '(?![A-Za-z0-9\\uFF10-\\uFF19\\uFF21-\\uFF3A\\uFF41-\\uFF5A_@]
 const PATTERNS: { kind: PersonalIdentifierKind; pattern: RegExp; accept?: (text: string) => boolean }[] = [
   {
     kind: 'email',
-    pattern: /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+[@\uFF20][A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}(?![A-Za-z0-9-])/g,
+    pattern:
+      /(?<![A-Za-z0-9._%+-])[A-Za-z0-9._%+-]+[@\uFF20][A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)*\.[A-Za-z]{2,}(?![A-Za-z0-9-])/g,
   },
   {
     kind: 'id-number',
-    pattern: new RegExp(`${NOT_BEFORE}[1-9\\uFF11-\\uFF19]${D}{5}(?:18|19|20|\\uFF11\\uFF18|\\uFF11\\uFF19|\\uFF12\\uFF10)${D}{2}${D}{4}${D}{3}[0-9Xx\\uFF10-\\uFF19\\uFF38\\uFF58]${NOT_AFTER}`, 'g'),
+    pattern: new RegExp(
+      `${NOT_BEFORE}[1-9\\uFF11-\\uFF19]${D}{5}(?:18|19|20|\\uFF11\\uFF18|\\uFF11\\uFF19|\\uFF12\\uFF10)${D}{2}${D}{4}${D}{3}[0-9Xx\\uFF10-\\uFF19\\uFF38\\uFF58]${NOT_AFTER}`,
+      'g',
+    ),
     accept: hasValidBirthDate,
   },
   {
@@ -50,7 +54,10 @@ const PATTERNS: { kind: PersonalIdentifierKind; pattern: RegExp; accept?: (text:
     kind: 'phone',
     // Each character is taken by one alternative only (no backtracking blow-up on long digit runs).
     pattern: new RegExp(`${NOT_BEFORE}[+\\uFF0B]${D}(?:${D}|${SEP}(?=[(]?${D})|\\((?=${D})|\\)(?=${SEP}?${D}))*${NOT_AFTER}`, 'g'),
-    accept: (text) => { const digits = countDigits(text); return digits >= 8 && digits <= 15; },
+    accept: (text) => {
+      const digits = countDigits(text);
+      return digits >= 8 && digits <= 15;
+    },
   },
   {
     // Chinese landline with its area code set apart: 010-12345678, (0755) 1234567.

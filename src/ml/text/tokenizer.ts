@@ -86,7 +86,10 @@ export function normalizeText(text: string, maxChars = DEFAULT_TOKENIZE_OPTIONS.
   let t = text.length > maxChars ? text.slice(0, maxChars) : text;
   // Do not leave half a surrogate pair at the cut.
   if (t.length > 0 && /[\uD800-\uDBFF]$/.test(t)) t = t.slice(0, -1);
-  t = t.normalize('NFKC').toLowerCase().replace(/[’‘`´]/g, "'");
+  t = t
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[’‘`´]/g, "'");
   return t
     .replace(/\bcan't\b/g, 'can not')
     .replace(/\bwon't\b/g, 'will not')

@@ -4,7 +4,6 @@ import { maskPersonal, type PersonalDataMask } from '../../privacy/masking.ts';
 import type { Role, Viewer } from './viewer.ts';
 import { ErrorCode } from '../../graphql/errors.ts';
 
-
 export function forbiddenError(what: string, allowed: readonly Role[], role: Role): GraphQLError {
   return new GraphQLError(`${what} needs an API key with role ${allowed.join(' or ')}; this key has role ${role}.`, {
     extensions: { code: ErrorCode.FORBIDDEN, requiredRoles: [...allowed], role },
@@ -54,9 +53,7 @@ export function applyAccessControl(schema: GraphQLSchema): GraphQLSchema {
           const value = resolve(source, args, context, info);
           if (!personal || role === 'ADMIN') return value;
           const keys = context.services.privacy.nonPersonalAttributeKeys;
-          return value instanceof Promise
-            ? value.then((resolved) => maskPersonal(personal, resolved, role, keys))
-            : maskPersonal(personal, value, role, keys);
+          return value instanceof Promise ? value.then((resolved) => maskPersonal(personal, resolved, role, keys)) : maskPersonal(personal, value, role, keys);
         },
       };
     },

@@ -26,10 +26,7 @@ function unauthenticated(message: string): GraphQLError {
  * Authenticates a GraphQL request by its API key (thrown from Apollo's context function, so the
  * response is HTTP 401 with code UNAUTHENTICATED and nothing is executed).
  */
-export async function authenticateRequest(
-  headers: IncomingHttpHeaders,
-  apiKeys: { authenticate(secret: string): Promise<Viewer | null> },
-): Promise<Viewer> {
+export async function authenticateRequest(headers: IncomingHttpHeaders, apiKeys: { authenticate(secret: string): Promise<Viewer | null> }): Promise<Viewer> {
   const secret = apiKeyFromHeaders(headers);
   if (!secret) {
     throw unauthenticated('An API key is required: send it as the `x-api-key` header (or `Authorization: Bearer <key>`).');

@@ -22,11 +22,9 @@ export const analyticsResolvers: Resolvers = {
     productFeatureReport: (_parent, args, { services }) => services.analytics.productFeatureReport(args),
   },
   Product: {
-    productSentiment: (product, { task }, { loaders }) =>
-      loaders.sentimentByProductId.load({ parentId: product.id, task: parseTaskName(task) }),
+    productSentiment: (product, { task }, { loaders }) => loaders.sentimentByProductId.load({ parentId: product.id, task: parseTaskName(task) }),
   },
   Campaign: {
-    sentimentSummary: (campaign, { task }, { loaders }) =>
-      loaders.sentimentByCampaignId.load({ parentId: campaign.id, task: parseTaskName(task) }),
+    sentimentSummary: (campaign, { task }, { loaders }) => loaders.sentimentByCampaignId.load({ parentId: campaign.id, task: parseTaskName(task) }),
   },
 };

@@ -60,16 +60,7 @@ export interface CampaignStatsValues {
   totalAttribution: AttributionValues;
 }
 
-export type CampaignMetricName =
-  | 'IMPRESSIONS'
-  | 'CLICKS'
-  | 'CONVERSIONS'
-  | 'SPEND'
-  | 'REVENUE'
-  | 'CTR'
-  | 'CONVERSION_RATE'
-  | 'COST_PER_ACQUISITION'
-  | 'ROAS';
+export type CampaignMetricName = 'IMPRESSIONS' | 'CLICKS' | 'CONVERSIONS' | 'SPEND' | 'REVENUE' | 'CTR' | 'CONVERSION_RATE' | 'COST_PER_ACQUISITION' | 'ROAS';
 /** Leaderboard metric → column of the totals subquery (a fixed whitelist, never client text). */
 const METRIC_COLUMN: Record<CampaignMetricName, string> = {
   IMPRESSIONS: 'impressions',
@@ -250,14 +241,16 @@ export class AnalyticsService {
    * in Node, hence the bound). The two statements run concurrently on two connections, so the
    * texts are tokenised while PostgreSQL is still aggregating.
    */
-  async feedbackInsights(args: FeedbackScope & {
-    task?: string | null;
-    from: string;
-    to: string;
-    granularity?: Granularity | null;
-    termsPerLabel?: number | null;
-    termSampleSize?: number | null;
-  }): Promise<FeedbackInsightsValues> {
+  async feedbackInsights(
+    args: FeedbackScope & {
+      task?: string | null;
+      from: string;
+      to: string;
+      granularity?: Granularity | null;
+      termsPerLabel?: number | null;
+      termSampleSize?: number | null;
+    },
+  ): Promise<FeedbackInsightsValues> {
     const task = parseTaskName(args.task);
     const granularity = granularityArgument(args.granularity);
     const termsPerLabel = integerArgument(args.termsPerLabel, { ...ANALYTICS_ARGUMENT_RANGES.termsPerLabel, argument: 'termsPerLabel' });

@@ -226,7 +226,9 @@ export interface FeedbackInsightsRow {
  */
 export async function feedbackInsightsRows(db: Db, p: BucketedRange & { slice: FeedbackSlice; task: string }): Promise<FeedbackInsightsRow[]> {
   const { unit, step } = bucketUnit(p.granularity);
-  const all = await serial(db, db.$queryRaw<FeedbackInsightsRow[]>`
+  const all = await serial(
+    db,
+    db.$queryRaw<FeedbackInsightsRow[]>`
       WITH slice AS MATERIALIZED (${sliceSql(p)}),
       buckets AS (${bucketSeries(p.from, p.to, unit, step)}),
       vol AS (
@@ -257,13 +259,16 @@ export async function feedbackInsightsRows(db: Db, p: BucketedRange & { slice: F
       SELECT 'total', NULL, COALESCE(v.volume, 0), COALESCE(v.rated, 0), COALESCE(v.labelled, 0), v.avg_rating, l.labels
       FROM (SELECT 1) one
       LEFT JOIN vol v ON v.is_total
-      LEFT JOIN lab l ON l.is_total`);
+      LEFT JOIN lab l ON l.is_total`,
+  );
   return all.sort((x, y) => (x.kind === y.kind ? x.start!.getTime() - y.start!.getTime() : x.kind === 'bucket' ? -1 : 1));
 }
 
 /** The `limit` most recent labelled (not erased) texts of a slice, each with its label (predicted before human). */
 export function labelledTextSample(db: Db, p: BucketedRange & { slice: FeedbackSlice; task: string; limit: number }): Promise<{ text: string; label: string }[]> {
-  return serial(db, db.$queryRaw<{ text: string; label: string }[]>`
+  return serial(
+    db,
+    db.$queryRaw<{ text: string; label: string }[]>`
             WITH slice AS (${sliceSql(p)})
             SELECT f.text, x.label FROM (
               SELECT s.id, COALESCE(s.predicted, s.human) AS label FROM slice s
@@ -271,7 +276,8 @@ export function labelledTextSample(db: Db, p: BucketedRange & { slice: FeedbackS
               ORDER BY s.created_at DESC, s.id DESC
               LIMIT ${p.limit}
             ) x
-            JOIN feedback f ON f.id = x.id`);
+            JOIN feedback f ON f.id = x.id`,
+  );
 }
 
 /**

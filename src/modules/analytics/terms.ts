@@ -73,7 +73,7 @@ export async function characteristicTerms(texts: readonly { text: string; label:
   let totalAll = 0;
   for (const n of all.values()) totalAll += n;
   // The most frequent MAX_LABELS_PER_TASK labels (human labels of a task are not capped at write time).
-  const labels = [...textsOf.keys()].sort((a, b) => (textsOf.get(b)! - textsOf.get(a)!) || (a < b ? -1 : 1)).slice(0, MAX_LABELS_PER_TASK);
+  const labels = [...textsOf.keys()].sort((a, b) => textsOf.get(b)! - textsOf.get(a)! || (a < b ? -1 : 1)).slice(0, MAX_LABELS_PER_TASK);
   return labels.map((label) => {
     const counts = byLabel.get(label)!;
     let nL = 0;

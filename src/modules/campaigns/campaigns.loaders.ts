@@ -98,13 +98,16 @@ function dateBounds(from: string | null, to: string | null): Prisma.Sql {
 
 export function createCampaignLoaders(db: Db) {
   return {
-    campaignById: new DataLoader<string, Campaign | null>(async (ids) =>
-      byKey(ids, await db.campaign.findMany({ where: { id: { in: [...ids] } } }), (campaign) => campaign.id),
-    ),
+    campaignById: new DataLoader<string, Campaign | null>(async (ids) => byKey(ids, await db.campaign.findMany({ where: { id: { in: [...ids] } } }), (campaign) => campaign.id)),
     /** Keys: limitedKey(campaignId, first). Target products of each campaign, by name; one statement per distinct limit. */
     productsByCampaignId: new DataLoader<string, Product[]>((keys) =>
       perLimit(keys, async (ids, limit) => {
-        const query = { columns: PRODUCT_COLUMNS, from: Prisma.sql`campaign_products cp JOIN products p ON p.id = cp.product_id`, parent: Prisma.sql`cp.campaign_id`, order: Prisma.sql`p.name, p.id` };
+        const query = {
+          columns: PRODUCT_COLUMNS,
+          from: Prisma.sql`campaign_products cp JOIN products p ON p.id = cp.product_id`,
+          parent: Prisma.sql`cp.campaign_id`,
+          order: Prisma.sql`p.name, p.id`,
+        };
         return (await firstRowsPerParent<ProductRow>(db, query, ids, limit)).map((rows) => rows.map(productFromRow));
       }),
     ),

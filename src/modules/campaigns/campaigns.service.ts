@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Db } from '../../db/prisma.ts';
 import type { Campaign, CampaignChannel, CampaignStatus, Prisma } from '../../generated/prisma/client.ts';
-import { ErrorCode, } from '../../graphql/errors.ts';
+import { ErrorCode } from '../../graphql/errors.ts';
 import { toGlobalId, tryLocalIdOf } from '../../graphql/global-id.ts';
 import { rawIn } from '../../db/raw.ts';
 import { resolveRefs } from '../../db/references.ts';
@@ -29,29 +29,27 @@ export const MAX_CAMPAIGN_MONEY = 100_000_000_000;
  * stays below 2^53), so no stored value can make a total, ratio or ranking fail.
  */
 export const MAX_DAILY_COUNT = 2_147_483_647;
-const dailyCount = z
-  .number()
-  .int('must be a whole number')
-  .min(0, 'must not be negative')
-  .max(MAX_DAILY_COUNT, `must be at most ${MAX_DAILY_COUNT}`);
+const dailyCount = z.number().int('must be a whole number').min(0, 'must not be negative').max(MAX_DAILY_COUNT, `must be at most ${MAX_DAILY_COUNT}`);
 const MAX_TARGET_PRODUCTS = 1000;
 const CHANNELS = ['EMAIL', 'SMS', 'SOCIAL', 'SEARCH', 'DISPLAY'] as const;
 const STATUSES = ['DRAFT', 'SCHEDULED', 'ACTIVE', 'PAUSED', 'COMPLETED'] as const;
-
 
 const CampaignInputSchema = z.object({
   externalId: fields.externalId,
   name: fields.entityName('campaign'),
   description: fields.description,
-  channel: z.enum(CHANNELS).nullish().refine(...notCleared('a campaign always has a channel')),
-  status: z.enum(STATUSES).nullish().refine(...notCleared('a campaign always has a status')),
+  channel: z
+    .enum(CHANNELS)
+    .nullish()
+    .refine(...notCleared('a campaign always has a channel')),
+  status: z
+    .enum(STATUSES)
+    .nullish()
+    .refine(...notCleared('a campaign always has a status')),
   budget: money(MAX_CAMPAIGN_MONEY).nullish(),
   startsAt: fields.timestamp.nullish(),
   endsAt: fields.timestamp.nullish(),
-  adCopies: z
-    .array(z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters'))
-    .max(20, 'must hold at most 20 ad copies')
-    .nullish(),
+  adCopies: z.array(z.string().trim().min(1, 'must not be empty').max(2000, 'must be at most 2000 characters')).max(20, 'must hold at most 20 ad copies').nullish(),
   productExternalIds: z.array(fields.externalId).max(MAX_TARGET_PRODUCTS, `must hold at most ${MAX_TARGET_PRODUCTS} products`).nullish(),
   productIds: z.array(z.string()).max(MAX_TARGET_PRODUCTS, `must hold at most ${MAX_TARGET_PRODUCTS} products`).nullish(),
 });
@@ -168,9 +166,7 @@ export class CampaignsService extends EntityService<Campaign, CampaignFilter, Pr
         .filter((row) => row.value.targets)
         .map((row) => existingByExternalId.get(row.value.input.externalId)?.id)
         .filter((id): id is string => !!id);
-      const links = retargeted.length
-        ? await tx.campaignProduct.findMany({ where: { campaignId: { in: retargeted } } })
-        : [];
+      const links = retargeted.length ? await tx.campaignProduct.findMany({ where: { campaignId: { in: retargeted } } }) : [];
       const storedTargets = new Map<string, Set<string>>();
       for (const link of links) {
         const set = storedTargets.get(link.campaignId) ?? new Set<string>();
@@ -185,8 +181,7 @@ export class CampaignsService extends EntityService<Campaign, CampaignFilter, Pr
       let unchanged = 0;
       for (const { index, value } of rows) {
         const { input: row, targets } = value;
-        const fail = (code: string, field: string | null, message: string) =>
-          errors.push({ index, externalId: row.externalId, code, message, field });
+        const fail = (code: string, field: string | null, message: string) => errors.push({ index, externalId: row.externalId, code, message, field });
 
         let targetIds: Set<string> | undefined;
         if (targets) {
@@ -219,11 +214,7 @@ export class CampaignsService extends EntityService<Campaign, CampaignFilter, Pr
         }
         if (merged.startsAt && merged.endsAt && merged.endsAt < merged.startsAt) {
           const blame = row.endsAt !== undefined ? 'endsAt' : 'startsAt';
-          fail(
-            ErrorCode.BAD_USER_INPUT,
-            blame,
-            `${blame}: endsAt (${merged.endsAt.toISOString()}) must not be before startsAt (${merged.startsAt.toISOString()}).`,
-          );
+          fail(ErrorCode.BAD_USER_INPUT, blame, `${blame}: endsAt (${merged.endsAt.toISOString()}) must not be before startsAt (${merged.startsAt.toISOString()}).`);
           continue;
         }
         const values = merged as CampaignValues;
@@ -292,7 +283,12 @@ export class CampaignsService extends EntityService<Campaign, CampaignFilter, Pr
     const refusedRows = errors;
     return bulkTransaction(this.db, async (tx) => {
       const errors = [...refusedRows]; // per attempt: a retried attempt starts over
-      const campaigns = await resolveRefs(rawIn(tx), 'campaigns', decoded.map((row) => row.value.ref), { lock: false });
+      const campaigns = await resolveRefs(
+        rawIn(tx),
+        'campaigns',
+        decoded.map((row) => row.value.ref),
+        { lock: false },
+      );
       const resolved: IndexedRow<MetricInput & { campaign: string }>[] = [];
       for (const { index, value } of decoded) {
         const campaign = campaigns.lookup(value.ref);
@@ -347,10 +343,7 @@ export class CampaignsService extends EntityService<Campaign, CampaignFilter, Pr
   }
 }
 
-function mergeCampaign(
-  input: CampaignInput,
-  stored: Campaign | undefined,
-): Omit<CampaignValues, 'name' | 'channel'> & { name: string | null; channel: CampaignChannel | null } {
+function mergeCampaign(input: CampaignInput, stored: Campaign | undefined): Omit<CampaignValues, 'name' | 'channel'> & { name: string | null; channel: CampaignChannel | null } {
   const storedBudget = stored ? (stored.budget === null ? null : stored.budget.toNumber()) : undefined;
   return {
     id: stored?.id ?? randomUUID(),

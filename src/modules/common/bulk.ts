@@ -107,7 +107,12 @@ export function checkBatch<S extends z.ZodType>(
     const value = (row as Record<string, unknown>)[field];
     return typeof value === 'string' ? value : null;
   };
-  const unique = rejectDuplicateKeys(validated.valid, (row) => fieldText(row, key), key, (row) => fieldText(row, 'externalId'));
+  const unique = rejectDuplicateKeys(
+    validated.valid,
+    (row) => fieldText(row, key),
+    key,
+    (row) => fieldText(row, 'externalId'),
+  );
   return { rows: unique.unique, errors: [...validated.errors, ...unique.errors] };
 }
 
@@ -219,10 +224,17 @@ export const fields = {
    * keys and elements, key length, serialised size), checked by an iterative walk that stops at
    * the first limit crossed; the issue names the path inside the object.
    */
-  attributes: z.custom<Record<string, unknown>>((value) => value !== null && typeof value === 'object' && !Array.isArray(value), 'must be a JSON object').superRefine((value, ctx) => {
-    const problem = jsonProblem(value, ATTRIBUTE_LIMITS);
-    if (problem) ctx.addIssue({ code: 'custom', path: problem.path.slice(0, 8).map((segment) => (typeof segment === 'string' ? formatJsonPath([segment]) : segment)), message: problem.message });
-  }),
+  attributes: z
+    .custom<Record<string, unknown>>((value) => value !== null && typeof value === 'object' && !Array.isArray(value), 'must be a JSON object')
+    .superRefine((value, ctx) => {
+      const problem = jsonProblem(value, ATTRIBUTE_LIMITS);
+      if (problem)
+        ctx.addIssue({
+          code: 'custom',
+          path: problem.path.slice(0, 8).map((segment) => (typeof segment === 'string' ? formatJsonPath([segment]) : segment)),
+          message: problem.message,
+        });
+    }),
 };
 
 /**
@@ -250,11 +262,10 @@ export async function retryBulkWrite<T>(write: () => Promise<T>): Promise<T> {
       const sqlState = retryableSqlState(error);
       if (!sqlState) throw error;
       if (attempt >= BULK_WRITE_ATTEMPTS) {
-        throw appError(
-          ErrorCode.WRITE_CONFLICT,
-          `This batch collided ${attempt} times with concurrent writes of the same rows and was not written; send it again.`,
-          { retryable: true, attempts: attempt },
-        );
+        throw appError(ErrorCode.WRITE_CONFLICT, `This batch collided ${attempt} times with concurrent writes of the same rows and was not written; send it again.`, {
+          retryable: true,
+          attempts: attempt,
+        });
       }
       await sleep(Math.random() * 20 * 2 ** attempt);
     }

@@ -36,7 +36,10 @@ export function inDateRange(value: Date | string): boolean {
  * and `from` not after `to`.
  */
 export function assertDayRange(from: string | null | undefined, to: string | null | undefined): void {
-  for (const [argument, day] of [['from', from], ['to', to]] as const) {
+  for (const [argument, day] of [
+    ['from', from],
+    ['to', to],
+  ] as const) {
     if (day && !inDateRange(day)) throw userInputError(`"${argument}" (${day}) ${DATE_RANGE_MESSAGE}.`, { argument });
   }
   if (from && to && from > to) {

@@ -62,7 +62,6 @@ export function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (character) => `\\${character}`);
 }
 
-
 /**
  * The distinct values of an enum-list filter (`statuses`, `channels`, `types`): a list may repeat
  * a value any number of times (10^5 entries fit in a request), the condition needs each once.

@@ -19,20 +19,16 @@ function newestFeedbackBy(db: Db, column: ParentColumn) {
 
 export function createFeedbackLoaders(db: Db) {
   return {
-    feedbackById: new DataLoader<string, Feedback | null>(async (ids) =>
-      byKey(ids, await db.feedback.findMany({ where: { id: { in: [...ids] } } }), (row) => row.id),
-    ),
+    feedbackById: new DataLoader<string, Feedback | null>(async (ids) => byKey(ids, await db.feedback.findMany({ where: { id: { in: [...ids] } } }), (row) => row.id)),
     feedbackLabelsByFeedbackId: new DataLoader<string, FeedbackLabel[]>(async (ids) =>
-      groupByKey(ids, await db.feedbackLabel.findMany({ where: { feedbackId: { in: [...ids] } }, orderBy: { task: 'asc' } }), (row) => row.feedbackId).map(
-        (labels) => labels.slice(0, MAX_TASKS_PER_FEEDBACK),
+      groupByKey(ids, await db.feedbackLabel.findMany({ where: { feedbackId: { in: [...ids] } }, orderBy: { task: 'asc' } }), (row) => row.feedbackId).map((labels) =>
+        labels.slice(0, MAX_TASKS_PER_FEEDBACK),
       ),
     ),
     feedbackPredictionsByFeedbackId: new DataLoader<string, FeedbackPrediction[]>(async (ids) =>
-      groupByKey(
-        ids,
-        await db.feedbackPrediction.findMany({ where: { feedbackId: { in: [...ids] } }, orderBy: { task: 'asc' } }),
-        (row) => row.feedbackId,
-      ).map((predictions) => predictions.slice(0, MAX_TASKS_PER_FEEDBACK)),
+      groupByKey(ids, await db.feedbackPrediction.findMany({ where: { feedbackId: { in: [...ids] } }, orderBy: { task: 'asc' } }), (row) => row.feedbackId).map((predictions) =>
+        predictions.slice(0, MAX_TASKS_PER_FEEDBACK),
+      ),
     ),
     /** Keys: limitedKey(userId, first). */
     feedbackByUser: newestFeedbackBy(db, 'user_id'),

@@ -31,12 +31,10 @@ export const feedbackResolvers: Resolvers = {
       })),
   },
   User: {
-    feedback: (user, { first }, { services, loaders }, info) =>
-      loaders.feedbackByUser.load(limitedKey(user.id, listPageSize(first, services.limits.maxPageSize, info))),
+    feedback: (user, { first }, { services, loaders }, info) => loaders.feedbackByUser.load(limitedKey(user.id, listPageSize(first, services.limits.maxPageSize, info))),
   },
   Product: {
-    feedback: (product, { first }, { services, loaders }, info) =>
-      loaders.feedbackByProduct.load(limitedKey(product.id, listPageSize(first, services.limits.maxPageSize, info))),
+    feedback: (product, { first }, { services, loaders }, info) => loaders.feedbackByProduct.load(limitedKey(product.id, listPageSize(first, services.limits.maxPageSize, info))),
   },
   Campaign: {
     feedback: (campaign, { first }, { services, loaders }, info) =>

@@ -19,7 +19,6 @@ import { maskFreeText } from '../../privacy/masking.ts';
 export const FEEDBACK_CHANNELS = ['REVIEW', 'SURVEY', 'SOCIAL', 'SUPPORT', 'AD_COMMENT'] as const;
 type FeedbackChannelName = (typeof FEEDBACK_CHANNELS)[number];
 
-
 export interface LabelCondition {
   task: string;
   label?: string | null;
@@ -59,11 +58,7 @@ const FeedbackInputSchema = z
     campaignId: z.string().nullish(),
     campaignExternalId: optionalRef,
     channel: z.enum(FEEDBACK_CHANNELS, `must be one of ${FEEDBACK_CHANNELS.join(', ')}`),
-    text: z
-      .string()
-      .trim()
-      .min(1, 'must not be empty')
-      .max(MAX_TEXT_LENGTH, `must be at most ${MAX_TEXT_LENGTH} characters`),
+    text: z.string().trim().min(1, 'must not be empty').max(MAX_TEXT_LENGTH, `must be at most ${MAX_TEXT_LENGTH} characters`),
     rating: z.number().int('must be an integer').min(1, 'must be between 1 and 5').max(5, 'must be between 1 and 5').nullish(),
     language: z
       .string()
@@ -203,9 +198,21 @@ export class FeedbackService {
       // Concurrent batches naming the same feedback wait here, then read what the other committed.
       await lockKeys(sql, [{ space: LockSpace.feedback, keys: externalIds }]);
       const resolved = {
-        user: await resolveRefs(sql, 'users', rows.map((row) => row.refs.user)),
-        product: await resolveRefs(sql, 'products', rows.map((row) => row.refs.product)),
-        campaign: await resolveRefs(sql, 'campaigns', rows.map((row) => row.refs.campaign)),
+        user: await resolveRefs(
+          sql,
+          'users',
+          rows.map((row) => row.refs.user),
+        ),
+        product: await resolveRefs(
+          sql,
+          'products',
+          rows.map((row) => row.refs.product),
+        ),
+        campaign: await resolveRefs(
+          sql,
+          'campaigns',
+          rows.map((row) => row.refs.campaign),
+        ),
       };
       const stored = externalIds.length ? await tx.feedback.findMany({ where: { externalId: { in: externalIds } } }) : [];
       const storedByExternalId = new Map(stored.map((row) => [row.externalId!, row]));
@@ -219,9 +226,7 @@ export class FeedbackService {
           }),
         },
       ]);
-      const storedLabels = stored.length
-        ? await tx.feedbackLabel.findMany({ where: { feedbackId: { in: stored.map((row) => row.id) } } })
-        : [];
+      const storedLabels = stored.length ? await tx.feedbackLabel.findMany({ where: { feedbackId: { in: stored.map((row) => row.id) } } }) : [];
       const labelOf = new Map(storedLabels.map((label) => [`${label.feedbackId}|${label.task}`, label.label]));
 
       const inserts: FeedbackValues[] = [];
@@ -257,8 +262,7 @@ export class FeedbackService {
         const value = row.value;
         const previous = value.externalId ? storedByExternalId.get(value.externalId) : undefined;
         const text = value.text;
-        const keep = <T>(given: T | null | undefined, old: T | null | undefined): T | null =>
-          given !== undefined ? given : old !== undefined ? old : null;
+        const keep = <T>(given: T | null | undefined, old: T | null | undefined): T | null => (given !== undefined ? given : old !== undefined ? old : null);
         const next: FeedbackValues = {
           id: previous?.id ?? randomUUID(),
           externalId: value.externalId ?? null,
@@ -275,7 +279,8 @@ export class FeedbackService {
         labelWrites.push(...labelChanges.map((label) => ({ feedbackId: next.id, task: label.task, label: label.label })));
         if (!previous) inserts.push(next);
         else if (feedbackChanged(previous, next)) updates.push(next);
-        else if (labelChanges.length) updates.push(next); // only labels changed; the row itself is rewritten as is
+        else if (labelChanges.length)
+          updates.push(next); // only labels changed; the row itself is rewritten as is
         else unchanged += 1;
       }
 
@@ -325,7 +330,11 @@ export class FeedbackService {
     const refusedRows = errors;
     return bulkTransaction(this.db, async (tx) => {
       const errors = [...refusedRows]; // per attempt: a retried attempt starts over
-      const resolved = await resolveRefs(rawIn(tx), 'feedback', rows.map((row) => row.ref));
+      const resolved = await resolveRefs(
+        rawIn(tx),
+        'feedback',
+        rows.map((row) => row.ref),
+      );
       const targets: { index: number; feedbackId: string; task: string; label: string | null }[] = [];
       const seen = new Map<string, number>();
       for (const row of rows) {

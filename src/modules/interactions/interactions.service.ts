@@ -20,7 +20,6 @@ const TYPE_SET: ReadonlySet<string> = new Set(INTERACTION_TYPES);
 // Defined beside the rating rule (the configuration checks the scale against it); re-exported for existing imports.
 export { MAX_INTERACTION_VALUE };
 
-
 export interface InteractionFilter extends RelatedFilter {
   types?: readonly string[] | null;
   occurredFrom?: Date | null;
@@ -58,7 +57,13 @@ export class InteractionsService {
   }
 
   listInteractions(args: PageArgs & { filter?: InteractionFilter | null }): Promise<Connection<Interaction>> {
-    return listNewestFirst(args, { source: this.db.interaction, where: interactionWhere(args.filter), sortField: 'occurredAt', idKind: 'bigint', maxPageSize: this.limits.maxPageSize });
+    return listNewestFirst(args, {
+      source: this.db.interaction,
+      where: interactionWhere(args.filter),
+      sortField: 'occurredAt',
+      idKind: 'bigint',
+      maxPageSize: this.limits.maxPageSize,
+    });
   }
 
   /**
@@ -94,81 +99,90 @@ export class InteractionsService {
     if (rows.length === 0) return nothingWritten(errors);
 
     const refusedRows = errors;
-    return retryBulkWrite(() => rawTransaction(this.db, async (sql) => {
-      const errors = [...refusedRows]; // per attempt: a retried attempt starts over
-      // One query per entity type; FOR KEY SHARE keeps the referenced rows until commit.
-      const users = await resolveRefs(sql, 'users', rows.map((row) => row.user));
-      const products = await resolveRefs(sql, 'products', rows.map((row) => row.product));
-      const campaigns = await resolveRefs(sql, 'campaigns', rows.map((row) => row.campaign));
+    return retryBulkWrite(() =>
+      rawTransaction(this.db, async (sql) => {
+        const errors = [...refusedRows]; // per attempt: a retried attempt starts over
+        // One query per entity type; FOR KEY SHARE keeps the referenced rows until commit.
+        const users = await resolveRefs(
+          sql,
+          'users',
+          rows.map((row) => row.user),
+        );
+        const products = await resolveRefs(
+          sql,
+          'products',
+          rows.map((row) => row.product),
+        );
+        const campaigns = await resolveRefs(
+          sql,
+          'campaigns',
+          rows.map((row) => row.campaign),
+        );
 
-      const n = rows.length;
-      const keys: string[] = [];
-      const externalIds: (string | null)[] = [];
-      const userIds: string[] = [];
-      const productIds: string[] = [];
-      const types: string[] = [];
-      const values: (number | null)[] = [];
-      const campaignIds: (string | null)[] = [];
-      const occurredAts: string[] = [];
-      const firstIndexOfKey = new Map<string, number>();
-      let unchanged = 0;
+        const n = rows.length;
+        const keys: string[] = [];
+        const externalIds: (string | null)[] = [];
+        const userIds: string[] = [];
+        const productIds: string[] = [];
+        const types: string[] = [];
+        const values: (number | null)[] = [];
+        const campaignIds: (string | null)[] = [];
+        const occurredAts: string[] = [];
+        const firstIndexOfKey = new Map<string, number>();
+        let unchanged = 0;
 
-      for (let i = 0; i < n; i += 1) {
-        const row = rows[i];
-        const userId = users.lookup(row.user);
-        const productId = products.lookup(row.product);
-        const campaignId = row.campaign ? campaigns.lookup(row.campaign) : null;
-        const missing =
-          userId === undefined ? row.user : productId === undefined ? row.product : campaignId === undefined ? row.campaign : null;
-        if (missing) {
-          const entity = missing.field.startsWith('user') ? 'user' : missing.field.startsWith('product') ? 'product' : 'campaign';
-          errors.push({
-            index: row.index,
-            externalId: row.externalId,
-            code: ErrorCode.NOT_FOUND,
-            message: missingRefMessage(missing, entity),
-            field: missing.field,
-          });
-          continue;
-        }
-        const occurredAt = row.occurredAt.toISOString();
-        const key =
-          row.externalId !== null
-            ? externalDedupeKey(row.externalId)
-            : contentDedupeKey(userId!, productId!, row.type, row.value, campaignId ?? null, occurredAt);
-        const first = firstIndexOfKey.get(key);
-        if (first !== undefined) {
-          if (row.externalId !== null) {
+        for (let i = 0; i < n; i += 1) {
+          const row = rows[i];
+          const userId = users.lookup(row.user);
+          const productId = products.lookup(row.product);
+          const campaignId = row.campaign ? campaigns.lookup(row.campaign) : null;
+          const missing = userId === undefined ? row.user : productId === undefined ? row.product : campaignId === undefined ? row.campaign : null;
+          if (missing) {
+            const entity = missing.field.startsWith('user') ? 'user' : missing.field.startsWith('product') ? 'product' : 'campaign';
             errors.push({
               index: row.index,
               externalId: row.externalId,
-              code: ErrorCode.CONFLICT,
-              message: `externalId "${row.externalId}" appears more than once in this batch (first at index ${first}).`,
-              field: 'externalId',
+              code: ErrorCode.NOT_FOUND,
+              message: missingRefMessage(missing, entity),
+              field: missing.field,
             });
-          } else {
-            unchanged += 1; // the same event (identical content) twice in one batch
+            continue;
           }
-          continue;
+          const occurredAt = row.occurredAt.toISOString();
+          const key = row.externalId !== null ? externalDedupeKey(row.externalId) : contentDedupeKey(userId!, productId!, row.type, row.value, campaignId ?? null, occurredAt);
+          const first = firstIndexOfKey.get(key);
+          if (first !== undefined) {
+            if (row.externalId !== null) {
+              errors.push({
+                index: row.index,
+                externalId: row.externalId,
+                code: ErrorCode.CONFLICT,
+                message: `externalId "${row.externalId}" appears more than once in this batch (first at index ${first}).`,
+                field: 'externalId',
+              });
+            } else {
+              unchanged += 1; // the same event (identical content) twice in one batch
+            }
+            continue;
+          }
+          firstIndexOfKey.set(key, row.index);
+          keys.push(key);
+          externalIds.push(row.externalId);
+          userIds.push(userId!);
+          productIds.push(productId!);
+          types.push(row.type);
+          values.push(row.value);
+          campaignIds.push(campaignId ?? null);
+          occurredAts.push(occurredAt);
         }
-        firstIndexOfKey.set(key, row.index);
-        keys.push(key);
-        externalIds.push(row.externalId);
-        userIds.push(userId!);
-        productIds.push(productId!);
-        types.push(row.type);
-        values.push(row.value);
-        campaignIds.push(campaignId ?? null);
-        occurredAts.push(occurredAt);
-      }
-      if (keys.length === 0) return bulkResult({ created: 0, updated: 0, unchanged }, errors);
-      // Concurrent batches with the same dedupe keys wait here, so they never deadlock on each other's inserts.
-      await lockKeys(sql, [{ space: LockSpace.interactions, keys }]);
+        if (keys.length === 0) return bulkResult({ created: 0, updated: 0, unchanged }, errors);
+        // Concurrent batches with the same dedupe keys wait here, so they never deadlock on each other's inserts.
+        await lockKeys(sql, [{ space: LockSpace.interactions, keys }]);
 
-      // Inserts new keys; updates an existing key only when its content differs. Rows left
-      // alone by the WHERE clause are not returned, so they count as unchanged.
-      const [counts] = await sql.rows<{ created: number; updated: number }>(
-        `WITH written AS (
+        // Inserts new keys; updates an existing key only when its content differs. Rows left
+        // alone by the WHERE clause are not returned, so they count as unchanged.
+        const [counts] = await sql.rows<{ created: number; updated: number }>(
+          `WITH written AS (
            INSERT INTO interactions (dedupe_key, external_id, user_id, product_id, type, value, campaign_id, occurred_at)
            SELECT r.k, r.e, r.u, r.p, r.t::"InteractionType", r.v, r.c, r.o
            FROM unnest($1::text[], $2::text[], $3::uuid[], $4::uuid[], $5::text[], $6::float8[], $7::uuid[], $8::timestamptz[])
@@ -184,13 +198,14 @@ export class InteractionsService {
          )
          SELECT (count(*) FILTER (WHERE inserted))::int AS created, (count(*) FILTER (WHERE NOT inserted))::int AS updated
          FROM written`,
-        [keys, externalIds, userIds, productIds, types, values, campaignIds, occurredAts],
-      );
-      const created = Number(counts?.created ?? 0);
-      const updated = Number(counts?.updated ?? 0);
-      unchanged += keys.length - created - updated;
-      return bulkResult({ created, updated, unchanged }, errors);
-    }));
+          [keys, externalIds, userIds, productIds, types, values, campaignIds, occurredAts],
+        );
+        const created = Number(counts?.created ?? 0);
+        const updated = Number(counts?.updated ?? 0);
+        unchanged += keys.length - created - updated;
+        return bulkResult({ created, updated, unchanged }, errors);
+      }),
+    );
   }
 }
 
@@ -199,14 +214,7 @@ export function externalDedupeKey(externalId: string): string {
 }
 
 /** Content hash of an event without externalId; resolved local ids, so id and externalId references agree. */
-export function contentDedupeKey(
-  userId: string,
-  productId: string,
-  type: string,
-  value: number | null,
-  campaignId: string | null,
-  occurredAtIso: string,
-): string {
+export function contentDedupeKey(userId: string, productId: string, type: string, value: number | null, campaignId: string | null, occurredAtIso: string): string {
   const content = `${userId}|${productId}|${type}|${value === null ? '' : value}|${campaignId ?? ''}|${occurredAtIso}`;
   return `h:${createHash('sha256').update(content).digest('hex')}`;
 }
@@ -262,7 +270,6 @@ function externalIdOf(raw: unknown): string | null {
   const value = raw && typeof raw === 'object' ? (raw as { externalId?: unknown }).externalId : null;
   return typeof value === 'string' ? value : null;
 }
-
 
 function interactionWhere(filter: InteractionFilter | null | undefined): Prisma.InteractionWhereInput {
   if (!filter) return {};

@@ -56,7 +56,11 @@ export class ClassificationService {
     });
     const active = await this.models.get(task);
     if (!active) {
-      throw appError(ErrorCode.MODEL_NOT_READY, `No classifier is active for task "${task}". Label feedback, run trainModel(kind: TEXT_CLASSIFIER, task: "${task}") and wait for it to finish.`, { task });
+      throw appError(
+        ErrorCode.MODEL_NOT_READY,
+        `No classifier is active for task "${task}". Label feedback, run trainModel(kind: TEXT_CLASSIFIER, task: "${task}") and wait for it to finish.`,
+        { task },
+      );
     }
     const predictions = await predictInSlices(active.model, texts);
     return { modelVersion: active.version, results: predictions.map((prediction, i) => ({ ...prediction, text: texts[i]! })) };
@@ -96,7 +100,10 @@ export class ClassificationService {
                                 AND p.model_version_id = ${active.version.id}::uuid)
               ORDER BY f.created_at DESC LIMIT ${take}`;
       if (rows.length === 0) break;
-      const predictions = await predictInSlices(active.model, rows.map((row) => row.text));
+      const predictions = await predictInSlices(
+        active.model,
+        rows.map((row) => row.text),
+      );
       const payload = rows.map((row, i) => ({
         feedbackId: row.id,
         label: predictions[i].label,

@@ -59,7 +59,10 @@ export class ModelErasureService {
       await lockModelTask(tx, kind, task);
       // Read again under the task's lock: an activation may have switched versions since.
       const versions = (await versionsTrainedOn(tx, userId)).filter((version) => version.kind === kind && version.task === task);
-      outcome.versionsPurged += await purgeInactiveVersions(tx, versions.filter((version) => !version.active).map((version) => version.id));
+      outcome.versionsPurged += await purgeInactiveVersions(
+        tx,
+        versions.filter((version) => !version.active).map((version) => version.id),
+      );
       const active = versions.find((version) => version.active);
       if (!active) continue;
       const retrain = await this.training.queueErasureRetrain(tx, kind, task, active.hyperparameters);

@@ -7,18 +7,12 @@ import { byKey } from '../common/loaders.ts';
 export function createModelLoaders(db: Db) {
   return {
     modelVersionById: new DataLoader<string, ModelVersion | null>(async (ids) =>
-      byKey(ids, (await db.modelVersion.findMany({ where: { id: { in: [...ids] } }, omit: { artifact: true } })), (v) => v.id),
+      byKey(ids, await db.modelVersion.findMany({ where: { id: { in: [...ids] } }, omit: { artifact: true } }), (v) => v.id),
     ),
     modelVersionByJobId: new DataLoader<string, ModelVersion | null>(async (ids) =>
-      byKey(
-        ids,
-        (await db.modelVersion.findMany({ where: { trainingJobId: { in: [...ids] } }, omit: { artifact: true } })),
-        (v) => v.trainingJobId!,
-      ),
+      byKey(ids, await db.modelVersion.findMany({ where: { trainingJobId: { in: [...ids] } }, omit: { artifact: true } }), (v) => v.trainingJobId!),
     ),
-    trainingJobById: new DataLoader<string, TrainingJob | null>(async (ids) =>
-      byKey(ids, await db.trainingJob.findMany({ where: { id: { in: [...ids] } } }), (job) => job.id),
-    ),
+    trainingJobById: new DataLoader<string, TrainingJob | null>(async (ids) => byKey(ids, await db.trainingJob.findMany({ where: { id: { in: [...ids] } } }), (job) => job.id)),
     artifactBytesById: new DataLoader<string, number>(async (ids) => {
       const rows = await db.$queryRaw<{ id: string; bytes: number | null }[]>`
         SELECT id::text, octet_length(artifact)::int AS bytes FROM model_versions WHERE id = ANY(${[...ids]}::uuid[])`;

@@ -32,7 +32,16 @@ export function createModelServices(
     (artifact) => loadTextClassifier(artifact, { backend: runtime.tfjsBackend }),
     (model) => model.dispose(),
   );
-  const training = new TrainingService(db, registry, [textClassifierTrainer, createRecommenderTrainer(runtime.ratingScale)], runtime.queue, runtime.logger, runtime.trainingThread, runtime.tfjsBackend, runtime.trainingQueue);
+  const training = new TrainingService(
+    db,
+    registry,
+    [textClassifierTrainer, createRecommenderTrainer(runtime.ratingScale)],
+    runtime.queue,
+    runtime.logger,
+    runtime.trainingThread,
+    runtime.tfjsBackend,
+    runtime.trainingQueue,
+  );
   return {
     registry,
     training,

@@ -36,8 +36,7 @@ export const modelsResolvers: Resolvers = {
         },
         { keyId: viewer.keyId },
       ),
-    reclassifyFeedback: (_parent, { task }, { services }) =>
-      services.models.classification.requestReclassification(task, services.models.queue()),
+    reclassifyFeedback: (_parent, { task }, { services }) => services.models.classification.requestReclassification(task, services.models.queue()),
     activateModel: async (_parent, { id }, { services }) => {
       const localId = localIdOf('ModelVersion', id);
       const version = await services.models.registry.getModel(localId);

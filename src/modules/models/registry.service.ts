@@ -1,4 +1,3 @@
-
 import type { Db } from '../../db/prisma.ts';
 import type { ModelKind, ModelVersion as StoredModelVersion, TrainingJob } from '../../generated/prisma/client.ts';
 

@@ -362,7 +362,10 @@ export class TrainingService {
   private async afterFailure(job: Pick<EndedJob, 'id' | 'kind' | 'task' | 'origin'>): Promise<void> {
     if (job.origin !== 'ERASURE') return;
     if (await this.registry.retireErasedActive(job.kind, job.task)) {
-      this.logger.warn({ trainingJobId: job.id, kind: job.kind, task: job.task }, 'erasure retrain failed: the active version trained on an erased customer was deactivated and purged');
+      this.logger.warn(
+        { trainingJobId: job.id, kind: job.kind, task: job.task },
+        'erasure retrain failed: the active version trained on an erased customer was deactivated and purged',
+      );
     }
   }
 
@@ -388,7 +391,10 @@ export class TrainingService {
       activate = true;
       decision = 'activated: no version was active';
     } else {
-      const activeScore = await this.registry.loadArtifact(activeId).then((artifact) => trained.evaluateArtifact(artifact)).catch(() => null);
+      const activeScore = await this.registry
+        .loadArtifact(activeId)
+        .then((artifact) => trained.evaluateArtifact(artifact))
+        .catch(() => null);
       const { name, value } = trained.primaryMetric;
       if (activeScore === null) {
         activate = true;

@@ -14,7 +14,12 @@ export function createProductLoaders(db: Db) {
     /** Keys: limitedKey(productId, first). Campaigns targeting each product, newest first; one statement per distinct limit. */
     campaignsByProductId: new DataLoader<string, Campaign[]>((keys) =>
       perLimit(keys, async (ids, limit) => {
-        const query = { columns: CAMPAIGN_COLUMNS, from: Prisma.sql`campaign_products cp JOIN campaigns c ON c.id = cp.campaign_id`, parent: Prisma.sql`cp.product_id`, order: Prisma.sql`c.created_at DESC, c.id DESC` };
+        const query = {
+          columns: CAMPAIGN_COLUMNS,
+          from: Prisma.sql`campaign_products cp JOIN campaigns c ON c.id = cp.campaign_id`,
+          parent: Prisma.sql`cp.product_id`,
+          order: Prisma.sql`c.created_at DESC, c.id DESC`,
+        };
         return (await firstRowsPerParent<CampaignRow>(db, query, ids, limit)).map((rows) => rows.map(campaignFromRow));
       }),
     ),

@@ -35,12 +35,7 @@ export function normaliseTag(tag: string): string {
 }
 
 const tagList = z
-  .array(
-    z
-      .string()
-      .transform(normaliseTag)
-      .pipe(z.string().min(1, 'must not be empty').max(50, 'must be at most 50 characters')),
-  )
+  .array(z.string().transform(normaliseTag).pipe(z.string().min(1, 'must not be empty').max(50, 'must be at most 50 characters')))
   .max(50, 'must hold at most 50 tags')
   .transform((tags) => [...new Set(tags)]);
 

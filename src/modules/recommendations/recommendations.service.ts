@@ -132,8 +132,6 @@ export interface RecommendationServiceOptions {
   eligibleRefreshMs?: number;
 }
 
-
-
 function present<T>(rows: (T | null | Error)[]): (T | null)[] {
   return rows.map((row) => (row instanceof Error ? null : row));
 }
@@ -244,10 +242,10 @@ export class RecommendationService {
    */
   private async userActivity(ref: { id: string | null; externalId: string | null }, after: Date | null): Promise<{ userId: string; events: RecentEvent[] } | null> {
     if (!ref.id && !ref.externalId) return null;
-    const rows = await this.sql.arrays<[string, string | null, InteractionKind | null, number | null, number | null]>(
-      ref.id ? USER_ACTIVITY_BY_ID : USER_ACTIVITY_BY_EXTERNAL_ID,
-      [ref.id ?? ref.externalId, after ?? new Date(0)],
-    );
+    const rows = await this.sql.arrays<[string, string | null, InteractionKind | null, number | null, number | null]>(ref.id ? USER_ACTIVITY_BY_ID : USER_ACTIVITY_BY_EXTERNAL_ID, [
+      ref.id ?? ref.externalId,
+      after ?? new Date(0),
+    ]);
     if (rows.length === 0) return null;
     const events: RecentEvent[] = [];
     for (const [, productId, type, value, occurredAt] of rows) {
@@ -334,10 +332,7 @@ export class RecommendationService {
       strategy,
       exclude,
       includeSeen: !excludeInteracted,
-      filter: (i) =>
-        catalogue.active[i] === 1 &&
-        (category === null || catalogue.category[i] === category) &&
-        (priceMax === null || catalogue.price[i] <= priceMax),
+      filter: (i) => catalogue.active[i] === 1 && (category === null || catalogue.category[i] === category) && (priceMax === null || catalogue.price[i] <= priceMax),
     });
     const hasHistory = extra.length > 0 || model.hasHistory(userIndex);
 
@@ -369,13 +364,14 @@ export class RecommendationService {
     const cached = this.popular;
     const stale = !cached || Date.now() - cached.loadedAt >= this.popularRefreshMs;
     if (stale && !this.popularRefresh) {
-      this.popularRefresh = this.sql.arrays<[string, string | null, number | null, number]>(
-        `SELECT p.id::text, p.category, p.price::float8, count(DISTINCT i.user_id)::int AS users
+      this.popularRefresh = this.sql
+        .arrays<[string, string | null, number | null, number]>(
+          `SELECT p.id::text, p.category, p.price::float8, count(DISTINCT i.user_id)::int AS users
          FROM interactions i JOIN products p ON p.id = i.product_id
          WHERE p.active AND NOT (i.type = 'RATING' AND i.value IS NOT NULL AND i.value <= $1::float8)
          GROUP BY p.id ORDER BY users DESC, p.id LIMIT 20000`,
-        [this.dislikedRatingMax],
-      )
+          [this.dislikedRatingMax],
+        )
         .then((rows) => {
           this.popular = { rows: rows.map(([id, category, price, users]) => ({ id, category, price, users })), loadedAt: Date.now() };
         })
@@ -424,10 +420,7 @@ export class RecommendationService {
     return similarFrom(scored, products, found[0], limit);
   }
 
-  async campaignAudience(
-    args: { campaignId?: string | null; campaignExternalId?: string | null; limit?: number | null },
-    loaders: EntityLoaders,
-  ): Promise<AudienceMemberModel[]> {
+  async campaignAudience(args: { campaignId?: string | null; campaignExternalId?: string | null; limit?: number | null }, loaders: EntityLoaders): Promise<AudienceMemberModel[]> {
     assertOneRef(args.campaignId, args.campaignExternalId, ['campaignId', 'campaignExternalId']);
     const limit = integerArgument(args.limit, { min: 1, max: MAX_AUDIENCE, argument: 'limit' });
     const id = args.campaignId ? localIdOf('Campaign', args.campaignId, 'campaignId') : null;
@@ -473,7 +466,8 @@ export class RecommendationService {
   private async eligibleUsers(loaded: LoadedRecommender): Promise<Uint8Array> {
     const cached = loaded.eligible;
     if (cached && Date.now() - cached.loadedAt < this.eligibleRefreshMs) return cached.users;
-    loaded.eligibleRefresh ??= this.sql.arrays<[string]>('SELECT id::text FROM users WHERE marketing_consent AND erased_at IS NULL')
+    loaded.eligibleRefresh ??= this.sql
+      .arrays<[string]>('SELECT id::text FROM users WHERE marketing_consent AND erased_at IS NULL')
       .then((rows) => {
         const users = new Uint8Array(loaded.model.userCount);
         for (const [id] of rows) {
@@ -506,11 +500,7 @@ const VERB: Record<InteractionKind, (name: string) => string> = {
   VIEW: (name) => `viewed ${name}`,
 };
 
-function reasonText(
-  reason: CoreRecommendation['reason'],
-  related: Product | null,
-  kindWith: (product: Product) => InteractionKind | null,
-): { kind: ReasonKind; text: string } {
+function reasonText(reason: CoreRecommendation['reason'], related: Product | null, kindWith: (product: Product) => InteractionKind | null): { kind: ReasonKind; text: string } {
   const did = (product: Product) => {
     const type = kindWith(product);
     return type ? VERB[type](product.name) : `showed interest in ${product.name}`;
@@ -519,7 +509,10 @@ function reasonText(
     case 'BECAUSE_YOU_INTERACTED':
       return { kind: reason.kind, text: related ? `Because you ${did(related)}` : 'Because of products you engaged with' };
     case 'SIMILAR_CONTENT':
-      return { kind: reason.kind, text: related ? `Similar to ${related.name}, which you ${did(related).replace(` ${related.name}`, '')}` : 'Similar to products you engaged with' };
+      return {
+        kind: reason.kind,
+        text: related ? `Similar to ${related.name}, which you ${did(related).replace(` ${related.name}`, '')}` : 'Similar to products you engaged with',
+      };
     case 'POPULAR_IN_CATEGORY':
       return { kind: reason.kind, text: reason.category && reason.category !== 'missing' ? `Popular in ${reason.category}` : 'Popular in categories you like' };
     case 'POPULAR':

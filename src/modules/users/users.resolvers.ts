@@ -21,7 +21,9 @@ export const usersResolvers: Resolvers = {
     modelRetrainsQueued: (result) => result.models.retrainJobIds.length,
     // At most the size the SDL declares (one job per task; the cost model assumes as many).
     modelRetrainJobs: async (result, _args, { loaders }, info) =>
-      (await loaders.trainingJobById.loadMany(result.models.retrainJobIds.slice(0, listPageSize(null, Number.MAX_SAFE_INTEGER, info)))).filter((job): job is NonNullable<typeof job> & TrainingJob => job !== null && !(job instanceof Error)),
+      (await loaders.trainingJobById.loadMany(result.models.retrainJobIds.slice(0, listPageSize(null, Number.MAX_SAFE_INTEGER, info)))).filter(
+        (job): job is NonNullable<typeof job> & TrainingJob => job !== null && !(job instanceof Error),
+      ),
   },
   User: {
     id: (user) => toGlobalId('User', user.id),

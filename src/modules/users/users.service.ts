@@ -44,13 +44,7 @@ export interface UserRef extends EntityRef {
 
 const UserInputSchema = z.object({
   externalId: fields.externalId,
-  email: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .max(320, 'must be at most 320 characters')
-    .pipe(z.email('must be a valid email address'))
-    .nullish(),
+  email: z.string().trim().toLowerCase().max(320, 'must be at most 320 characters').pipe(z.email('must be a valid email address')).nullish(),
   name: fields.shortText(200).nullish(),
   attributes: fields.attributes.nullish(),
   marketingConsent: z.boolean().nullish(),
@@ -107,7 +101,12 @@ export class UsersService {
    * matches through its keyed hash. Names and emails are encrypted, so they are not searchable.
    */
   listUsers(args: PageArgs & { filter?: UserFilter | null }, options: { personalSearch?: boolean } = {}): Promise<Connection<User>> {
-    return listNewestFirst(args, { source: this.db.user, where: this.userWhere(args.filter, options.personalSearch ?? false), sortField: 'createdAt', maxPageSize: this.limits.maxPageSize });
+    return listNewestFirst(args, {
+      source: this.db.user,
+      where: this.userWhere(args.filter, options.personalSearch ?? false),
+      sortField: 'createdAt',
+      maxPageSize: this.limits.maxPageSize,
+    });
   }
 
   private userWhere(filter: UserFilter | null | undefined, personalSearch: boolean): Prisma.UserWhereInput {
@@ -137,7 +136,12 @@ export class UsersService {
   async upsertUsers(input: readonly unknown[], options: { source?: string } = {}): Promise<BulkWriteResult> {
     const source = options.source ?? 'import';
     const checked = checkBatch(input, UserInputSchema, { maxBatchSize: this.limits.maxBatchSize, unique: 'externalId' });
-    const byEmail = rejectDuplicateKeys(checked.rows, (row) => row.email ?? null, 'email', (row) => row.externalId);
+    const byEmail = rejectDuplicateKeys(
+      checked.rows,
+      (row) => row.email ?? null,
+      'email',
+      (row) => row.externalId,
+    );
     const refused: RowError[] = [...checked.errors, ...byEmail.errors];
     const rows = byEmail.unique;
     if (rows.length === 0) return nothingWritten(refused);
@@ -338,12 +342,7 @@ export function pick<T>(given: T | null | undefined, stored: T | null | undefine
 }
 
 function userChanged(stored: UserValues, next: UserValues): boolean {
-  return (
-    stored.email !== next.email ||
-    stored.name !== next.name ||
-    stored.marketingConsent !== next.marketingConsent ||
-    !jsonEqual(stored.attributes, next.attributes)
-  );
+  return stored.email !== next.email || stored.name !== next.name || stored.marketingConsent !== next.marketingConsent || !jsonEqual(stored.attributes, next.attributes);
 }
 
 /** Key-order-insensitive JSON equality (Postgres jsonb does not keep key order). */

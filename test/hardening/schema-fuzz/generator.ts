@@ -61,16 +61,30 @@ export function allowedRoles(name: string): Role[] {
  * They run in a phase of their own so their effect on /healthz is attributed to them.
  */
 export const ARGUMENT_ATTACKS = [
-  'wrong-type', 'null-required', 'bad-number', 'huge-string', 'bad-text', 'deep-json', 'wide-object',
-  'long-list', 'bad-id', 'sql-meta', 'bad-date', 'bad-enum', 'unknown-argument',
+  'wrong-type',
+  'null-required',
+  'bad-number',
+  'huge-string',
+  'bad-text',
+  'deep-json',
+  'wide-object',
+  'long-list',
+  'bad-id',
+  'sql-meta',
+  'bad-date',
+  'bad-enum',
+  'unknown-argument',
 ] as const;
 export const DOCUMENT_ATTACKS = [
-  'deep-selection-over-limit', 'aliases-over-limit', 'fragment-cycle', 'duplicate-variables', 'wrong-variable-type',
-  'bad-directives', 'garbage-document',
+  'deep-selection-over-limit',
+  'aliases-over-limit',
+  'fragment-cycle',
+  'duplicate-variables',
+  'wrong-variable-type',
+  'bad-directives',
+  'garbage-document',
 ] as const;
-export const TRANSPORT_ATTACKS = [
-  'batched', 'content-type', 'get', 'oversized-body', 'malformed-json', 'auth-header',
-] as const;
+export const TRANSPORT_ATTACKS = ['batched', 'content-type', 'get', 'oversized-body', 'malformed-json', 'auth-header'] as const;
 /** Automatic persisted queries with wrong hashes or versions: a phase of their own (see schema-fuzz.test.ts). */
 export const PERSISTED_QUERY_ATTACKS = ['persisted-query'] as const;
 export const COST_MODEL_ATTACKS = ['max-sizes', 'aliases-within-limit', 'nested-lists-within-limit'] as const;
@@ -120,7 +134,10 @@ export interface FuzzRequest {
 // (-0, 2^53+1, NaN, deep JSON: things JSON.stringify cannot produce or would overflow on).
 
 class Raw {
-  constructor(readonly json: string, readonly literal: string) {}
+  constructor(
+    readonly json: string,
+    readonly literal: string,
+  ) {}
 }
 class EnumValue {
   constructor(readonly name: string) {}
@@ -133,7 +150,9 @@ function toJson(value: unknown): string {
   if (value instanceof EnumValue) return JSON.stringify(value.name);
   if (Array.isArray(value)) return `[${value.map(toJson).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.entries(value).map(([key, item]) => `${JSON.stringify(key)}:${toJson(item)}`).join(',')}}`;
+    return `{${Object.entries(value)
+      .map(([key, item]) => `${JSON.stringify(key)}:${toJson(item)}`)
+      .join(',')}}`;
   }
   return value === undefined ? 'null' : JSON.stringify(value);
 }
@@ -144,13 +163,15 @@ function toLiteral(value: unknown): string {
   if (value instanceof EnumValue) return value.name;
   if (Array.isArray(value)) return `[${value.map(toLiteral).join(', ')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.entries(value).map(([key, item]) => `${/^[_A-Za-z][_0-9A-Za-z]*$/.test(key) ? key : `bad_${key.length}`}: ${toLiteral(item)}`).join(', ')}}`;
+    return `{${Object.entries(value)
+      .map(([key, item]) => `${/^[_A-Za-z][_0-9A-Za-z]*$/.test(key) ? key : `bad_${key.length}`}: ${toLiteral(item)}`)
+      .join(', ')}}`;
   }
   if (value === null || value === undefined) return 'null';
   return JSON.stringify(value);
 }
 
-const pick = <T,>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
+const pick = <T>(random: Random, items: readonly T[]): T => items[Math.floor(random() * items.length)]!;
 const int = (random: Random, min: number, max: number) => min + Math.floor(random() * (max - min + 1));
 const chance = (random: Random, p: number) => random() < p;
 
@@ -168,25 +189,91 @@ const deepJson = (levels: number) => raw(`${'{"k":'.repeat(levels)}1${'}'.repeat
 const deepArray = (levels: number) => raw(`${'['.repeat(levels)}1${']'.repeat(levels)}`, `${'['.repeat(levels)}1${']'.repeat(levels)}`);
 
 const SQL_META = [
-  "'; DROP TABLE users; --", "' OR '1'='1", '%', '_', '\\', '%%%_\\%', "\\'", '$1', '"; SELECT pg_sleep(5); --',
-  "' UNION SELECT secret_hash FROM api_keys --", '%25', '[a-z]*', '.*', '\\x00', "E'\\\\x41'", '::jsonb', '/* */', '\u0027',
+  "'; DROP TABLE users; --",
+  "' OR '1'='1",
+  '%',
+  '_',
+  '\\',
+  '%%%_\\%',
+  "\\'",
+  '$1',
+  '"; SELECT pg_sleep(5); --',
+  "' UNION SELECT secret_hash FROM api_keys --",
+  '%25',
+  '[a-z]*',
+  '.*',
+  '\\x00',
+  "E'\\\\x41'",
+  '::jsonb',
+  '/* */',
+  '\u0027',
 ];
 const BAD_TEXT = [
-  raw('"a\\u0000b"'), raw('"\\ud800"'), raw('"x\\udfff"'), raw('"\\ud800\\ud800"'), raw('"\\u0000"'),
-  '\u202eevil', 'zero\u200bwidth', '\uFEFFbom', 'tab\tnew\nline\r', '😀'.repeat(50), 'é'.normalize('NFD'),
+  raw('"a\\u0000b"'),
+  raw('"\\ud800"'),
+  raw('"x\\udfff"'),
+  raw('"\\ud800\\ud800"'),
+  raw('"\\u0000"'),
+  '\u202eevil',
+  'zero\u200bwidth',
+  '\uFEFFbom',
+  'tab\tnew\nline\r',
+  '😀'.repeat(50),
+  'é'.normalize('NFD'),
 ];
 const BAD_DATES = [
-  '0001-01-01', '99999-01-01', '2026-02-30', '2026-13-01', '2026-00-10', '1969-12-31', '3000-01-01', '', 'yesterday',
-  '2026-1-1', '2026-01-01T25:61:00Z', '+275760-09-13T00:00:00Z', '-000001-01-01', '2026-01-01T00:00:00+99:00', raw('1e15'), raw('0'), raw('true'), raw('null'),
+  '0001-01-01',
+  '99999-01-01',
+  '2026-02-30',
+  '2026-13-01',
+  '2026-00-10',
+  '1969-12-31',
+  '3000-01-01',
+  '',
+  'yesterday',
+  '2026-1-1',
+  '2026-01-01T25:61:00Z',
+  '+275760-09-13T00:00:00Z',
+  '-000001-01-01',
+  '2026-01-01T00:00:00+99:00',
+  raw('1e15'),
+  raw('0'),
+  raw('true'),
+  raw('null'),
 ];
 const BAD_DATETIMES = [
-  '0001-01-01T00:00:00Z', '99999-01-01T00:00:00Z', '2026-02-30T00:00:00Z', '2026-01-01', 'now', '', '2026-01-01T00:00:00.0000000000001Z',
-  '1970-01-01T00:00:00Z', '2999-12-31T23:59:60Z', raw('1767225600000'), raw('-8640000000000001'),
+  '0001-01-01T00:00:00Z',
+  '99999-01-01T00:00:00Z',
+  '2026-02-30T00:00:00Z',
+  '2026-01-01',
+  'now',
+  '',
+  '2026-01-01T00:00:00.0000000000001Z',
+  '1970-01-01T00:00:00Z',
+  '2999-12-31T23:59:60Z',
+  raw('1767225600000'),
+  raw('-8640000000000001'),
 ];
 const BAD_NUMBERS: Raw[] = [
-  raw('-1'), raw('0'), raw('-0'), raw('2147483647'), raw('2147483648'), raw('-2147483649'), raw('9007199254740993'),
-  raw('1e308'), raw('-1e308'), raw('1e309'), raw('1.5'), raw('4.9e-324'), raw('"10"'), raw('"NaN"'), raw('"Infinity"'),
-  raw('"1e3"'), raw('"0x10"'), raw('1000000000000000000000000000000'), raw('-9223372036854775809'),
+  raw('-1'),
+  raw('0'),
+  raw('-0'),
+  raw('2147483647'),
+  raw('2147483648'),
+  raw('-2147483649'),
+  raw('9007199254740993'),
+  raw('1e308'),
+  raw('-1e308'),
+  raw('1e309'),
+  raw('1.5'),
+  raw('4.9e-324'),
+  raw('"10"'),
+  raw('"NaN"'),
+  raw('"Infinity"'),
+  raw('"1e3"'),
+  raw('"0x10"'),
+  raw('1000000000000000000000000000000'),
+  raw('-9223372036854775809'),
 ];
 
 function uuid(random: Random): string {
@@ -198,18 +285,37 @@ const gid = (type: string, local: string, encoding: BufferEncoding = 'base64url'
 // ---------------------------------------------------------------------------------------------
 
 const nodeTypeOfField: Record<string, keyof FuzzContext['ids']> = {
-  user: 'User', product: 'Product', campaign: 'Campaign', feedbackItem: 'Feedback', interaction: 'Interaction',
-  model: 'ModelVersion', trainingJob: 'TrainingJob', activateModel: 'ModelVersion', eraseUser: 'User',
+  user: 'User',
+  product: 'Product',
+  campaign: 'Campaign',
+  feedbackItem: 'Feedback',
+  interaction: 'Interaction',
+  model: 'ModelVersion',
+  trainingJob: 'TrainingJob',
+  activateModel: 'ModelVersion',
+  eraseUser: 'User',
 };
 const externalKeyOfField: Record<string, keyof FuzzContext['externalIds']> = {
-  user: 'users', product: 'products', campaign: 'campaigns', feedbackItem: 'feedback', interaction: 'interactions',
-  eraseUser: 'users', campaignStats: 'campaigns', campaignAudience: 'campaigns', similarProducts: 'products',
-  recommendations: 'users', feedbackInsights: 'products',
+  user: 'users',
+  product: 'products',
+  campaign: 'campaigns',
+  feedbackItem: 'feedback',
+  interaction: 'interactions',
+  eraseUser: 'users',
+  campaignStats: 'campaigns',
+  campaignAudience: 'campaigns',
+  similarProducts: 'products',
+  recommendations: 'users',
+  feedbackInsights: 'products',
 };
 
 class Generator {
   private bulkRow = 0;
-  constructor(private readonly random: Random, private readonly context: FuzzContext, private readonly index: number) {}
+  constructor(
+    private readonly random: Random,
+    private readonly context: FuzzContext,
+    private readonly index: number,
+  ) {}
 
   private someId(type?: keyof FuzzContext['ids']): string {
     const types = Object.keys(this.context.ids) as (keyof FuzzContext['ids'])[];
@@ -226,7 +332,13 @@ class Generator {
     const real = this.someId(expected);
     const decoded = Buffer.from(real, 'base64url').toString();
     const namingStored: (() => unknown)[] = [
-      () => this.someId(pick(r, (Object.keys(this.context.ids) as (keyof FuzzContext['ids'])[]).filter((type) => type !== expected))),
+      () =>
+        this.someId(
+          pick(
+            r,
+            (Object.keys(this.context.ids) as (keyof FuzzContext['ids'])[]).filter((type) => type !== expected),
+          ),
+        ),
       () => Buffer.from(decoded).toString('base64'), // padded base64 of a real ID: an accepted spelling
       () => `${real}=`,
     ];
@@ -328,16 +440,36 @@ class Generator {
     const own = `fz-${this.index}-${this.bulkRow++}`;
     switch (typeName) {
       case 'UserInput':
-        return { externalId: own, email: chance(r, 0.5) ? `${own}@example.com` : null, name: `Fz ${text(r, 5)}`, marketingConsent: chance(r, 0.5), attributes: { segment: 'fz', city: text(r, 4) } };
+        return {
+          externalId: own,
+          email: chance(r, 0.5) ? `${own}@example.com` : null,
+          name: `Fz ${text(r, 5)}`,
+          marketingConsent: chance(r, 0.5),
+          attributes: { segment: 'fz', city: text(r, 4) },
+        };
       case 'ProductInput':
         return { externalId: own, name: `fz product ${text(r, 5)}`, category: pick(r, ['fz', 'lamps']), price: int(r, 1, 999), tags: ['fz'], active: chance(r, 0.5) };
       case 'CampaignInput':
         return { externalId: own, name: `fz campaign ${text(r, 4)}`, channel: new EnumValue('EMAIL'), status: new EnumValue('DRAFT') };
       case 'CampaignMetricInput':
         // A campaign of the fuzz's own: stored campaigns' metrics stay as they are.
-        return { campaignExternalId: `fz-${this.index}-c`, date: this.valid(schema.getType('Date') as GraphQLInputType, 'date', field, depth + 1), impressions: int(r, 0, 100), clicks: 0, conversions: 0, spend: 1.5, revenue: 0 };
+        return {
+          campaignExternalId: `fz-${this.index}-c`,
+          date: this.valid(schema.getType('Date') as GraphQLInputType, 'date', field, depth + 1),
+          impressions: int(r, 0, 100),
+          clicks: 0,
+          conversions: 0,
+          spend: 1.5,
+          revenue: 0,
+        };
       case 'InteractionInput':
-        return { userExternalId: pick(r, this.context.externalIds.users), productExternalId: pick(r, this.context.externalIds.products), type: new EnumValue('VIEW'), occurredAt: this.valid(schema.getType('DateTime') as GraphQLInputType, 'occurredAt', field, depth + 1), externalId: own };
+        return {
+          userExternalId: pick(r, this.context.externalIds.users),
+          productExternalId: pick(r, this.context.externalIds.products),
+          type: new EnumValue('VIEW'),
+          occurredAt: this.valid(schema.getType('DateTime') as GraphQLInputType, 'occurredAt', field, depth + 1),
+          externalId: own,
+        };
       case 'FeedbackInput':
         return { externalId: own, channel: new EnumValue('REVIEW'), text: pick(r, ['送货太慢了', 'Great lamp', 'call 13800138000']), rating: int(r, 1, 5) };
       case 'FeedbackLabelAssignment':
@@ -361,7 +493,18 @@ class Generator {
     const list = isListType(isNonNullType(type) ? type.ofType : type);
     switch (attack) {
       case 'wrong-type': {
-        const others: unknown[] = [raw('1'), raw('1.5'), raw('true'), 'text', raw('{"a":1}', '{a: 1}'), raw('[1,2]', '[1, 2]'), raw('[]'), raw('{}'), new EnumValue('SOME_ENUM'), raw('"[1]"')];
+        const others: unknown[] = [
+          raw('1'),
+          raw('1.5'),
+          raw('true'),
+          'text',
+          raw('{"a":1}', '{a: 1}'),
+          raw('[1,2]', '[1, 2]'),
+          raw('[]'),
+          raw('{}'),
+          new EnumValue('SOME_ENUM'),
+          raw('"[1]"'),
+        ];
         return pick(r, others);
       }
       case 'null-required':
@@ -379,16 +522,32 @@ class Generator {
         if (named.name === 'DateTime') return pick(r, BAD_DATETIMES);
         return undefined;
       case 'bad-enum':
-        return isEnumType(named) ? pick(r, [new EnumValue('NOPE'), new EnumValue(named.getValues()[0]!.name.toLowerCase()), named.getValues()[0]!.name, new EnumValue('null'), raw('1'), new EnumValue('__proto__')]) : undefined;
+        return isEnumType(named)
+          ? pick(r, [
+              new EnumValue('NOPE'),
+              new EnumValue(named.getValues()[0]!.name.toLowerCase()),
+              named.getValues()[0]!.name,
+              new EnumValue('null'),
+              raw('1'),
+              new EnumValue('__proto__'),
+            ])
+          : undefined;
       case 'bad-id':
-        return named.name === 'ID' ? (list ? Array.from({ length: int(r, 1, 5) }, () => this.badId(undefined, field)) : this.badId(nodeTypeOfField[field.split('.')[1]!], field)) : undefined;
+        return named.name === 'ID'
+          ? list
+            ? Array.from({ length: int(r, 1, 5) }, () => this.badId(undefined, field))
+            : this.badId(nodeTypeOfField[field.split('.')[1]!], field)
+          : undefined;
       case 'deep-json':
         if (named.name === 'JSONObject') return pick(r, [deepJson(10_000), { nested: deepArray(10_000) }, deepJson(int(r, 11, 200))]);
         return list ? deepArray(10_000) : undefined;
       case 'wide-object':
         if (named.name === 'JSONObject') {
           const keys = int(r, 1_001, 50_000);
-          return raw(`{${Array.from({ length: keys }, (_, i) => `"k${i}":${i}`).join(',')}}`, `{${Array.from({ length: Math.min(keys, 2000) }, (_, i) => `k${i}: ${i}`).join(', ')}}`);
+          return raw(
+            `{${Array.from({ length: keys }, (_, i) => `"k${i}":${i}`).join(',')}}`,
+            `{${Array.from({ length: Math.min(keys, 2000) }, (_, i) => `k${i}: ${i}`).join(', ')}}`,
+          );
         }
         if (isInputObjectType(named)) {
           const base = this.validInput(named.name, field, 0);
@@ -452,7 +611,12 @@ class Generator {
       (field) => !isLeafType(getNamedType(field.type)) && !field.args.some((arg) => isNonNullType(arg.type) && arg.defaultValue === undefined),
     );
     if (!fields.length) return '{ __typename }';
-    const lists = fields.filter((field) => isListType(isNonNullType(field.type) ? field.type.ofType : field.type) || field.args.some((arg) => arg.name === 'first') || getNamedType(field.type).name.endsWith('Connection'));
+    const lists = fields.filter(
+      (field) =>
+        isListType(isNonNullType(field.type) ? field.type.ofType : field.type) ||
+        field.args.some((arg) => arg.name === 'first') ||
+        getNamedType(field.type).name.endsWith('Connection'),
+    );
     const field = pick(r, lists.length && chance(r, 0.85) ? lists : fields);
     const args = field.args.some((arg) => arg.name === 'first') ? '(first: 100)' : field.args.some((arg) => arg.name === 'limit') ? '(limit: 100)' : '';
     return `{ id: __typename ${field.name}${args} ${this.nestedLists(field.type, levels - 1)} }`;
@@ -469,7 +633,12 @@ interface ArgumentValue {
   variableType?: string;
 }
 
-function operationText(field: string, args: ArgumentValue[], selection: string, options: { alias?: string; aliases?: number; extraDefinitions?: string[]; trailer?: string; directive?: string } = {}) {
+function operationText(
+  field: string,
+  args: ArgumentValue[],
+  selection: string,
+  options: { alias?: string; aliases?: number; extraDefinitions?: string[]; trailer?: string; directive?: string } = {},
+) {
   const [type, name] = field.split('.') as [string, string];
   const variables: Record<string, unknown> = {};
   const definitions: string[] = [...(options.extraDefinitions ?? [])];
@@ -528,13 +697,7 @@ export function attacksFor(field: string): Attack[] {
     'bad-enum': types.has('[enum]'),
     'unknown-argument': true,
   };
-  return [
-    'valid',
-    ...ARGUMENT_ATTACKS.filter((attack) => applies[attack]),
-    'valid',
-    ...DOCUMENT_ATTACKS,
-    ...TRANSPORT_ATTACKS,
-  ];
+  return ['valid', ...ARGUMENT_ATTACKS.filter((attack) => applies[attack]), 'valid', ...DOCUMENT_ATTACKS, ...TRANSPORT_ATTACKS];
 }
 
 /** Requests needed so that every root field meets every caller and every attack that applies to it. */
@@ -544,9 +707,10 @@ export function fullCoverageCount(): number {
 
 function headersFor(context: FuzzContext, caller: Caller, random: Random, contentType = 'application/json'): Record<string, string> {
   const headers: Record<string, string> = contentType ? { 'content-type': contentType } : {};
-  const key = caller === 'MALFORMED_KEY'
-    ? pick(random, ['mai_', 'mai_' + 'z'.repeat(5000), ' ', 'Bearer', 'mai_\u00ff\u00fe', "' OR 1=1 --", 'x'.repeat(15), context.keys.ADMIN!.slice(0, -1)])
-    : context.keys[caller];
+  const key =
+    caller === 'MALFORMED_KEY'
+      ? pick(random, ['mai_', 'mai_' + 'z'.repeat(5000), ' ', 'Bearer', 'mai_\u00ff\u00fe', "' OR 1=1 --", 'x'.repeat(15), context.keys.ADMIN!.slice(0, -1)])
+      : context.keys[caller];
   if (key === null) return headers;
   if (chance(random, 0.2)) headers.authorization = `Bearer ${key}`;
   else headers['x-api-key'] = key;
@@ -575,7 +739,8 @@ function maximalArguments(generator: Generator, random: Random, field: string): 
     if (argument.name === 'granularity') value = new EnumValue('DAY');
     if (argument.name === 'texts') value = Array.from({ length: 1_000 }, (_, i) => `${'送货太慢了，包装也破了 great value '.repeat(140)}${i}`);
     // biome-ignore lint/complexity/useLiteralKeys: reaches a private helper of the generator on purpose
-    if (argument.name === 'ids') value = Array.from({ length: 100 }, () => pick(random, ['User', 'Product', 'Feedback', 'Campaign'] as const)).map((type) => generator['someId'](type));
+    if (argument.name === 'ids')
+      value = Array.from({ length: 100 }, () => pick(random, ['User', 'Product', 'Feedback', 'Campaign'] as const)).map((type) => generator['someId'](type));
     if (value === undefined) continue;
     if (argument.name === 'limit' && field === 'Query.campaignLeaderboard') value = 100;
     const existing = out.find((item) => item.argument.name === argument.name);
@@ -599,15 +764,51 @@ function bodySizeRequest(index: number, context: FuzzContext, random: Random): F
   const members = (count: number, value: (i: number) => string) => Array.from({ length: count }, (_, i) => `"k${i}":${value(i)}`).join(',');
   if (variant === 0) {
     const body = `{"query":"{ serviceInfo { version } }","variables":{${members(1_000_000, () => '1')}}}`;
-    return { index, field: 'Query.serviceInfo', caller, attack: 'many-members-body', costModel: false, shape: `Query.serviceInfo with 10^6 unused variables (${(body.length / 1e6).toFixed(1)} MB)`, method: 'POST', path: '/graphql', headers, body, responseKeys: ['serviceInfo'] };
+    return {
+      index,
+      field: 'Query.serviceInfo',
+      caller,
+      attack: 'many-members-body',
+      costModel: false,
+      shape: `Query.serviceInfo with 10^6 unused variables (${(body.length / 1e6).toFixed(1)} MB)`,
+      method: 'POST',
+      path: '/graphql',
+      headers,
+      body,
+      responseKeys: ['serviceInfo'],
+    };
   }
   if (variant === 1) {
     const row = `{"externalId":"fz-wide-${index}","attributes":{${members(900, (i) => String(i))}}}`;
     const body = `{"query":"mutation($i: [UserInput!]!) { upsertUsers(input: $i) { created failed } }","variables":{"i":[${Array.from({ length: 2_000 }, () => row).join(',')}]}}`;
-    return { index, field: 'Mutation.upsertUsers', caller, attack: 'many-members-body', costModel: false, shape: `Mutation.upsertUsers with 2,000 rows of 900-key attributes (${(body.length / 1e6).toFixed(1)} MB)`, method: 'POST', path: '/graphql', headers, body, responseKeys: ['upsertUsers'] };
+    return {
+      index,
+      field: 'Mutation.upsertUsers',
+      caller,
+      attack: 'many-members-body',
+      costModel: false,
+      shape: `Mutation.upsertUsers with 2,000 rows of 900-key attributes (${(body.length / 1e6).toFixed(1)} MB)`,
+      method: 'POST',
+      path: '/graphql',
+      headers,
+      body,
+      responseKeys: ['upsertUsers'],
+    };
   }
   const body = `{"query":"mutation($h: JSONObject) { trainModel(kind: TEXT_CLASSIFIER, task: \\"sentiment\\", hyperparameters: $h) { id } }","variables":{"h":{${members(300_000, (i) => String(i))}}}}`;
-  return { index, field: 'Mutation.trainModel', caller, attack: 'many-members-body', costModel: false, shape: `Mutation.trainModel with 300,000 unknown hyperparameters (${(body.length / 1e6).toFixed(1)} MB)`, method: 'POST', path: '/graphql', headers, body, responseKeys: ['trainModel'] };
+  return {
+    index,
+    field: 'Mutation.trainModel',
+    caller,
+    attack: 'many-members-body',
+    costModel: false,
+    shape: `Mutation.trainModel with 300,000 unknown hyperparameters (${(body.length / 1e6).toFixed(1)} MB)`,
+    method: 'POST',
+    path: '/graphql',
+    headers,
+    body,
+    responseKeys: ['trainModel'],
+  };
 }
 
 export function generateRequest(seed: number, index: number, context: FuzzContext, phase: Phase = 'hostile'): FuzzRequest {
@@ -622,7 +823,13 @@ export function generateRequest(seed: number, index: number, context: FuzzContex
   const fieldDef = rootField(field);
   const base: Omit<FuzzRequest, 'shape' | 'method' | 'path' | 'headers' | 'body' | 'responseKeys'> = { index, field, caller, attack, costModel: phase === 'cost-model' };
   const post = (body: string, shape: string, keys: string[], contentType = 'application/json'): FuzzRequest => ({
-    ...base, shape, method: 'POST', path: '/graphql', headers: headersFor(context, caller, random, contentType), body, responseKeys: keys,
+    ...base,
+    shape,
+    method: 'POST',
+    path: '/graphql',
+    headers: headersFor(context, caller, random, contentType),
+    body,
+    responseKeys: keys,
   });
   const asVariables = chance(random, 0.5);
   const selection = () => generator.selection(fieldDef.type, 0, int(random, 1, 3));
@@ -631,7 +838,11 @@ export function generateRequest(seed: number, index: number, context: FuzzContex
     if (attack === 'max-sizes') {
       const args = maximalArguments(generator, random, field);
       const op = operationText(field, args, generator.selection(fieldDef.type, 0, 3));
-      return post(requestBody(op.query, op.variables), `${field} with every size argument at its maximum (${args.map((a) => a.argument.name).join(', ') || 'no arguments'})`, op.keys);
+      return post(
+        requestBody(op.query, op.variables),
+        `${field} with every size argument at its maximum (${args.map((a) => a.argument.name).join(', ') || 'no arguments'})`,
+        op.keys,
+      );
     }
     if (attack === 'aliases-within-limit') {
       const count = int(random, 20, 30);
@@ -685,7 +896,17 @@ export function generateRequest(seed: number, index: number, context: FuzzContex
       return post(body, `${field} with a variable of the wrong type (variant ${variant}${target ? `, ${target.argument.name}` : ''})`, op.keys);
     }
     case 'bad-directives': {
-      const directive = pick(random, ['@skip(if: "yes")', '@include', '@skip(if: $nope)', '@deprecated', '@allow(roles: [ADMIN])', '@personal(mask: EMAIL)', '@nope', '@skip(if: false)'.repeat(int(random, 51, 200)), '@include(if: true) @include(if: true)']);
+      const directive = pick(random, [
+        '@skip(if: "yes")',
+        '@include',
+        '@skip(if: $nope)',
+        '@deprecated',
+        '@allow(roles: [ADMIN])',
+        '@personal(mask: EMAIL)',
+        '@nope',
+        '@skip(if: false)'.repeat(int(random, 51, 200)),
+        '@include(if: true) @include(if: true)',
+      ]);
       const op = operationText(field, validArguments(generator, random, field, false), selection(), { directive });
       return post(requestBody(op.query, op.variables), `${field} with directive ${directive.slice(0, 40)}`, op.keys);
     }
@@ -721,7 +942,18 @@ export function generateRequest(seed: number, index: number, context: FuzzContex
     }
     case 'content-type': {
       const op = operationText(field, validArguments(generator, random, field, false), selection());
-      const contentType = pick(random, ['text/plain', 'application/xml', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=zz', 'application/json; charset=utf-16', 'application/graphql', 'application/graphql-response+json', '', 'application/json, text/plain', 'APPLICATION/JSON']);
+      const contentType = pick(random, [
+        'text/plain',
+        'application/xml',
+        'application/x-www-form-urlencoded',
+        'multipart/form-data; boundary=zz',
+        'application/json; charset=utf-16',
+        'application/graphql',
+        'application/graphql-response+json',
+        '',
+        'application/json, text/plain',
+        'APPLICATION/JSON',
+      ]);
       const body = pick(random, [requestBody(op.query, op.variables), `query=${encodeURIComponent(op.query)}`, op.query, '<q/>']);
       return post(body, `${field} with content-type "${contentType}"`, op.keys, contentType);
     }
@@ -732,7 +964,14 @@ export function generateRequest(seed: number, index: number, context: FuzzContex
       if (chance(random, 0.2)) params.set('extensions', pick(random, ['[', '{}', 'null', '{"persistedQuery":1}']));
       const headers = headersFor(context, caller, random, '');
       if (chance(random, 0.8)) headers['apollo-require-preflight'] = 'true';
-      return { ...base, shape: `${field} over GET (${op.query.startsWith('mutation') ? 'a mutation' : 'a query'})`, method: 'GET', path: `/graphql?${params.toString()}`, headers, responseKeys: op.keys };
+      return {
+        ...base,
+        shape: `${field} over GET (${op.query.startsWith('mutation') ? 'a mutation' : 'a query'})`,
+        method: 'GET',
+        path: `/graphql?${params.toString()}`,
+        headers,
+        responseKeys: op.keys,
+      };
     }
     case 'oversized-body': {
       const op = operationText(field, validArguments(generator, random, field, false), selection());
@@ -777,7 +1016,9 @@ export function generateRequest(seed: number, index: number, context: FuzzContex
         const headers = { ...headersFor(context, caller, random, ''), 'apollo-require-preflight': 'true' };
         return { ...base, shape: `${shape} (GET)`, method: 'GET', path: `/graphql?${params.toString()}`, headers, responseKeys: op.keys };
       }
-      const body = withQuery ? requestBody(op.query, op.variables, { extensions }) : `{"extensions":${toJson(extensions)}${Object.keys(op.variables).length ? `,"variables":${toJson(op.variables)}` : ''}}`;
+      const body = withQuery
+        ? requestBody(op.query, op.variables, { extensions })
+        : `{"extensions":${toJson(extensions)}${Object.keys(op.variables).length ? `,"variables":${toJson(op.variables)}` : ''}}`;
       return post(body, shape, op.keys);
     }
     case 'auth-header': {

@@ -44,7 +44,11 @@ async function graphqlAs(url: string, key: string, query: string, variables?: Re
 }
 
 async function trainAndWait(url: string, kind: string, task: string, hyperparameters: Record<string, unknown>): Promise<void> {
-  const queued = await graphqlAs(url, TEST_ADMIN_API_KEY, `mutation($k: ModelKind!, $t: String!, $h: JSONObject) { trainModel(kind: $k, task: $t, hyperparameters: $h) { id } }`, { k: kind, t: task, h: hyperparameters });
+  const queued = await graphqlAs(url, TEST_ADMIN_API_KEY, `mutation($k: ModelKind!, $t: String!, $h: JSONObject) { trainModel(kind: $k, task: $t, hyperparameters: $h) { id } }`, {
+    k: kind,
+    t: task,
+    h: hyperparameters,
+  });
   const id = queued.data?.trainModel?.id as string | undefined;
   if (!id) throw new Error(`trainModel ${kind} failed: ${JSON.stringify(queued.errors)}`);
   const deadline = Date.now() + 180_000;
@@ -78,7 +82,10 @@ export async function startFuzzServer(databaseUrl: string, options: { log?: (lin
     const keys: Record<string, string> = {};
     const keyIds: Record<string, string> = {};
     for (const role of ['ADMIN', 'ANALYST', 'INTEGRATION', 'REVOKED'] as const) {
-      const created = await graphqlAs(url, TEST_ADMIN_API_KEY, `mutation($n: String!, $r: Role!) { createApiKey(name: $n, role: $r) { secret apiKey { id } } }`, { n: `fuzz ${role.toLowerCase()}`, r: role === 'REVOKED' ? 'ANALYST' : role });
+      const created = await graphqlAs(url, TEST_ADMIN_API_KEY, `mutation($n: String!, $r: Role!) { createApiKey(name: $n, role: $r) { secret apiKey { id } } }`, {
+        n: `fuzz ${role.toLowerCase()}`,
+        r: role === 'REVOKED' ? 'ANALYST' : role,
+      });
       if (!created.data?.createApiKey) throw new Error(`createApiKey: ${JSON.stringify(created.errors)}`);
       keys[role] = created.data.createApiKey.secret;
       keyIds[role] = created.data.createApiKey.apiKey.id;
@@ -143,8 +150,19 @@ export async function startFuzzServer(databaseUrl: string, options: { log?: (lin
  * externalIds, eraseUser and revokeApiKey aim at unknown or already-revoked targets).
  */
 export const GROWABLE_TABLES = new Set([
-  'users', 'consent_changes', 'products', 'campaigns', 'campaign_products', 'campaign_metrics', 'interactions', 'feedback',
-  'feedback_labels', 'feedback_predictions', 'audit_log', 'api_keys', 'training_jobs',
+  'users',
+  'consent_changes',
+  'products',
+  'campaigns',
+  'campaign_products',
+  'campaign_metrics',
+  'interactions',
+  'feedback',
+  'feedback_labels',
+  'feedback_predictions',
+  'audit_log',
+  'api_keys',
+  'training_jobs',
 ]);
 /**
  * Columns that legitimately change on stored rows: when a key was last used (every request), and
@@ -226,7 +244,12 @@ parentPort.on('message', () => { stopping = true; });
 })();
 `;
 
-export interface HealthSample { at: number; ms: number; status: number; error: string | null }
+export interface HealthSample {
+  at: number;
+  ms: number;
+  status: number;
+  error: string | null;
+}
 
 export function startHealthPoller(url: string, intervalMs = 100, timeoutMs = 1_000): { stop(): Promise<HealthSample[]> } {
   const worker = new Worker(POLLER, { eval: true, workerData: { url, intervalMs, timeoutMs } });
@@ -415,7 +438,13 @@ export function summaryRows(report: RunReport): Record<string, string | number>[
   return [
     { figure: 'phase', value: report.phase },
     { figure: 'requests tried', value: report.requests },
-    { figure: 'by status', value: Object.entries(report.byStatus).sort().map(([status, count]) => `${status}: ${count}`).join(', ') },
+    {
+      figure: 'by status',
+      value: Object.entries(report.byStatus)
+        .sort()
+        .map(([status, count]) => `${status}: ${count}`)
+        .join(', '),
+    },
     { figure: 'HTTP 5xx', value: report.http5xx },
     { figure: 'INTERNAL_SERVER_ERROR answers', value: report.internalErrors },
     { figure: 'other problems', value: report.problems.length },
@@ -425,7 +454,10 @@ export function summaryRows(report: RunReport): Record<string, string | number>[
     { figure: 'longest /healthz wait (ms)', value: report.health.longestMs },
     { figure: '/healthz failed or ≥ 1 s', value: `${report.health.failures} / ${report.health.overOneSecond}` },
     { figure: 'duration (s)', value: (report.durationMs / 1000).toFixed(1) },
-    { figure: 'coverage', value: `${report.coverage.fields}/${FIELDS.length} root fields, ${report.coverage.callers}/${CALLERS.length} callers, ${report.coverage.fieldCallerPairs} field×caller pairs, ${report.coverage.attacks} attack kinds` },
+    {
+      figure: 'coverage',
+      value: `${report.coverage.fields}/${FIELDS.length} root fields, ${report.coverage.callers}/${CALLERS.length} callers, ${report.coverage.fieldCallerPairs} field×caller pairs, ${report.coverage.attacks} attack kinds`,
+    },
   ];
 }
 

@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_HYPERPARAMETERS,
-  resolveTextClassifierHyperparameters,
-  TextClassifierHyperparametersSchema,
-  textClassifierSplit,
-} from '../../../src/ml/classifier/index.ts';
+import { DEFAULT_HYPERPARAMETERS, resolveTextClassifierHyperparameters, TextClassifierHyperparametersSchema, textClassifierSplit } from '../../../src/ml/classifier/index.ts';
 import { compareCodeUnits } from '../../../src/ml/shared/order.ts';
 import { stratifiedSplit } from '../../../src/ml/shared/split.ts';
 import { plantedCorpus } from './planted.ts';

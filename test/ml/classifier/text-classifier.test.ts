@@ -39,7 +39,10 @@ describe('trainTextClassifier on a planted 3-class zh/en corpus', () => {
   it('round-trips the artifact with identical predictions', async () => {
     const a = await loadTextClassifier(result.artifact);
     const b = await loadTextClassifier(result.artifact.slice());
-    const texts = corpus.slice(0, 40).map((e) => e.text).concat(['', '完全无关的句子', 'nothing related here']);
+    const texts = corpus
+      .slice(0, 40)
+      .map((e) => e.text)
+      .concat(['', '完全无关的句子', 'nothing related here']);
     const pa = a.predict(texts);
     const pb = b.predict(texts);
     expect(pb).toEqual(pa);

@@ -23,7 +23,14 @@ describe('version-2 model artifact', () => {
       const got = [0, 5, 17].map((u) => model.recommendForUser(u, undefined, { limit: 5, strategy }).map((r) => ({ item: r.item, reason: r.reason })));
       expect(got).toEqual(expected[strategy]);
     }
-    const anonymous = model.recommendForUser(null, [{ item: 3, type: 'PURCHASE' }, { item: 7, type: 'CLICK' }], { limit: 5, strategy: 'HYBRID' });
+    const anonymous = model.recommendForUser(
+      null,
+      [
+        { item: 3, type: 'PURCHASE' },
+        { item: 7, type: 'CLICK' },
+      ],
+      { limit: 5, strategy: 'HYBRID' },
+    );
     expect(anonymous.map((r) => r.item)).toEqual(expected.anonymous);
     for (const metric of ['COSINE', 'PEARSON', 'EUCLIDEAN'] as const) expect(model.similarItems(2, 5, metric).map((s) => s.item)).toEqual(expected.similar[metric]);
     expect(model.scoreUsersForItems([1, 4, 9], 8).map((s) => s.user)).toEqual(expected.audience);

@@ -1,14 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import {
-  easeGram,
-  easeProblem,
-  easeScores,
-  fitEase,
-  pruneEase,
-  selectEaseItems,
-  solveEase,
-} from '../../../src/ml/recommender/ease.ts';
+import { easeGram, easeProblem, easeScores, fitEase, pruneEase, selectEaseItems, solveEase } from '../../../src/ml/recommender/ease.ts';
 import {
   buildInteractionMatrix,
   createRng,
@@ -113,22 +105,26 @@ describe('EASE closed form', () => {
 
   it('pruning keeps each row’s largest positive weights, sorted, over global item indices', () => {
     // Rows of B for modelled items [10, 20, 30, 40] (positions 0..3).
-    const b = Float32Array.from([
-      0, 0.5, -0.9, 0.2,
-      0.1, 0, 0.3, 0.7,
-      -0.2, -0.1, 0, -0.3,
-      0.4, 0.4, 0.6, 0,
-    ]);
+    const b = Float32Array.from([0, 0.5, -0.9, 0.2, 0.1, 0, 0.3, 0.7, -0.2, -0.1, 0, -0.3, 0.4, 0.4, 0.6, 0]);
     const lists = pruneEase(b, Int32Array.from([10, 20, 30, 40]), 50, 2);
     const row = (item: number): [number[], number[]] => {
       const lo = lists.indptr[item];
       const hi = lists.indptr[item + 1];
       return [Array.from(lists.indices.subarray(lo, hi)), Array.from(lists.weights.subarray(lo, hi), (w) => Math.round(w * 10) / 10)];
     };
-    expect(row(10)).toEqual([[20, 40], [0.5, 0.2]]); // −0.9 is large in magnitude but only lowers scores
-    expect(row(20)).toEqual([[40, 30], [0.7, 0.3]]);
+    expect(row(10)).toEqual([
+      [20, 40],
+      [0.5, 0.2],
+    ]); // −0.9 is large in magnitude but only lowers scores
+    expect(row(20)).toEqual([
+      [40, 30],
+      [0.7, 0.3],
+    ]);
     expect(row(30)).toEqual([[], []]); // no positive weight
-    expect(row(40)).toEqual([[30, 10], [0.6, 0.4]]); // tie 0.4/0.4: lower position first
+    expect(row(40)).toEqual([
+      [30, 10],
+      [0.6, 0.4],
+    ]); // tie 0.4/0.4: lower position first
     expect(row(0)).toEqual([[], []]); // not modelled
     expect(lists.indptr).toHaveLength(51);
   });
@@ -175,7 +171,12 @@ describe('EASE on planted structure', () => {
     expect(fit.items).toBe(31);
     const history = [1, 4, 7, 30];
     const scores = new Float32Array(31);
-    easeScores(fit.lists, history, history.map(() => 8), scores);
+    easeScores(
+      fit.lists,
+      history,
+      history.map(() => 8),
+      scores,
+    );
     const ranked = Array.from({ length: 31 }, (_, i) => i)
       .filter((i) => !history.includes(i))
       .sort((a, b) => scores[b] - scores[a]);
@@ -192,7 +193,12 @@ describe('EASE on planted structure', () => {
     const result = await trainRecommender(
       { userCount: users, itemCount: 31, interactions },
       // A fixed blend with EASE weight: the λ search still runs (tuneEase defaults to true).
-      { als: { factors: 4, iterations: 3 }, maxEvalUsers: 100, ease: { maxItems: 25, neighbours: 10 }, blend: { collaborative: 0.5, knn: 0, content: 0, popularity: 0.1, ease: 1 } },
+      {
+        als: { factors: 4, iterations: 3 },
+        maxEvalUsers: 100,
+        ease: { maxItems: 25, neighbours: 10 },
+        blend: { collaborative: 0.5, knn: 0, content: 0, popularity: 0.1, ease: 1 },
+      },
       { onProgress: (p) => stages.push(p) },
     );
     const easeStages = stages.filter((p) => p.stage === 'ease');
@@ -261,7 +267,14 @@ describe('model artifact versions', () => {
       const got = [0, 5, 17].map((u) => model.recommendForUser(u, undefined, { limit: 5, strategy }).map((r) => r.item));
       expect(got).toEqual(expected[strategy]);
     }
-    const anonymous = model.recommendForUser(null, [{ item: 3, type: 'PURCHASE' }, { item: 7, type: 'CLICK' }], { limit: 5, strategy: 'HYBRID' });
+    const anonymous = model.recommendForUser(
+      null,
+      [
+        { item: 3, type: 'PURCHASE' },
+        { item: 7, type: 'CLICK' },
+      ],
+      { limit: 5, strategy: 'HYBRID' },
+    );
     expect(anonymous.map((r) => r.item)).toEqual(expected.anonymous);
     expect(model.similarItems(2, 5).map((s) => s.item)).toEqual(expected.similar);
   });

@@ -19,7 +19,12 @@ describe('temporal hold-out', () => {
     for (let t = 0; t < 5; t++) events.push(ev(1, 100 + t, 50 - t));
     events.push(ev(2, 7, 3));
     const { train, test } = temporalSplit(events, 0.2);
-    expect(test.filter((e) => e.user === 0).map((e) => e.item).sort()).toEqual([8, 9]);
+    expect(
+      test
+        .filter((e) => e.user === 0)
+        .map((e) => e.item)
+        .sort(),
+    ).toEqual([8, 9]);
     expect(test.filter((e) => e.user === 1).map((e) => e.item)).toEqual([100]); // latest time = 50
     expect(test.some((e) => e.user === 2)).toBe(false);
     expect(train.length + test.length).toBe(events.length);

@@ -119,7 +119,10 @@ describe('RecommenderHyperparametersSchema', () => {
     expect(issue({ similar: { pearsonOver: 'EVERYONE' } })?.path).toEqual(['similar', 'pearsonOver']);
     expect(resolveRecommenderHyperparameters({ similar: { pearsonOver: 'ALL_CUSTOMERS' } }).similar).toEqual({ ...DEFAULT_SIMILAR, pearsonOver: 'ALL_CUSTOMERS' });
     expect(issue({ signals: { weights: { LIKE: 1 } } })).toMatchObject({ keys: ['LIKE'], path: ['signals', 'weights'] });
-    expect(issue({ signals: { weights: { VIEW: 10 } } })).toMatchObject({ path: ['signals', 'weights'], message: expect.stringMatching(/VIEW <= CLICK <= ADD_TO_CART <= PURCHASE \(defaults 1, 2, 4, 8\)/) });
+    expect(issue({ signals: { weights: { VIEW: 10 } } })).toMatchObject({
+      path: ['signals', 'weights'],
+      message: expect.stringMatching(/VIEW <= CLICK <= ADD_TO_CART <= PURCHASE \(defaults 1, 2, 4, 8\)/),
+    });
     expect(issue({ blend: { collaborative: 0, knn: 0, content: 0, popularity: 0 } })?.path).toEqual(['blend']);
   });
 });

@@ -34,8 +34,16 @@ function pearsonDense(x: number[], y: number[]): number {
 describe('PEARSON over all customers (pearsonOver ALL_CUSTOMERS, hand-computed)', () => {
   it('is the correlation of the two behaviour vectors over every customer, absent = 0, shrunk by co-rated customers', () => {
     // 6 customers; A on 0,1,2; B on 1,2,3 (same data as the CO_RATED example).
-    const A = m([[0, 1], [1, 3], [2, 9]]);
-    const B = m([[1, 1], [2, 9], [3, 3]]);
+    const A = m([
+      [0, 1],
+      [1, 3],
+      [2, 9],
+    ]);
+    const B = m([
+      [1, 1],
+      [2, 9],
+      [3, 3],
+    ]);
     const x = [b(1), b(3), b(9), 0, 0, 0];
     const y = [0, b(1), b(9), b(3), 0, 0];
     const s = pairStatsOf(A, B, 6);
@@ -45,8 +53,16 @@ describe('PEARSON over all customers (pearsonOver ALL_CUSTOMERS, hand-computed)'
 
   it('single views (constant values): CO_RATED has nothing to correlate, ALL_CUSTOMERS scores co-occurrence above chance', () => {
     const view = 1; // x of one view
-    const A = m([[0, view], [1, view], [2, view]]);
-    const B = m([[0, view], [1, view], [3, view]]);
+    const A = m([
+      [0, view],
+      [1, view],
+      [2, view],
+    ]);
+    const B = m([
+      [0, view],
+      [1, view],
+      [3, view],
+    ]);
     const s = pairStatsOf(A, B, 10);
     expect(pairScore('PEARSON', s, L, 'CO_RATED')).toBe(0);
     // 0/1 vectors over N = 10: the phi coefficient (N·c − a·b) / √(a(N−a)·b(N−b)), c = 2, a = b = 3.
@@ -58,31 +74,59 @@ describe('PEARSON over all customers (pearsonOver ALL_CUSTOMERS, hand-computed)'
   });
 
   it('one shared customer is weak evidence; no overlap is 0; a vector with itself is 1 without shrinkage', () => {
-    const a = m([[0, 8], [1, 1]]);
-    const c = m([[1, 8], [2, 1]]);
+    const a = m([
+      [0, 8],
+      [1, 1],
+    ]);
+    const c = m([
+      [1, 8],
+      [2, 1],
+    ]);
     expect(pairScore('PEARSON', pairStatsOf(a, c, 100), L, 'ALL_CUSTOMERS')).toBeLessThanOrEqual(1 / 21 + 1e-12);
     expect(pairScore('PEARSON', pairStatsOf(m([[0, 8]]), m([[1, 8]]), 100), L, 'ALL_CUSTOMERS')).toBe(0);
     expect(pairScore('PEARSON', pairStatsOf(a, a, 100), 0, 'ALL_CUSTOMERS')).toBeCloseTo(1, 12);
     // An item every customer engaged with alike has no variance: 0.
-    const everyone = m([[0, 1], [1, 1]]);
+    const everyone = m([
+      [0, 1],
+      [1, 1],
+    ]);
     expect(pairScore('PEARSON', pairStatsOf(everyone, m([[0, 1]]), 2), L, 'ALL_CUSTOMERS')).toBe(0);
   });
 
   it('opposite tastes (a liked item against a disliked one) stay 0', () => {
-    const likesA = m([[0, 4.5], [1, -3], [2, 3]]);
-    const likesB = m([[0, -3], [1, 4.5], [2, -1.5]]);
+    const likesA = m([
+      [0, 4.5],
+      [1, -3],
+      [2, 3],
+    ]);
+    const likesB = m([
+      [0, -3],
+      [1, 4.5],
+      [2, -1.5],
+    ]);
     expect(pairScore('PEARSON', pairStatsOf(likesA, likesB, 3), L, 'ALL_CUSTOMERS')).toBe(0);
   });
 
   it('buildSimilarLists with ALL_CUSTOMERS matches the pair formula on every pair; COSINE and EUCLIDEAN do not change', async () => {
     const events: [number, number, InteractionInput['type'], number | null][] = [
-      [0, 0, 'PURCHASE', 1], [0, 1, 'PURCHASE', 1], [0, 2, 'VIEW', null],
-      [1, 0, 'PURCHASE', 1], [1, 1, 'PURCHASE', 1], [1, 3, 'VIEW', null],
-      [2, 0, 'VIEW', null], [2, 1, 'CLICK', null], [2, 2, 'VIEW', null],
-      [3, 2, 'RATING', 5], [3, 3, 'RATING', 4], [3, 1, 'RATING', 1],
-      [4, 2, 'VIEW', null], [4, 3, 'VIEW', null],
-      [5, 3, 'CLICK', null], [5, 4, 'PURCHASE', 1],
-      [6, 4, 'VIEW', null], [7, 0, 'VIEW', null],
+      [0, 0, 'PURCHASE', 1],
+      [0, 1, 'PURCHASE', 1],
+      [0, 2, 'VIEW', null],
+      [1, 0, 'PURCHASE', 1],
+      [1, 1, 'PURCHASE', 1],
+      [1, 3, 'VIEW', null],
+      [2, 0, 'VIEW', null],
+      [2, 1, 'CLICK', null],
+      [2, 2, 'VIEW', null],
+      [3, 2, 'RATING', 5],
+      [3, 3, 'RATING', 4],
+      [3, 1, 'RATING', 1],
+      [4, 2, 'VIEW', null],
+      [4, 3, 'VIEW', null],
+      [5, 3, 'CLICK', null],
+      [5, 4, 'PURCHASE', 1],
+      [6, 4, 'VIEW', null],
+      [7, 0, 'VIEW', null],
     ];
     const interactions: InteractionInput[] = events.map(([user, item, type, value], t) => ({ user, item, type, value, occurredAt: t }));
     const r = buildInteractionMatrix(interactions, 8, 5, DEFAULT_SIGNALS);

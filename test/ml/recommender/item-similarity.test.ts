@@ -28,8 +28,16 @@ describe('behaviour similarity formulas (hand-computed)', () => {
   });
 
   // Customers 0..3; x = aggregated signals (1 view, 3 view+click, 9 view+purchase, -1.5 a 1-star rating).
-  const A = m([[0, 1], [1, 3], [2, 9]]);
-  const B = m([[1, 1], [2, 9], [3, 3]]);
+  const A = m([
+    [0, 1],
+    [1, 3],
+    [2, 9],
+  ]);
+  const B = m([
+    [1, 1],
+    [2, 9],
+    [3, 3],
+  ]);
 
   it('COSINE: positive parts over all customers, shrunk by customers positive on both', () => {
     const s = pairStatsOf(A, B);
@@ -54,8 +62,16 @@ describe('behaviour similarity formulas (hand-computed)', () => {
     expect(s.n).toBe(2);
     expect(pairScore('PEARSON', s, L)).toBeCloseTo(Math.max(0, cov / Math.sqrt(va * vb)) * (2 / 22), 12);
     // Opposite tastes: negative correlation is "not similar".
-    const likesA = m([[0, 4.5], [1, -3], [2, 3]]);
-    const likesB = m([[0, -3], [1, 4.5], [2, -1.5]]);
+    const likesA = m([
+      [0, 4.5],
+      [1, -3],
+      [2, 3],
+    ]);
+    const likesB = m([
+      [0, -3],
+      [1, 4.5],
+      [2, -1.5],
+    ]);
     expect(pairScore('PEARSON', pairStatsOf(likesA, likesB), L)).toBe(0);
   });
 
@@ -71,8 +87,14 @@ describe('behaviour similarity formulas (hand-computed)', () => {
   });
 
   it('one shared customer: weak evidence, shrunk to at most 1 / (1 + λ)', () => {
-    const a = m([[0, 8], [1, 1]]);
-    const c = m([[1, 8], [2, 1]]);
+    const a = m([
+      [0, 8],
+      [1, 1],
+    ]);
+    const c = m([
+      [1, 8],
+      [2, 1],
+    ]);
     const s = pairStatsOf(a, c);
     expect([s.n, s.p]).toEqual([1, 1]);
     const cos = (b(1) * b(8)) / (Math.sqrt(b(8) ** 2 + b(1) ** 2) * Math.sqrt(b(8) ** 2 + b(1) ** 2));
@@ -84,8 +106,16 @@ describe('behaviour similarity formulas (hand-computed)', () => {
   });
 
   it('constant ratings: PEARSON has no variance to correlate and is 0; COSINE and EUCLIDEAN still answer', () => {
-    const a = m([[0, 3], [1, 3], [2, 3]]);
-    const c = m([[0, 3], [1, 3], [3, 3]]);
+    const a = m([
+      [0, 3],
+      [1, 3],
+      [2, 3],
+    ]);
+    const c = m([
+      [0, 3],
+      [1, 3],
+      [3, 3],
+    ]);
     const s = pairStatsOf(a, c);
     expect(pairScore('PEARSON', s, L)).toBe(0);
     expect(pairScore('COSINE', s, L)).toBeCloseTo((2 / 3) * (2 / 22), 12);
@@ -103,12 +133,22 @@ describe('behaviour similarity formulas (hand-computed)', () => {
 describe('buildSimilarLists', () => {
   // 6 customers, 5 items; item 4 is engaged with by one customer only.
   const events: [number, number, InteractionInput['type'], number | null][] = [
-    [0, 0, 'PURCHASE', 1], [0, 1, 'PURCHASE', 1], [0, 2, 'VIEW', null],
-    [1, 0, 'PURCHASE', 1], [1, 1, 'PURCHASE', 1], [1, 3, 'VIEW', null],
-    [2, 0, 'VIEW', null], [2, 1, 'CLICK', null], [2, 2, 'VIEW', null],
-    [3, 2, 'RATING', 5], [3, 3, 'RATING', 4], [3, 1, 'RATING', 1],
-    [4, 2, 'VIEW', null], [4, 3, 'VIEW', null],
-    [5, 3, 'CLICK', null], [5, 4, 'PURCHASE', 1],
+    [0, 0, 'PURCHASE', 1],
+    [0, 1, 'PURCHASE', 1],
+    [0, 2, 'VIEW', null],
+    [1, 0, 'PURCHASE', 1],
+    [1, 1, 'PURCHASE', 1],
+    [1, 3, 'VIEW', null],
+    [2, 0, 'VIEW', null],
+    [2, 1, 'CLICK', null],
+    [2, 2, 'VIEW', null],
+    [3, 2, 'RATING', 5],
+    [3, 3, 'RATING', 4],
+    [3, 1, 'RATING', 1],
+    [4, 2, 'VIEW', null],
+    [4, 3, 'VIEW', null],
+    [5, 3, 'CLICK', null],
+    [5, 4, 'PURCHASE', 1],
   ];
   const interactions: InteractionInput[] = events.map(([user, item, type, value], t) => ({ user, item, type, value, occurredAt: t }));
   const r = buildInteractionMatrix(interactions, 6, 5, DEFAULT_SIGNALS);
@@ -117,7 +157,12 @@ describe('buildSimilarLists', () => {
 
   it('matches the pair formulas on every pair, keeps positive scores only, best first, and counts pauses', async () => {
     let pauses = 0;
-    const lists = await buildSimilarLists(r, strongestKinds(interactions, r.indptr, r.indices), { neighbours: 10, shrinkage: L, minCustomers: 2 }, { sliceItems: 2, pause: async () => void pauses++ });
+    const lists = await buildSimilarLists(
+      r,
+      strongestKinds(interactions, r.indptr, r.indices),
+      { neighbours: 10, shrinkage: L, minCustomers: 2 },
+      { sliceItems: 2, pause: async () => void pauses++ },
+    );
     expect(pauses).toBe(2); // before items 2 and 4
     for (const metric of ['COSINE', 'PEARSON', 'EUCLIDEAN'] as SimilarityMetric[]) {
       for (let i = 0; i < 4; i++) {

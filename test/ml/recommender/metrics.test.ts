@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  averagePrecisionAtK,
-  catalogueCoverage,
-  ndcgAtK,
-  precisionAtK,
-  recallAtK,
-  topK,
-} from '../../../src/ml/recommender/metrics.js';
+import { averagePrecisionAtK, catalogueCoverage, ndcgAtK, precisionAtK, recallAtK, topK } from '../../../src/ml/recommender/metrics.js';
 
 describe('ranking metrics (hand-computed)', () => {
   // Ranked list: hits at ranks 1 and 3 (items 10 and 30); relevant = {10, 30, 99}.

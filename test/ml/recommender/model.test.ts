@@ -87,7 +87,10 @@ describe('trained recommender on planted data', () => {
   });
 
   it('anonymous user with a session history is folded in: recommendations follow the history', () => {
-    const clusterItems = synthetic.products.filter((p) => p.cluster === 2).sort((a, b) => b.popularity - a.popularity).slice(0, 6);
+    const clusterItems = synthetic.products
+      .filter((p) => p.cluster === 2)
+      .sort((a, b) => b.popularity - a.popularity)
+      .slice(0, 6);
     const history = clusterItems.map((p) => ({ item: p.index, type: 'PURCHASE' as const }));
     const recs = model.recommendForUser(null, history, { limit: 10, strategy: 'HYBRID' });
     expect(onClusterShare(recs, 2)).toBeGreaterThan(0.6);
@@ -156,7 +159,10 @@ describe('trained recommender on planted data', () => {
   });
 
   it('campaign audience: users ranked by affinity to a product set', () => {
-    const items = synthetic.products.filter((p) => p.cluster === 1).slice(0, 20).map((p) => p.index);
+    const items = synthetic.products
+      .filter((p) => p.cluster === 1)
+      .slice(0, 20)
+      .map((p) => p.index);
     const audience = model.scoreUsersForItems(items, 30);
     expect(audience).toHaveLength(30);
     expect(audience.filter((a) => clusterOfUser(a.user) === 1).length).toBeGreaterThanOrEqual(24);
@@ -166,7 +172,10 @@ describe('trained recommender on planted data', () => {
   });
 
   it('campaign audience in slices: the same ranking, pausing between slices of users', async () => {
-    const items = synthetic.products.filter((p) => p.cluster === 2).slice(0, 10).map((p) => p.index);
+    const items = synthetic.products
+      .filter((p) => p.cluster === 2)
+      .slice(0, 10)
+      .map((p) => p.index);
     let pauses = 0;
     const pause = async () => {
       pauses++;
@@ -196,7 +205,10 @@ describe('trained recommender on planted data', () => {
         expect(loaded.recommendForUser(u, undefined, { limit: 10, strategy })).toEqual(model.recommendForUser(u, undefined, { limit: 10, strategy }));
       }
     }
-    const hist = [{ item: 3, type: 'CLICK' as const }, { item: 9, type: 'RATING' as const, value: 5 }];
+    const hist = [
+      { item: 3, type: 'CLICK' as const },
+      { item: 9, type: 'RATING' as const, value: 5 },
+    ];
     expect(loaded.recommendForUser(null, hist, { limit: 10, strategy: 'HYBRID' })).toEqual(model.recommendForUser(null, hist, { limit: 10, strategy: 'HYBRID' }));
     expect(loaded.similarItems(4, 10, 'PEARSON')).toEqual(model.similarItems(4, 10, 'PEARSON'));
     expect(loaded.scoreUsersForItems([1, 2, 3], 10)).toEqual(model.scoreUsersForItems([1, 2, 3], 10));

@@ -8,14 +8,7 @@ import {
   ratingScaleProblem,
   type RatingScale,
 } from '../../../src/ml/recommender/ratings.ts';
-import {
-  buildInteractionMatrix,
-  DEFAULT_SIGNALS,
-  isNegativeRating,
-  negativeRatingCeiling,
-  signalWeight,
-  upgradeLegacySignals,
-} from '../../../src/ml/recommender/signals.ts';
+import { buildInteractionMatrix, DEFAULT_SIGNALS, isNegativeRating, negativeRatingCeiling, signalWeight, upgradeLegacySignals } from '../../../src/ml/recommender/signals.ts';
 import { resolveSignals } from '../../../src/ml/recommender/hyperparameters.ts';
 import type { SignalConfig } from '../../../src/ml/recommender/types.ts';
 
@@ -89,7 +82,12 @@ describe('rating signals relative to the scale', () => {
   });
 
   it('keep a model stored before scales weighing every rating as it did', () => {
-    for (const [T, s] of [[2, 1.5], [3, 1], [0, 2], [10, 0.5]] as const) {
+    for (const [T, s] of [
+      [2, 1.5],
+      [3, 1],
+      [0, 2],
+      [10, 0.5],
+    ] as const) {
       const upgraded = upgradeLegacySignals({ weights: DEFAULT_SIGNALS.weights, ratingNegativeMax: T, ratingScale: s, halfLifeDays: null });
       expect(upgraded.ratings).toEqual(LEGACY_RATING_SCALE);
       for (const r of halves) expect(rating(upgraded, r), `T=${T} s=${s} r=${r}`).toBeCloseTo(before(r, T, s), 12);

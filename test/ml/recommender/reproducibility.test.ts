@@ -35,7 +35,11 @@ function storedBehaviour(): StoredRows {
   const funnel = generateSyntheticBehaviour({ users: 160, products: 220, interactions: 2_000, clusters: 4, categories: 6, days: 120, seed: 12 });
   return {
     users: ratings.users.map((u) => ({ id: `user-${u.index}`, key: `u-${String(u.index).padStart(4, '0')}` })),
-    items: ratings.products.map((p) => ({ id: `item-${p.index}`, key: `p-${String(p.index).padStart(4, '0')}`, features: { category: p.category, tags: p.tags, price: p.price, attributes: p.attributes } })),
+    items: ratings.products.map((p) => ({
+      id: `item-${p.index}`,
+      key: `p-${String(p.index).padStart(4, '0')}`,
+      features: { category: p.category, tags: p.tags, price: p.price, attributes: p.attributes },
+    })),
     interactions: [...ratings.interactions, ...funnel.interactions].map((i) => ({
       userId: `user-${i.user}`,
       itemId: `item-${i.product}`,
@@ -53,9 +57,18 @@ function restored(rows: StoredRows, seed: number): StoredRows {
   const userId = new Map(rows.users.map((u) => [u.id, newId('user')]));
   const itemId = new Map(rows.items.map((i) => [i.id, newId('item')]));
   return {
-    users: shuffleInPlace(rows.users.map((u) => ({ ...u, id: userId.get(u.id)! })), rng),
-    items: shuffleInPlace(rows.items.map((i) => ({ ...i, id: itemId.get(i.id)! })), rng),
-    interactions: shuffleInPlace(rows.interactions.map((e) => ({ ...e, userId: userId.get(e.userId)!, itemId: itemId.get(e.itemId)! })), rng),
+    users: shuffleInPlace(
+      rows.users.map((u) => ({ ...u, id: userId.get(u.id)! })),
+      rng,
+    ),
+    items: shuffleInPlace(
+      rows.items.map((i) => ({ ...i, id: itemId.get(i.id)! })),
+      rng,
+    ),
+    interactions: shuffleInPlace(
+      rows.interactions.map((e) => ({ ...e, userId: userId.get(e.userId)!, itemId: itemId.get(e.itemId)! })),
+      rng,
+    ),
   };
 }
 
@@ -86,7 +99,10 @@ function rankings(run: { result: TrainRecommenderResult; userKeys: string[]; ite
   const out = new Map<string, [string, number][]>();
   run.userKeys.forEach((key, user) => {
     const recs = run.result.model.recommendForUser(user, undefined, { limit: 20, strategy: 'HYBRID' });
-    out.set(key, recs.map((r) => [run.itemKeys[r.item], r.score]));
+    out.set(
+      key,
+      recs.map((r) => [run.itemKeys[r.item], r.score]),
+    );
   });
   return out;
 }

@@ -60,7 +60,12 @@ describe('ContentScorer', () => {
   });
 
   it('builds a log-weighted profile of positively engaged items and scores rows against it', () => {
-    const profile = scorer.profile(history([[0, Math.E - 1], [1, -3]]));
+    const profile = scorer.profile(
+      history([
+        [0, Math.E - 1],
+        [1, -3],
+      ]),
+    );
     close(profile, [1, 0, 0]);
     close(scorer.scores(profile), [1, 0, 0.6]);
     expect(scorer.similarity('COSINE', 0, 2)).toBeCloseTo(0.6, 6);
@@ -78,7 +83,15 @@ describe('KnnScorer and EaseScorer', () => {
 
   it('EASE sums B rows of engaged history items (binary input; disliked items count 0)', () => {
     const ease = new EaseScorer({ indptr: Int32Array.from([0, 2, 2, 3]), indices: Int32Array.from([1, 2, 0]), weights: Float32Array.from([0.4, 0.1, 0.3]) }, 3);
-    close(ease.scores(history([[0, 5], [2, -1]])), [0, 0.4, 0.1]);
+    close(
+      ease.scores(
+        history([
+          [0, 5],
+          [2, -1],
+        ]),
+      ),
+      [0, 0.4, 0.1],
+    );
     close(ease.scores(history([[2, 1]])), [0.3, 0, 0]);
   });
 });
@@ -89,7 +102,20 @@ describe('PopularityScorer', () => {
   it('shares one z-scored log-trending prior, boosted by the user’s category shares', () => {
     close(scorer.prior, [-Math.sqrt(1.5), 0, Math.sqrt(1.5)]);
     expect(Array.from(scorer.scores(history([])))).toEqual(Array.from(scorer.prior));
-    expect(scorer.categoryShare(history([[0, 1], [1, 3], [2, -5]]))).toEqual(new Map([[0, 0.25], [1, 0.75]]));
+    expect(
+      scorer.categoryShare(
+        history([
+          [0, 1],
+          [1, 3],
+          [2, -5],
+        ]),
+      ),
+    ).toEqual(
+      new Map([
+        [0, 0.25],
+        [1, 0.75],
+      ]),
+    );
     close(scorer.scores(history([[1, 2]])), [-Math.sqrt(1.5), 2, Math.sqrt(1.5) + 2]);
   });
 });

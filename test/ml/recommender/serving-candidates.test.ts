@@ -55,7 +55,10 @@ describe('serving candidates', () => {
   });
 
   it('folds fresh events in by scoring, so an event after training still changes the answer', () => {
-    const fresh = [{ item: 5, type: 'PURCHASE' as const }, { item: 6, type: 'PURCHASE' as const }];
+    const fresh = [
+      { item: 5, type: 'PURCHASE' as const },
+      { item: 6, type: 'PURCHASE' as const },
+    ];
     const withFresh = model.recommendForUser(0, fresh, { limit: 10, strategy: 'HYBRID' });
     expect(withFresh).toEqual(scoring.recommendForUser(0, fresh, { limit: 10, strategy: 'HYBRID' }));
     expect(withFresh.map((r) => r.item)).not.toContain(5);

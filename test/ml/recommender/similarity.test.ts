@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  cosineSimilarity,
-  euclideanDistance,
-  euclideanSimilarity,
-  pearsonCorrelation,
-  similarity,
-  sparseSimilarity,
-} from '../../../src/ml/recommender/similarity.js';
+import { cosineSimilarity, euclideanDistance, euclideanSimilarity, pearsonCorrelation, similarity, sparseSimilarity } from '../../../src/ml/recommender/similarity.js';
 
 describe('similarity measures (hand-computed)', () => {
   const a = [1, 2, 3];

@@ -8,7 +8,14 @@ const kept = (top: TopKBuffer) => ({ ids: Array.from(top.ids.subarray(0, top.siz
 describe('TopKBuffer (the one top-K selection)', () => {
   it('keeps the k largest values, descending, ties by the lower id whatever the offer order', () => {
     const top = new TopKBuffer(3);
-    for (const [value, id] of [[0.5, 9], [2, 4], [0.5, 1], [1, 7], [0.5, 3]]) top.offer(value, id);
+    for (const [value, id] of [
+      [0.5, 9],
+      [2, 4],
+      [0.5, 1],
+      [1, 7],
+      [0.5, 3],
+    ])
+      top.offer(value, id);
     expect(kept(top)).toEqual({ ids: [4, 7, 1], values: [2, 1, 0.5] });
   });
 
@@ -45,7 +52,12 @@ describe('TopKBuffer (the one top-K selection)', () => {
 describe('TopKHeap (large k)', () => {
   it('keeps exactly what TopKBuffer keeps, ties included, offered in increasing id order', () => {
     const random = createRandom(7);
-    for (const [n, k] of [[5000, 1200], [3000, 3000], [4000, 1], [100, 500]] as const) {
+    for (const [n, k] of [
+      [5000, 1200],
+      [3000, 3000],
+      [4000, 1],
+      [100, 500],
+    ] as const) {
       // Coarse values: many ties.
       const values = Array.from({ length: n }, () => Math.round(random() * 50) / 10);
       const buffer = new TopKBuffer(k);

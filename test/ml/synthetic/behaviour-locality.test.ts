@@ -1,16 +1,10 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import {
-  generateSyntheticBehaviour,
-  MOVIELENS_LIKE,
-  MOVIELENS_LIKE_LOCALITY,
-  type SyntheticBehaviourOptions,
-} from '../../../src/ml/synthetic/behaviour.js';
+import { generateSyntheticBehaviour, MOVIELENS_LIKE, MOVIELENS_LIKE_LOCALITY, type SyntheticBehaviourOptions } from '../../../src/ml/synthetic/behaviour.js';
 
 const small = { users: 300, products: 400, interactions: 8000, seed: 11, missingRate: 0.2 };
 const hash = (x: unknown) => createHash('sha256').update(JSON.stringify(x)).digest('hex');
-const interactionsHash = (d: ReturnType<typeof generateSyntheticBehaviour>) =>
-  hash(d.interactions.map((i) => [i.user, i.product, i.type, i.value, i.occurredAt.getTime()]));
+const interactionsHash = (d: ReturnType<typeof generateSyntheticBehaviour>) => hash(d.interactions.map((i) => [i.user, i.product, i.type, i.value, i.occurredAt.getTime()]));
 const worldHash = (d: ReturnType<typeof generateSyntheticBehaviour>) => hash({ users: d.users, products: d.products });
 
 /** Share of each customer's consecutive picks (in time order) that stay in one planted series. */
@@ -42,7 +36,11 @@ describe('synthetic behaviour: item-to-item locality (opt-in)', () => {
         '5b9b3b58d310c5b4b3708ab8a100d00c7be80ee305b060e39e97b2f39c2702fe',
         '5464a820afe8b41be389a4a3e015d1780fdcb82e0c6767fcd358f21fed01d541',
       ],
-      [{ ...MOVIELENS_LIKE, interactions: 20_000 }, '2a0ab3967136058cc64c3431fa5d56944d31a2ec2d61c475c03d8f21d57b9fb7', '8aa1b6f099b889bfe23d824d24f8e025cd745200c3a6b27e29b50e09a3afaae4'],
+      [
+        { ...MOVIELENS_LIKE, interactions: 20_000 },
+        '2a0ab3967136058cc64c3431fa5d56944d31a2ec2d61c475c03d8f21d57b9fb7',
+        '8aa1b6f099b889bfe23d824d24f8e025cd745200c3a6b27e29b50e09a3afaae4',
+      ],
     ];
     for (const [opts, world, interactions] of cases) {
       const d = generateSyntheticBehaviour(opts);

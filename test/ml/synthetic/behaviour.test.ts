@@ -1,10 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  createSyntheticWorld,
-  generateSyntheticBehaviour,
-  generateSyntheticBehaviourChunks,
-  MOVIELENS_LIKE,
-} from '../../../src/ml/synthetic/behaviour.js';
+import { createSyntheticWorld, generateSyntheticBehaviour, generateSyntheticBehaviourChunks, MOVIELENS_LIKE } from '../../../src/ml/synthetic/behaviour.js';
 
 const small = { users: 300, products: 400, interactions: 8000, seed: 11, missingRate: 0.2 };
 

@@ -13,7 +13,7 @@ describe('tokenize', () => {
     expect(t.some((f) => f.startsWith('c:') && [...f.slice(2)].length > 3)).toBe(false);
   });
 
-  it('lower-cases and normalises English, expands n\'t and marks the negation scope', () => {
+  it("lower-cases and normalises English, expands n't and marks the negation scope", () => {
     const t = tokenize("The food WASN'T very good.");
     expect(t).toContain('w:food');
     expect(t).toContain('w:not');

@@ -76,7 +76,9 @@ describe('API keys', () => {
     expect(after.errors?.[0]?.extensions?.code).toBe('UNAUTHENTICATED');
     // Revoking again is idempotent; an unknown id is NOT_FOUND.
     expect((await api.gql(graphql(`mutation ApiKeysRevokeApiKeyById2($id: ID!) { revokeApiKey(id: $id) { id } }`), { id: key.id })).errors).toBeUndefined();
-    expect((await api.gql(graphql(`mutation ApiKeysRevokeApiKeyById3 { revokeApiKey(id: "00000000-0000-0000-0000-000000000000") { id } }`))).errors?.[0]?.extensions?.code).toBe('NOT_FOUND');
+    expect((await api.gql(graphql(`mutation ApiKeysRevokeApiKeyById3 { revokeApiKey(id: "00000000-0000-0000-0000-000000000000") { id } }`))).errors?.[0]?.extensions?.code).toBe(
+      'NOT_FOUND',
+    );
   });
 
   it('stops accepting a key revoked elsewhere within the cache window', async () => {
@@ -111,7 +113,9 @@ describe('audit log', () => {
     const analyst = await api.createKey('ANALYST', 'audit analyst');
     const write = await api.gqlAs(
       integration.secret,
-      graphql(`mutation ApiKeysUpsertUsers { upsertUsers(input: [{ externalId: "audit-1", email: "secret.person@example.com", name: "Secret Person" }, { externalId: "" }]) { created failed } }`),
+      graphql(
+        `mutation ApiKeysUpsertUsers { upsertUsers(input: [{ externalId: "audit-1", email: "secret.person@example.com", name: "Secret Person" }, { externalId: "" }]) { created failed } }`,
+      ),
     );
     expect(write.data).toEqual({ upsertUsers: { created: 1, failed: 1 } });
     const denied = await api.gqlAs(analyst.secret, graphql(`mutation ApiKeysUpsertUsers2 { upsertUsers(input: []) { created } }`));

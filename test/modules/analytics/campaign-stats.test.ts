@@ -44,10 +44,13 @@ beforeAll(async () => {
   await client.query(`ALTER DATABASE "${new URL(database.url).pathname.slice(1)}" SET timezone TO 'Pacific/Kiritimati'`);
   await client.end();
   api = await startTestServer({}, { database });
-  await ok(graphql(`mutation CampaignStatsUpsertUsersUpsertProducts($u: [UserInput!]!, $p: [ProductInput!]!) { upsertUsers(input: $u) { failed } upsertProducts(input: $p) { failed } }`), {
-    u: ['u1', 'u2', 'u3', 'u4'].map((externalId) => ({ externalId, marketingConsent: true })),
-    p: ['p1', 'p2', 'p3'].map((externalId) => ({ externalId, name: externalId.toUpperCase(), category: 'home' })),
-  });
+  await ok(
+    graphql(`mutation CampaignStatsUpsertUsersUpsertProducts($u: [UserInput!]!, $p: [ProductInput!]!) { upsertUsers(input: $u) { failed } upsertProducts(input: $p) { failed } }`),
+    {
+      u: ['u1', 'u2', 'u3', 'u4'].map((externalId) => ({ externalId, marketingConsent: true })),
+      p: ['p1', 'p2', 'p3'].map((externalId) => ({ externalId, name: externalId.toUpperCase(), category: 'home' })),
+    },
+  );
   await ok(graphql(`mutation CampaignStatsUpsertCampaigns($c: [CampaignInput!]!) { upsertCampaigns(input: $c) { failed } }`), {
     c: [
       { externalId: 'a-1', name: 'Spring', channel: 'EMAIL', productExternalIds: ['p1', 'p2'] },
@@ -55,43 +58,37 @@ beforeAll(async () => {
       { externalId: 'a-3', name: 'Nothing yet', channel: 'SMS' },
     ],
   });
-  const metrics = await ok(
-    graphql(`mutation CampaignStatsRecordCampaignMetrics($m: [CampaignMetricInput!]!) { recordCampaignMetrics(input: $m) { failed } }`),
-    {
-      m: [
-        { campaignExternalId: 'a-1', date: '2026-02-27', impressions: 1000, clicks: 50, conversions: 5, spend: 100, revenue: 400 },
-        { campaignExternalId: 'a-1', date: '2026-02-28', impressions: 0, clicks: 0, conversions: 0, spend: 0, revenue: 0 },
-        { campaignExternalId: 'a-1', date: '2026-03-01', impressions: 2000, clicks: 100, conversions: 10, spend: 200, revenue: 300 },
-        { campaignExternalId: 'a-1', date: '2026-03-02', impressions: 500, clicks: 0, conversions: 2, spend: 50, revenue: 0 },
-        { campaignExternalId: 'a-1', date: '2026-03-10', impressions: 100, clicks: 10, conversions: 0, spend: 10, revenue: 0 },
-        { campaignExternalId: 'a-2', date: '2026-03-05', impressions: 1000, clicks: 100, conversions: 1, spend: 10, revenue: 100 },
-      ],
-    },
-  );
+  const metrics = await ok(graphql(`mutation CampaignStatsRecordCampaignMetrics($m: [CampaignMetricInput!]!) { recordCampaignMetrics(input: $m) { failed } }`), {
+    m: [
+      { campaignExternalId: 'a-1', date: '2026-02-27', impressions: 1000, clicks: 50, conversions: 5, spend: 100, revenue: 400 },
+      { campaignExternalId: 'a-1', date: '2026-02-28', impressions: 0, clicks: 0, conversions: 0, spend: 0, revenue: 0 },
+      { campaignExternalId: 'a-1', date: '2026-03-01', impressions: 2000, clicks: 100, conversions: 10, spend: 200, revenue: 300 },
+      { campaignExternalId: 'a-1', date: '2026-03-02', impressions: 500, clicks: 0, conversions: 2, spend: 50, revenue: 0 },
+      { campaignExternalId: 'a-1', date: '2026-03-10', impressions: 100, clicks: 10, conversions: 0, spend: 10, revenue: 0 },
+      { campaignExternalId: 'a-2', date: '2026-03-05', impressions: 1000, clicks: 100, conversions: 1, spend: 10, revenue: 100 },
+    ],
+  });
   expect(metrics.recordCampaignMetrics.failed).toBe(0);
-  const events = await ok(
-    graphql(`mutation CampaignStatsRecordInteractions($i: [InteractionInput!]!) { recordInteractions(input: $i) { failed errors { index message } } }`),
-    {
-      i: [
-        // u4: click before the range, click-through purchase inside it, then a direct purchase
-        // stamped 23:30 in New York on Feb 28 = 04:30 UTC on March 1.
-        { userExternalId: 'u4', productExternalId: 'p1', type: 'CLICK', campaignExternalId: 'a-1', occurredAt: '2026-02-20T00:00:00Z' },
-        { userExternalId: 'u4', productExternalId: 'p1', type: 'PURCHASE', occurredAt: '2026-02-24T00:00:00Z' },
-        { userExternalId: 'u4', productExternalId: 'p2', type: 'PURCHASE', campaignExternalId: 'a-1', occurredAt: '2026-02-28T23:30:00-05:00' },
-        // u1: click, purchase of another target product 4 days later (attributed), and 8 days later (only with a longer window).
-        { userExternalId: 'u1', productExternalId: 'p1', type: 'CLICK', campaignExternalId: 'a-1', occurredAt: '2026-03-01T10:00:00Z' },
-        { userExternalId: 'u1', productExternalId: 'p2', type: 'PURCHASE', occurredAt: '2026-03-05T10:00:00Z' },
-        { userExternalId: 'u1', productExternalId: 'p1', type: 'PURCHASE', occurredAt: '2026-03-09T11:00:00Z' },
-        // u2: a click and a direct purchase (3 units) of a product outside the campaign.
-        { userExternalId: 'u2', productExternalId: 'p1', type: 'CLICK', campaignExternalId: 'a-1', occurredAt: '2026-03-02T11:00:00Z' },
-        { userExternalId: 'u2', productExternalId: 'p3', type: 'PURCHASE', value: 3, campaignExternalId: 'a-1', occurredAt: '2026-03-02T12:00:00Z' },
-        // u3: buys a target product without any click: not attributed.
-        { userExternalId: 'u3', productExternalId: 'p1', type: 'PURCHASE', occurredAt: '2026-03-03T09:00:00Z' },
-        // u2 buys a target product BEFORE clicking: not attributed (the click must come first).
-        { userExternalId: 'u2', productExternalId: 'p2', type: 'PURCHASE', occurredAt: '2026-03-02T10:59:00Z' },
-      ],
-    },
-  );
+  const events = await ok(graphql(`mutation CampaignStatsRecordInteractions($i: [InteractionInput!]!) { recordInteractions(input: $i) { failed errors { index message } } }`), {
+    i: [
+      // u4: click before the range, click-through purchase inside it, then a direct purchase
+      // stamped 23:30 in New York on Feb 28 = 04:30 UTC on March 1.
+      { userExternalId: 'u4', productExternalId: 'p1', type: 'CLICK', campaignExternalId: 'a-1', occurredAt: '2026-02-20T00:00:00Z' },
+      { userExternalId: 'u4', productExternalId: 'p1', type: 'PURCHASE', occurredAt: '2026-02-24T00:00:00Z' },
+      { userExternalId: 'u4', productExternalId: 'p2', type: 'PURCHASE', campaignExternalId: 'a-1', occurredAt: '2026-02-28T23:30:00-05:00' },
+      // u1: click, purchase of another target product 4 days later (attributed), and 8 days later (only with a longer window).
+      { userExternalId: 'u1', productExternalId: 'p1', type: 'CLICK', campaignExternalId: 'a-1', occurredAt: '2026-03-01T10:00:00Z' },
+      { userExternalId: 'u1', productExternalId: 'p2', type: 'PURCHASE', occurredAt: '2026-03-05T10:00:00Z' },
+      { userExternalId: 'u1', productExternalId: 'p1', type: 'PURCHASE', occurredAt: '2026-03-09T11:00:00Z' },
+      // u2: a click and a direct purchase (3 units) of a product outside the campaign.
+      { userExternalId: 'u2', productExternalId: 'p1', type: 'CLICK', campaignExternalId: 'a-1', occurredAt: '2026-03-02T11:00:00Z' },
+      { userExternalId: 'u2', productExternalId: 'p3', type: 'PURCHASE', value: 3, campaignExternalId: 'a-1', occurredAt: '2026-03-02T12:00:00Z' },
+      // u3: buys a target product without any click: not attributed.
+      { userExternalId: 'u3', productExternalId: 'p1', type: 'PURCHASE', occurredAt: '2026-03-03T09:00:00Z' },
+      // u2 buys a target product BEFORE clicking: not attributed (the click must come first).
+      { userExternalId: 'u2', productExternalId: 'p2', type: 'PURCHASE', occurredAt: '2026-03-02T10:59:00Z' },
+    ],
+  });
   expect(events.recordInteractions.errors).toEqual([]);
 });
 afterAll(async () => {
@@ -107,10 +104,50 @@ describe('campaignStats', () => {
       ['2026-03-02', '2026-03-08'],
       ['2026-03-09', '2026-03-15'],
     ]);
-    expect(result.buckets[0]!.metrics).toEqual({ impressions: 3000, clicks: 150, conversions: 15, spend: 300, revenue: 700, ctr: 0.05, conversionRate: 0.1, costPerAcquisition: 20, roas: 700 / 300 });
-    expect(result.buckets[1]!.metrics).toEqual({ impressions: 500, clicks: 0, conversions: 2, spend: 50, revenue: 0, ctr: 0, conversionRate: null, costPerAcquisition: 25, roas: 0 });
-    expect(result.buckets[2]!.metrics).toEqual({ impressions: 100, clicks: 10, conversions: 0, spend: 10, revenue: 0, ctr: 0.1, conversionRate: 0, costPerAcquisition: null, roas: 0 });
-    expect(result.total).toEqual({ impressions: 3600, clicks: 160, conversions: 17, spend: 360, revenue: 700, ctr: 160 / 3600, conversionRate: 17 / 160, costPerAcquisition: 360 / 17, roas: 700 / 360 });
+    expect(result.buckets[0]!.metrics).toEqual({
+      impressions: 3000,
+      clicks: 150,
+      conversions: 15,
+      spend: 300,
+      revenue: 700,
+      ctr: 0.05,
+      conversionRate: 0.1,
+      costPerAcquisition: 20,
+      roas: 700 / 300,
+    });
+    expect(result.buckets[1]!.metrics).toEqual({
+      impressions: 500,
+      clicks: 0,
+      conversions: 2,
+      spend: 50,
+      revenue: 0,
+      ctr: 0,
+      conversionRate: null,
+      costPerAcquisition: 25,
+      roas: 0,
+    });
+    expect(result.buckets[2]!.metrics).toEqual({
+      impressions: 100,
+      clicks: 10,
+      conversions: 0,
+      spend: 10,
+      revenue: 0,
+      ctr: 0.1,
+      conversionRate: 0,
+      costPerAcquisition: null,
+      roas: 0,
+    });
+    expect(result.total).toEqual({
+      impressions: 3600,
+      clicks: 160,
+      conversions: 17,
+      spend: 360,
+      revenue: 700,
+      ctr: 160 / 3600,
+      conversionRate: 17 / 160,
+      costPerAcquisition: 360 / 17,
+      roas: 700 / 360,
+    });
   });
 
   it('keeps empty buckets, with zeros and null ratios', async () => {

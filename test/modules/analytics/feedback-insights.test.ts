@@ -11,9 +11,30 @@ const INSIGHTS = graphql(`query InsightsInsights($p: String, $cat: String, $c: S
   }
 }`);
 
-const NEGATIVE_EN = ['The delivery was late and the box arrived damaged.', 'Slow delivery, I waited two weeks for it.', 'Delivery took forever, really disappointed.', 'Terrible delivery service, the courier lost my parcel.', 'The delivery came broken and late.', 'Awful delivery experience, never again.'];
-const NEGATIVE_ZH = ['送货太慢了，等了一个星期。', '送货员态度很差，包装也破了。', '送货延迟，非常失望。', '送货速度太慢，再也不买了。', '送货的时候东西坏了。', '送货拖了好久，很生气。'];
-const POSITIVE_EN = ['Great quality, works perfectly.', 'Lovely design and great value.', 'Works perfectly, great purchase.', 'Excellent quality, my kids love it.', 'Great value for money, recommended.', 'Beautiful and sturdy, great quality.'];
+const NEGATIVE_EN = [
+  'The delivery was late and the box arrived damaged.',
+  'Slow delivery, I waited two weeks for it.',
+  'Delivery took forever, really disappointed.',
+  'Terrible delivery service, the courier lost my parcel.',
+  'The delivery came broken and late.',
+  'Awful delivery experience, never again.',
+];
+const NEGATIVE_ZH = [
+  '送货太慢了，等了一个星期。',
+  '送货员态度很差，包装也破了。',
+  '送货延迟，非常失望。',
+  '送货速度太慢，再也不买了。',
+  '送货的时候东西坏了。',
+  '送货拖了好久，很生气。',
+];
+const POSITIVE_EN = [
+  'Great quality, works perfectly.',
+  'Lovely design and great value.',
+  'Works perfectly, great purchase.',
+  'Excellent quality, my kids love it.',
+  'Great value for money, recommended.',
+  'Beautiful and sturdy, great quality.',
+];
 const POSITIVE_ZH = ['质量很好，非常满意。', '做工精细，质量不错。', '很好用，性价比高。', '颜色漂亮，质量很好。', '非常满意，推荐购买。', '包装精美，质量不错。'];
 
 let api: TestServer;
@@ -27,26 +48,36 @@ const insights = async (variables: VariablesOf<typeof INSIGHTS>) => (await ok(IN
 
 beforeAll(async () => {
   api = await startTestServer();
-  await ok(graphql(`mutation InsightsUpsertUsersUpsertProducts($u: [UserInput!]!, $p: [ProductInput!]!, $c: [CampaignInput!]!) {
+  await ok(
+    graphql(`mutation InsightsUpsertUsersUpsertProducts($u: [UserInput!]!, $p: [ProductInput!]!, $c: [CampaignInput!]!) {
     upsertUsers(input: $u) { failed } upsertProducts(input: $p) { failed } upsertCampaigns(input: $c) { failed }
-  }`), {
-    u: [{ externalId: 'fan' }],
-    p: [
-      { externalId: 'px', name: 'Kettle X', category: 'home', attributes: { weight: 1.5, color: 'red', flag: true, empty: null } },
-      { externalId: 'py', name: 'Lamp Y', category: 'home', attributes: { weight: 3, color: 'red', flag: false, empty: '' } },
-      { externalId: 'pz', name: 'Phone Z', category: 'electronics', tags: ['gift'], price: 99, attributes: { weight: '', color: 'blue', empty: null } },
-      { externalId: 'pw', name: 'Book W', attributes: { weight: 10 } },
-    ],
-    c: [{ externalId: 'cmp', name: 'Ads', channel: 'SOCIAL' }],
-  });
+  }`),
+    {
+      u: [{ externalId: 'fan' }],
+      p: [
+        { externalId: 'px', name: 'Kettle X', category: 'home', attributes: { weight: 1.5, color: 'red', flag: true, empty: null } },
+        { externalId: 'py', name: 'Lamp Y', category: 'home', attributes: { weight: 3, color: 'red', flag: false, empty: '' } },
+        { externalId: 'pz', name: 'Phone Z', category: 'electronics', tags: ['gift'], price: 99, attributes: { weight: '', color: 'blue', empty: null } },
+        { externalId: 'pw', name: 'Book W', attributes: { weight: 10 } },
+      ],
+      c: [{ externalId: 'cmp', name: 'Ads', channel: 'SOCIAL' }],
+    },
+  );
   const feedback: FeedbackInput[] = [];
   let n = 0;
   const add = (productExternalId: string, texts: string[], label: string, rating: number, month: string, extra: Partial<FeedbackInput> = {}) => {
     for (const text of texts) {
       n += 1;
       feedback.push({
-        externalId: `fb-${n}`, userExternalId: 'fan', productExternalId, channel: 'REVIEW', text, rating,
-        createdAt: `2026-${month}-${String(1 + (n % 27)).padStart(2, '0')}T12:00:00Z`, labels: [{ task: 'sentiment', label }], ...extra,
+        externalId: `fb-${n}`,
+        userExternalId: 'fan',
+        productExternalId,
+        channel: 'REVIEW',
+        text,
+        rating,
+        createdAt: `2026-${month}-${String(1 + (n % 27)).padStart(2, '0')}T12:00:00Z`,
+        labels: [{ task: 'sentiment', label }],
+        ...extra,
       });
     }
   };
@@ -57,10 +88,7 @@ beforeAll(async () => {
   // Another product of the category complains about the battery, not delivery.
   add('py', ['The battery died after a day.', 'Battery life is awful.', '电池不耐用。', '电池坏了。'], 'negative', 1, '03');
   add('pz', ['Nice phone.'], 'positive', 5, '03', { channel: 'AD_COMMENT', campaignExternalId: 'cmp' });
-  const written = await ok(
-    graphql(`mutation InsightsSubmitFeedback($f: [FeedbackInput!]!) { submitFeedback(input: $f) { failed errors { index message } } }`),
-    { f: feedback },
-  );
+  const written = await ok(graphql(`mutation InsightsSubmitFeedback($f: [FeedbackInput!]!) { submitFeedback(input: $f) { failed errors { index message } } }`), { f: feedback });
   expect(written.submitFeedback.errors).toEqual([]);
   // Model predictions for the first four items of px (a model disagreeing on one of them).
   const db = api.database.prisma;
@@ -68,8 +96,12 @@ beforeAll(async () => {
   const items = await db.feedback.findMany({ where: { externalId: { in: ['fb-1', 'fb-2', 'fb-3', 'fb-13'] } } });
   await db.feedbackPrediction.createMany({
     data: items.map((item) => ({
-      feedbackId: item.id, task: 'sentiment', label: item.externalId === 'fb-3' ? 'positive' : item.externalId === 'fb-13' ? 'positive' : 'negative',
-      confidence: 0.9, scores: {}, modelVersionId: model.id,
+      feedbackId: item.id,
+      task: 'sentiment',
+      label: item.externalId === 'fb-3' ? 'positive' : item.externalId === 'fb-13' ? 'positive' : 'negative',
+      confidence: 0.9,
+      scores: {},
+      modelVersionId: model.id,
     })),
   });
 });
@@ -113,7 +145,10 @@ describe('feedbackInsights', () => {
     const negative = result.terms.find((entry) => entry.label === 'negative')!;
     // Predictions win over human labels: fb-3 (negative text) counts as positive, fb-13 (positive text) too.
     expect(negative.texts).toBe(11);
-    const top = negative.terms.slice(0, 2).map((term) => term.term).sort();
+    const top = negative.terms
+      .slice(0, 2)
+      .map((term) => term.term)
+      .sort();
     expect(top).toEqual(['delivery', '送货'].sort());
     const delivery = negative.terms.find((term) => term.term === 'delivery')!;
     expect(delivery).toMatchObject({ count: 5, otherCount: 1 });
@@ -150,12 +185,19 @@ describe('feedbackInsights', () => {
 
 describe('productSentiment and sentimentSummary', () => {
   it('summarise a page of products with one batched statement, predictions first then human labels', async () => {
-    const query = graphql(`query InsightsProductSentiments { products(first: 10) { edges { node { externalId productSentiment { task feedbackCount labelledCount fromPredictions fromHumanLabels averageRating labels { label count share } } } } } }`);
+    const query = graphql(
+      `query InsightsProductSentiments { products(first: 10) { edges { node { externalId productSentiment { task feedbackCount labelledCount fromPredictions fromHumanLabels averageRating labels { label count share } } } } } }`,
+    );
     const result = await api.gql(query);
     expect(result.errors).toBeUndefined();
     const byId = Object.fromEntries(result.data!.products.edges.map((edge) => [edge.node.externalId, edge.node.productSentiment]));
     expect(byId.px).toEqual({
-      task: 'sentiment', feedbackCount: 24, labelledCount: 24, fromPredictions: 4, fromHumanLabels: 20, averageRating: 3,
+      task: 'sentiment',
+      feedbackCount: 24,
+      labelledCount: 24,
+      fromPredictions: 4,
+      fromHumanLabels: 20,
+      averageRating: 3,
       labels: [
         { label: 'positive', count: 13, share: 13 / 24 },
         { label: 'negative', count: 11, share: 11 / 24 },
@@ -178,7 +220,9 @@ describe('productSentiment and sentimentSummary', () => {
 describe('productFeatureReport', () => {
   it('reports missing values per feature with the recommender imputation, computed in SQL', async () => {
     const result = await ok(
-      graphql(`query InsightsProductFeatureReport { productFeatureReport { products features { name kind present missing missingRate distinctValues imputation median mostFrequent } } }`),
+      graphql(
+        `query InsightsProductFeatureReport { productFeatureReport { products features { name kind present missing missingRate distinctValues imputation median mostFrequent } } }`,
+      ),
     );
     const report = result.productFeatureReport;
     expect(report.products).toBe(4);
@@ -187,7 +231,15 @@ describe('productFeatureReport', () => {
     expect(byName.category).toMatchObject({ kind: 'CATEGORY', present: 3, missing: 1, distinctValues: 2, mostFrequent: 'home' });
     expect(byName.tags).toMatchObject({ kind: 'TAGS', present: 1, missing: 3 });
     expect(byName.price).toMatchObject({ kind: 'PRICE', present: 1, missing: 3, median: null });
-    expect(byName.weight).toMatchObject({ kind: 'NUMERIC', present: 3, missing: 1, missingRate: 0.25, median: 3, mostFrequent: null, imputation: 'z-score; missing → median fill + missing indicator' });
+    expect(byName.weight).toMatchObject({
+      kind: 'NUMERIC',
+      present: 3,
+      missing: 1,
+      missingRate: 0.25,
+      median: 3,
+      mostFrequent: null,
+      imputation: 'z-score; missing → median fill + missing indicator',
+    });
     expect(byName.color).toMatchObject({ kind: 'CATEGORICAL', present: 3, missing: 1, distinctValues: 2, mostFrequent: 'red', median: null });
     expect(byName.color!.imputation).toContain("'missing' level");
     expect(byName.flag).toMatchObject({ kind: 'NUMERIC', present: 2, missing: 2, median: 0.5 });

@@ -171,12 +171,15 @@ describe('DataLoader bound', () => {
     const products = Array.from({ length: 150 }, (_, i) => ({ externalId: `bp-${i}`, name: `Bulk product ${i}` }));
     const createdProducts = await api.gql(UPSERT_PRODUCTS, { input: products });
     expect(createdProducts.data?.upsertProducts.created).toBe(150);
-    const campaigns = Array.from({ length: 50 }, (_, i): CampaignInput => ({
-      externalId: `bulk-${i}`,
-      name: `Bulk ${i}`,
-      channel: 'DISPLAY',
-      productExternalIds: [`bp-${3 * i}`, `bp-${3 * i + 1}`, `bp-${3 * i + 2}`],
-    }));
+    const campaigns = Array.from(
+      { length: 50 },
+      (_, i): CampaignInput => ({
+        externalId: `bulk-${i}`,
+        name: `Bulk ${i}`,
+        channel: 'DISPLAY',
+        productExternalIds: [`bp-${3 * i}`, `bp-${3 * i + 1}`, `bp-${3 * i + 2}`],
+      }),
+    );
     const createdCampaigns = await api.gql(UPSERT, { input: campaigns });
     expect(createdCampaigns.data?.upsertCampaigns.created).toBe(50);
     const metrics = campaigns.flatMap((campaign, i) =>
@@ -214,7 +217,9 @@ describe('DataLoader bound', () => {
   });
 
   it('batches Product.campaigns across a page of products', async () => {
-    const query = graphql(`query CampaignMetricsProductCampaigns($first: Int) { products(first: $first, filter: { search: "bp-" }) { edges { node { campaigns { externalId } } } } }`);
+    const query = graphql(
+      `query CampaignMetricsProductCampaigns($first: Int) { products(first: $first, filter: { search: "bp-" }) { edges { node { campaigns { externalId } } } } }`,
+    );
     const small = await api.gql(query, { first: 5 });
     const large = await api.gql(query, { first: 100 });
     expect(large.data?.products.edges.every((edge) => edge.node.campaigns!.length === 1)).toBe(true);

@@ -110,9 +110,7 @@ describe('upsertCampaigns', () => {
 
   it('lists the campaigns targeting a product through Product.campaigns', async () => {
     await upsert([{ externalId: 'c-3', name: 'Towel promo', channel: 'SOCIAL', productExternalIds: ['prod-towel', 'prod-cup'] }]);
-    const result = await api.gql(
-      graphql(`query CampaignsProductByExternalId2 { product(externalId: "prod-towel") { campaigns { externalId } } }`),
-    );
+    const result = await api.gql(graphql(`query CampaignsProductByExternalId2 { product(externalId: "prod-towel") { campaigns { externalId } } }`));
     expect(result.data?.product?.campaigns?.map((c) => c.externalId)).toEqual(['c-3', 'c-1']);
     const none = await api.gql(graphql(`query CampaignsProductByExternalId3 { product(externalId: "prod-pot") { campaigns { externalId } } }`));
     expect(none.data?.product?.campaigns).toEqual([]);
@@ -234,19 +232,15 @@ describe('single campaign lookups', () => {
     const id = (await campaign('c-1'))!.id;
     const byId = await api.gql(CAMPAIGN, { id });
     expect(byId.data?.campaign?.externalId).toBe('c-1');
-    const node = await api.gql(
-      graphql(`query CampaignsNodeById($id: ID!) { node(id: $id) { __typename id ... on Campaign { externalId channel products { externalId } } } }`),
-      { id },
-    );
+    const node = await api.gql(graphql(`query CampaignsNodeById($id: ID!) { node(id: $id) { __typename id ... on Campaign { externalId channel products { externalId } } } }`), {
+      id,
+    });
     expect(node.data?.node).toEqual({ __typename: 'Campaign', id, externalId: 'c-1', channel: 'EMAIL', products: [{ externalId: 'prod-towel' }] });
   });
 
   it('answers null for unknown campaigns and BAD_USER_INPUT for malformed or ambiguous lookups', async () => {
     const unknownId = Buffer.from('Campaign:00000000-0000-0000-0000-000000000000').toString('base64url');
-    const unknown = await api.gql(
-      graphql(`query CampaignsCampaignNode($id: ID!) { campaign(id: $id) { id } node(id: $id) { id } }`),
-      { id: unknownId },
-    );
+    const unknown = await api.gql(graphql(`query CampaignsCampaignNode($id: ID!) { campaign(id: $id) { id } node(id: $id) { id } }`), { id: unknownId });
     expect(unknown.data).toEqual({ campaign: null, node: null });
     const productId = productIds.get('prod-tea');
     const foreign = await api.gql(CAMPAIGN, { id: productId });

@@ -27,7 +27,7 @@ function thrown(fn: () => unknown): GraphQLError {
 }
 
 describe('assertOneRef / assertOneOf', () => {
-  it('asks for exactly one of a lookup\'s references, in one wording', () => {
+  it("asks for exactly one of a lookup's references, in one wording", () => {
     expect(() => assertOneRef('a', null)).not.toThrow();
     expect(() => assertOneRef(undefined, 'ext')).not.toThrow();
     for (const [id, externalId] of [
@@ -65,9 +65,7 @@ describe('refArgs / optionalLocalId', () => {
   it('checks the pair and decodes the global ID', () => {
     expect(refArgs('User', { id: toGlobalId('User', USER_ID) })).toEqual({ id: USER_ID, externalId: null });
     expect(refArgs('User', { externalId: 'crm-1' })).toEqual({ id: null, externalId: 'crm-1' });
-    expect(thrown(() => refArgs('Campaign', {}, ['campaignId', 'campaignExternalId'])).message).toBe(
-      'Give exactly one of campaignId or campaignExternalId.',
-    );
+    expect(thrown(() => refArgs('Campaign', {}, ['campaignId', 'campaignExternalId'])).message).toBe('Give exactly one of campaignId or campaignExternalId.');
     const foreign = thrown(() => refArgs('Product', { id: toGlobalId('User', USER_ID) }));
     expect(foreign.message).toMatch(/is not a valid Product ID/);
     expect(optionalLocalId('User', null)).toBeNull();
@@ -75,9 +73,7 @@ describe('refArgs / optionalLocalId', () => {
 });
 
 describe('oneRefRefinement (bulk rows)', () => {
-  const Row = z
-    .object({ campaignId: z.string().nullish(), campaignExternalId: z.string().nullish() })
-    .superRefine(oneRefRefinement(['campaignId', 'campaignExternalId']));
+  const Row = z.object({ campaignId: z.string().nullish(), campaignExternalId: z.string().nullish() }).superRefine(oneRefRefinement(['campaignId', 'campaignExternalId']));
   const Optional = z
     .object({ userId: z.string().nullish(), userExternalId: z.string().nullish() })
     .superRefine(oneRefRefinement(['userId', 'userExternalId'], { required: false }));

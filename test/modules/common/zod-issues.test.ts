@@ -15,6 +15,8 @@ describe('describeIssue', () => {
     const parsed = strict.safeParse(Object.fromEntries(Array.from({ length: 300_000 }, (_, i) => [`k${i}`, i])));
     const { message, field } = describeFirstIssue(parsed.error!, 'hyperparameters');
     expect(field).toBe('hyperparameters.k0');
-    expect(message).toBe(`hyperparameters.k0: unknown key (also unknown: ${Array.from({ length: MAX_NAMED_KEYS }, (_, i) => `k${i + 1}`).join(', ')} and ${300_000 - 1 - MAX_NAMED_KEYS} more)`);
+    expect(message).toBe(
+      `hyperparameters.k0: unknown key (also unknown: ${Array.from({ length: MAX_NAMED_KEYS }, (_, i) => `k${i + 1}`).join(', ')} and ${300_000 - 1 - MAX_NAMED_KEYS} more)`,
+    );
   });
 });

@@ -16,7 +16,6 @@ const PAGE = graphql(`query FeedbackPage($first: Int, $after: String, $filter: F
   }
 }`);
 
-
 let api: TestServer;
 const submit = async (input: FeedbackInput[]) => {
   const result = await api.gql(SUBMIT, { input });
@@ -30,10 +29,11 @@ const label = async (input: FeedbackLabelAssignment[]) => {
 };
 const page = (variables: VariablesOf<typeof PAGE>) => api.gql(PAGE, variables);
 const item = async (externalId: string) =>
-  (await api.gql(
-    graphql(`query FeedbackFeedbackItemByExternalId($e: String) { feedbackItem(externalId: $e) { id externalId text rating language labels { task label } } }`),
-    { e: externalId },
-  )).data!.feedbackItem;
+  (
+    await api.gql(graphql(`query FeedbackFeedbackItemByExternalId($e: String) { feedbackItem(externalId: $e) { id externalId text rating language labels { task label } } }`), {
+      e: externalId,
+    })
+  ).data!.feedbackItem;
 
 beforeAll(async () => {
   api = await startTestServer();
@@ -49,7 +49,15 @@ afterAll(async () => {
 describe('submitFeedback', () => {
   it('creates feedback with detected language and labels, then reports a re-send as unchanged', async () => {
     const input: FeedbackInput[] = [
-      { externalId: 'f1', userExternalId: 'u1', productExternalId: 'p1', channel: 'REVIEW', text: '  Great headphones, fast delivery. ', rating: 5, labels: [{ task: 'sentiment', label: 'positive' }] },
+      {
+        externalId: 'f1',
+        userExternalId: 'u1',
+        productExternalId: 'p1',
+        channel: 'REVIEW',
+        text: '  Great headphones, fast delivery. ',
+        rating: 5,
+        labels: [{ task: 'sentiment', label: 'positive' }],
+      },
       { externalId: 'f2', productExternalId: 'p1', channel: 'REVIEW', text: '送货太慢了，耳机质量一般', rating: 2 },
       { externalId: 'f3', campaignExternalId: 'c1', channel: 'AD_COMMENT', text: '这个 sale 太 good 了 love it so much', language: 'ZH-Hant' },
     ];
@@ -66,9 +74,7 @@ describe('submitFeedback', () => {
       { externalId: 'f2', channel: 'REVIEW', text: '送货太慢了，耳机质量一般', labels: [{ task: 'sentiment', label: 'negative' }] },
     ]);
     expect(result).toEqual({ created: 0, updated: 2, unchanged: 0, failed: 0, errors: [] });
-    const f1 = await api.gql(
-      graphql(`query FeedbackFeedbackItemByExternalId2 { feedbackItem(externalId: "f1") { rating user { externalId } product { externalId } } }`),
-    );
+    const f1 = await api.gql(graphql(`query FeedbackFeedbackItemByExternalId2 { feedbackItem(externalId: "f1") { rating user { externalId } product { externalId } } }`));
     expect(f1.data?.feedbackItem).toEqual({ rating: null, user: { externalId: 'u1' }, product: { externalId: 'p1' } });
     expect((await item('f2'))?.labels).toEqual([{ task: 'sentiment', label: 'negative' }]);
   });
@@ -113,17 +119,24 @@ describe('submitFeedback', () => {
 describe('labelFeedback', () => {
   it('creates, re-labels, keeps and removes labels, with per-row errors', async () => {
     const f3 = await item('f3');
-    expect(await label([
-      { feedbackExternalId: 'f3', task: 'sentiment', label: 'positive' },
-      { feedbackId: f3!.id, task: 'topic', label: 'price' },
-      { feedbackExternalId: 'f1', task: 'sentiment', label: 'positive' },
-    ])).toEqual({ created: 2, updated: 0, unchanged: 1, failed: 0, errors: [] });
+    expect(
+      await label([
+        { feedbackExternalId: 'f3', task: 'sentiment', label: 'positive' },
+        { feedbackId: f3!.id, task: 'topic', label: 'price' },
+        { feedbackExternalId: 'f1', task: 'sentiment', label: 'positive' },
+      ]),
+    ).toEqual({ created: 2, updated: 0, unchanged: 1, failed: 0, errors: [] });
     expect(await label([{ feedbackExternalId: 'f3', task: 'sentiment', label: 'negative' }])).toMatchObject({ updated: 1 });
-    expect((await item('f3'))?.labels).toEqual([{ task: 'sentiment', label: 'negative' }, { task: 'topic', label: 'price' }]);
-    expect(await label([
-      { feedbackExternalId: 'f3', task: 'topic', remove: true },
-      { feedbackExternalId: 'f3', task: 'never-set', remove: true },
-    ])).toMatchObject({ updated: 1, unchanged: 1, failed: 0 });
+    expect((await item('f3'))?.labels).toEqual([
+      { task: 'sentiment', label: 'negative' },
+      { task: 'topic', label: 'price' },
+    ]);
+    expect(
+      await label([
+        { feedbackExternalId: 'f3', task: 'topic', remove: true },
+        { feedbackExternalId: 'f3', task: 'never-set', remove: true },
+      ]),
+    ).toMatchObject({ updated: 1, unchanged: 1, failed: 0 });
     expect((await item('f3'))?.labels).toEqual([{ task: 'sentiment', label: 'negative' }]);
 
     const bad = await label([
@@ -222,10 +235,7 @@ describe('feedback connection', () => {
 
   it('fetches feedback by id, externalId and node(), and refuses ambiguous lookups', async () => {
     const byExternal = await item('walk-00');
-    const node = await api.gql(
-      graphql(`query FeedbackNodeById($id: ID!) { node(id: $id) { __typename ... on Feedback { externalId } } }`),
-      { id: byExternal!.id },
-    );
+    const node = await api.gql(graphql(`query FeedbackNodeById($id: ID!) { node(id: $id) { __typename ... on Feedback { externalId } } }`), { id: byExternal!.id });
     expect(node.data?.node).toEqual({ __typename: 'Feedback', externalId: 'walk-00' });
     const both = await api.gql(graphql(`query FeedbackFeedbackItemByIdAndExternalId($id: ID) { feedbackItem(id: $id, externalId: "walk-00") { id } }`), { id: byExternal!.id });
     expect(both.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -236,14 +246,34 @@ describe('feedback connection', () => {
     const version = await db.modelVersion.create({ data: { kind: 'TEXT_CLASSIFIER', task: 'sentiment', version: 1 } });
     const target = await db.feedback.findUniqueOrThrow({ where: { externalId: 'walk-00' } });
     await db.feedbackPrediction.create({
-      data: { feedbackId: target.id, task: 'sentiment', label: 'negative', confidence: 0.8, scores: [{ label: 'positive', score: 0.2 }, { label: 'negative', score: 0.8 }], modelVersionId: version.id },
+      data: {
+        feedbackId: target.id,
+        task: 'sentiment',
+        label: 'negative',
+        confidence: 0.8,
+        scores: [
+          { label: 'positive', score: 0.2 },
+          { label: 'negative', score: 0.8 },
+        ],
+        modelVersionId: version.id,
+      },
     });
     const result = await api.gql(
-      graphql(`query FeedbackFeedbackItemByExternalId3 { feedbackItem(externalId: "walk-00") { predictions { task label confidence scores { label score } modelVersionId createdAt } } }`),
+      graphql(
+        `query FeedbackFeedbackItemByExternalId3 { feedbackItem(externalId: "walk-00") { predictions { task label confidence scores { label score } modelVersionId createdAt } } }`,
+      ),
     );
     expect(result.errors).toBeUndefined();
     const [prediction] = result.data!.feedbackItem!.predictions;
-    expect(prediction).toMatchObject({ task: 'sentiment', label: 'negative', confidence: 0.8, scores: [{ label: 'negative', score: 0.8 }, { label: 'positive', score: 0.2 }] });
+    expect(prediction).toMatchObject({
+      task: 'sentiment',
+      label: 'negative',
+      confidence: 0.8,
+      scores: [
+        { label: 'negative', score: 0.8 },
+        { label: 'positive', score: 0.2 },
+      ],
+    });
     expect(Buffer.from(prediction.modelVersionId!, 'base64url').toString()).toBe(`ModelVersion:${version.id}`);
     const filtered = await page({ first: 10, filter: { predictedLabel: { task: 'sentiment', label: 'negative' } } });
     expect(filtered.data!.feedback.edges.map((e) => e.node.externalId)).toEqual(['walk-00']);
@@ -294,7 +324,10 @@ describe('nested feedback lists', () => {
     // One parent type per request, so DataLoader tick timing between unrelated lists cannot blur the count.
     const queries = [
       [`query($ids: [ID!]!) { nodes(ids: $ids) { ... on User { feedback { text labels { label } product { externalId } } } } }`, (n: number) => ({ ids: userIds.slice(0, n) })],
-      [`query($n: Int) { products(first: $n, filter: { search: "nest-p" }) { edges { node { feedback { text labels { label } campaign { externalId } } } } } }`, (n: number) => ({ n })],
+      [
+        `query($n: Int) { products(first: $n, filter: { search: "nest-p" }) { edges { node { feedback { text labels { label } campaign { externalId } } } } } }`,
+        (n: number) => ({ n }),
+      ],
       [`query($n: Int) { campaigns(first: $n, filter: { search: "nest-c" }) { edges { node { feedback(first: 5) { text user { externalId } } } } } }`, (n: number) => ({ n })],
     ] as const;
     for (const [query, variables] of queries) {

@@ -13,7 +13,6 @@ const PAGE = graphql(`query InteractionsPage($first: Int, $after: String, $filte
   }
 }`);
 
-
 let api: TestServer;
 const record = async (input: InteractionInput[]) => {
   const result = await api.gql(RECORD, { input });
@@ -110,7 +109,15 @@ describe('recordInteractions', () => {
     const info = await api.gql(graphql(`query InteractionsRatingScale { serviceInfo { ratingScale { min max step } } }`));
     expect(info.data!.serviceInfo.ratingScale).toEqual({ min: 0.5, max: 5, step: 0.5 });
     const rate = (externalId: string, value: number) => ({ externalId, userExternalId: 'u7', productExternalId: 'p7', type: 'RATING' as const, value, occurredAt: at(30) });
-    const result = await record([rate('half-0.5', 0.5), rate('half-5.0', 5.0), rate('half-4.5', 4.5), rate('off-0.25', 0.25), rate('off-5.5', 5.5), rate('off-3.3', 3.3), rate('off-0', 0)]);
+    const result = await record([
+      rate('half-0.5', 0.5),
+      rate('half-5.0', 5.0),
+      rate('half-4.5', 4.5),
+      rate('off-0.25', 0.25),
+      rate('off-5.5', 5.5),
+      rate('off-3.3', 3.3),
+      rate('off-0', 0),
+    ]);
     expect(result).toMatchObject({ created: 3, failed: 4 });
     expect(result.errors.map((e) => [e.index, e.externalId, e.code, e.field])).toEqual([
       [3, 'off-0.25', 'BAD_USER_INPUT', 'value'],
@@ -214,10 +221,7 @@ describe('interactions connection', () => {
     const first = await page({ first: 1, filter: { userExternalId: 'u55' } });
     const id = first.data!.interactions.edges[0].node.id;
     expect(Buffer.from(id, 'base64url').toString()).toMatch(/^Interaction:\d+$/);
-    const node = await api.gql(
-      graphql(`query InteractionsNodeById($id: ID!) { node(id: $id) { __typename ... on Interaction { externalId } } }`),
-      { id },
-    );
+    const node = await api.gql(graphql(`query InteractionsNodeById($id: ID!) { node(id: $id) { __typename ... on Interaction { externalId } } }`), { id });
     expect(node.data?.node).toEqual({ __typename: 'Interaction', externalId: first.data!.interactions.edges[0].node.externalId });
   });
 });

@@ -20,7 +20,6 @@ const CLASSIFY = graphql(`query ClassifierClassify($task: String!, $texts: [Stri
   classify(task: $task, texts: $texts) { modelVersion { id version } results { text label confidence scores { label score } explanation { token weight } } }
 }`);
 
-
 let database: TestDatabase;
 let api: TestServer;
 const random = createRandom(11);
@@ -30,7 +29,6 @@ const corpus = Array.from({ length: 360 }, (_, i) => {
 });
 const training = corpus.slice(0, 300);
 const heldOut = corpus.slice(300);
-
 
 async function train(server: TestServer, task: string, activation: ActivationPolicy = 'AUTO', hp: Record<string, unknown> = {}) {
   const queued = await server.gql(TRAIN, { task, hp, activation });
@@ -43,12 +41,14 @@ beforeAll(async () => {
   database = await createTestDatabase();
   api = await startTestServer({}, { database });
   const submitted = await api.gql(SUBMIT, {
-    input: training.map((row): FeedbackInput => ({
-      externalId: row.externalId,
-      channel: 'REVIEW',
-      text: row.text,
-      labels: [{ task: 'sentiment', label: row.sentiment }],
-    })),
+    input: training.map(
+      (row): FeedbackInput => ({
+        externalId: row.externalId,
+        channel: 'REVIEW',
+        text: row.text,
+        labels: [{ task: 'sentiment', label: row.sentiment }],
+      }),
+    ),
   });
   expect(submitted.data?.submitFeedback).toMatchObject({ created: 300, failed: 0 });
 });
@@ -84,10 +84,7 @@ describe('text classification as a service', () => {
   });
 
   it('classifies held-out texts with the planted labels, with scores and an explanation', async () => {
-    const result = await api.gql(
-      CLASSIFY,
-      { task: 'sentiment', texts: heldOut.map((row) => row.text) },
-    );
+    const result = await api.gql(CLASSIFY, { task: 'sentiment', texts: heldOut.map((row) => row.text) });
     expect(JSON.stringify(result.errors ?? null)).toBe('null');
     const { results, modelVersion } = result.data!.classify;
     expect(modelVersion.id).toBe(firstVersionId);
@@ -121,11 +118,14 @@ describe('text classification as a service', () => {
 
   it('fails a job with too few examples per class, naming the classes, and leaves the active model alone', async () => {
     await api.gql(SUBMIT, {
-      input: Array.from({ length: 14 }, (_, i): FeedbackInput => ({
-        channel: 'SURVEY',
-        text: `survey answer ${i}`,
-        labels: [{ task: 'tiny', label: i < 12 ? 'common' : 'rare' }],
-      })),
+      input: Array.from(
+        { length: 14 },
+        (_, i): FeedbackInput => ({
+          channel: 'SURVEY',
+          text: `survey answer ${i}`,
+          labels: [{ task: 'tiny', label: i < 12 ? 'common' : 'rare' }],
+        }),
+      ),
     });
     const job = await train(api, 'tiny');
     expect(job.status).toBe('FAILED');
@@ -163,9 +163,7 @@ describe('text classification as a service', () => {
     expect(servedLater.data!.classify.modelVersion.id).toBe(second.id);
 
     // Backfill: the unlabelled feedback predicted by version 1 is re-predicted by version 2.
-    const reclassify = await api.gql(
-      graphql(`mutation ClassifierReclassifyFeedbackByTask { reclassifyFeedback(task: "sentiment") { pending modelVersion { id } } }`),
-    );
+    const reclassify = await api.gql(graphql(`mutation ClassifierReclassifyFeedbackByTask { reclassifyFeedback(task: "sentiment") { pending modelVersion { id } } }`));
     expect(reclassify.data!.reclassifyFeedback.modelVersion.id).toBe(second.id);
     expect(reclassify.data!.reclassifyFeedback.pending).toBeGreaterThanOrEqual(1);
     const secondLocal = parseGlobalId(second.id)!.localId;

@@ -2,13 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_RATING_SCALE } from '../../../src/ml/recommender/ratings.ts';
 import { generateSyntheticBehaviour } from '../../../src/ml/synthetic/behaviour.ts';
 import { syntheticToTrainingData } from '../../../src/ml/synthetic/training-data.ts';
-import {
-  evaluateOnHoldOut,
-  recommenderHoldOut,
-  RecommenderModel,
-  resolveRecommenderHyperparameters,
-  trainRecommender,
-} from '../../../src/ml/recommender/index.ts';
+import { evaluateOnHoldOut, recommenderHoldOut, RecommenderModel, resolveRecommenderHyperparameters, trainRecommender } from '../../../src/ml/recommender/index.ts';
 import { resolveTextClassifierHyperparameters, textClassifierSplit } from '../../../src/ml/classifier/index.ts';
 import { plantedCorpus } from '../../ml/classifier/planted.ts';
 import { COMPUTE, packInteractions } from '../../../src/modules/models/trainers/training-compute.ts';
@@ -22,7 +16,14 @@ const hyperparameters = { tuneAls: false, tuneEase: false, als: { factors: 8, it
 describe('training compute reuses the core split', () => {
   it('recommender: the hold-out it scores other versions on is the one the run was evaluated on', async () => {
     const session = await COMPUTE.RECOMMENDER(
-      { userIds: [...data.ids!.users], productIds: [...data.ids!.items], items: data.items!.map((item) => ({ ...item! })), interactions: packInteractions(data.interactions), hyperparameters, ratingScale: DEFAULT_RATING_SCALE },
+      {
+        userIds: [...data.ids!.users],
+        productIds: [...data.ids!.items],
+        items: data.items!.map((item) => ({ ...item! })),
+        interactions: packInteractions(data.interactions),
+        hyperparameters,
+        ratingScale: DEFAULT_RATING_SCALE,
+      },
       () => undefined,
     );
     const { metrics, chosen } = session.output;
@@ -34,7 +35,9 @@ describe('training compute reuses the core split', () => {
     expect(hold.users.length).toBeLessThanOrEqual(50);
 
     // Another version (a fixed blend, fewer factors) scored on this run's hold-out by the core.
-    const other = (await trainRecommender(data, { ...hyperparameters, als: { factors: 4, iterations: 2 }, blend: { collaborative: 1, knn: 0, content: 0, popularity: 0.5 }, evaluate: false })).model;
+    const other = (
+      await trainRecommender(data, { ...hyperparameters, als: { factors: 4, iterations: 2 }, blend: { collaborative: 1, knn: 0, content: 0, popularity: 0.5 }, evaluate: false })
+    ).model;
     const artifact = other.serialize();
     const direct = evaluateOnHoldOut(RecommenderModel.deserialize(artifact), hold, data.ids!.items);
     expect(direct).not.toBeNull();

@@ -24,8 +24,7 @@ afterAll(async () => {
 type Train = { task: string; hp?: Record<string, unknown>; activation?: ActivationPolicy };
 type TrainResult = GraphQLResponse<{ trainModel: { id: string; status: string; requestCount: number } }>;
 
-const train = (key: string, request: Train): Promise<TrainResult> =>
-  api.gqlAs(key, TRAIN, { task: request.task, hp: request.hp ?? {}, activation: request.activation ?? 'AUTO' });
+const train = (key: string, request: Train): Promise<TrainResult> => api.gqlAs(key, TRAIN, { task: request.task, hp: request.hp ?? {}, activation: request.activation ?? 'AUTO' });
 
 function jobId(result: TrainResult): string {
   if (!result.data) throw new Error(JSON.stringify(result.errors));

@@ -74,7 +74,11 @@ beforeAll(async () => {
   // Database A in generated order; database B with every list shuffled and other batch sizes.
   await load(servers[0], data, 1_000);
   const rng = createRng(5);
-  await load(servers[1], { users: shuffleInPlace([...data.users], rng), products: shuffleInPlace([...data.products], rng), interactions: shuffleInPlace([...data.interactions], rng) }, 700);
+  await load(
+    servers[1],
+    { users: shuffleInPlace([...data.users], rng), products: shuffleInPlace([...data.products], rng), interactions: shuffleInPlace([...data.interactions], rng) },
+    700,
+  );
   for (const api of servers) jobs.push(await train(api, 'AUTO', HYPERPARAMETERS));
 }, 240_000);
 
@@ -91,7 +95,11 @@ afterAll(async () => {
 function withoutTimings(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(withoutTimings);
   if (value === null || typeof value !== 'object') return value;
-  return Object.fromEntries(Object.entries(value).filter(([key]) => key !== 'seconds' && key !== 'snapshotAt' && key !== 'artifactBytes').map(([key, v]) => [key, withoutTimings(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .filter(([key]) => key !== 'seconds' && key !== 'snapshotAt' && key !== 'artifactBytes')
+      .map(([key, v]) => [key, withoutTimings(v)]),
+  );
 }
 
 describe('recommender training is reproducible across databases', () => {
@@ -99,7 +107,9 @@ describe('recommender training is reproducible across databases', () => {
     const firstIds = await Promise.all(databases.map((db) => db.prisma.user.findUniqueOrThrow({ where: { externalId: 'repro-u-0' } })));
     expect(firstIds[0].id).not.toBe(firstIds[1].id);
     const physical = await Promise.all(
-      databases.map((db) => db.prisma.$queryRaw<{ externalId: string }[]>`SELECT u.external_id AS "externalId" FROM interactions i JOIN users u ON u.id = i.user_id ORDER BY i.id LIMIT 20`),
+      databases.map(
+        (db) => db.prisma.$queryRaw<{ externalId: string }[]>`SELECT u.external_id AS "externalId" FROM interactions i JOIN users u ON u.id = i.user_id ORDER BY i.id LIMIT 20`,
+      ),
     );
     expect(physical[1]).not.toEqual(physical[0]);
     expect(await databases[1].prisma.interaction.count()).toBe(await databases[0].prisma.interaction.count());

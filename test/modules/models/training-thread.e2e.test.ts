@@ -45,9 +45,7 @@ const untilDone = (id: string, pollMs = 200) => waitForJob(api, JOB, id, { timeo
 
 /** Every progress value written to the job row, in write order (a trigger logs them). */
 async function progressLog(jobId: string): Promise<LoggedProgress[]> {
-  const rows = await database.pool.query<{ progress: LoggedProgress }>(`SELECT progress FROM test_progress_log WHERE job_id = $1 ORDER BY seq`, [
-    parseGlobalId(jobId)!.localId,
-  ]);
+  const rows = await database.pool.query<{ progress: LoggedProgress }>(`SELECT progress FROM test_progress_log WHERE job_id = $1 ORDER BY seq`, [parseGlobalId(jobId)!.localId]);
   return rows.rows.map((row) => row.progress);
 }
 
@@ -116,7 +114,9 @@ describe(`training jobs with TRAINING_THREAD=${THREAD}`, () => {
     if (!process.env.TFJS_BACKEND) expect(job.modelVersion!.backend).not.toBe('cpu');
 
     const classified = await api.gql(
-      graphql(`query ThreadClassifyByTaskAndTexts { classify(task: "sentiment", texts: ["送货太慢了，包装也破了", "Great value for the money!"]) { modelVersion { id } results { label } } }`),
+      graphql(
+        `query ThreadClassifyByTaskAndTexts { classify(task: "sentiment", texts: ["送货太慢了，包装也破了", "Great value for the money!"]) { modelVersion { id } results { label } } }`,
+      ),
     );
     expect(classified.errors).toBeUndefined();
     expect(classified.data!.classify.modelVersion.id).toBe(job.modelVersion!.id);
@@ -190,7 +190,9 @@ describe(`training jobs with TRAINING_THREAD=${THREAD}`, () => {
     expect(failedQueries).toBe(0);
 
     const served = await api.gql(
-      graphql(`query ThreadRecommendationsByUserExternalIdAndLimit { recommendations(userExternalId: "su-3", limit: 5) { fallback modelVersion { id } items { product { externalId } } } }`),
+      graphql(
+        `query ThreadRecommendationsByUserExternalIdAndLimit { recommendations(userExternalId: "su-3", limit: 5) { fallback modelVersion { id } items { product { externalId } } } }`,
+      ),
     );
     expect(served.errors).toBeUndefined();
     expect(served.data!.recommendations.fallback).toBe(false);

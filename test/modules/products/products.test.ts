@@ -217,19 +217,13 @@ describe('single product lookups', () => {
     const id = byExternal.data!.product!.id;
     const byId = await api.gql(PRODUCT, { id });
     expect(byId.data?.product?.externalId).toBe('p-1');
-    const node = await api.gql(
-      graphql(`query ProductsNodeById($id: ID!) { node(id: $id) { __typename id ... on Product { externalId price } } }`),
-      { id },
-    );
+    const node = await api.gql(graphql(`query ProductsNodeById($id: ID!) { node(id: $id) { __typename id ... on Product { externalId price } } }`), { id });
     expect(node.data?.node).toEqual({ __typename: 'Product', id, externalId: 'p-1', price: 21.5 });
   });
 
   it('answers null for unknown products and BAD_USER_INPUT for malformed or ambiguous lookups', async () => {
     const unknownId = Buffer.from('Product:00000000-0000-0000-0000-000000000000').toString('base64url');
-    const unknown = await api.gql(
-      graphql(`query ProductsProductNode($id: ID!) { product(id: $id) { id } node(id: $id) { id } }`),
-      { id: unknownId },
-    );
+    const unknown = await api.gql(graphql(`query ProductsProductNode($id: ID!) { product(id: $id) { id } node(id: $id) { id } }`), { id: unknownId });
     expect(unknown.data).toEqual({ product: null, node: null });
     const missing = await api.gql(PRODUCT, { externalId: 'nope' });
     expect(missing.data?.product).toBeNull();

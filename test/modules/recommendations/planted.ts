@@ -99,11 +99,19 @@ export function plantedInteractions(seed = 3): PlantedInteraction[] {
 const UPSERT_USERS = graphql(`mutation PlantedUpsertUsers($input: [UserInput!]!) { upsertUsers(input: $input) { created updated failed errors { index message } } }`);
 const UPSERT_PRODUCTS = graphql(`mutation PlantedUpsertProducts($input: [ProductInput!]!) { upsertProducts(input: $input) { created updated failed errors { index message } } }`);
 const RECORD = graphql(`mutation PlantedRecord($input: [InteractionInput!]!) { recordInteractions(input: $input) { created failed errors { index message } } }`);
-const UPSERT_CAMPAIGNS = graphql(`mutation PlantedUpsertCampaigns($input: [CampaignInput!]!) { upsertCampaigns(input: $input) { created updated failed errors { index message } } }`);
+const UPSERT_CAMPAIGNS = graphql(
+  `mutation PlantedUpsertCampaigns($input: [CampaignInput!]!) { upsertCampaigns(input: $input) { created updated failed errors { index message } } }`,
+);
 
 export async function seedPlanted(api: TestServer): Promise<void> {
   const users = await api.gql(UPSERT_USERS, {
-    input: plantedUsers().map((u) => ({ externalId: u.externalId, name: `Customer ${u.externalId}`, email: `${u.externalId}@example.com`, marketingConsent: u.consent, attributes: { segment: u.group } })),
+    input: plantedUsers().map((u) => ({
+      externalId: u.externalId,
+      name: `Customer ${u.externalId}`,
+      email: `${u.externalId}@example.com`,
+      marketingConsent: u.consent,
+      attributes: { segment: u.group },
+    })),
   });
   expect(users.errors).toBeUndefined();
   expect(users.data!.upsertUsers.failed).toBe(0);
@@ -182,5 +190,9 @@ export const AUDIENCE = graphql(`query PlantedAudience($campaignId: ID, $campaig
 }`);
 
 export function interactedBy(userExternalId: string): Set<string> {
-  return new Set(plantedInteractions().filter((e) => e.userExternalId === userExternalId).map((e) => e.productExternalId));
+  return new Set(
+    plantedInteractions()
+      .filter((e) => e.userExternalId === userExternalId)
+      .map((e) => e.productExternalId),
+  );
 }

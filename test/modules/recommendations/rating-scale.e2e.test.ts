@@ -22,7 +22,10 @@ let api: TestServer;
 beforeAll(async () => {
   api = await startTestServer({ RATING_MIN: '1', RATING_MAX: '10', RATING_STEP: '1' });
   await upsertUsers(api, [...Array.from({ length: RATERS }, (_, i) => ({ externalId: `rater-${i}` })), { externalId: 'newcomer' }]);
-  await upsertProducts(api, RATINGS.map((r) => ({ externalId: `rated-${r}`, name: `Rated ${r}` })));
+  await upsertProducts(
+    api,
+    RATINGS.map((r) => ({ externalId: `rated-${r}`, name: `Rated ${r}` })),
+  );
 });
 afterAll(async () => {
   await api?.stop();
@@ -39,7 +42,8 @@ const rate = (user: string, r: number, value: number, minute = r) => ({
 describe('a configured 1–10 rating scale', () => {
   it('is reported in serviceInfo and validates ratings on it', async () => {
     expect((await api.gql(INFO)).data!.serviceInfo.ratingScale).toEqual(SCALE);
-    const result = (await api.gql(RECORD, { input: [rate('rater-0', 1, 10, 0), rate('rater-0', 1, 0.5, 1), rate('rater-0', 1, 7.5, 2), rate('rater-0', 1, 11, 3)] })).data!.recordInteractions;
+    const result = (await api.gql(RECORD, { input: [rate('rater-0', 1, 10, 0), rate('rater-0', 1, 0.5, 1), rate('rater-0', 1, 7.5, 2), rate('rater-0', 1, 11, 3)] })).data!
+      .recordInteractions;
     expect(result).toMatchObject({ created: 1, failed: 3 });
     expect(result.errors.map((e) => [e.index, e.code, e.field])).toEqual([
       [1, 'BAD_USER_INPUT', 'value'],

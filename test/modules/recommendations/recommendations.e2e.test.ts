@@ -26,7 +26,6 @@ let job: Job;
 const productIds = new Map<string, string>();
 const userIds = new Map<string, string>();
 
-
 const recommend = (variables: VariablesOf<typeof RECOMMEND>) => api.gql(RECOMMEND, variables);
 const codeOf = (result: { errors?: { extensions?: Record<string, unknown> }[] }) => result.errors?.[0]?.extensions?.code;
 const groupOf = (externalId: string) => (externalId.startsWith('p-a-') ? 'A' : externalId.startsWith('p-b-') ? 'B' : '?');
@@ -210,7 +209,10 @@ describe('serving the active model', () => {
   it('takes interactions recorded after training into account without retraining', async () => {
     await upsertUsers(api, [{ externalId: 'u-convert', marketingConsent: false }]);
     const at = new Date(Date.UTC(2026, 5, 1)).toISOString();
-    await recordInteractions(api, ['p-b-0', 'p-b-1', 'p-b-2', 'p-b-3'].map((productExternalId) => ({ userExternalId: 'u-convert', productExternalId, type: 'PURCHASE' as const, value: 1, occurredAt: at })));
+    await recordInteractions(
+      api,
+      ['p-b-0', 'p-b-1', 'p-b-2', 'p-b-3'].map((productExternalId) => ({ userExternalId: 'u-convert', productExternalId, type: 'PURCHASE' as const, value: 1, occurredAt: at })),
+    );
     const result = await recommend({ userExternalId: 'u-convert', limit: 4 });
     const list = result.data!.recommendations;
     expect(list.strategyUsed).toBe('HYBRID');
@@ -296,7 +298,11 @@ describe('serving the active model', () => {
     const result = await api.gql(AUDIENCE, { campaignExternalId: 'c-aurora', limit: 100 });
     expect(result.errors).toBeUndefined();
     const audience = result.data!.campaignAudience;
-    const consenting = new Set(plantedUsers().filter((u) => u.consent).map((u) => u.externalId));
+    const consenting = new Set(
+      plantedUsers()
+        .filter((u) => u.consent)
+        .map((u) => u.externalId),
+    );
     expect(audience.length).toBe(consenting.size); // every consenting customer with history, nobody else
     for (const member of audience) {
       expect(member.user.marketingConsent).toBe(true);

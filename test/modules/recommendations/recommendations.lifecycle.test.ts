@@ -1,7 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../support/database.ts';
 import { startTestServer, type TestServer } from '../../support/server.ts';
-import { plantedInteractions, RECOMMEND, recordInteractions, seedPlanted, SIMILAR, AUDIENCE, train, TEST_HYPERPARAMETERS, upsertProducts, upsertUsers, type RecommendationResult } from './planted.ts';
+import {
+  plantedInteractions,
+  RECOMMEND,
+  recordInteractions,
+  seedPlanted,
+  SIMILAR,
+  AUDIENCE,
+  train,
+  TEST_HYPERPARAMETERS,
+  upsertProducts,
+  upsertUsers,
+  type RecommendationResult,
+} from './planted.ts';
 import { graphql, type UncheckedDocument, type VariablesOf } from '../../support/graphql.ts';
 
 let database: TestDatabase;
@@ -53,7 +65,10 @@ describe('recommender lifecycle', () => {
     // More behaviour, then a second version trained by AUTO: it is compared with v1 on its own split.
     const more = plantedInteractions(99).map((e) => ({ ...e, occurredAt: new Date(Date.parse(e.occurredAt) + 200 * 86_400_000).toISOString() }));
     // Only group A changes, so group-B customers are answered alike by v1 before and after.
-    await recordInteractions(api, more.filter((e) => e.userExternalId.startsWith('u-a-')));
+    await recordInteractions(
+      api,
+      more.filter((e) => e.userExternalId.startsWith('u-a-')),
+    );
     const second = await train(api, 'AUTO', { ...TEST_HYPERPARAMETERS, seed: 11 });
     expect(second.status).toBe('SUCCEEDED');
     expect(second.activationDecision).toMatch(/ndcgAt10 \d\.\d{4} vs active \d\.\d{4} on the new test split/);

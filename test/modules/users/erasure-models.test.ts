@@ -71,7 +71,10 @@ async function featuresOnlyThePersonWrote(versionGlobalId: string): Promise<stri
 async function explanationWeight(task: string, texts: string[], token: string): Promise<number> {
   const result = await api.gql(CLASSIFY, { task, texts });
   expect(result.errors).toBeUndefined();
-  return result.data!.classify.results.flatMap((r) => r.explanation).filter((e) => e.token.toLowerCase() === token).reduce((sum, e) => sum + e.weight, 0);
+  return result
+    .data!.classify.results.flatMap((r) => r.explanation)
+    .filter((e) => e.token.toLowerCase() === token)
+    .reduce((sum, e) => sum + e.weight, 0);
 }
 
 async function explanationTokens(task: string, texts: string[]) {
@@ -93,7 +96,13 @@ beforeAll(async () => {
       continue;
     }
     othersTexts.push(generated.text);
-    input.push({ externalId: `fb-other-${i}`, userExternalId: OTHERS[i % OTHERS.length], channel: 'REVIEW', text: generated.text, labels: [{ task: 'sentiment', label: generated.sentiment }] });
+    input.push({
+      externalId: `fb-other-${i}`,
+      userExternalId: OTHERS[i % OTHERS.length],
+      channel: 'REVIEW',
+      text: generated.text,
+      labels: [{ task: 'sentiment', label: generated.sentiment }],
+    });
   }
   // The person: 30 negative reviews signed with their name and email. Their name is a token only
   // they use, so a model trained on them learns (and explains with) it.
@@ -172,8 +181,13 @@ describe('eraseUser reaches the text classifiers trained on the person', () => {
     expect(first).toMatchObject({ status: 'PURGED', artifact: null, active: false });
     expect(first.purgedAt).toBeInstanceOf(Date);
     // The active one serves until its replacement is activated.
-    expect(await api.database.prisma.modelVersion.findUniqueOrThrow({ where: { id: localId(versions.second) }, select: { active: true, status: true } })).toEqual({ active: true, status: 'READY' });
-    expect(await api.database.pool.query(`SELECT 1 FROM feedback_predictions p JOIN feedback f ON f.id = p.feedback_id JOIN users u ON u.id = f.user_id WHERE u.erased_at IS NOT NULL`)).toMatchObject({ rowCount: 0 });
+    expect(await api.database.prisma.modelVersion.findUniqueOrThrow({ where: { id: localId(versions.second) }, select: { active: true, status: true } })).toEqual({
+      active: true,
+      status: 'READY',
+    });
+    expect(
+      await api.database.pool.query(`SELECT 1 FROM feedback_predictions p JOIN feedback f ON f.id = p.feedback_id JOIN users u ON u.id = f.user_id WHERE u.erased_at IS NOT NULL`),
+    ).toMatchObject({ rowCount: 0 });
   });
 
   it('activates the retrain when done: no artefact holds anything only the person wrote, explanations no longer draw on it, every older version is purged', async () => {
@@ -210,9 +224,11 @@ describe('eraseUser reaches the text classifiers trained on the person', () => {
       expect(refused.errors?.[0]?.extensions?.code).toBe('MODEL_PURGED');
     }
     // Nothing of the person is in any stored artefact of any model.
-    const { rows } = await api.database.pool.query(`SELECT count(*)::int AS n FROM model_versions
+    const { rows } = await api.database.pool.query(
+      `SELECT count(*)::int AS n FROM model_versions
        WHERE position(convert_to($1, 'UTF8') in artifact) > 0 OR position(convert_to($2, 'UTF8') in artifact) > 0`,
-      [TOKEN, 'Quorvexa']);
+      [TOKEN, 'Quorvexa'],
+    );
     expect(rows[0].n).toBe(0);
     const person = await api.database.prisma.user.findFirstOrThrow({ where: { erasedAt: { not: null } } });
     expect(await api.database.prisma.modelVersionTrainingUser.count({ where: { userId: person.id, modelVersion: { status: { not: 'PURGED' } } } })).toBe(0);

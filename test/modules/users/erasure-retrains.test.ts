@@ -120,7 +120,13 @@ describe('a training job that read a person’s feedback before their erasure', 
     const input: FeedbackInput[] = Array.from({ length: 60 }, (_, i) => {
       const generated = generateFeedbackText(random, { productName: 'lamp', zhShare: 0 });
       const author = ['crm-racer', 'crm-r1', 'crm-r2'][i % 3]!;
-      return { externalId: `fb-race-${i}`, userExternalId: author, channel: 'REVIEW', text: `${generated.text}${author === 'crm-racer' ? ' Zyntharo' : ''}`, labels: [{ task: 'race', label: generated.sentiment }] };
+      return {
+        externalId: `fb-race-${i}`,
+        userExternalId: author,
+        channel: 'REVIEW',
+        text: `${generated.text}${author === 'crm-racer' ? ' Zyntharo' : ''}`,
+        labels: [{ task: 'race', label: generated.sentiment }],
+      };
     });
     expect((await api.gql(SUBMIT, { input })).data?.submitFeedback).toMatchObject({ created: 60, failed: 0 });
 
@@ -141,7 +147,14 @@ describe('a training job that read a person’s feedback before their erasure', 
     const db = api.database.prisma;
     const training = new TrainingService(db, new ModelRegistry(db), [held], () => null, createLogger('silent'), 'main', api.config.TFJS_BACKEND, { maxQueuedPerKey: 5 });
     const job = await db.trainingJob.create({
-      data: { kind: 'TEXT_CLASSIFIER', task: 'race', origin: 'ERASURE', activationPolicy: 'ALWAYS', hyperparameters: { epochs: 2, minExamplesPerClass: 2 }, requestKey: 'race-test' },
+      data: {
+        kind: 'TEXT_CLASSIFIER',
+        task: 'race',
+        origin: 'ERASURE',
+        activationPolicy: 'ALWAYS',
+        hyperparameters: { epochs: 2, minExamplesPerClass: 2 },
+        requestKey: 'race-test',
+      },
     });
     const run = training.runTrainingJob(job.id, { maxAttempts: 3, heartbeatStaleSeconds: 60 });
     await readData;

@@ -146,9 +146,7 @@ describe('consent history', () => {
     expect(Date.parse(after.data!.user!.marketingConsentUpdatedAt!)).toBeGreaterThan(Date.parse(before.data!.user!.marketingConsentUpdatedAt!) - 1);
     // New users without consent have no history.
     await api.gql(UPSERT, { input: [{ externalId: 'crm-no-consent' }] });
-    const none = await api.gql(
-      graphql(`query PrivacyUserByExternalId { user(externalId: "crm-no-consent") { consentHistory { granted } marketingConsentUpdatedAt } }`),
-    );
+    const none = await api.gql(graphql(`query PrivacyUserByExternalId { user(externalId: "crm-no-consent") { consentHistory { granted } marketingConsentUpdatedAt } }`));
     expect(none.data!.user).toEqual({ consentHistory: [], marketingConsentUpdatedAt: null });
     const asAnalyst = await api.gqlAs(keys.analyst, HISTORY);
     expect(asAnalyst.errors?.[0]?.extensions?.code).toBe('FORBIDDEN');
@@ -228,9 +226,7 @@ describe('eraseUser', () => {
     expect(again.data!.eraseUser.user.externalId).toBe(result.user.externalId);
 
     // Audited with counts.
-    const audit = await api.gql(
-      graphql(`query PrivacyAuditLogByFilter { auditLog(filter: { operation: "eraseUser" }) { edges { node { outcome counts } } } }`),
-    );
+    const audit = await api.gql(graphql(`query PrivacyAuditLogByFilter { auditLog(filter: { operation: "eraseUser" }) { edges { node { outcome counts } } } }`));
     expect(audit.data!.auditLog.edges.map((edge) => edge.node)).toEqual([
       { outcome: 'OK', counts: { affected: 0, targetId: userId, feedbackErased: 0, interactionsKept: 3, modelVersionsPurged: 0, modelRetrainsQueued: 0 } },
       { outcome: 'ERROR', counts: {} },

@@ -31,9 +31,7 @@ describe('upsertUsers', () => {
     expect(first.data).toEqual({ upsertUsers: { created: 2, updated: 0, unchanged: 0, failed: 0, errors: [] } });
     const again = await api.gql(UPSERT, { input });
     expect(again.data).toEqual({ upsertUsers: { created: 0, updated: 0, unchanged: 2, failed: 0, errors: [] } });
-    const stored = await api.gql(
-      graphql(`query UsersUserByExternalId { user(externalId: "crm-1") { email attributes } }`),
-    );
+    const stored = await api.gql(graphql(`query UsersUserByExternalId { user(externalId: "crm-1") { email attributes } }`));
     expect(stored.data?.user).toEqual({ email: 'ann@example.com', attributes: { city: 'Shanghai', tier: null } });
   });
 
@@ -107,10 +105,7 @@ describe('users connection', () => {
     let pages = 0;
     for (;;) {
       type Page = ResultOf<typeof PAGE>;
-      const result: GraphQLResponse<Page> = await api.gql(
-        PAGE,
-        { first: 10, after, filter: { search: 'page-' } },
-      );
+      const result: GraphQLResponse<Page> = await api.gql(PAGE, { first: 10, after, filter: { search: 'page-' } });
       const connection: Page['users'] = result.data!.users;
       seen.push(...connection.edges.map((edge) => edge.node.externalId));
       pages += 1;
@@ -158,10 +153,7 @@ describe('single lookups', () => {
     const id = byExternal.data!.user!.id;
     const byId = await api.gql(graphql(`query UsersUserById($id: ID!) { user(id: $id) { externalId } }`), { id });
     expect(byId.data?.user?.externalId).toBe('crm-1');
-    const node = await api.gql(
-      graphql(`query UsersNodeById($id: ID!) { node(id: $id) { __typename ... on User { externalId } } }`),
-      { id },
-    );
+    const node = await api.gql(graphql(`query UsersNodeById($id: ID!) { node(id: $id) { __typename ... on User { externalId } } }`), { id });
     expect(node.data?.node).toEqual({ __typename: 'User', externalId: 'crm-1' });
   });
 

@@ -31,13 +31,7 @@ export function standardise(scores: Float32Array, out: Float32Array = new Float3
   return out;
 }
 
-export function blendScores(
-  c: ScoreComponents,
-  popularityZ: Float32Array,
-  w: BlendWeights,
-  out: Float32Array,
-  scratch: Float32Array,
-): Float32Array {
+export function blendScores(c: ScoreComponents, popularityZ: Float32Array, w: BlendWeights, out: Float32Array, scratch: Float32Array): Float32Array {
   for (let i = 0; i < out.length; i++) out[i] = w.popularity * popularityZ[i];
   const add = (s: Float32Array | null, weight: number): void => {
     if (s === null || weight === 0) return;

@@ -94,7 +94,7 @@ export class CollaborativeScorer {
   /** Cosine of two items' factors (0 norms count as 1). */
   itemCosine(a: number, b: number): number {
     const k = this.f.factors;
-    return dot(this.f.itemFactors, a * k, this.f.itemFactors, b * k, k) / ((this.itemNorms[a] * this.itemNorms[b]) || 1);
+    return dot(this.f.itemFactors, a * k, this.f.itemFactors, b * k, k) / (this.itemNorms[a] * this.itemNorms[b] || 1);
   }
 
   /** Similarity of `item` to every item under the metric (-Infinity for items without factors); `item` must have factors. */

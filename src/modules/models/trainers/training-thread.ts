@@ -8,7 +8,6 @@ import type { BackendPreference } from '../../../ml/shared/backend.ts';
 import type { TrainingProgressUpdate, TrainingThreadMode } from './trainer.ts';
 import { COMPUTE, inputTransferList, reviveError, type ComputeFunction, type ComputeKind, type ComputeTasks, type SerializedError } from './training-compute.ts';
 
-
 /** workerData of the training thread. */
 export interface ThreadStart<K extends ComputeKind> {
   kind: K;
@@ -113,11 +112,7 @@ function abortError(signal: AbortSignal): Error {
   return error;
 }
 
-function runOnWorker<K extends ComputeKind>(
-  kind: K,
-  input: ComputeTasks[K]['input'],
-  options: TrainingRunOptions<K>,
-): Promise<TrainingSession<ComputeTasks[K]['output']>> {
+function runOnWorker<K extends ComputeKind>(kind: K, input: ComputeTasks[K]['input'], options: TrainingRunOptions<K>): Promise<TrainingSession<ComputeTasks[K]['output']>> {
   type Output = ComputeTasks[K]['output'];
   const start: ThreadStart<K> = { kind, input, backend: options.backend };
   const worker = new Worker(options.entry ?? WORKER_ENTRY, { workerData: start, transferList: inputTransferList(kind, input) });
@@ -188,9 +183,7 @@ function runOnWorker<K extends ComputeKind>(
     });
     worker.on('exit', (code) => {
       const failure = new Error(
-        code === 0
-          ? 'The training thread ended without a result.'
-          : `The training thread stopped with exit code ${code} before it finished (it ran out of memory or was stopped).`,
+        code === 0 ? 'The training thread ended without a result.' : `The training thread stopped with exit code ${code} before it finished (it ran out of memory or was stopped).`,
       );
       settle(failure);
       stop(failure);
