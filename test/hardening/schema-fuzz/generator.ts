@@ -738,8 +738,8 @@ function maximalArguments(generator: Generator, random: Random, field: string): 
     if (argument.name === 'to') value = '2026-12-31';
     if (argument.name === 'granularity') value = new EnumValue('DAY');
     if (argument.name === 'texts') value = Array.from({ length: 1_000 }, (_, i) => `${'送货太慢了，包装也破了 great value '.repeat(140)}${i}`);
-    // biome-ignore lint/complexity/useLiteralKeys: reaches a private helper of the generator on purpose
     if (argument.name === 'ids')
+      // biome-ignore lint/complexity/useLiteralKeys: reaches a private helper of the generator on purpose
       value = Array.from({ length: 100 }, () => pick(random, ['User', 'Product', 'Feedback', 'Campaign'] as const)).map((type) => generator['someId'](type));
     if (value === undefined) continue;
     if (argument.name === 'limit' && field === 'Query.campaignLeaderboard') value = 100;
